@@ -1,0 +1,566 @@
+//! Goals as data (metric bounds over the run or a named window, per-node metrics,
+//! structural checks) and their evaluation into pass / fail, the measured value and a
+//! sentence naming the cause of a failure.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::analyze;
+use crate::catalog::{Kind, Params};
+use crate::diagram::Diagram;
+use crate::format::{self, FormatError};
+use crate::metrics::{Metrics, NodeMetrics, Totals};
+use crate::scenario::RequestKind;
+use crate::trace::Cause;
+
+/// The goals file format version this engine writes.
+pub const GOALS_VERSION: u32 = 1;
+
+/// A goals file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoalSet {
+    pub version: u32,
+    pub goals: Vec<Goal>,
+}
+
+impl GoalSet {
+    /// Reads a goals file, upgrading older versions.
+    pub fn from_json(text: &str) -> Result<GoalSet, FormatError> {
+        format::parse_versioned(text, "goals file", GOALS_VERSION, format::no_older_versions)
+    }
+}
+
+/// A comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Op {
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+}
+
+impl Op {
+    fn holds(self, a: f64, b: f64) -> bool {
+        match self {
+            Op::Lt => a < b,
+            Op::Le => a <= b,
+            Op::Gt => a > b,
+            Op::Ge => a >= b,
+        }
+    }
+
+    fn symbol(self) -> &'static str {
+        match self {
+            Op::Lt => "<",
+            Op::Le => "≤",
+            Op::Gt => ">",
+            Op::Ge => "≥",
+        }
+    }
+
+    fn wants_low(self) -> bool {
+        matches!(self, Op::Lt | Op::Le)
+    }
+}
+
+/// A whole-run (or window) metric.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    P50Ms,
+    P95Ms,
+    P99Ms,
+    MaxMs,
+    MeanMs,
+    ErrorRate,
+    ThroughputRps,
+    Requests,
+    Failed,
+    LostWrites,
+    LoggedOut,
+    DbReadQps,
+    DbWriteQps,
+    /// Database reads per request.
+    DbReadShare,
+    CostPerMonth,
+}
+
+impl Metric {
+    fn label(self) -> &'static str {
+        match self {
+            Metric::P50Ms => "median latency (ms)",
+            Metric::P95Ms => "p95 latency (ms)",
+            Metric::P99Ms => "p99 latency (ms)",
+            Metric::MaxMs => "worst latency (ms)",
+            Metric::MeanMs => "mean latency (ms)",
+            Metric::ErrorRate => "error rate",
+            Metric::ThroughputRps => "throughput (req/s)",
+            Metric::Requests => "requests",
+            Metric::Failed => "failed requests",
+            Metric::LostWrites => "lost writes",
+            Metric::LoggedOut => "users logged out",
+            Metric::DbReadQps => "database reads per second",
+            Metric::DbWriteQps => "database writes per second",
+            Metric::DbReadShare => "database reads per request",
+            Metric::CostPerMonth => "monthly cost ($)",
+        }
+    }
+
+    fn is_latency(self) -> bool {
+        matches!(self, Metric::P50Ms | Metric::P95Ms | Metric::P99Ms | Metric::MaxMs | Metric::MeanMs)
+    }
+}
+
+/// A per-node metric.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeMetric {
+    /// Busy share over the run.
+    Utilisation,
+    HitRate,
+    /// Reads per second over the run.
+    ReadQps,
+    WriteQps,
+    Served,
+    Failed,
+    ReplicationLagMs,
+}
+
+impl NodeMetric {
+    fn label(self) -> &'static str {
+        match self {
+            NodeMetric::Utilisation => "utilisation",
+            NodeMetric::HitRate => "hit rate",
+            NodeMetric::ReadQps => "reads per second",
+            NodeMetric::WriteQps => "writes per second",
+            NodeMetric::Served => "requests served",
+            NodeMetric::Failed => "failed requests",
+            NodeMetric::ReplicationLagMs => "replication lag (ms)",
+        }
+    }
+}
+
+/// One goal.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Goal {
+    /// A bound on a run metric, optionally within a named scenario window or for one
+    /// request kind.
+    Metric {
+        metric: Metric,
+        op: Op,
+        value: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        window: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_kind: Option<RequestKind>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+    },
+    /// A bound on one node's metric (`node`), or on all nodes of a kind (`kind`;
+    /// hit rates combine, counts add up, utilisation and lag take the worst).
+    NodeMetric {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        node: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind: Option<Kind>,
+        metric: NodeMetric,
+        op: Op,
+        value: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+    },
+    /// The diagram contains at least `at_least` components of a kind.
+    Has {
+        kind: Kind,
+        #[serde(default = "one")]
+        at_least: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+    },
+    /// No single point of failure (among nodes of `kind`, when given).
+    NoSinglePointOfFailure {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind: Option<Kind>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+    },
+    /// Every web server keeps sessions in a session store.
+    SessionsNotOnWebServers {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+    },
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// How one goal fared.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GoalResult {
+    /// A human label: "p95 latency (ms) ≤ 200".
+    pub goal: String,
+    pub pass: bool,
+    pub measured: Option<f64>,
+    /// For a failure, one sentence pointing at the cause.
+    pub reason: String,
+}
+
+fn num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e12 {
+        format!("{}", x as i64)
+    } else if x.abs() >= 100.0 {
+        format!("{x:.0}")
+    } else if x.abs() >= 1.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.3}")
+    }
+}
+
+impl Goal {
+    /// The label shown to the learner.
+    pub fn label(&self) -> String {
+        match self {
+            Goal::Metric { label: Some(l), .. }
+            | Goal::NodeMetric { label: Some(l), .. }
+            | Goal::Has { label: Some(l), .. }
+            | Goal::NoSinglePointOfFailure { label: Some(l), .. }
+            | Goal::SessionsNotOnWebServers { label: Some(l) } => l.clone(),
+            Goal::Metric { metric, op, value, window, request_kind, .. } => {
+                let mut s = String::new();
+                if let Some(w) = window {
+                    s.push_str(&format!("During \"{w}\": "));
+                }
+                if let Some(k) = request_kind {
+                    s.push_str(&format!("{} ", k.label()));
+                }
+                s.push_str(&format!("{} {} {}", metric.label(), op.symbol(), num(*value)));
+                capitalise(&s)
+            }
+            Goal::NodeMetric { node, kind, metric, op, value, .. } => {
+                let who = match (node, kind) {
+                    (Some(n), _) => n.clone(),
+                    (None, Some(k)) => format!("{} (all)", k.label()),
+                    (None, None) => "every node".to_string(),
+                };
+                format!("{who} {} {} {}", metric.label(), op.symbol(), num(*value))
+            }
+            Goal::Has { kind, at_least, .. } => {
+                if *at_least <= 1 {
+                    format!("Has a {}", kind.label().to_lowercase())
+                } else {
+                    format!("Has at least {at_least} × {}", kind.label().to_lowercase())
+                }
+            }
+            Goal::NoSinglePointOfFailure { kind: Some(k), .. } => {
+                format!("No single point of failure among {} components", k.label().to_lowercase())
+            }
+            Goal::NoSinglePointOfFailure { kind: None, .. } => "No single point of failure".to_string(),
+            Goal::SessionsNotOnWebServers { .. } => "Sessions are not stored on web servers".to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Goal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label())
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+fn elapsed_s(m: &Metrics) -> f64 {
+    (m.now_us.min(m.duration_us).max(1)) as f64 / 1e6
+}
+
+fn metric_value(metric: Metric, t: &Totals, cost: f64) -> f64 {
+    match metric {
+        Metric::P50Ms => t.p50_ms,
+        Metric::P95Ms => t.p95_ms,
+        Metric::P99Ms => t.p99_ms,
+        Metric::MaxMs => t.max_ms,
+        Metric::MeanMs => t.mean_ms,
+        Metric::ErrorRate => t.error_rate,
+        Metric::ThroughputRps => t.throughput_rps,
+        Metric::Requests => t.requests as f64,
+        Metric::Failed => t.failed as f64,
+        Metric::LostWrites => t.lost_writes as f64,
+        Metric::LoggedOut => t.logged_out as f64,
+        Metric::DbReadQps => t.db_read_qps,
+        Metric::DbWriteQps => t.db_write_qps,
+        Metric::DbReadShare => {
+            if t.requests_rps > 0.0 {
+                t.db_read_qps / t.requests_rps
+            } else {
+                0.0
+            }
+        }
+        Metric::CostPerMonth => cost,
+    }
+}
+
+fn node_value(metric: NodeMetric, n: &NodeMetrics, elapsed: f64) -> Option<f64> {
+    Some(match metric {
+        NodeMetric::Utilisation => n.mean_utilisation,
+        NodeMetric::HitRate => n.hit_rate?,
+        NodeMetric::ReadQps => n.reads as f64 / elapsed,
+        NodeMetric::WriteQps => n.writes as f64 / elapsed,
+        NodeMetric::Served => n.served as f64,
+        NodeMetric::Failed => n.failed as f64,
+        NodeMetric::ReplicationLagMs => n.replication_lag_ms.unwrap_or(0.0),
+    })
+}
+
+fn percent(x: f64) -> String {
+    format!("{:.0}%", x * 100.0)
+}
+
+/// The busiest node, if it is close to saturation.
+fn saturated(m: &Metrics) -> Option<&NodeMetrics> {
+    m.nodes
+        .iter()
+        .filter(|n| n.mean_utilisation >= 0.8)
+        .max_by(|a, b| a.mean_utilisation.total_cmp(&b.mean_utilisation))
+}
+
+fn most_failed(m: &Metrics) -> Option<&NodeMetrics> {
+    m.nodes.iter().filter(|n| n.failed > 0).max_by_key(|n| n.failed)
+}
+
+fn was_down(m: &Metrics, id: &str) -> bool {
+    !m.node(id).is_some_and(|n| n.up)
+        || m.markers.iter().any(|k| k.text.starts_with(&format!("{id} ")) && (k.text.contains("killed") || k.text.contains("is down")))
+}
+
+fn has_replica(d: &Diagram, id: &str) -> bool {
+    d.successors(id).any(|s| s.kind == Kind::Database)
+}
+
+/// A sentence explaining why a run metric is off.
+fn run_reason(d: &Diagram, m: &Metrics, t: &Totals, metric: Metric) -> String {
+    let sat = saturated(m);
+    if metric.is_latency() || metric == Metric::ThroughputRps {
+        if let Some(n) = sat {
+            return format!(
+                "{} is saturated ({} busy on average), so requests wait in its queue; give it more capacity or add servers.",
+                n.id,
+                percent(n.mean_utilisation)
+            );
+        }
+        if metric == Metric::ThroughputRps && t.failed > 0 {
+            return failure_reason(d, m, t);
+        }
+        return "No component is saturated: the time goes to the network, so move servers closer to users or add a CDN or cache."
+            .to_string();
+    }
+    match metric {
+        Metric::ErrorRate | Metric::Failed => failure_reason(d, m, t),
+        Metric::LostWrites => format!(
+            "{} writes were acknowledged by a primary that died before its replica had them; lower the replication lag.",
+            t.lost_writes
+        ),
+        Metric::LoggedOut => format!(
+            "{} users were logged out because a web server that kept their sessions in memory died; keep sessions in a session store.",
+            t.logged_out
+        ),
+        Metric::DbReadQps | Metric::DbReadShare => {
+            "Most reads still reach the database; put a cache in front of it (bigger, with a longer TTL) or add replicas.".to_string()
+        }
+        Metric::DbWriteQps => "The database takes more writes than allowed.".to_string(),
+        Metric::CostPerMonth => {
+            let priciest = d
+                .nodes
+                .iter()
+                .map(|n| (n, crate::catalog::monthly_cost(n.kind, &n.params)))
+                .max_by(|a, b| a.1.total_cmp(&b.1));
+            match priciest {
+                Some((n, c)) => format!("The design costs ${:.0} a month; the most expensive part is {} (${c:.0}).", m.cost_per_month, n.id),
+                None => "The design costs too much.".to_string(),
+            }
+        }
+        _ => match sat {
+            Some(n) => format!("{} is saturated ({} busy on average).", n.id, percent(n.mean_utilisation)),
+            None => failure_reason(d, m, t),
+        },
+    }
+}
+
+/// A sentence naming the main cause of failed requests.
+fn failure_reason(d: &Diagram, m: &Metrics, t: &Totals) -> String {
+    let Some((cause, count)) = t.by_cause.iter().copied().max_by_key(|(_, n)| *n) else {
+        return "No request failed.".to_string();
+    };
+    let worst = most_failed(m);
+    match (cause, worst) {
+        (Cause::NodeDown, Some(n)) if n.kind == Kind::Database && !has_replica(d, &n.id) => format!(
+            "{count} requests failed because {} was down and has no replica to take over; add a replica.",
+            n.id
+        ),
+        (Cause::NodeDown, Some(n)) if was_down(m, &n.id) => format!(
+            "{count} requests failed: {} was down and still received traffic; add health checks or redundancy.",
+            n.id
+        ),
+        (Cause::QueueFull, Some(n)) | (Cause::Timeout, Some(n)) => match saturated(m) {
+            Some(s) => format!(
+                "{count} requests failed ({}): {} is saturated ({} busy); give it more capacity.",
+                cause.label().to_lowercase(),
+                s.id,
+                percent(s.mean_utilisation)
+            ),
+            None => format!("{count} requests failed ({}) at {}.", cause.label().to_lowercase(), n.id),
+        },
+        (Cause::SessionLost, _) => format!(
+            "{} users were logged out when a web server holding their sessions died; keep sessions in a session store.",
+            t.logged_out.max(count)
+        ),
+        (Cause::NoRoute, Some(n)) => format!("{count} requests failed: {} had no healthy server to send them to.", n.id),
+        (_, Some(n)) => format!("{count} requests failed ({}); most at {}.", cause.label().to_lowercase(), n.id),
+        (_, None) => format!("{count} requests failed: {}", cause.sentence()),
+    }
+}
+
+fn result(goal: &Goal, pass: bool, measured: Option<f64>, reason: String) -> GoalResult {
+    GoalResult { goal: goal.label(), pass, measured, reason: if pass { String::new() } else { reason } }
+}
+
+/// Checks every goal against a finished (or running) simulation's metrics.
+pub fn evaluate(diagram: &Diagram, metrics: &Metrics, goals: &[Goal]) -> Vec<GoalResult> {
+    goals.iter().map(|g| evaluate_one(diagram, metrics, g)).collect()
+}
+
+fn evaluate_one(d: &Diagram, m: &Metrics, goal: &Goal) -> GoalResult {
+    match goal {
+        Goal::Metric { metric, op, value, window, request_kind, .. } => {
+            let totals = match window {
+                Some(w) => match m.window(w) {
+                    Some(wm) => wm.totals.clone(),
+                    None => {
+                        return result(goal, false, None, format!("The scenario has no window named \"{w}\"."));
+                    }
+                },
+                None => m.totals.clone(),
+            };
+            let totals = match request_kind {
+                Some(k) => match m.kind(*k) {
+                    Some(kt) if window.is_none() => Totals {
+                        requests: kt.requests,
+                        ok: kt.ok,
+                        failed: kt.failed,
+                        throughput_rps: kt.throughput_rps,
+                        error_rate: kt.error_rate,
+                        p50_ms: kt.p50_ms,
+                        p95_ms: kt.p95_ms,
+                        p99_ms: kt.p99_ms,
+                        max_ms: kt.max_ms,
+                        mean_ms: kt.mean_ms,
+                        ..totals
+                    },
+                    _ => totals,
+                },
+                None => totals,
+            };
+            if metric.is_latency() && totals.ok == 0 {
+                return result(goal, false, None, "No request succeeded, so there is no latency to measure.".to_string());
+            }
+            let v = metric_value(*metric, &totals, m.cost_per_month);
+            let pass = op.holds(v, *value);
+            let reason = if pass { String::new() } else { run_reason(d, m, &totals, *metric) };
+            result(goal, pass, Some(v), reason)
+        }
+        Goal::NodeMetric { node, kind, metric, op, value, .. } => {
+            let elapsed = elapsed_s(m);
+            let picked: Vec<&NodeMetrics> = match (node, kind) {
+                (Some(id), _) => m.nodes.iter().filter(|n| &n.id == id).collect(),
+                (None, Some(k)) => m.nodes.iter().filter(|n| n.kind == *k).collect(),
+                (None, None) => m.nodes.iter().collect(),
+            };
+            if picked.is_empty() {
+                let what = node.clone().unwrap_or_else(|| kind.map(|k| k.label().to_lowercase()).unwrap_or_default());
+                return result(goal, false, None, format!("The diagram has no {what} to measure."));
+            }
+            let v = if picked.len() == 1 {
+                node_value(*metric, picked[0], elapsed)
+            } else {
+                match metric {
+                    NodeMetric::HitRate => {
+                        let (h, l) = picked.iter().fold((0u64, 0u64), |(h, l), n| (h + n.hits, l + n.hits + n.misses));
+                        (l > 0).then(|| h as f64 / l as f64).or(Some(0.0))
+                    }
+                    NodeMetric::Utilisation | NodeMetric::ReplicationLagMs => {
+                        picked.iter().filter_map(|n| node_value(*metric, n, elapsed)).max_by(f64::total_cmp)
+                    }
+                    _ => Some(picked.iter().filter_map(|n| node_value(*metric, n, elapsed)).sum()),
+                }
+            };
+            let Some(v) = v else {
+                return result(goal, false, None, format!("{} has no {}.", picked[0].id, metric.label()));
+            };
+            let pass = op.holds(v, *value);
+            let who = if picked.len() == 1 { picked[0].id.clone() } else { "These components".to_string() };
+            let reason = match metric {
+                NodeMetric::HitRate => format!(
+                    "{who} answered only {} of lookups from memory; give it more capacity or a longer TTL.",
+                    percent(v)
+                ),
+                NodeMetric::Utilisation if op.wants_low() => {
+                    format!("{who} is {} busy on average; give it more capacity or share the load.", percent(v))
+                }
+                NodeMetric::ReadQps if op.wants_low() => {
+                    format!("{who} serves {} reads per second; add a cache or read replicas.", num(v))
+                }
+                _ => format!("{who} measured {} {}, which misses the goal.", num(v), metric.label()),
+            };
+            result(goal, pass, Some(v), reason)
+        }
+        Goal::Has { kind, at_least, .. } => {
+            let n = d.nodes.iter().filter(|x| x.kind == *kind).count() as u32;
+            let pass = n >= *at_least;
+            let reason = if n == 0 {
+                format!("There is no {} in the diagram.", kind.label().to_lowercase())
+            } else {
+                format!("There are only {n} of them.")
+            };
+            result(goal, pass, Some(n as f64), reason)
+        }
+        Goal::NoSinglePointOfFailure { kind, .. } => {
+            let a = analyze(d);
+            let found: Vec<_> = a
+                .single_points_of_failure
+                .iter()
+                .filter(|f| match kind {
+                    Some(k) => f.node.as_deref().and_then(|id| d.node(id)).is_some_and(|n| n.kind == *k),
+                    None => true,
+                })
+                .collect();
+            let reason = found.first().map(|f| f.message.clone()).unwrap_or_default();
+            result(goal, found.is_empty(), Some(found.len() as f64), reason)
+        }
+        Goal::SessionsNotOnWebServers { .. } => {
+            let stateful: Vec<&str> = d
+                .nodes
+                .iter()
+                .filter(|n| n.kind == Kind::WebServer && Params { kind: n.kind, map: &n.params }.text("sessions") != "store")
+                .map(|n| n.id.as_str())
+                .collect();
+            let reason = match stateful.first() {
+                Some(id) => format!("{id} keeps sessions in its own memory; set Sessions to store and connect a session store."),
+                None => String::new(),
+            };
+            result(goal, stateful.is_empty(), Some(stateful.len() as f64), reason)
+        }
+    }
+}

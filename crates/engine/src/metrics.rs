@@ -1,0 +1,243 @@
+//! What a run measured: totals, per request kind, per node, per simulated second and per
+//! named window, plus markers for failures and recoveries. All serializable.
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::Kind;
+use crate::histogram::Histogram;
+use crate::scenario::RequestKind;
+use crate::trace::Cause;
+
+/// Everything measured so far.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    pub now_us: u64,
+    /// How long users send traffic in this run.
+    pub duration_us: u64,
+    pub totals: Totals,
+    pub per_kind: Vec<(RequestKind, KindTotals)>,
+    /// Same order as `Diagram::nodes`.
+    pub nodes: Vec<NodeMetrics>,
+    /// One point per completed simulated second.
+    pub series: Vec<SecondPoint>,
+    pub markers: Vec<Marker>,
+    pub cost_per_month: f64,
+    /// One entry per scenario window, in scenario order.
+    #[serde(default)]
+    pub windows: Vec<WindowMetrics>,
+}
+
+/// Totals over the run (or over a window).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Requests that ended (`ok + failed`).
+    pub requests: u64,
+    pub ok: u64,
+    pub failed: u64,
+    pub by_cause: Vec<(Cause, u64)>,
+    /// Successful requests per simulated second.
+    pub throughput_rps: f64,
+    /// Ended requests (successful or not) per simulated second.
+    pub requests_rps: f64,
+    /// `failed / requests`.
+    pub error_rate: f64,
+    /// Latency of successful requests, end to end.
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub mean_ms: f64,
+    /// Writes acknowledged by a primary but lost because it died before replicating them.
+    pub lost_writes: u64,
+    /// Users whose session was lost with a server.
+    pub logged_out: u64,
+    /// Database queries per simulated second.
+    pub db_read_qps: f64,
+    pub db_write_qps: f64,
+    /// Requests users created.
+    pub created: u64,
+    /// Requests created but not ended yet.
+    pub in_flight: u64,
+}
+
+/// Totals for one request kind.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct KindTotals {
+    pub requests: u64,
+    pub ok: u64,
+    pub failed: u64,
+    pub throughput_rps: f64,
+    pub error_rate: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub mean_ms: f64,
+}
+
+/// What one node did.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NodeMetrics {
+    pub id: String,
+    pub kind: Kind,
+    pub up: bool,
+    /// Share of workers busy over the last simulated second, 0..1.
+    pub utilisation: f64,
+    /// Share of workers busy over the whole run, 0..1.
+    pub mean_utilisation: f64,
+    /// Time-average of requests at the node (in service plus waiting).
+    pub mean_in_system: f64,
+    pub queue_len: u32,
+    /// Requests it finished serving.
+    pub served: u64,
+    /// Requests that failed here.
+    pub failed: u64,
+    /// Reads and writes it served over the run.
+    pub reads: u64,
+    pub writes: u64,
+    /// For caches and CDNs: hits / lookups over the run.
+    pub hit_rate: Option<f64>,
+    pub hits: u64,
+    pub misses: u64,
+    /// Reads and writes served over the last simulated second.
+    pub read_qps: f64,
+    pub write_qps: f64,
+    /// For database replicas: how far behind the primary they are.
+    pub replication_lag_ms: Option<f64>,
+    /// For databases: "primary" or "replica" right now (promotion changes it).
+    pub role: Option<String>,
+}
+
+/// One simulated second.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SecondPoint {
+    pub t_s: u32,
+    /// Successful requests that ended in this second.
+    pub throughput: f64,
+    /// Failed requests that ended in this second.
+    pub errors: u64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+}
+
+/// Something notable at a point in time: a failure, a recovery, a promotion.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Marker {
+    pub at_us: u64,
+    pub text: String,
+}
+
+/// Totals over one named window of the scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WindowMetrics {
+    pub name: String,
+    pub from_s: f64,
+    pub to_s: f64,
+    pub totals: Totals,
+}
+
+impl Metrics {
+    /// The window with this name.
+    pub fn window(&self, name: &str) -> Option<&WindowMetrics> {
+        self.windows.iter().find(|w| w.name == name)
+    }
+
+    /// The metrics of the node with this id.
+    pub fn node(&self, id: &str) -> Option<&NodeMetrics> {
+        self.nodes.iter().find(|n| n.id == id)
+    }
+
+    /// The totals of one request kind.
+    pub fn kind(&self, kind: RequestKind) -> Option<&KindTotals> {
+        self.per_kind.iter().find(|(k, _)| *k == kind).map(|(_, t)| t)
+    }
+
+    /// The metrics as indented JSON; `with_series` false leaves the series out.
+    pub fn to_json_pretty(&self, with_series: bool) -> String {
+        if with_series {
+            serde_json::to_string_pretty(self).unwrap_or_default()
+        } else {
+            let mut m = self.clone();
+            m.series.clear();
+            serde_json::to_string_pretty(&m).unwrap_or_default()
+        }
+    }
+}
+
+/// Running counts behind [`Totals`] and [`KindTotals`].
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Acc {
+    pub ok: u64,
+    pub by_cause: [u64; 6],
+    pub hist: Histogram,
+    pub lost_writes: u64,
+    pub logged_out: u64,
+    pub db_reads: u64,
+    pub db_writes: u64,
+    pub created: u64,
+}
+
+fn ms(us: f64) -> f64 {
+    us / 1000.0
+}
+
+impl Acc {
+    pub fn failed(&self) -> u64 {
+        self.by_cause.iter().sum()
+    }
+
+    pub fn clear(&mut self) {
+        self.ok = 0;
+        self.by_cause = [0; 6];
+        self.hist.clear();
+        self.lost_writes = 0;
+        self.logged_out = 0;
+        self.db_reads = 0;
+        self.db_writes = 0;
+        self.created = 0;
+    }
+
+    pub fn totals(&self, elapsed_s: f64) -> Totals {
+        let failed = self.failed();
+        let requests = self.ok + failed;
+        let per_s = |n: u64| if elapsed_s > 0.0 { n as f64 / elapsed_s } else { 0.0 };
+        let [p50, p95, p99] = self.hist.quantiles([0.5, 0.95, 0.99]);
+        Totals {
+            requests,
+            ok: self.ok,
+            failed,
+            by_cause: Cause::ALL.iter().map(|c| (*c, self.by_cause[c.index()])).filter(|(_, n)| *n > 0).collect(),
+            throughput_rps: per_s(self.ok),
+            requests_rps: per_s(requests),
+            error_rate: if requests > 0 { failed as f64 / requests as f64 } else { 0.0 },
+            p50_ms: ms(p50),
+            p95_ms: ms(p95),
+            p99_ms: ms(p99),
+            max_ms: ms(self.hist.max() as f64),
+            mean_ms: ms(self.hist.mean()),
+            lost_writes: self.lost_writes,
+            logged_out: self.logged_out,
+            db_read_qps: per_s(self.db_reads),
+            db_write_qps: per_s(self.db_writes),
+            created: self.created,
+            in_flight: self.created.saturating_sub(requests),
+        }
+    }
+
+    pub fn kind_totals(&self, elapsed_s: f64) -> KindTotals {
+        let t = self.totals(elapsed_s);
+        KindTotals {
+            requests: t.requests,
+            ok: t.ok,
+            failed: t.failed,
+            throughput_rps: t.throughput_rps,
+            error_rate: t.error_rate,
+            p50_ms: t.p50_ms,
+            p95_ms: t.p95_ms,
+            p99_ms: t.p99_ms,
+            max_ms: t.max_ms,
+            mean_ms: t.mean_ms,
+        }
+    }
+}

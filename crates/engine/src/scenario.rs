@@ -1,0 +1,447 @@
+//! The scenario: how long to run, the traffic each Users node sends, the request mix,
+//! key popularity, the client timeout, scheduled failures and named time windows.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{Kind, Params};
+use crate::diagram::{Diagram, Finding};
+use crate::format::{self, FormatError};
+
+/// The scenario format version this engine writes.
+pub const SCENARIO_VERSION: u32 = 1;
+/// Longest scenario in simulated seconds.
+pub const MAX_DURATION_S: u32 = 3600;
+/// Longest client timeout in milliseconds.
+pub const MAX_TIMEOUT_MS: u32 = 60_000;
+/// Largest key space.
+pub const MAX_KEYS: u32 = 1_000_000;
+/// Most scheduled events.
+pub const MAX_EVENTS: usize = 1000;
+/// Most named windows.
+pub const MAX_WINDOWS: usize = 16;
+
+/// Everything about a run that is not the diagram.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub version: u32,
+    /// Simulated seconds during which users send requests.
+    #[serde(default = "default_duration")]
+    pub duration_s: u32,
+    /// Seed of the run's random generator.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Traffic per Users node id; Users nodes not listed send their own "rps" steadily.
+    #[serde(default)]
+    pub traffic: BTreeMap<String, Traffic>,
+    #[serde(default)]
+    pub mix: RequestMix,
+    #[serde(default)]
+    pub keys: KeyPopularity,
+    /// Clients give up on a request after this long.
+    #[serde(default = "default_timeout")]
+    pub client_timeout_ms: u32,
+    /// Failures and recoveries at fixed times.
+    #[serde(default)]
+    pub events: Vec<ScheduledEvent>,
+    /// Named time windows; metrics are also collected for each, and goals can refer to
+    /// them ("during primary-failure").
+    #[serde(default)]
+    pub windows: Vec<Window>,
+    /// Multiplies every network latency; 0 turns the network off (useful for checking
+    /// the engine against queueing theory).
+    #[serde(default = "default_latency_scale")]
+    pub latency_scale: f64,
+}
+
+fn default_duration() -> u32 {
+    60
+}
+fn default_seed() -> u64 {
+    1
+}
+fn default_timeout() -> u32 {
+    2000
+}
+fn default_latency_scale() -> f64 {
+    1.0
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            version: SCENARIO_VERSION,
+            duration_s: default_duration(),
+            seed: default_seed(),
+            traffic: BTreeMap::new(),
+            mix: RequestMix::default(),
+            keys: KeyPopularity::default(),
+            client_timeout_ms: default_timeout(),
+            events: Vec::new(),
+            windows: Vec::new(),
+            latency_scale: default_latency_scale(),
+        }
+    }
+}
+
+/// The traffic one Users node sends.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Traffic {
+    #[serde(default)]
+    pub profile: Profile,
+    /// Requests per second: the steady rate (constant, spike base), the final rate (ramp)
+    /// or the peak of the day (daily).
+    pub rps: f64,
+}
+
+/// The shape of traffic over the run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Profile {
+    /// `rps` all the time.
+    #[default]
+    Constant,
+    /// From `from_rps` at the start to `rps` at the end, linearly.
+    Ramp { from_rps: f64 },
+    /// One day compressed into the run: quiet at night, `rps` at the evening peak.
+    Daily,
+    /// `rps`, multiplied by `factor` from `at_s` for `len_s` seconds.
+    Spike { at_s: u32, len_s: u32, factor: f64 },
+}
+
+/// Hourly traffic relative to the daily peak (midnight first).
+const DAILY_CURVE: [f64; 24] = [
+    0.35, 0.28, 0.24, 0.22, 0.22, 0.26, 0.36, 0.50, 0.64, 0.72, 0.78, 0.82, 0.85, 0.84, 0.82, 0.80, 0.80, 0.84, 0.90,
+    0.97, 1.00, 0.92, 0.72, 0.50,
+];
+
+impl Traffic {
+    /// Requests per second at simulated second `t_s` of a run lasting `duration_s`.
+    pub fn rate_at(&self, t_s: f64, duration_s: f64) -> f64 {
+        match self.profile {
+            Profile::Constant => self.rps,
+            Profile::Ramp { from_rps } => {
+                let f = if duration_s > 0.0 { (t_s / duration_s).clamp(0.0, 1.0) } else { 1.0 };
+                from_rps + (self.rps - from_rps) * f
+            }
+            Profile::Daily => {
+                let h = if duration_s > 0.0 { (t_s / duration_s).clamp(0.0, 1.0) * 24.0 } else { 0.0 };
+                let i = (h as usize).min(23);
+                let frac = h - i as f64;
+                let a = DAILY_CURVE[i];
+                let b = DAILY_CURVE[(i + 1) % 24];
+                self.rps * (a + (b - a) * frac)
+            }
+            Profile::Spike { at_s, len_s, factor } => {
+                if t_s >= at_s as f64 && t_s < at_s as f64 + len_s as f64 {
+                    self.rps * factor
+                } else {
+                    self.rps
+                }
+            }
+        }
+    }
+
+    /// The highest rate over the run (used to thin arrivals).
+    pub fn max_rate(&self) -> f64 {
+        match self.profile {
+            Profile::Constant | Profile::Daily => self.rps,
+            Profile::Ramp { from_rps } => self.rps.max(from_rps),
+            Profile::Spike { factor, .. } => self.rps * factor.max(1.0),
+        }
+    }
+}
+
+/// The kinds of request users send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestKind {
+    PageRead,
+    ApiRead,
+    Write,
+    StaticAsset,
+    Upload,
+}
+
+impl RequestKind {
+    /// Every kind, in a fixed order.
+    pub const ALL: &'static [RequestKind] =
+        &[RequestKind::PageRead, RequestKind::ApiRead, RequestKind::Write, RequestKind::StaticAsset, RequestKind::Upload];
+
+    /// A human name: "Page read".
+    pub fn label(self) -> &'static str {
+        match self {
+            RequestKind::PageRead => "Page read",
+            RequestKind::ApiRead => "API read",
+            RequestKind::Write => "Write",
+            RequestKind::StaticAsset => "Static asset",
+            RequestKind::Upload => "Upload",
+        }
+    }
+
+    /// Position in [`RequestKind::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Whether it changes data (writes and uploads).
+    pub fn is_write(self) -> bool {
+        matches!(self, RequestKind::Write | RequestKind::Upload)
+    }
+}
+
+/// Relative shares of the request kinds (they need not sum to 1).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestMix {
+    #[serde(default)]
+    pub page_read: f64,
+    #[serde(default)]
+    pub api_read: f64,
+    #[serde(default)]
+    pub write: f64,
+    #[serde(default)]
+    pub static_asset: f64,
+    #[serde(default)]
+    pub upload: f64,
+}
+
+impl Default for RequestMix {
+    fn default() -> Self {
+        RequestMix { page_read: 0.40, api_read: 0.30, write: 0.10, static_asset: 0.18, upload: 0.02 }
+    }
+}
+
+impl RequestMix {
+    /// Shares in [`RequestKind::ALL`] order.
+    pub fn shares(&self) -> [f64; 5] {
+        [self.page_read, self.api_read, self.write, self.static_asset, self.upload]
+    }
+
+    /// A mix of only one kind.
+    pub fn only(kind: RequestKind) -> Self {
+        let mut m = RequestMix { page_read: 0.0, api_read: 0.0, write: 0.0, static_asset: 0.0, upload: 0.0 };
+        match kind {
+            RequestKind::PageRead => m.page_read = 1.0,
+            RequestKind::ApiRead => m.api_read = 1.0,
+            RequestKind::Write => m.write = 1.0,
+            RequestKind::StaticAsset => m.static_asset = 1.0,
+            RequestKind::Upload => m.upload = 1.0,
+        }
+        m
+    }
+}
+
+/// Which data keys requests touch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum KeyPopularity {
+    /// Every key equally likely.
+    Uniform { keys: u32 },
+    /// Key of rank k has weight 1/k^s: a few hot keys take most requests.
+    Zipf { keys: u32, s: f64 },
+}
+
+impl Default for KeyPopularity {
+    fn default() -> Self {
+        KeyPopularity::Zipf { keys: 10_000, s: 1.0 }
+    }
+}
+
+impl KeyPopularity {
+    /// Size of the key space.
+    pub fn keys(&self) -> u32 {
+        match self {
+            KeyPopularity::Uniform { keys } | KeyPopularity::Zipf { keys, .. } => *keys,
+        }
+    }
+}
+
+/// Something that happens at a fixed simulated time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduledEvent {
+    pub at_s: f64,
+    pub action: Action,
+}
+
+/// A failure or a recovery.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    KillNode(String),
+    RestoreNode(String),
+    KillDc(String),
+    RestoreDc(String),
+}
+
+/// A named stretch of simulated time that gets its own metrics.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    pub name: String,
+    pub from_s: f64,
+    pub to_s: f64,
+}
+
+impl Scenario {
+    /// Reads a scenario file, upgrading older versions.
+    pub fn from_json(text: &str) -> Result<Scenario, FormatError> {
+        format::parse_versioned(text, "scenario", SCENARIO_VERSION, format::no_older_versions)
+    }
+
+    /// The scenario as indented JSON.
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The traffic of a Users node: from the scenario, or its own "rps" parameter.
+    pub fn traffic_for(&self, d: &Diagram, users_id: &str) -> Traffic {
+        if let Some(t) = self.traffic.get(users_id) {
+            return t.clone();
+        }
+        let rps = d
+            .node(users_id)
+            .map(|n| Params { kind: n.kind, map: &n.params }.num("rps"))
+            .unwrap_or(0.0);
+        Traffic { profile: Profile::Constant, rps }
+    }
+
+    /// Every problem with this scenario when run on `d`.
+    pub fn validate(&self, d: &Diagram) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let mut err = |node: Option<&str>, m: String| out.push(Finding::error(node, m));
+        if self.duration_s == 0 || self.duration_s > MAX_DURATION_S {
+            err(None, format!("The scenario must last between 1 and {MAX_DURATION_S} seconds."));
+        }
+        if self.client_timeout_ms == 0 || self.client_timeout_ms > MAX_TIMEOUT_MS {
+            err(None, format!("The client timeout must be between 1 and {MAX_TIMEOUT_MS} ms."));
+        }
+        if !(self.latency_scale.is_finite() && (0.0..=10.0).contains(&self.latency_scale)) {
+            err(None, "The latency scale must be between 0 and 10.".to_string());
+        }
+        for (id, t) in &self.traffic {
+            match d.node(id) {
+                Some(n) if n.kind == Kind::Users => {}
+                Some(n) => err(Some(id), format!("The scenario gives traffic to {}, which is not a Users component.", n.name)),
+                None => err(None, format!("The scenario gives traffic to \"{id}\", which is not in the diagram.")),
+            }
+            let ok = |x: f64| x.is_finite() && (0.0..=1_000_000.0).contains(&x);
+            if !ok(t.rps) {
+                err(Some(id), format!("Traffic of \"{id}\" must be between 0 and 1000000 requests per second."));
+            }
+            match t.profile {
+                Profile::Ramp { from_rps } if !ok(from_rps) => {
+                    err(Some(id), format!("The ramp of \"{id}\" must start between 0 and 1000000 requests per second."))
+                }
+                Profile::Spike { factor, .. } if !(factor.is_finite() && (0.0..=100.0).contains(&factor)) => {
+                    err(Some(id), format!("The spike factor of \"{id}\" must be between 0 and 100."))
+                }
+                _ => {}
+            }
+        }
+        let shares = self.mix.shares();
+        if shares.iter().any(|s| !s.is_finite() || *s < 0.0) || shares.iter().sum::<f64>() <= 0.0 {
+            err(None, "The request mix needs non-negative shares with at least one above zero.".to_string());
+        }
+        match self.keys {
+            KeyPopularity::Uniform { keys } | KeyPopularity::Zipf { keys, .. } if keys == 0 || keys > MAX_KEYS => {
+                err(None, format!("The number of keys must be between 1 and {MAX_KEYS}."))
+            }
+            KeyPopularity::Zipf { s, .. } if !(s.is_finite() && s > 0.0 && s <= 5.0) => {
+                err(None, "The Zipf exponent must be above 0 and at most 5.".to_string())
+            }
+            _ => {}
+        }
+        if self.events.len() > MAX_EVENTS {
+            err(None, format!("The scenario has {} events; the limit is {MAX_EVENTS}.", self.events.len()));
+        }
+        for e in &self.events {
+            if !(e.at_s.is_finite() && e.at_s >= 0.0) {
+                err(None, "Scheduled events need a time of 0 seconds or later.".to_string());
+            }
+            match &e.action {
+                Action::KillNode(id) | Action::RestoreNode(id) => {
+                    if d.node(id).is_none() {
+                        err(None, format!("A scheduled event refers to component \"{id}\", which is not in the diagram."));
+                    }
+                }
+                Action::KillDc(id) | Action::RestoreDc(id) => {
+                    if d.data_center(id).is_none() {
+                        err(None, format!("A scheduled event refers to data center \"{id}\", which is not in the diagram."));
+                    }
+                }
+            }
+        }
+        if self.windows.len() > MAX_WINDOWS {
+            err(None, format!("The scenario has {} windows; the limit is {MAX_WINDOWS}.", self.windows.len()));
+        }
+        let mut names = BTreeSet::new();
+        for w in &self.windows {
+            if w.name.is_empty() || !names.insert(w.name.as_str()) {
+                err(None, format!("Window names must be present and unique (\"{}\").", w.name));
+            }
+            if !(w.from_s.is_finite() && w.to_s.is_finite() && w.from_s >= 0.0 && w.from_s < w.to_s) {
+                err(None, format!("Window \"{}\" must start at 0 s or later and end after it starts.", w.name));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiles_shape_the_rate() {
+        let ramp = Traffic { profile: Profile::Ramp { from_rps: 10.0 }, rps: 110.0 };
+        assert_eq!(ramp.rate_at(0.0, 100.0), 10.0);
+        assert_eq!(ramp.rate_at(50.0, 100.0), 60.0);
+        assert_eq!(ramp.max_rate(), 110.0);
+        let spike = Traffic { profile: Profile::Spike { at_s: 10, len_s: 5, factor: 4.0 }, rps: 100.0 };
+        assert_eq!(spike.rate_at(9.9, 60.0), 100.0);
+        assert_eq!(spike.rate_at(10.0, 60.0), 400.0);
+        assert_eq!(spike.rate_at(15.0, 60.0), 100.0);
+        let daily = Traffic { profile: Profile::Daily, rps: 100.0 };
+        let night = daily.rate_at(4.0 / 24.0 * 86_400.0, 86_400.0);
+        let evening = daily.rate_at(20.0 / 24.0 * 86_400.0, 86_400.0);
+        assert!(night < 30.0 && (evening - 100.0).abs() < 1e-9, "{night} {evening}");
+    }
+
+    #[test]
+    fn json_round_trip_and_defaults() {
+        let s = Scenario::from_json("{\"version\": 1}").unwrap();
+        assert_eq!(s, Scenario::default());
+        let mut s = Scenario::default();
+        s.events.push(ScheduledEvent { at_s: 5.0, action: Action::KillNode("web-1".into()) });
+        s.traffic.insert("users-1".into(), Traffic { profile: Profile::Spike { at_s: 1, len_s: 2, factor: 3.0 }, rps: 9.0 });
+        let text = s.to_json_pretty();
+        assert!(text.contains("\"kill_node\": \"web-1\""), "{text}");
+        assert_eq!(Scenario::from_json(&text).unwrap(), s);
+        let e = Scenario::from_json("{\"version\": 1,\n\"keys\": {\"type\": \"zipf\", \"keys\": -3, \"s\": 1}}").unwrap_err();
+        assert_eq!(e.line(), Some(2), "{e}");
+    }
+
+    #[test]
+    fn validate_names_each_problem() {
+        let mut d = Diagram::new();
+        let u = d.add_node(Kind::Users, 0.0, 0.0);
+        let w = d.add_node(Kind::WebServer, 0.0, 0.0);
+        d.connect(&u, &w).unwrap();
+        let mut s = Scenario { duration_s: 0, client_timeout_ms: 0, ..Scenario::default() };
+        s.traffic.insert(w.clone(), Traffic { profile: Profile::Constant, rps: -1.0 });
+        s.mix = RequestMix { page_read: 0.0, api_read: 0.0, write: 0.0, static_asset: 0.0, upload: 0.0 };
+        s.keys = KeyPopularity::Zipf { keys: 10, s: 0.0 };
+        s.events.push(ScheduledEvent { at_s: 1.0, action: Action::KillDc("dc-7".into()) });
+        s.windows.push(Window { name: "w".into(), from_s: 5.0, to_s: 1.0 });
+        let f = s.validate(&d);
+        for needle in ["last between", "timeout", "not a Users", "between 0 and 1000000", "request mix", "Zipf", "dc-7", "Window \"w\""] {
+            assert!(f.iter().any(|x| x.message.contains(needle)), "{needle}: {f:#?}");
+        }
+        assert!(Scenario::default().validate(&d).is_empty());
+    }
+}

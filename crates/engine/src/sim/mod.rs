@@ -1,0 +1,756 @@
+//! The discrete-event simulation: integer microsecond time, a min-heap of small `Copy`
+//! events ordered by (time, sequence number), one seeded generator, and every request
+//! pushed hop by hop through the diagram. The browser drives it slice by slice with
+//! [`Simulation::advance`]; goal checks call [`run_to_end`].
+
+mod build;
+pub(crate) mod cache;
+mod flow;
+mod queue;
+
+use std::collections::VecDeque;
+
+use crate::catalog::Kind;
+use crate::diagram::{Diagram, Finding};
+use crate::metrics::{Acc, Marker, Metrics, NodeMetrics, SecondPoint, WindowMetrics};
+use crate::rng::{Rng, Zipf};
+use crate::scenario::{Action, RequestKind, Scenario, Traffic};
+use crate::trace::{Cause, Hop, Trace};
+
+use cache::KeyCache;
+use queue::EventQueue;
+
+/// Deepest call chain a request may build (users → CDN → LB → web → cache → database is 6).
+const MAX_DEPTH: usize = 8;
+/// Most requests in flight at once; beyond it new requests are refused.
+pub const MAX_IN_FLIGHT: usize = 1 << 18;
+/// Most finished traces kept between two `take_traces` calls.
+pub const MAX_TRACES: usize = 4096;
+/// Most traces being recorded at once.
+const MAX_ACTIVE_TRACES: usize = 8192;
+/// Most points kept in the per-second series.
+pub const MAX_SERIES: usize = 3700;
+/// Most markers kept.
+pub const MAX_MARKERS: usize = 1000;
+/// Stand-in for "as many workers as needed" (managed services).
+const UNLIMITED: u32 = 1_000_000;
+const NONE: u32 = u32::MAX;
+
+// Request flags.
+const F_LIVE: u8 = 1;
+const F_ABANDONED: u8 = 2;
+const F_HIT: u8 = 4;
+const F_INTERNAL: u8 = 8;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum What {
+    /// The next request of a Users node (index into `users`).
+    Gen(u32),
+    /// A request reaches the node on top of its stack.
+    Arrive(u32, u32),
+    /// The node on top finished serving it.
+    Done(u32, u32),
+    /// A response reaches the node on top (the caller).
+    Return(u32, u32),
+    /// A load balancer probes its servers.
+    LbCheck(u32),
+    /// A DNS checks its entry points.
+    DnsCheck(u32),
+    /// A replica is promoted (cluster, token).
+    Promote(u32, u32),
+    /// A scheduled scenario action (index into `actions`).
+    Action(u32),
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Frame {
+    node: u32,
+    phase: u8,
+    aux: u32,
+    epoch: u32,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Req {
+    gen: u32,
+    flags: u8,
+    depth: u8,
+    region: u8,
+    kind: RequestKind,
+    users: u32,
+    user: u32,
+    key: u32,
+    start: u64,
+    trace: u32,
+    frames: [Frame; MAX_DEPTH],
+}
+
+impl Req {
+    fn empty() -> Self {
+        Req {
+            gen: 0,
+            flags: 0,
+            depth: 0,
+            region: 0,
+            kind: RequestKind::PageRead,
+            users: NONE,
+            user: 0,
+            key: 0,
+            start: 0,
+            trace: NONE,
+            frames: [Frame::default(); MAX_DEPTH],
+        }
+    }
+
+    fn top(&self) -> &Frame {
+        &self.frames[self.depth as usize - 1]
+    }
+
+    fn top_mut(&mut self) -> &mut Frame {
+        &mut self.frames[self.depth as usize - 1]
+    }
+}
+
+/// Runtime state of one node.
+#[derive(Clone, Debug)]
+struct NodeRt {
+    kind: Kind,
+    /// Location index for latency; edge services (users, DNS, CDN) sit in the user's region.
+    loc: u16,
+    edge: bool,
+    /// Index into the kind-specific vector.
+    role: u32,
+    workers: u32,
+    busy: u32,
+    queue: VecDeque<(u32, u32)>,
+    queue_cap: u32,
+    svc_us: [f64; 5],
+    killed: bool,
+    dc_down: bool,
+    epoch: u32,
+    served: u64,
+    failed: u64,
+    reads: u64,
+    writes: u64,
+    util_area: f64,
+    in_system_area: f64,
+    last_change: u64,
+    sec_util_start: f64,
+    last_sec_util: f64,
+    sec_reads_start: u64,
+    sec_writes_start: u64,
+    last_sec_reads: u64,
+    last_sec_writes: u64,
+}
+
+impl NodeRt {
+    fn up(&self) -> bool {
+        !self.killed && !self.dc_down
+    }
+
+    /// Brings the busy/queue integrals up to `now`.
+    #[inline]
+    fn touch(&mut self, now: u64) {
+        if now > self.last_change {
+            let dt = (now - self.last_change) as f64;
+            if self.busy > 0 || !self.queue.is_empty() {
+                self.util_area += self.busy as f64 / self.workers.max(1) as f64 * dt;
+                self.in_system_area += (self.busy as usize + self.queue.len()) as f64 * dt;
+            }
+            self.last_change = now;
+        }
+    }
+
+    fn areas_at(&self, now: u64) -> (f64, f64) {
+        let dt = now.saturating_sub(self.last_change) as f64;
+        (
+            self.util_area + self.busy as f64 / self.workers.max(1) as f64 * dt,
+            self.in_system_area + (self.busy as usize + self.queue.len()) as f64 * dt,
+        )
+    }
+}
+
+#[derive(Clone, Debug)]
+struct UsersRt {
+    node: u32,
+    region: u8,
+    user_base: u32,
+    users: u32,
+    traffic: Traffic,
+    max_rate: f64,
+    /// Next arrival time in µs (fractional, so gaps are not biased by rounding).
+    next_at: f64,
+    dns: u32,
+    direct: Vec<u32>,
+    cdn: u32,
+}
+
+#[derive(Clone, Debug)]
+struct DnsRt {
+    node: u32,
+    geo: bool,
+    ttl_us: u64,
+    check_us: u64,
+    entries: Vec<u32>,
+    healthy: Vec<bool>,
+    cdn: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Algo {
+    RoundRobin,
+    LeastConnections,
+    Random,
+    IpHash,
+}
+
+#[derive(Clone, Debug)]
+struct LbRt {
+    node: u32,
+    algo: Algo,
+    backends: Vec<u32>,
+    healthy: Vec<bool>,
+    fails: Vec<u32>,
+    conns: Vec<u32>,
+    rr: u32,
+    checks: bool,
+    interval_us: u64,
+    threshold: u32,
+    /// Requests sent to each backend (for tests and goal reasons).
+    sent: Vec<u64>,
+}
+
+#[derive(Clone, Debug)]
+struct WebRt {
+    stateful: bool,
+    session_store: u32,
+    caches: Vec<u32>,
+    clusters: Vec<u32>,
+    storage: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Strategy {
+    CacheAside,
+    ReadThrough,
+    RefreshAhead,
+}
+
+#[derive(Clone, Debug)]
+struct CacheRt {
+    node: u32,
+    store: KeyCache,
+    strategy: Strategy,
+    clusters: Vec<u32>,
+}
+
+#[derive(Clone, Debug)]
+struct CdnRt {
+    edges: Vec<Option<KeyCache>>,
+    capacity: u32,
+    ttl_us: u64,
+    origins: Vec<u32>,
+}
+
+/// Milliseconds of write history kept to count writes lost in a lag window.
+const RING_MS: usize = 16_384;
+
+#[derive(Clone, Debug)]
+struct ClusterRt {
+    members: Vec<u32>,
+    primary: u32,
+    rr: u32,
+    token: u32,
+    pending_lost: u64,
+    ring: Vec<u32>,
+    ring_last_ms: u64,
+}
+
+impl ClusterRt {
+    fn note_write(&mut self, now: u64) {
+        let ms = now / 1000;
+        if ms > self.ring_last_ms {
+            let steps = (ms - self.ring_last_ms).min(RING_MS as u64);
+            for i in 1..=steps {
+                self.ring[((self.ring_last_ms + i) % RING_MS as u64) as usize] = 0;
+            }
+            self.ring_last_ms = ms;
+        }
+        self.ring[(ms % RING_MS as u64) as usize] += 1;
+    }
+
+    /// Writes acknowledged in the last `lag_us` before `now`.
+    fn writes_within(&self, now: u64, lag_us: u64) -> u64 {
+        let ms = now / 1000;
+        let span = (lag_us / 1000).min(RING_MS as u64 - 1);
+        (0..=span)
+            .filter_map(|i| ms.checked_sub(i))
+            .filter(|m| *m <= self.ring_last_ms && self.ring_last_ms - *m < RING_MS as u64)
+            .map(|m| self.ring[(m % RING_MS as u64) as usize] as u64)
+            .sum()
+    }
+}
+
+#[derive(Clone, Debug)]
+struct DcRt {
+    id: String,
+    name: String,
+    nodes: Vec<u32>,
+    down: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct UserState {
+    dns_entry: u32,
+    dns_expiry: u64,
+    sess_node: u32,
+    sess_epoch: u32,
+}
+
+#[derive(Clone, Debug)]
+struct ActiveTrace {
+    kind: RequestKind,
+    start: u64,
+    hops: Vec<Hop>,
+}
+
+#[derive(Clone, Debug)]
+struct WindowAcc {
+    name: String,
+    from_us: u64,
+    to_us: u64,
+    from_s: f64,
+    to_s: f64,
+    acc: Acc,
+}
+
+/// A running simulation of one diagram under one scenario.
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    ids: Vec<String>,
+    nodes: Vec<NodeRt>,
+    users: Vec<UsersRt>,
+    dnss: Vec<DnsRt>,
+    lbs: Vec<LbRt>,
+    webs: Vec<WebRt>,
+    caches: Vec<CacheRt>,
+    cdns: Vec<CdnRt>,
+    clusters: Vec<ClusterRt>,
+    /// Cluster of each database node (NONE for other kinds).
+    cluster_of: Vec<u32>,
+    /// Base replication lag of each node (databases only).
+    lag_base_us: Vec<u64>,
+    failover: Vec<bool>,
+    promotion_us: Vec<u64>,
+    dcs: Vec<DcRt>,
+    n_locs: usize,
+    region_loc_base: usize,
+    lat: Vec<u64>,
+    user_state: Vec<UserState>,
+    reqs: Vec<Req>,
+    free: Vec<u32>,
+    heap: EventQueue<What>,
+    seq: u64,
+    deadlines: VecDeque<(u64, u32, u32)>,
+    rng: Rng,
+    zipf: Option<Zipf>,
+    keys: u32,
+    mix_cdf: [f64; 5],
+    timeout_us: u64,
+    duration_us: u64,
+    now: u64,
+    last_event: u64,
+    events_processed: u64,
+    live: usize,
+    total: Acc,
+    per_kind: Vec<Acc>,
+    second: Acc,
+    windows: Vec<WindowAcc>,
+    series: Vec<SecondPoint>,
+    markers: Vec<Marker>,
+    next_second_us: u64,
+    finished: bool,
+    cost: f64,
+    actions: Vec<Action>,
+    trace_every: u32,
+    trace_counter: u32,
+    active_traces: Vec<ActiveTrace>,
+    trace_free: Vec<u32>,
+    finished_traces: VecDeque<Trace>,
+}
+
+impl Simulation {
+    /// Prepares a run; fails with the error findings of the diagram and scenario.
+    pub fn new(diagram: &Diagram, scenario: &Scenario) -> Result<Simulation, Vec<Finding>> {
+        build::build(diagram, scenario)
+    }
+
+    /// Current simulated time.
+    pub fn now_us(&self) -> u64 {
+        self.now
+    }
+
+    /// How long users send traffic (requests still in flight then are let finish).
+    pub fn duration_us(&self) -> u64 {
+        self.duration_us
+    }
+
+    /// True when traffic has stopped and every request has ended.
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Events handled so far.
+    pub fn events_processed(&self) -> u64 {
+        self.events_processed
+    }
+
+    /// Requests currently in flight.
+    pub fn in_flight(&self) -> u64 {
+        self.total.created - self.total.ok - self.total.failed()
+    }
+
+    /// Handles events up to `until_us`, at most `max_events` of them; returns how many
+    /// were handled. When all events up to `until_us` are done, the clock moves to
+    /// `until_us` (or stops at the end of the run).
+    pub fn advance(&mut self, until_us: u64, max_events: u64) -> u64 {
+        let mut n = 0u64;
+        while n < max_events && !self.finished {
+            let t_heap = self.heap.peek_time();
+            let t_dl = self.deadlines.front().map(|d| d.0);
+            let Some(t_heap) = t_heap else {
+                // Without pending events no request is alive: leftover deadlines are stale.
+                self.deadlines.clear();
+                let end = self.duration_us.max(self.last_event.div_ceil(1_000_000) * 1_000_000);
+                if until_us >= end {
+                    self.roll_seconds(end);
+                    self.now = self.now.max(end);
+                    self.finished = true;
+                } else {
+                    self.roll_seconds(until_us);
+                    self.now = self.now.max(until_us);
+                }
+                return n;
+            };
+            // A request finishing exactly at its deadline still counts as on time.
+            if let Some(t) = t_dl.filter(|t| *t < t_heap) {
+                if t > until_us {
+                    break;
+                }
+                self.roll_seconds(t);
+                self.now = t;
+                self.last_event = t;
+                let (_, r, gen) = self.deadlines.pop_front().expect("peeked");
+                if self.timeout(r, gen) {
+                    n += 1;
+                    self.events_processed += 1;
+                }
+                continue;
+            }
+            if t_heap > until_us {
+                break;
+            }
+            let (time, what) = self.heap.pop().expect("peeked");
+            self.roll_seconds(time);
+            self.now = time;
+            self.last_event = time;
+            self.handle(what);
+            n += 1;
+            self.events_processed += 1;
+        }
+        if n < max_events && !self.finished && until_us > self.now {
+            self.roll_seconds(until_us);
+            self.now = until_us;
+        }
+        n
+    }
+
+    /// Runs until every request has ended.
+    pub fn run_to_end(&mut self) {
+        while !self.finished {
+            self.advance(u64::MAX, u64::MAX);
+        }
+    }
+
+    fn node_by_id(&self, id: &str) -> Option<usize> {
+        self.ids.iter().position(|x| x == id)
+    }
+
+    /// Kills a node now; false if unknown or already killed.
+    pub fn kill_node(&mut self, id: &str) -> bool {
+        match self.node_by_id(id) {
+            Some(i) if !self.nodes[i].killed => {
+                let was_up = self.nodes[i].up();
+                self.nodes[i].killed = true;
+                if was_up {
+                    self.went_down(i as u32);
+                }
+                self.mark(format!("{id} was killed"));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Brings a killed node back; false if unknown or not killed.
+    pub fn restore_node(&mut self, id: &str) -> bool {
+        match self.node_by_id(id) {
+            Some(i) if self.nodes[i].killed => {
+                self.nodes[i].killed = false;
+                if self.nodes[i].up() {
+                    self.came_up(i as u32);
+                }
+                self.mark(format!("{id} was restored"));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Takes a whole data center down; false if unknown or already down.
+    pub fn kill_dc(&mut self, id: &str) -> bool {
+        let Some(d) = self.dcs.iter().position(|d| d.id == id) else { return false };
+        if self.dcs[d].down {
+            return false;
+        }
+        self.dcs[d].down = true;
+        let name = self.dcs[d].name.clone();
+        for k in 0..self.dcs[d].nodes.len() {
+            let i = self.dcs[d].nodes[k] as usize;
+            let was_up = self.nodes[i].up();
+            self.nodes[i].dc_down = true;
+            if was_up {
+                self.went_down(i as u32);
+            }
+        }
+        self.mark(format!("{name} went down"));
+        true
+    }
+
+    /// Brings a data center back; false if unknown or not down.
+    pub fn restore_dc(&mut self, id: &str) -> bool {
+        let Some(d) = self.dcs.iter().position(|d| d.id == id) else { return false };
+        if !self.dcs[d].down {
+            return false;
+        }
+        self.dcs[d].down = false;
+        let name = self.dcs[d].name.clone();
+        for k in 0..self.dcs[d].nodes.len() {
+            let i = self.dcs[d].nodes[k] as usize;
+            self.nodes[i].dc_down = false;
+            if self.nodes[i].up() {
+                self.came_up(i as u32);
+            }
+        }
+        self.mark(format!("{name} is back"));
+        true
+    }
+
+    /// Whether node `index` (into `Diagram::nodes`) is up.
+    pub fn node_up(&self, index: usize) -> bool {
+        self.nodes.get(index).is_some_and(|n| n.up())
+    }
+
+    /// Requests a load balancer has sent to each of its servers so far, as
+    /// (server node index, count).
+    pub fn lb_sent(&self, lb_node: usize) -> Vec<(usize, u64)> {
+        match self.nodes.get(lb_node) {
+            Some(n) if n.kind == Kind::LoadBalancer => {
+                let lb = &self.lbs[n.role as usize];
+                lb.backends.iter().zip(&lb.sent).map(|(b, s)| (*b as usize, *s)).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Traces of sampled requests that ended since the last call (at most
+    /// [`MAX_TRACES`]; older ones are dropped first when the app falls behind).
+    pub fn take_traces(&mut self) -> Vec<Trace> {
+        self.finished_traces.drain(..).collect()
+    }
+
+    /// Records the path of every n-th request (0 turns tracing off).
+    pub fn set_trace_sampling(&mut self, every_nth: u32) {
+        self.trace_every = every_nth;
+    }
+
+    /// Everything measured so far.
+    pub fn snapshot(&self) -> Metrics {
+        let elapsed_s = self.now.min(self.duration_us) as f64 / 1e6;
+        let now = self.now;
+        let nodes = (0..self.nodes.len()).map(|i| self.node_metrics(i, now)).collect();
+        Metrics {
+            now_us: now,
+            duration_us: self.duration_us,
+            totals: self.total.totals(elapsed_s),
+            per_kind: RequestKind::ALL.iter().map(|k| (*k, self.per_kind[k.index()].kind_totals(elapsed_s))).collect(),
+            nodes,
+            series: self.series.clone(),
+            markers: self.markers.clone(),
+            cost_per_month: self.cost,
+            windows: self
+                .windows
+                .iter()
+                .map(|w| {
+                    let span = (w.to_us.min(now).saturating_sub(w.from_us)) as f64 / 1e6;
+                    WindowMetrics { name: w.name.clone(), from_s: w.from_s, to_s: w.to_s, totals: w.acc.totals(span) }
+                })
+                .collect(),
+        }
+    }
+
+    fn node_metrics(&self, i: usize, now: u64) -> NodeMetrics {
+        let n = &self.nodes[i];
+        let (util_area, sys_area) = n.areas_at(now);
+        let in_first_second = now < 1_000_000;
+        let utilisation = if in_first_second {
+            if now > 0 {
+                util_area / now as f64
+            } else {
+                0.0
+            }
+        } else {
+            n.last_sec_util / 1e6
+        };
+        let (read_qps, write_qps) = if in_first_second {
+            let s = (now as f64 / 1e6).max(1e-9);
+            (n.reads as f64 / s, n.writes as f64 / s)
+        } else {
+            (n.last_sec_reads as f64, n.last_sec_writes as f64)
+        };
+        let (hits, misses) = match n.kind {
+            Kind::Cache => {
+                let c = &self.caches[n.role as usize].store;
+                (c.hits, c.misses)
+            }
+            Kind::Cdn => self.cdns[n.role as usize]
+                .edges
+                .iter()
+                .flatten()
+                .fold((0, 0), |(h, m), e| (h + e.hits, m + e.misses)),
+            _ => (0, 0),
+        };
+        let hit_rate = match n.kind {
+            Kind::Cache | Kind::Cdn if hits + misses > 0 => Some(hits as f64 / (hits + misses) as f64),
+            Kind::Cache | Kind::Cdn => Some(0.0),
+            _ => None,
+        };
+        let (replication_lag_ms, role) = if n.kind == Kind::Database {
+            let c = &self.clusters[self.cluster_of[i] as usize];
+            if c.primary == i as u32 {
+                (None, Some("primary".to_string()))
+            } else {
+                (Some(self.replica_lag_us(i as u32) as f64 / 1000.0), Some("replica".to_string()))
+            }
+        } else {
+            (None, None)
+        };
+        let t = now.max(1) as f64;
+        NodeMetrics {
+            id: self.ids[i].clone(),
+            kind: n.kind,
+            up: n.up(),
+            utilisation: utilisation.clamp(0.0, 1.0),
+            mean_utilisation: (util_area / t).clamp(0.0, 1.0),
+            mean_in_system: sys_area / t,
+            queue_len: n.queue.len() as u32,
+            served: n.served,
+            failed: n.failed,
+            reads: n.reads,
+            writes: n.writes,
+            hit_rate,
+            hits,
+            misses,
+            read_qps,
+            write_qps,
+            replication_lag_ms,
+            role,
+        }
+    }
+
+    fn mark(&mut self, text: String) {
+        if self.markers.len() < MAX_MARKERS {
+            self.markers.push(Marker { at_us: self.now, text });
+        }
+    }
+
+    /// Closes every simulated second whose end is at or before `t`.
+    fn roll_seconds(&mut self, t: u64) {
+        while self.next_second_us <= t {
+            let boundary = self.next_second_us;
+            if self.series.len() < MAX_SERIES {
+                let [p50, p95, p99] = self.second.hist.quantiles([0.5, 0.95, 0.99]);
+                self.series.push(SecondPoint {
+                    t_s: (boundary / 1_000_000 - 1) as u32,
+                    throughput: self.second.ok as f64,
+                    errors: self.second.failed(),
+                    p50_ms: p50 / 1000.0,
+                    p95_ms: p95 / 1000.0,
+                    p99_ms: p99 / 1000.0,
+                });
+            }
+            self.second.clear();
+            for n in &mut self.nodes {
+                n.touch(boundary);
+                n.last_sec_util = n.util_area - n.sec_util_start;
+                n.sec_util_start = n.util_area;
+                n.last_sec_reads = n.reads - n.sec_reads_start;
+                n.last_sec_writes = n.writes - n.sec_writes_start;
+                n.sec_reads_start = n.reads;
+                n.sec_writes_start = n.writes;
+            }
+            self.next_second_us += 1_000_000;
+        }
+    }
+
+    fn schedule(&mut self, time: u64, what: What) {
+        self.seq += 1;
+        self.heap.push(time, self.seq, what);
+    }
+
+    fn handle(&mut self, what: What) {
+        match what {
+            What::Gen(u) => self.generate(u),
+            What::Arrive(r, g) => {
+                if self.reqs[r as usize].gen == g {
+                    self.arrive(r)
+                }
+            }
+            What::Done(r, g) => {
+                if self.reqs[r as usize].gen == g {
+                    self.done(r)
+                }
+            }
+            What::Return(r, g) => {
+                if self.reqs[r as usize].gen == g {
+                    self.returned(r)
+                }
+            }
+            What::LbCheck(lb) => self.lb_check(lb),
+            What::DnsCheck(d) => self.dns_check(d),
+            What::Promote(c, token) => self.promote(c, token),
+            What::Action(i) => match self.actions[i as usize].clone() {
+                Action::KillNode(id) => {
+                    self.kill_node(&id);
+                }
+                Action::RestoreNode(id) => {
+                    self.restore_node(&id);
+                }
+                Action::KillDc(id) => {
+                    self.kill_dc(&id);
+                }
+                Action::RestoreDc(id) => {
+                    self.restore_dc(&id);
+                }
+            },
+        }
+    }
+}
+
+/// Runs a diagram under a scenario to the end and returns the final metrics.
+pub fn run_to_end(diagram: &Diagram, scenario: &Scenario) -> Result<Metrics, Vec<Finding>> {
+    let mut sim = Simulation::new(diagram, scenario)?;
+    sim.set_trace_sampling(0);
+    sim.run_to_end();
+    Ok(sim.snapshot())
+}

@@ -1,0 +1,219 @@
+//! Property test: every request users create ends exactly once, as a success or as
+//! exactly one failure cause, in random small diagrams under random scenarios with
+//! failures.
+
+use proptest::prelude::*;
+use scalelab_engine::{
+    Action, Diagram, KeyPopularity, Kind, Profile, Region, RequestMix, Scenario, ScheduledEvent, Simulation, Traffic,
+};
+
+use crate::common::{num, set, text};
+
+#[derive(Clone, Debug)]
+struct Shape {
+    dns: bool,
+    geo: bool,
+    webs: usize,
+    lb_algo: usize,
+    health_checks: bool,
+    stateless: bool,
+    cache: Option<usize>,
+    replicas: usize,
+    cdn: bool,
+    storage: bool,
+    second_dc: bool,
+    queue: u32,
+    workers: u32,
+    rps: f64,
+    profile: usize,
+    duration_s: u32,
+    timeout_ms: u32,
+    kills: Vec<(usize, f64, Option<f64>)>,
+    kill_dc: Option<f64>,
+    seed: u64,
+}
+
+fn shape() -> impl Strategy<Value = Shape> {
+    (
+        (any::<bool>(), any::<bool>(), 1usize..4, 0usize..4, any::<bool>(), any::<bool>(), proptest::option::of(0usize..3)),
+        (0usize..3, any::<bool>(), any::<bool>(), any::<bool>(), 1u32..50, 1u32..6),
+        (10.0f64..1500.0, 0usize..4, 2u32..8, 20u32..2000),
+        (proptest::collection::vec((0usize..12, 0.0f64..8.0, proptest::option::of(0.0f64..4.0)), 0..4), proptest::option::of(0.0f64..6.0), any::<u64>()),
+    )
+        .prop_map(|(a, b, c, d)| Shape {
+            dns: a.0,
+            geo: a.1,
+            webs: a.2,
+            lb_algo: a.3,
+            health_checks: a.4,
+            stateless: a.5,
+            cache: a.6,
+            replicas: b.0,
+            cdn: b.1,
+            storage: b.2,
+            second_dc: b.3,
+            queue: b.4,
+            workers: b.5,
+            rps: c.0,
+            profile: c.1,
+            duration_s: c.2,
+            timeout_ms: c.3,
+            kills: d.0,
+            kill_dc: d.1,
+            seed: d.2,
+        })
+}
+
+fn build(sh: &Shape) -> (Diagram, Scenario) {
+    let mut d = Diagram::new();
+    let dc1 = d.add_data_center(Region::NorthAmerica, 0.0, 0.0, 1.0, 1.0);
+    let dc2 = d.add_data_center(Region::Europe, 0.0, 0.0, 1.0, 1.0);
+    let u1 = d.add_node(Kind::Users, 0.0, 0.0);
+    let u2 = d.add_node(Kind::Users, 0.0, 0.0);
+    set(&mut d, &u2, "region", text("asia"));
+    set(&mut d, &u1, "users", num(50.0));
+    let db = d.add_node(Kind::Database, 0.0, 0.0);
+    d.set_node_dc(&db, Some(&dc1));
+    for _ in 0..sh.replicas {
+        let r = d.add_node(Kind::Database, 0.0, 0.0);
+        set(&mut d, &r, "role", text("replica"));
+        set(&mut d, &r, "replication_lag_ms", num(200.0));
+        set(&mut d, &db, "promotion_s", num(1.0));
+        d.connect(&db, &r).unwrap();
+    }
+    let cache = sh.cache.map(|strategy| {
+        let c = d.add_node(Kind::Cache, 0.0, 0.0);
+        set(&mut d, &c, "capacity", num(50.0));
+        set(&mut d, &c, "ttl_s", num(1.0));
+        set(&mut d, &c, "strategy", text(["cache_aside", "read_through", "refresh_ahead"][strategy]));
+        if strategy > 0 {
+            d.connect(&c, &db).unwrap();
+        }
+        c
+    });
+    let store = sh.stateless.then(|| d.add_node(Kind::SessionStore, 0.0, 0.0));
+    let storage = sh.storage.then(|| d.add_node(Kind::ObjectStorage, 0.0, 0.0));
+    let mut entries = Vec::new();
+    let dcs: Vec<&String> = if sh.second_dc { vec![&dc1, &dc2] } else { vec![&dc1] };
+    for dc in dcs {
+        let lb = d.add_node(Kind::LoadBalancer, 0.0, 0.0);
+        set(&mut d, &lb, "algorithm", text(["round_robin", "least_connections", "random", "ip_hash"][sh.lb_algo]));
+        set(&mut d, &lb, "health_checks", scalelab_engine::ParamValue::Bool(sh.health_checks));
+        set(&mut d, &lb, "check_interval_s", num(1.0));
+        d.set_node_dc(&lb, Some(dc));
+        for _ in 0..sh.webs {
+            let w = d.add_node(Kind::WebServer, 0.0, 0.0);
+            set(&mut d, &w, "max_queue", num(sh.queue as f64));
+            set(&mut d, &w, "workers", num(sh.workers as f64));
+            d.set_node_dc(&w, Some(dc));
+            d.connect(&lb, &w).unwrap();
+            d.connect(&w, &db).unwrap();
+            if let Some(c) = &cache {
+                d.connect(&w, c).unwrap();
+            }
+            if let Some(s) = &store {
+                set(&mut d, &w, "sessions", text("store"));
+                d.connect(&w, s).unwrap();
+            }
+            if let Some(s) = &storage {
+                d.connect(&w, s).unwrap();
+            }
+        }
+        entries.push(lb);
+    }
+    let cdn = sh.cdn.then(|| {
+        let c = d.add_node(Kind::Cdn, 0.0, 0.0);
+        set(&mut d, &c, "capacity", num(20.0));
+        match &storage {
+            Some(s) => d.connect(&c, s).unwrap(),
+            None => d.connect(&c, &entries[0]).unwrap(),
+        }
+        c
+    });
+    if sh.dns {
+        let dns = d.add_node(Kind::Dns, 0.0, 0.0);
+        set(&mut d, &dns, "routing", text(if sh.geo { "geo" } else { "simple" }));
+        set(&mut d, &dns, "ttl_s", num(2.0));
+        set(&mut d, &dns, "health_check_s", num(1.0));
+        d.connect(&u1, &dns).unwrap();
+        d.connect(&u2, &dns).unwrap();
+        for e in &entries {
+            d.connect(&dns, e).unwrap();
+        }
+        if let Some(c) = &cdn {
+            d.connect(&dns, c).unwrap();
+        }
+    } else {
+        for u in [&u1, &u2] {
+            d.connect(u, &entries[0]).unwrap();
+            if let Some(c) = &cdn {
+                d.connect(u, c).unwrap();
+            }
+        }
+    }
+    let mut s = Scenario {
+        duration_s: sh.duration_s,
+        seed: sh.seed,
+        client_timeout_ms: sh.timeout_ms,
+        keys: KeyPopularity::Zipf { keys: 500, s: 1.1 },
+        mix: RequestMix { page_read: 0.3, api_read: 0.3, write: 0.2, static_asset: 0.15, upload: 0.05 },
+        ..Scenario::default()
+    };
+    let profile = match sh.profile {
+        0 => Profile::Constant,
+        1 => Profile::Ramp { from_rps: 1.0 },
+        2 => Profile::Daily,
+        _ => Profile::Spike { at_s: 1, len_s: 1, factor: 5.0 },
+    };
+    s.traffic.insert(u1.clone(), Traffic { profile, rps: sh.rps });
+    let ids: Vec<String> = d.nodes.iter().map(|n| n.id.clone()).collect();
+    for (i, at, back) in &sh.kills {
+        let id = ids[i % ids.len()].clone();
+        s.events.push(ScheduledEvent { at_s: *at, action: Action::KillNode(id.clone()) });
+        if let Some(b) = back {
+            s.events.push(ScheduledEvent { at_s: at + b, action: Action::RestoreNode(id) });
+        }
+    }
+    if let Some(at) = sh.kill_dc {
+        s.events.push(ScheduledEvent { at_s: at, action: Action::KillDc(dc1.clone()) });
+    }
+    (d, s)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_request_ends_exactly_once(sh in shape()) {
+        let (d, s) = build(&sh);
+        let mut sim = Simulation::new(&d, &s).unwrap_or_else(|f| panic!("{f:#?}"));
+        sim.set_trace_sampling(3);
+        let mut traced = 0u64;
+        let mut t = 0;
+        while !sim.is_finished() {
+            t += 250_000;
+            sim.advance(t, u64::MAX);
+            for tr in sim.take_traces() {
+                traced += 1;
+                prop_assert!(tr.end_us >= tr.start_us);
+                prop_assert!(tr.hops.windows(2).all(|w| w[0].depart_us <= w[1].depart_us));
+            }
+        }
+        let m = sim.snapshot();
+        let t = &m.totals;
+        let by_cause: u64 = t.by_cause.iter().map(|(_, n)| n).sum();
+        prop_assert!(t.created > 0);
+        prop_assert_eq!(t.in_flight, 0);
+        prop_assert_eq!(sim.in_flight(), 0);
+        prop_assert_eq!(t.failed, by_cause);
+        prop_assert_eq!(t.created, t.ok + by_cause);
+        let kinds_created: u64 = m.per_kind.iter().map(|(_, k)| k.requests).sum();
+        prop_assert_eq!(kinds_created, t.requests);
+        let ok_in_series: f64 = m.series.iter().map(|p| p.throughput).sum();
+        let err_in_series: u64 = m.series.iter().map(|p| p.errors).sum();
+        prop_assert_eq!(ok_in_series as u64, t.ok);
+        prop_assert_eq!(err_in_series, t.failed);
+        prop_assert!(traced > 0 || t.created < 3);
+        prop_assert_eq!(m.nodes.len(), d.nodes.len());
+    }
+}

@@ -1,0 +1,50 @@
+// Launching Debian's Chromium through playwright-core, and collecting what a page
+// reports (console errors, uncaught exceptions) so tests can assert there were none.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { serveDist } from './server.mjs';
+
+export const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
+mkdirSync(ARTIFACTS, { recursive: true });
+
+// Without these flags Chromium stalls on the closed network of the build machines.
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Starts the static server and Chromium; call `close()` when done. */
+export async function startSession() {
+  const server = await serveDist();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: FLAGS,
+  });
+  return {
+    url: server.url,
+    browser,
+    async close() {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
+
+/** A new page whose console errors and uncaught exceptions are recorded in `problems`. */
+export async function openPage(session, { viewport = { width: 1400, height: 900 }, query = '' } = {}) {
+  const context = await session.browser.newContext({ viewport, hasTouch: true });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`uncaught exception: ${err.message}`));
+  await page.goto(session.url + query);
+  return { page, context, problems };
+}

@@ -1,0 +1,112 @@
+// Page objects: what a person sees and does on Scale Lab, found by data-testid.
+export class ScaleLab {
+  constructor(page) {
+    this.page = page;
+  }
+
+  byTestId(id) {
+    return this.page.getByTestId(id);
+  }
+
+  /** Waits until the app has mounted. */
+  async ready() {
+    await this.byTestId('app').waitFor({ state: 'visible', timeout: 15000 });
+  }
+
+  /** The centre of an element in page coordinates. */
+  async center(locator) {
+    const box = await locator.boundingBox();
+    if (!box) throw new Error('element is not visible');
+    return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  }
+
+  /** Presses the mouse at `from`, moves in steps, releases at `to`. */
+  async drag(from, to, { steps = 8, shift = false } = {}) {
+    const m = this.page.mouse;
+    if (shift) await this.page.keyboard.down('Shift');
+    await m.move(from.x, from.y);
+    await m.down();
+    await m.move(to.x, to.y, { steps });
+    await m.up();
+    if (shift) await this.page.keyboard.up('Shift');
+  }
+
+  /** A point of the canvas, given relative to its top-left corner. */
+  async canvasPoint(x, y) {
+    const box = await this.byTestId('canvas-area').boundingBox();
+    return { x: box.x + x, y: box.y + y };
+  }
+
+  /**
+   * Drags a component from the palette onto the canvas at (x, y) and returns the id
+   * the inspector shows for it (a new component is selected).
+   */
+  async addComponent(kind, x, y) {
+    const tile = this.byTestId(`palette-${kind}`);
+    await this.drag(await this.center(tile), await this.canvasPoint(x, y));
+    const id = this.byTestId('node-id');
+    await id.waitFor({ state: 'visible' });
+    return (await id.innerText()).trim();
+  }
+
+  node(id) {
+    return this.page.locator(`svg [data-testid="node-${id}"]`);
+  }
+
+  nodes() {
+    return this.page.locator('svg g.node');
+  }
+
+  edges() {
+    return this.page.locator('svg line.edge');
+  }
+
+  /** Drags from one node's output port to another node. */
+  async wire(from, to) {
+    const port = this.page.locator(`[data-testid="port-${from}"]`);
+    await this.drag(await this.center(port), await this.center(this.node(to)), { steps: 12 });
+  }
+
+  async clickNode(id) {
+    const c = await this.center(this.node(id));
+    await this.page.mouse.click(c.x - 30, c.y);
+  }
+
+  async run() {
+    await this.byTestId('run').click();
+  }
+
+  /** The text of a metric in the metrics panel. */
+  async metricText(name) {
+    return (await this.byTestId(`metric-${name}`).innerText()).trim();
+  }
+
+  /** A metric as a number (separators and units stripped); NaN when not shown yet. */
+  async metric(name) {
+    const text = await this.metricText(name);
+    return Number.parseFloat(text.replace(/,/g, ''));
+  }
+
+  /** Waits until `predicate(value of metric)` holds. */
+  async waitForMetric(name, predicate, timeout = 20000) {
+    const start = Date.now();
+    for (;;) {
+      const v = await this.metric(name);
+      if (predicate(v)) return v;
+      if (Date.now() - start > timeout) {
+        throw new Error(`metric ${name} stayed at ${v}`);
+      }
+      await this.page.waitForTimeout(100);
+    }
+  }
+
+  async setSpeed(value) {
+    await this.byTestId('speed').selectOption(String(value));
+  }
+
+  async notice() {
+    const n = this.byTestId('notice-text');
+    await n.waitFor({ state: 'visible' });
+    return (await n.innerText()).trim();
+  }
+}

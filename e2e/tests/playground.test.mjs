@@ -1,0 +1,169 @@
+// Acting as a learner: build a small system from the palette, run it, break and repair
+// it, undo, reload, and try a wire the engine refuses.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSession, openPage, ARTIFACTS } from '../harness.mjs';
+import { ScaleLab } from '../pages.mjs';
+
+let session;
+before(async () => { session = await startSession(); });
+after(async () => { await session?.close(); });
+
+/** Users → DNS → load balancer → two web servers, built by dragging. */
+async function buildSystem(app) {
+  const users = await app.addComponent('users', 90, 200);
+  const dns = await app.addComponent('dns', 260, 90);
+  const lb = await app.addComponent('load_balancer', 430, 200);
+  const web1 = await app.addComponent('web_server', 620, 110);
+  const web2 = await app.addComponent('web_server', 620, 300);
+  await app.wire(users, dns);
+  await app.wire(dns, lb);
+  await app.wire(lb, web1);
+  await app.wire(lb, web2);
+  return { users, dns, lb, web1, web2 };
+}
+
+test('a learner builds, runs, breaks and repairs a system', async () => {
+  const { page, context, problems } = await openPage(session);
+  const app = new ScaleLab(page);
+  await app.ready();
+  const ids = await buildSystem(app);
+  assert.equal(await app.nodes().count(), 5);
+  assert.equal(await app.edges().count(), 4);
+
+  await app.setSpeed(4);
+  await app.run();
+  const throughput = await app.waitForMetric('throughput', (v) => v > 0);
+  assert.ok(throughput > 0);
+  await page.screenshot({ path: `${ARTIFACTS}running.png` });
+
+  // Kill one web server: until the health check notices, requests to it fail.
+  const errorsBefore = await app.metric('errors');
+  await app.clickNode(ids.web1);
+  await app.node(ids.web1).and(page.locator('.down')).waitFor();
+  await app.waitForMetric('errors', (v) => v > errorsBefore);
+  await page.screenshot({ path: `${ARTIFACTS}server-killed.png` });
+
+  // Restore it: it is shown as up again and the run keeps serving.
+  await app.clickNode(ids.web1);
+  await page.waitForFunction(
+    (id) => !document.querySelector(`svg [data-testid="node-${id}"]`).classList.contains('down'),
+    ids.web1,
+  );
+  const served = await app.metric('throughput');
+  assert.ok(served > 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('undo removes the last edit and redo brings it back', async () => {
+  const { page, context, problems } = await openPage(session);
+  const app = new ScaleLab(page);
+  await app.ready();
+  await app.addComponent('users', 90, 200);
+  const web = await app.addComponent('web_server', 400, 200);
+  assert.equal(await app.nodes().count(), 2);
+  await app.byTestId('undo').click();
+  assert.equal(await app.nodes().count(), 1);
+  assert.equal(await app.node(web).count(), 0);
+  await page.keyboard.press('Control+Shift+Z');
+  assert.equal(await app.node(web).count(), 1);
+  await page.keyboard.press('Control+Z');
+  assert.equal(await app.node(web).count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a reload restores the diagram exactly', async () => {
+  const { page, context, problems } = await openPage(session);
+  const app = new ScaleLab(page);
+  await app.ready();
+  const ids = await buildSystem(app);
+  const before = await page.evaluate(() => localStorage.getItem('scalelab.sandbox'));
+  await page.reload();
+  await app.ready();
+  assert.equal(await app.nodes().count(), 5);
+  assert.equal(await app.edges().count(), 4);
+  for (const id of Object.values(ids)) {
+    assert.equal(await app.node(id).count(), 1, `${id} is back after the reload`);
+  }
+  const after = await page.evaluate(() => localStorage.getItem('scalelab.sandbox'));
+  assert.equal(after, before);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a wire the engine refuses shows its reason and is not added', async () => {
+  const { page, context, problems } = await openPage(session);
+  const app = new ScaleLab(page);
+  await app.ready();
+  const users = await app.addComponent('users', 90, 200);
+  const web = await app.addComponent('web_server', 400, 200);
+  await app.wire(web, users);
+  const text = await app.notice();
+  assert.ok(text.length > 10, `a reason is shown: ${text}`);
+  assert.equal(await app.edges().count(), 0);
+  await page.screenshot({ path: `${ARTIFACTS}refused-wire.png` });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the inspector refuses an out-of-range value with the reason', async () => {
+  const { page, context, problems } = await openPage(session);
+  const app = new ScaleLab(page);
+  await app.ready();
+  await app.addComponent('web_server', 300, 200);
+  const field = app.byTestId('param-instances');
+  const before = await field.inputValue();
+  await field.fill('100000');
+  await field.press('Enter');
+  await field.blur();
+  const error = app.byTestId('param-error');
+  await error.waitFor({ state: 'visible' });
+  assert.match(await error.innerText(), /\d/);
+  // The diagram keeps the old value.
+  await page.locator('svg').first().click({ position: { x: 5, y: 5 } });
+  await page.mouse.click((await app.center(app.nodes().first())).x, (await app.center(app.nodes().first())).y);
+  assert.equal(await app.byTestId('param-instances').inputValue(), before);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('keyboard: Tab reaches a node, arrows move it, Delete removes it', async () => {
+  const { page, context, problems } = await openPage(session);
+  const app = new ScaleLab(page);
+  await app.ready();
+  const id = await app.addComponent('cache', 300, 200);
+  const start = await app.node(id).getAttribute('transform');
+  await app.node(id).focus();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowDown');
+  const moved = await app.node(id).getAttribute('transform');
+  assert.notEqual(moved, start);
+  await page.keyboard.press('Delete');
+  assert.equal(await app.node(id).count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('shift-drag draws a box that selects several nodes; the view pans and zooms', async () => {
+  const { page, context, problems } = await openPage(session);
+  const app = new ScaleLab(page);
+  await app.ready();
+  await app.addComponent('users', 120, 150);
+  await app.addComponent('dns', 320, 150);
+  await app.addComponent('web_server', 120, 400);
+  await page.keyboard.press('Escape');
+  await app.drag(await app.canvasPoint(20, 60), await app.canvasPoint(520, 260), { shift: true });
+  assert.match(await app.byTestId('multi-selection').innerText(), /2 components/);
+
+  const zoomBefore = await app.byTestId('zoom-level').innerText();
+  await app.byTestId('zoom-in').click();
+  assert.notEqual(await app.byTestId('zoom-level').innerText(), zoomBefore);
+  await app.byTestId('zoom-fit').click();
+  const box = await app.nodes().first().boundingBox();
+  const area = await app.byTestId('canvas-area').boundingBox();
+  assert.ok(box.x >= area.x && box.y >= area.y, 'fit keeps nodes in view');
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -1,0 +1,381 @@
+//! The root view: provides the shared state, lays out the page (header, chapter panel,
+//! palette and canvas with run controls and metrics, inspector) and wires keyboard
+//! shortcuts, autosave and the animation loop.
+
+use leptos::prelude::*;
+use scalelab_engine::{Diagram, Scenario};
+
+use crate::bench::{self, EngineBench};
+use crate::canvas::{diagram_bounds, Canvas};
+use crate::geometry::{Point, Viewport, GRID};
+use crate::inspector::Inspector;
+use crate::metrics_panel::MetricsPanel;
+use crate::palette::Palette;
+use crate::run::{start_loop, Runner, Status};
+use crate::scenario_panel::ScenarioPanel;
+use crate::state::{Editor, ScenarioState};
+use crate::storage;
+use crate::view_util::{format_ms, format_number};
+
+#[component]
+pub fn App() -> impl IntoView {
+    match bench::mode().as_deref() {
+        Some("engine") => view! { <EngineBench/> }.into_any(),
+        Some("anim") => view! { <Playground bench=true/> }.into_any(),
+        _ => view! { <Playground bench=false/> }.into_any(),
+    }
+}
+
+/// The sandbox playground. With `bench`, it loads the animation benchmark's diagram
+/// instead of the saved one, starts running, and records frame times.
+#[component]
+fn Playground(bench: bool) -> impl IntoView {
+    let (diagram, scenario, load_error) = if bench {
+        let (d, s) = bench::anim_workload();
+        (d, s, None)
+    } else {
+        match storage::load() {
+            Ok(Some((d, s))) => (d, s, None),
+            Ok(None) => (Diagram::default(), Scenario::default(), None),
+            Err(e) => (Diagram::default(), Scenario::default(), Some(e)),
+        }
+    };
+    let editor = Editor::new(diagram);
+    let scenario = ScenarioState {
+        scenario: RwSignal::new(scenario),
+    };
+    let runner = Runner::new();
+    provide_context(editor);
+    provide_context(scenario);
+    provide_context(runner);
+    if let Some(e) = load_error {
+        editor.show(
+            format!("Started with an empty sandbox: {e}. The unreadable copy was kept aside."),
+            true,
+        );
+    }
+
+    // Autosave: synchronise local storage with the diagram and scenario.
+    Effect::new(move |_| {
+        let d = editor.diagram.get();
+        let s = scenario.scenario.get();
+        if !bench {
+            storage::save(&d, &s);
+        }
+    });
+    // A changed diagram or scenario makes the current run stale.
+    Effect::new(move |prev: Option<()>| {
+        editor.diagram.track();
+        scenario.scenario.track();
+        if prev.is_some() && runner.is_active() {
+            runner.reset();
+            editor.show("The diagram changed, so the run was reset.", false);
+        }
+    });
+
+    start_loop(runner, editor.viewport, bench);
+    install_shortcuts(editor, runner);
+    if bench {
+        let d = editor.diagram.get_untracked();
+        let s = scenario.scenario.get_untracked();
+        if let Err(problems) = runner.start(&d, &s) {
+            editor.show(
+                format!("The benchmark diagram does not run: {}", problems.join(" ")),
+                true,
+            );
+        }
+    }
+
+    view! {
+        <div class="app" data-testid="app">
+            <header class="topbar" data-testid="header">
+                <div class="brand">
+                    <span class="brand-mark" aria-hidden="true"></span>
+                    <span class="brand-name">"Scale Lab"</span>
+                </div>
+                <span class="tagline">"From one server to millions of users"</span>
+                <span class="spacer"></span>
+                <span class="muted small">"Sandbox"</span>
+            </header>
+            <main class="layout">
+                <aside class="panel chapter-panel" data-testid="chapter-panel" aria-label="Chapter">
+                    <h2>"Sandbox"</h2>
+                    <p>"Every component is unlocked. Drag components onto the canvas, wire them from each one's right-hand dot, then press Run to send traffic through them."</p>
+                    <p class="muted small">"While it runs, click a component to kill it and click it again to bring it back. Watch the errors, the latency and which component glows."</p>
+                    <ScenarioPanel/>
+                </aside>
+                <section class="workspace" aria-label="Diagram">
+                    <RunControls/>
+                    <div class="stage">
+                        <Palette/>
+                        <Canvas/>
+                        <ZoomControls/>
+                        <NoticeBar/>
+                    </div>
+                    <MetricsPanel/>
+                </section>
+                <Inspector/>
+            </main>
+            <LiveSummary/>
+        </div>
+    }
+}
+
+/// Keyboard: undo / redo, delete, arrow keys move the selection, Escape deselects.
+fn install_shortcuts(editor: Editor, runner: Runner) {
+    let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+        let target_is_field = ev
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+        if target_is_field {
+            return;
+        }
+        let modifier = ev.ctrl_key() || ev.meta_key();
+        let key = ev.key();
+        if modifier && (key == "z" || key == "Z") {
+            ev.prevent_default();
+            if ev.shift_key() {
+                editor.redo();
+            } else {
+                editor.undo();
+            }
+            return;
+        }
+        if modifier && (key == "y" || key == "Y") {
+            ev.prevent_default();
+            editor.redo();
+            return;
+        }
+        if modifier {
+            return;
+        }
+        match key.as_str() {
+            "Delete" | "Backspace" => {
+                if runner.is_active() {
+                    editor.show("Reset the run before deleting components.", true);
+                } else {
+                    ev.prevent_default();
+                    editor.delete_selection();
+                }
+            }
+            "Escape" => editor.selection.set(Default::default()),
+            "ArrowLeft" | "ArrowRight" | "ArrowUp" | "ArrowDown" => {
+                let sel = editor.selection.get_untracked();
+                if sel.nodes.is_empty() || runner.is_active() {
+                    return;
+                }
+                ev.prevent_default();
+                let (dx, dy) = match key.as_str() {
+                    "ArrowLeft" => (-GRID, 0.0),
+                    "ArrowRight" => (GRID, 0.0),
+                    "ArrowUp" => (0.0, -GRID),
+                    _ => (0.0, GRID),
+                };
+                editor.edit(|d| {
+                    for id in &sel.nodes {
+                        if let Some((x, y)) = d.node(id).map(|n| (n.x, n.y)) {
+                            d.move_node(id, x + dx, y + dy);
+                        }
+                    }
+                    crate::canvas::assign_data_centers(d);
+                });
+            }
+            _ => {}
+        }
+    });
+    on_cleanup(move || handle.remove());
+}
+
+#[component]
+fn RunControls() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let scenario = expect_context::<ScenarioState>();
+    let runner = expect_context::<Runner>();
+    let status = runner.status;
+    let run_or_pause = move |_| match status.get_untracked() {
+        Status::Idle => {
+            let d = editor.diagram.get_untracked();
+            let s = scenario.scenario.get_untracked();
+            if let Err(problems) = runner.start(&d, &s) {
+                editor.show(format!("Can't run yet: {}", problems.join(" ")), true);
+            }
+        }
+        Status::Running => runner.pause(),
+        Status::Paused => runner.resume(),
+        Status::Finished => {
+            runner.reset();
+            let d = editor.diagram.get_untracked();
+            let s = scenario.scenario.get_untracked();
+            if let Err(problems) = runner.start(&d, &s) {
+                editor.show(format!("Can't run yet: {}", problems.join(" ")), true);
+            }
+        }
+    };
+    let run_label = move || match status.get() {
+        Status::Idle => "▶ Run",
+        Status::Running => "❚❚ Pause",
+        Status::Paused => "▶ Resume",
+        Status::Finished => "↻ Run again",
+    };
+    let clock = move || {
+        let shown = runner.shown_s.get();
+        let total = runner.duration_s.get();
+        if status.get() == Status::Idle {
+            format!("{} s scenario", scenario.scenario.with(|s| s.duration_s))
+        } else {
+            format!("{shown:.1} s / {total:.0} s")
+        }
+    };
+    let step = move |_| {
+        if status.get_untracked() == Status::Idle {
+            let d = editor.diagram.get_untracked();
+            let s = scenario.scenario.get_untracked();
+            if let Err(problems) = runner.start(&d, &s) {
+                editor.show(format!("Can't run yet: {}", problems.join(" ")), true);
+                return;
+            }
+            runner.pause();
+        }
+        runner.step();
+    };
+    view! {
+        <div class="run-controls" data-testid="run-controls" role="toolbar" aria-label="Run controls">
+            <button class="btn primary" data-testid="run" on:click=run_or_pause>{run_label}</button>
+            <button class="btn" data-testid="step" on:click=step
+                disabled=move || status.get() == Status::Finished title="Advance one simulated second">"Step 1 s"</button>
+            <button class="btn" data-testid="reset" on:click=move |_| runner.reset()
+                disabled=move || status.get() == Status::Idle>"Reset"</button>
+            <label class="inline">
+                <span class="muted small">"Speed"</span>
+                <select data-testid="speed" aria-label="Simulation speed"
+                    on:change=move |ev| {
+                        if let Ok(v) = event_target_value(&ev).parse::<f64>() {
+                            runner.speed.set(v.clamp(0.25, 16.0));
+                        }
+                    }
+                    prop:value=move || runner.speed.get().to_string()
+                >
+                    {[0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0].into_iter().map(|s| view! {
+                        <option value=s.to_string()>{format!("{s}×")}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <span class="clock" data-testid="clock">{clock}</span>
+            <span class="spacer"></span>
+            <label class="inline" title="Hide moving dots; numbers and node states still update">
+                <input type="checkbox" data-testid="reduced-motion"
+                    prop:checked=move || runner.reduced_motion.get()
+                    on:change=move |ev| runner.reduced_motion.set(event_target_checked(&ev))/>
+                <span class="small">"Reduced motion"</span>
+            </label>
+            <button class="btn icon" data-testid="undo" title="Undo (Ctrl+Z)" aria-label="Undo"
+                disabled=move || !editor.can_undo() on:click=move |_| editor.undo()>"↶"</button>
+            <button class="btn icon" data-testid="redo" title="Redo (Shift+Ctrl+Z)" aria-label="Redo"
+                disabled=move || !editor.can_redo() on:click=move |_| editor.redo()>"↷"</button>
+        </div>
+    }
+}
+
+#[component]
+fn ZoomControls() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let stage_size = || {
+        document()
+            .query_selector("[data-testid=canvas-area]")
+            .ok()
+            .flatten()
+            .map(|el| {
+                let r = el.get_bounding_client_rect();
+                (r.width(), r.height())
+            })
+            .unwrap_or((800.0, 600.0))
+    };
+    let zoom = move |factor: f64| {
+        let (w, h) = stage_size();
+        editor
+            .viewport
+            .update(|v| *v = v.zoom_at(Point::new(w / 2.0, h / 2.0), factor));
+    };
+    let fit = move |_| {
+        let (w, h) = stage_size();
+        let v = editor
+            .diagram
+            .with_untracked(diagram_bounds)
+            .map(|b| Viewport::fit(b, w, h, 48.0))
+            .unwrap_or_default();
+        editor.viewport.set(v);
+    };
+    view! {
+        <div class="zoom-controls" role="group" aria-label="Zoom">
+            <button class="btn icon" data-testid="zoom-in" aria-label="Zoom in" on:click=move |_| zoom(1.25)>"+"</button>
+            <span class="zoom-level small" data-testid="zoom-level">{move || format!("{:.0}%", editor.viewport.get().zoom * 100.0)}</span>
+            <button class="btn icon" data-testid="zoom-out" aria-label="Zoom out" on:click=move |_| zoom(0.8)>"−"</button>
+            <button class="btn icon" data-testid="zoom-fit" aria-label="Fit to view" title="Fit to view" on:click=fit>"⤢"</button>
+        </div>
+    }
+}
+
+/// The latest notice (a refused wire, a reset run), dismissable.
+#[component]
+fn NoticeBar() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    move || {
+        editor.notice.get().map(|n| {
+            view! {
+                <div class=if n.error { "notice error" } else { "notice" } role="status" data-testid="notice">
+                    <span data-testid="notice-text">{n.text}</span>
+                    <button class="btn icon" aria-label="Dismiss" on:click=move |_| editor.notice.set(None)>"×"</button>
+                </div>
+            }
+        })
+    }
+}
+
+/// A text summary of the run for screen readers, updated every few seconds.
+#[component]
+fn LiveSummary() -> impl IntoView {
+    let runner = expect_context::<Runner>();
+    let last = StoredValue::new(String::new());
+    let last_at = StoredValue::new(f64::NEG_INFINITY);
+    let text = Memo::new(move |_| {
+        let status = runner.status.get();
+        let shown = runner.shown_s.get();
+        let summary = runner.metrics.with(|m| {
+            m.as_ref().map(|m| {
+                let down: Vec<&str> = m
+                    .nodes
+                    .iter()
+                    .filter(|n| !n.up)
+                    .map(|n| n.id.as_str())
+                    .collect();
+                let mut s = format!(
+                    "At {:.0} seconds: {} requests per second, p95 latency {}, {:.1}% errors.",
+                    shown,
+                    format_number(m.totals.throughput_rps),
+                    format_ms(m.totals.p95_ms),
+                    m.totals.error_rate * 100.0
+                );
+                if !down.is_empty() {
+                    s.push_str(&format!(" Down: {}.", down.join(", ")));
+                }
+                s
+            })
+        });
+        let fresh = match (status, summary) {
+            (Status::Idle, _) => "Simulation not running.".to_string(),
+            (Status::Finished, Some(s)) => format!("Run finished. {s}"),
+            (_, Some(s)) => s,
+            (_, None) => String::new(),
+        };
+        // Speak at most every 3 seconds of real time, and on state changes.
+        let now = window().performance().map_or(0.0, |p| p.now());
+        let changed_state = !fresh.starts_with("At ");
+        if changed_state || now - last_at.get_value() > 3000.0 {
+            last_at.set_value(now);
+            last.set_value(fresh);
+        }
+        last.get_value()
+    });
+    view! { <div class="sr-only" aria-live="polite" data-testid="live-summary">{move || text.get()}</div> }
+}

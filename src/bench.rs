@@ -1,0 +1,111 @@
+//! Benchmark modes of the page, used by `cargo xtask bench`:
+//! `?bench=engine` times the engine on the standard workload in WebAssembly;
+//! `?bench=anim` loads a busy diagram and records per-frame script time.
+
+use leptos::prelude::*;
+use scalelab_engine::{Diagram, Kind, ParamValue, Region, Scenario, Simulation};
+use wasm_bindgen::JsValue;
+
+/// The benchmark asked for in the page's query string, if any.
+pub fn mode() -> Option<String> {
+    let search = window().location().search().ok()?;
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("bench=").map(str::to_string))
+}
+
+fn now_ms() -> f64 {
+    window().performance().map_or(0.0, |p| p.now())
+}
+
+/// Runs the standard workload a few times and reports the best as JSON.
+fn engine_bench() -> String {
+    let (diagram, scenario) = scalelab_engine::bench_workload();
+    let mut best: Option<(u64, f64)> = None;
+    for _ in 0..3 {
+        let Ok(mut sim) = Simulation::new(&diagram, &scenario) else {
+            return r#"{"error":"the benchmark workload does not validate"}"#.into();
+        };
+        let start = now_ms();
+        sim.run_to_end();
+        let ms = now_ms() - start;
+        let events = sim.events_processed();
+        if best.is_none_or(|(_, b)| ms < b) {
+            best = Some((events, ms));
+        }
+    }
+    let (events, ms) = best.unwrap_or((0, 0.0));
+    format!(
+        r#"{{"events":{events},"ms":{ms:.3},"events_per_s":{:.0}}}"#,
+        events as f64 / (ms / 1000.0).max(1e-9)
+    )
+}
+
+/// The engine benchmark page: runs once mounted and shows the result.
+#[component]
+pub fn EngineBench() -> impl IntoView {
+    let result = RwSignal::new(None::<String>);
+    // Let the page paint first, then run.
+    set_timeout(
+        move || result.set(Some(engine_bench())),
+        std::time::Duration::from_millis(50),
+    );
+    view! {
+        <main class="panel">
+            <h2>"Engine benchmark (WebAssembly)"</h2>
+            {move || match result.get() {
+                Some(r) => view! { <pre data-testid="bench-result">{r}</pre> }.into_any(),
+                None => view! { <p>"Running…"</p> }.into_any(),
+            }}
+        </main>
+    }
+}
+
+/// Appends one frame's script time (ms) and drawn dots to the arrays the benchmark
+/// script reads.
+pub fn record_frame(script_ms: f64, dots: usize) {
+    let w: JsValue = window().into();
+    for (key, value) in [
+        ("__scalelabFrames", script_ms),
+        ("__scalelabDots", dots as f64),
+    ] {
+        let array = js_sys::Reflect::get(&w, &key.into())
+            .ok()
+            .filter(|a| a.is_object())
+            .map(|a| js_sys::Array::from(&a))
+            .unwrap_or_else(|| {
+                let a = js_sys::Array::new();
+                let _ = js_sys::Reflect::set(&w, &key.into(), &a);
+                a
+            });
+        array.push(&value.into());
+    }
+}
+
+/// A busy diagram for the animation benchmark: users in Asia send 10,000 requests per
+/// second across the ocean to a data center in North America, so about two thousand
+/// requests are on the wires at any moment.
+pub fn anim_workload() -> (Diagram, Scenario) {
+    let mut d = Diagram::default();
+    let dc = d.add_data_center(Region::NorthAmerica, 560.0, 0.0, 440.0, 1040.0);
+    let users = d.add_node(Kind::Users, 0.0, 480.0);
+    let _ = d.set_param(&users, "region", ParamValue::Text("asia".into()));
+    let _ = d.set_param(&users, "rps", ParamValue::Num(10_000.0));
+    let dns = d.add_node(Kind::Dns, 240.0, 480.0);
+    let lb = d.add_node(Kind::LoadBalancer, 608.0, 480.0);
+    let _ = d.connect(&users, &dns);
+    let _ = d.connect(&dns, &lb);
+    for i in 0..8 {
+        let web = d.add_node(Kind::WebServer, 832.0, 48.0 + i as f64 * 120.0);
+        let _ = d.set_param(&web, "size", ParamValue::Text("xlarge".into()));
+        let _ = d.connect(&lb, &web);
+        d.set_node_dc(&web, Some(&dc));
+    }
+    d.set_node_dc(&lb, Some(&dc));
+    let scenario = Scenario {
+        duration_s: 600,
+        ..Scenario::default()
+    };
+    (d, scenario)
+}

@@ -1,0 +1,384 @@
+//! The inspector: the selected component's parameters as form fields generated from
+//! the engine's catalog, with units and bounds; plus data centers, wires and the
+//! selected node's live numbers during a run.
+
+use leptos::prelude::*;
+use scalelab_engine::{Diagram, Kind, ParamSpec, ParamType, ParamValue, Region};
+
+use crate::run::Runner;
+use crate::state::Editor;
+use crate::view_util::{format_ms, format_number, kind_color};
+
+#[component]
+pub fn Inspector() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let body = move || {
+        let sel = editor.selection.get();
+        if let Some(id) = sel.single_node() {
+            let id = id.to_string();
+            return view! { <NodeInspector id=id/> }.into_any();
+        }
+        if sel.nodes.len() > 1 {
+            let n = sel.nodes.len();
+            return view! {
+                <p data-testid="multi-selection">{format!("{n} components selected.")}</p>
+                <p class="muted">"Drag one of them to move them together, or press Delete to remove them."</p>
+                <button class="btn danger" data-testid="delete-selection" on:click=move |_| editor.delete_selection()>"Delete selected"</button>
+            }
+            .into_any();
+        }
+        if let Some(dc) = sel.dc {
+            return view! { <DcInspector id=dc/> }.into_any();
+        }
+        if let Some((from, to)) = sel.edge {
+            let d = editor.diagram.get_untracked();
+            let name = |id: &str| d.node(id).map(|n| n.name.clone()).unwrap_or_default();
+            return view! {
+                <h3>"Connection"</h3>
+                <p>{format!("{} sends requests to {}.", name(&from), name(&to))}</p>
+                <button class="btn danger" data-testid="delete-edge" on:click=move |_| editor.delete_selection()>"Remove connection"</button>
+            }
+            .into_any();
+        }
+        view! {
+            <p class="muted" data-testid="inspector-empty">"Select a component to see its settings. While a run is going, click a component to kill it, and click it again to bring it back."</p>
+            <DiagramSummary/>
+        }
+        .into_any()
+    };
+    view! {
+        <aside class="panel inspector" data-testid="inspector" aria-label="Inspector">
+            <h2>"Inspector"</h2>
+            {body}
+        </aside>
+    }
+}
+
+/// Cost and findings of the whole diagram.
+#[component]
+fn DiagramSummary() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let cost = move || editor.diagram.with(Diagram::monthly_cost);
+    let findings = move || editor.diagram.with(Diagram::validate);
+    view! {
+        <div class="summary">
+            <div class="stat"><span class="stat-label">"Monthly cost"</span>
+                <span class="stat-value" data-testid="diagram-cost">{move || format!("${}", format_number(cost()))}</span></div>
+            <h3>"Checks"</h3>
+            <ul class="findings" data-testid="findings">
+                {move || {
+                    let f = findings();
+                    if f.is_empty() {
+                        view! { <li class="ok">"No problems found."</li> }.into_any()
+                    } else {
+                        f.into_iter()
+                            .map(|f| view! { <li class={format!("{:?}", f.severity).to_lowercase()}>{f.message}</li> })
+                            .collect_view()
+                            .into_any()
+                    }
+                }}
+            </ul>
+        </div>
+    }
+}
+
+#[component]
+fn NodeInspector(id: String) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let runner = expect_context::<Runner>();
+    let Some(node) = editor.diagram.with_untracked(|d| d.node(&id).cloned()) else {
+        return view! { <p class="muted">"This component no longer exists."</p> }.into_any();
+    };
+    let kind: Kind = node.kind;
+    let name_id = id.clone();
+    let rename = move |ev: web_sys::Event| {
+        let name = event_target_value(&ev).trim().to_string();
+        if name.is_empty() {
+            editor.show("A component needs a name.", true);
+            return;
+        }
+        let id = name_id.clone();
+        editor.edit(|d| {
+            if let Some(n) = d.nodes.iter_mut().find(|n| n.id == id) {
+                n.name = name;
+            }
+        });
+    };
+    let findings = {
+        let id = id.clone();
+        move || {
+            editor.diagram.with(|d| {
+                d.validate()
+                    .into_iter()
+                    .filter(|f| f.node.as_deref() == Some(id.as_str()))
+                    .map(|f| f.message)
+                    .collect::<Vec<_>>()
+            })
+        }
+    };
+    let cost = {
+        let id = id.clone();
+        move || {
+            editor.diagram.with(|d| {
+                d.node(&id)
+                    .map(|n| scalelab_engine::monthly_cost(n.kind, &n.params))
+                    .unwrap_or(0.0)
+            })
+        }
+    };
+    let fields = kind
+        .params()
+        .iter()
+        .map(|spec| view! { <ParamField id=id.clone() spec=spec/> })
+        .collect_view();
+    view! {
+        <div class="node-head">
+            <span class="badge" style=format!("background:{}", kind_color(kind))>{kind.glyph()}</span>
+            <div>
+                <div class="kind-label">{kind.label()}</div>
+                <div class="muted small" data-testid="node-id">{id.clone()}</div>
+            </div>
+        </div>
+        <p class="muted small">{kind.description()}</p>
+        <label class="field">
+            <span class="field-label">"Name"</span>
+            <input type="text" data-testid="param-name" prop:value=node.name.clone() on:change=rename maxlength="40"/>
+        </label>
+        {fields}
+        <div class="stat"><span class="stat-label">"Monthly cost"</span>
+            <span class="stat-value" data-testid="node-cost">{move || format!("${}", format_number(cost()))}</span></div>
+        <ul class="findings">{move || findings().into_iter().map(|m| view! { <li class="error">{m}</li> }).collect_view()}</ul>
+        <LiveNode id=id.clone()/>
+        <button class="btn danger" data-testid="delete-node" on:click=move |_| editor.delete_selection()
+            disabled=move || runner.status.get() != crate::run::Status::Idle>"Delete component"</button>
+    }
+    .into_any()
+}
+
+/// The selected node's numbers while a run is going, with a kill / restore button.
+#[component]
+fn LiveNode(id: String) -> impl IntoView {
+    let runner = expect_context::<Runner>();
+    let editor = expect_context::<Editor>();
+    let metrics = {
+        let id = id.clone();
+        move || {
+            runner.metrics.with(|m| {
+                m.as_ref()
+                    .and_then(|m| m.nodes.iter().find(|n| n.id == id).cloned())
+            })
+        }
+    };
+    let toggle_id = id.clone();
+    move || {
+        metrics().map(|n| {
+            let id = toggle_id.clone();
+            let up = n.up;
+            let _ = editor;
+            view! {
+                <div class="live" data-testid="node-live">
+                    <h3>"Live"</h3>
+                    <div class="stat"><span class="stat-label">"State"</span>
+                        <span class=if up { "stat-value ok" } else { "stat-value bad" } data-testid="node-state">{if up { "up" } else { "down" }}</span></div>
+                    <div class="stat"><span class="stat-label">"Utilisation"</span>
+                        <span class="stat-value" data-testid="node-utilisation">{format!("{:.0}%", n.utilisation * 100.0)}</span></div>
+                    <div class="stat"><span class="stat-label">"Queue"</span>
+                        <span class="stat-value" data-testid="node-queue">{n.queue_len}</span></div>
+                    <div class="stat"><span class="stat-label">"Served / failed"</span>
+                        <span class="stat-value">{format!("{} / {}", format_number(n.served as f64), format_number(n.failed as f64))}</span></div>
+                    {n.hit_rate.map(|h| view! {
+                        <div class="stat"><span class="stat-label">"Hit rate"</span>
+                            <span class="stat-value" data-testid="node-hit-rate">{format!("{:.1}%", h * 100.0)}</span></div>
+                    })}
+                    {(n.read_qps + n.write_qps > 0.0).then(|| view! {
+                        <div class="stat"><span class="stat-label">"Reads / writes per s"</span>
+                            <span class="stat-value">{format!("{} / {}", format_number(n.read_qps), format_number(n.write_qps))}</span></div>
+                    })}
+                    {n.replication_lag_ms.map(|l| view! {
+                        <div class="stat"><span class="stat-label">"Replication lag"</span>
+                            <span class="stat-value">{format_ms(l)}</span></div>
+                    })}
+                    <button class="btn" data-testid="toggle-node" on:click=move |_| runner.toggle_node(&id)>
+                        {if up { "Kill this component" } else { "Restore this component" }}
+                    </button>
+                </div>
+            }
+        })
+    }
+}
+
+/// One parameter as a form field; a value out of bounds is shown with the reason and
+/// not applied.
+#[component]
+fn ParamField(id: String, spec: &'static ParamSpec) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let error = RwSignal::new(None::<String>);
+    let current = {
+        let id = id.clone();
+        move || editor.diagram.with(|d| d.param(&id, spec.key))
+    };
+    let apply = {
+        let id = id.clone();
+        move |value: ParamValue| {
+            let check = editor.diagram.with_untracked(|d| {
+                let mut probe = d.clone();
+                probe.set_param(&id, spec.key, value.clone())
+            });
+            match check {
+                Ok(()) => {
+                    error.set(None);
+                    editor.edit(|d| {
+                        let _ = d.set_param(&id, spec.key, value);
+                    });
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        }
+    };
+    let testid = format!("param-{}", spec.key);
+    let label = if spec.unit.is_empty() {
+        spec.label.to_string()
+    } else {
+        format!("{} ({})", spec.label, spec.unit)
+    };
+    let input = match spec.ty {
+        ParamType::Int { min, max, .. } => {
+            let apply = apply.clone();
+            number_input(testid, min as f64, max as f64, 1.0, current, apply).into_any()
+        }
+        ParamType::Float { min, max, .. } => {
+            let step = if max - min <= 2.0 {
+                0.01
+            } else if max - min <= 50.0 {
+                0.1
+            } else {
+                1.0
+            };
+            number_input(testid, min, max, step, current, apply.clone()).into_any()
+        }
+        ParamType::Choice { options, .. } => {
+            let apply = apply.clone();
+            let value = move || match current() {
+                Some(ParamValue::Text(t)) => t,
+                _ => String::new(),
+            };
+            view! {
+                <select data-testid=testid prop:value=value
+                    on:change=move |ev| apply(ParamValue::Text(event_target_value(&ev)))>
+                    {options.iter().map(|o| view! { <option value=*o>{o.replace('_', " ")}</option> }).collect_view()}
+                </select>
+            }
+            .into_any()
+        }
+        ParamType::Bool { .. } => {
+            let apply = apply.clone();
+            let checked = move || matches!(current(), Some(ParamValue::Bool(true)));
+            view! {
+                <input type="checkbox" data-testid=testid prop:checked=checked
+                    on:change=move |ev| apply(ParamValue::Bool(event_target_checked(&ev)))/>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <label class="field" title=spec.help>
+            <span class="field-label">{label}</span>
+            {input}
+            {move || error.get().map(|e| view! { <span class="field-error" role="alert" data-testid="param-error">{e}</span> })}
+            <span class="field-help muted small">{spec.help}</span>
+        </label>
+    }
+}
+
+fn number_input(
+    testid: String,
+    min: f64,
+    max: f64,
+    step: f64,
+    current: impl Fn() -> Option<ParamValue> + Send + Sync + 'static,
+    apply: impl Fn(ParamValue) + Clone + 'static,
+) -> impl IntoView {
+    let value = move || match current() {
+        Some(ParamValue::Num(n)) => n.to_string(),
+        _ => String::new(),
+    };
+    view! {
+        <input type="number" data-testid=testid min=min max=max step=step prop:value=value
+            on:change=move |ev| {
+                let text = event_target_value(&ev);
+                match text.trim().parse::<f64>() {
+                    Ok(v) => apply(ParamValue::Num(v)),
+                    Err(_) => apply(ParamValue::Num(f64::NAN)),
+                }
+            }/>
+    }
+}
+
+#[component]
+fn DcInspector(id: String) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let Some(dc) = editor
+        .diagram
+        .with_untracked(|d| d.data_centers.iter().find(|c| c.id == id).cloned())
+    else {
+        return view! { <p class="muted">"This data center no longer exists."</p> }.into_any();
+    };
+    let region_id = id.clone();
+    let set_region = move |ev: web_sys::Event| {
+        let key = event_target_value(&ev);
+        if let Some(region) = Region::ALL.iter().copied().find(|r| region_key(*r) == key) {
+            let id = region_id.clone();
+            editor.edit(|d| {
+                if let Some(c) = d.data_centers.iter_mut().find(|c| c.id == id) {
+                    c.region = region;
+                }
+            });
+        }
+    };
+    let name_id = id.clone();
+    let rename = move |ev: web_sys::Event| {
+        let name = event_target_value(&ev).trim().to_string();
+        if name.is_empty() {
+            editor.show("A data center needs a name.", true);
+            return;
+        }
+        let id = name_id.clone();
+        editor.edit(|d| {
+            if let Some(c) = d.data_centers.iter_mut().find(|c| c.id == id) {
+                c.name = name;
+            }
+        });
+    };
+    let count = {
+        let id = id.clone();
+        move || {
+            editor.diagram.with(|d| {
+                d.nodes
+                    .iter()
+                    .filter(|n| n.dc.as_deref() == Some(id.as_str()))
+                    .count()
+            })
+        }
+    };
+    view! {
+        <h3>"Data center"</h3>
+        <p class="muted small">"Everything inside the box runs in this data center: an outage takes all of it down, and requests pay the network latency between regions."</p>
+        <label class="field"><span class="field-label">"Name"</span>
+            <input type="text" data-testid="dc-name" prop:value=dc.name.clone() on:change=rename maxlength="40"/></label>
+        <label class="field"><span class="field-label">"Region"</span>
+            <select data-testid="dc-region" prop:value=region_key(dc.region) on:change=set_region>
+                {Region::ALL.iter().map(|r| view! { <option value=region_key(*r)>{r.label()}</option> }).collect_view()}
+            </select></label>
+        <p data-testid="dc-count">{move || format!("{} components inside.", count())}</p>
+        <button class="btn danger" data-testid="delete-dc" on:click=move |_| editor.delete_selection()>"Delete data center"</button>
+    }
+    .into_any()
+}
+
+/// The snake_case name of a region, as in the JSON format.
+pub fn region_key(r: Region) -> String {
+    serde_json::to_value(r)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}

@@ -1,0 +1,234 @@
+//! The metrics panel: live totals (throughput, latency percentiles, errors by cause,
+//! cost) and small time-series charts drawn as SVG, with markers where failures
+//! happened. The chart scaling is pure and tested natively.
+
+use leptos::prelude::*;
+use scalelab_engine::Metrics;
+
+use crate::run::Runner;
+use crate::view_util::{format_ms, format_number};
+
+const CHART_W: f64 = 240.0;
+const CHART_H: f64 = 64.0;
+
+/// A "nice" upper bound for an axis: 1, 2 or 5 times a power of ten, at least `v`.
+pub fn nice_max(v: f64) -> f64 {
+    if !(v.is_finite() && v > 0.0) {
+        return 1.0;
+    }
+    let p = 10f64.powf(v.log10().floor());
+    for m in [1.0, 2.0, 5.0, 10.0] {
+        if m * p >= v {
+            return m * p;
+        }
+    }
+    10.0 * p
+}
+
+/// SVG polyline points for `values` at times `ts` over [0, t_max] × [0, y_max].
+pub fn polyline(ts: &[f64], values: &[f64], t_max: f64, y_max: f64, w: f64, h: f64) -> String {
+    let mut out = String::with_capacity(values.len() * 12);
+    for (t, v) in ts.iter().zip(values) {
+        let x = if t_max > 0.0 { t / t_max * w } else { 0.0 };
+        let y = h - (v / y_max).clamp(0.0, 1.0) * h;
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&format!("{x:.1},{y:.1}"));
+    }
+    out
+}
+
+/// What a chart draws: sample times, lines, failure-marker times and the time axis end.
+#[derive(Clone, Default)]
+struct ChartData {
+    ts: Vec<f64>,
+    lines: Vec<Line>,
+    markers: Vec<f64>,
+    t_max: f64,
+}
+
+#[derive(Clone)]
+struct Line {
+    values: Vec<f64>,
+    class: &'static str,
+}
+
+#[component]
+fn Chart(
+    title: &'static str,
+    testid: &'static str,
+    unit: &'static str,
+    data: Signal<ChartData>,
+) -> impl IntoView {
+    let body = move || {
+        let ChartData {
+            ts,
+            lines,
+            markers,
+            t_max,
+        } = data.get();
+        let y_max = nice_max(
+            lines
+                .iter()
+                .flat_map(|l| l.values.iter().copied())
+                .fold(0.0, f64::max),
+        );
+        let paths = lines
+            .iter()
+            .map(|l| {
+                let points = polyline(&ts, &l.values, t_max, y_max, CHART_W, CHART_H);
+                view! { <polyline class=format!("series {}", l.class) points=points></polyline> }
+            })
+            .collect_view();
+        let marks = markers
+            .iter()
+            .map(|t| {
+                let x = if t_max > 0.0 {
+                    t / t_max * CHART_W
+                } else {
+                    0.0
+                };
+                view! { <line class="marker" x1=x x2=x y1="0" y2=CHART_H></line> }
+            })
+            .collect_view();
+        view! {
+            <svg class="chart-svg" viewBox=format!("0 0 {CHART_W} {CHART_H}") preserveAspectRatio="none" role="img" aria-label=title>
+                <line class="axis" x1="0" x2=CHART_W y1=CHART_H y2=CHART_H></line>
+                {marks}
+                {paths}
+            </svg>
+            <div class="chart-scale muted small">{format!("max {} {unit}", format_number(y_max))}</div>
+        }
+    };
+    view! {
+        <figure class="chart" data-testid=testid>
+            <figcaption>{title}</figcaption>
+            {body}
+        </figure>
+    }
+}
+
+/// Chart data from the run's per-second series: times, lines, marker times, t max.
+fn chart_data(
+    m: &Metrics,
+    pick: impl Fn(&scalelab_engine::SecondPoint) -> Vec<f64>,
+    classes: &[&'static str],
+    duration_s: f64,
+) -> ChartData {
+    let ts: Vec<f64> = m.series.iter().map(|p| p.t_s as f64 + 1.0).collect();
+    let mut lines: Vec<Line> = classes
+        .iter()
+        .map(|c| Line {
+            values: Vec::with_capacity(ts.len()),
+            class: c,
+        })
+        .collect();
+    for p in &m.series {
+        for (line, v) in lines.iter_mut().zip(pick(p)) {
+            line.values.push(v);
+        }
+    }
+    let markers = m.markers.iter().map(|mk| mk.at_us as f64 / 1e6).collect();
+    ChartData {
+        ts,
+        lines,
+        markers,
+        t_max: duration_s.max(1.0),
+    }
+}
+
+#[component]
+pub fn MetricsPanel() -> impl IntoView {
+    let runner = expect_context::<Runner>();
+    let m = move || runner.metrics.get();
+    let stat =
+        move |f: fn(&Metrics) -> String| move || m().map(|m| f(&m)).unwrap_or_else(|| "–".into());
+    let duration = runner.duration_s;
+    let latency = Signal::derive(move || {
+        m().map(|m| {
+            chart_data(
+                &m,
+                |p| vec![p.p50_ms, p.p95_ms, p.p99_ms],
+                &["p50", "p95", "p99"],
+                duration.get(),
+            )
+        })
+        .unwrap_or_default()
+    });
+    let throughput = Signal::derive(move || {
+        m().map(|m| chart_data(&m, |p| vec![p.throughput], &["tput"], duration.get()))
+            .unwrap_or_default()
+    });
+    let errors = Signal::derive(move || {
+        m().map(|m| chart_data(&m, |p| vec![p.errors as f64], &["errs"], duration.get()))
+            .unwrap_or_default()
+    });
+    let causes = move || {
+        m().map(|m| {
+            m.totals
+                .by_cause
+                .iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(c, n)| view! { <li><span>{c.label()}</span><strong>{format_number(*n as f64)}</strong></li> })
+                .collect_view()
+        })
+    };
+    view! {
+        <section class="metrics" data-testid="metrics-panel" aria-label="Metrics">
+            <div class="stats-row">
+                <div class="kpi"><span class="kpi-label">"Throughput"</span>
+                    <span class="kpi-value" data-testid="metric-throughput">{stat(|m| format!("{} req/s", format_number(m.totals.throughput_rps)))}</span></div>
+                <div class="kpi"><span class="kpi-label">"p50"</span>
+                    <span class="kpi-value" data-testid="metric-p50">{stat(|m| format_ms(m.totals.p50_ms))}</span></div>
+                <div class="kpi"><span class="kpi-label">"p95"</span>
+                    <span class="kpi-value" data-testid="metric-p95">{stat(|m| format_ms(m.totals.p95_ms))}</span></div>
+                <div class="kpi"><span class="kpi-label">"p99"</span>
+                    <span class="kpi-value" data-testid="metric-p99">{stat(|m| format_ms(m.totals.p99_ms))}</span></div>
+                <div class="kpi"><span class="kpi-label">"Errors"</span>
+                    <span class="kpi-value" data-testid="metric-errors">{stat(|m| format_number(m.totals.failed as f64))}</span></div>
+                <div class="kpi"><span class="kpi-label">"Error rate"</span>
+                    <span class="kpi-value" data-testid="metric-error-rate">{stat(|m| format!("{:.2}%", m.totals.error_rate * 100.0))}</span></div>
+                <div class="kpi"><span class="kpi-label">"Cost"</span>
+                    <span class="kpi-value" data-testid="metric-cost">{stat(|m| format!("${}/mo", format_number(m.cost_per_month)))}</span></div>
+            </div>
+            <div class="charts">
+                <Chart title="Latency p50 / p95 / p99" testid="chart-latency" unit="ms" data=latency/>
+                <Chart title="Throughput" testid="chart-throughput" unit="req/s" data=throughput/>
+                <Chart title="Errors per second" testid="chart-errors" unit="" data=errors/>
+                <div class="causes">
+                    <div class="kpi-label">"Errors by cause"</div>
+                    <ul data-testid="error-causes">{causes}</ul>
+                </div>
+            </div>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_max_rounds_up_to_one_two_or_five() {
+        assert_eq!(nice_max(0.0), 1.0);
+        assert_eq!(nice_max(3.0), 5.0);
+        assert_eq!(nice_max(7.0), 10.0);
+        assert_eq!(nice_max(120.0), 200.0);
+        assert_eq!(nice_max(2000.0), 2000.0);
+    }
+
+    #[test]
+    fn polyline_scales_time_and_value_into_the_box() {
+        let s = polyline(
+            &[0.0, 5.0, 10.0],
+            &[0.0, 50.0, 200.0],
+            10.0,
+            100.0,
+            100.0,
+            50.0,
+        );
+        // Values above the axis maximum are clipped to the top.
+        assert_eq!(s, "0.0,50.0 50.0,25.0 100.0,0.0");
+    }
+}

@@ -1,0 +1,444 @@
+//! The sandbox's scenario editor: traffic profile and level per Users node, request
+//! mix, key popularity, scheduled failures, duration, client timeout and seed.
+//! Values out of range are explained and not applied.
+
+use leptos::prelude::*;
+use scalelab_engine::{Action, KeyPopularity, Kind, Profile, Scenario, ScheduledEvent, Traffic};
+
+use crate::state::{Editor, ScenarioState};
+
+/// A number field bound to part of the scenario. `set` receives a value already
+/// checked against [min, max].
+#[component]
+fn NumberField(
+    label: &'static str,
+    testid: String,
+    min: f64,
+    max: f64,
+    #[prop(default = 1.0)] step: f64,
+    get: Signal<f64>,
+    set: Callback<f64>,
+) -> impl IntoView {
+    let error = RwSignal::new(None::<String>);
+    view! {
+        <label class="field">
+            <span class="field-label">{label}</span>
+            <input type="number" data-testid=testid min=min max=max step=step
+                prop:value=move || get.get().to_string()
+                on:change=move |ev| {
+                    match event_target_value(&ev).trim().parse::<f64>() {
+                        Ok(v) if v.is_finite() && v >= min && v <= max => {
+                            error.set(None);
+                            set.run(v);
+                        }
+                        _ => error.set(Some(format!("{label} must be a number from {min} to {max}."))),
+                    }
+                }/>
+            {move || error.get().map(|e| view! { <span class="field-error" role="alert">{e}</span> })}
+        </label>
+    }
+}
+
+fn profile_key(p: &Profile) -> &'static str {
+    match p {
+        Profile::Constant => "constant",
+        Profile::Ramp { .. } => "ramp",
+        Profile::Daily => "daily",
+        Profile::Spike { .. } => "spike",
+    }
+}
+
+#[component]
+pub fn ScenarioPanel() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let state = expect_context::<ScenarioState>();
+    let sc = state.scenario;
+    let update = move |f: Box<dyn FnOnce(&mut Scenario)>| sc.update(f);
+
+    let users = move || {
+        editor.diagram.with(|d| {
+            d.nodes
+                .iter()
+                .filter(|n| n.kind == Kind::Users)
+                .map(|n| (n.id.clone(), n.name.clone()))
+                .collect::<Vec<_>>()
+        })
+    };
+    let traffic_rows = move || {
+        users()
+            .into_iter()
+            .map(|(id, name)| view! { <TrafficRow id=id name=name/> })
+            .collect_view()
+    };
+
+    let mix_field = move |label: &'static str,
+                          key: &'static str,
+                          pick: fn(&mut Scenario) -> &mut f64| {
+        let get = Signal::derive(move || sc.with(|s| *pick(&mut s.clone())));
+        let set = Callback::new(move |v: f64| update(Box::new(move |s| *pick(s) = v)));
+        view! { <NumberField label=label testid=format!("mix-{key}") min=0.0 max=100.0 step=0.01 get=get set=set/> }
+    };
+
+    let findings = move || {
+        let d = editor.diagram.get();
+        sc.with(|s| s.validate(&d))
+            .into_iter()
+            .map(|f| view! { <li class="error">{f.message}</li> })
+            .collect_view()
+    };
+
+    view! {
+        <section class="scenario" data-testid="scenario-panel" aria-label="Scenario">
+            <h2>"Scenario"</h2>
+            <div class="row">
+                <NumberField label="Duration (s)" testid="scenario-duration".into() min=1.0 max=3600.0
+                    get=Signal::derive(move || sc.with(|s| s.duration_s as f64))
+                    set=Callback::new(move |v: f64| sc.update(|s| s.duration_s = v as u32))/>
+                <NumberField label="Seed" testid="scenario-seed".into() min=0.0 max=1e15
+                    get=Signal::derive(move || sc.with(|s| s.seed as f64))
+                    set=Callback::new(move |v: f64| sc.update(|s| s.seed = v as u64))/>
+            </div>
+            <NumberField label="Client timeout (ms)" testid="scenario-timeout".into() min=1.0 max=60000.0
+                get=Signal::derive(move || sc.with(|s| s.client_timeout_ms as f64))
+                set=Callback::new(move |v: f64| sc.update(|s| s.client_timeout_ms = v as u32))/>
+            <fieldset>
+                <legend>"Traffic per Users node"</legend>
+                {move || if users().is_empty() {
+                    view! { <p class="muted small">"Add a Users component to send traffic."</p> }.into_any()
+                } else {
+                    traffic_rows().into_any()
+                }}
+            </fieldset>
+            <fieldset>
+                <legend>"Request mix (relative shares)"</legend>
+                <div class="row">
+                    {mix_field("Page reads", "page_read", |s| &mut s.mix.page_read)}
+                    {mix_field("API reads", "api_read", |s| &mut s.mix.api_read)}
+                    {mix_field("Writes", "write", |s| &mut s.mix.write)}
+                    {mix_field("Static assets", "static_asset", |s| &mut s.mix.static_asset)}
+                    {mix_field("Uploads", "upload", |s| &mut s.mix.upload)}
+                </div>
+            </fieldset>
+            <KeysField/>
+            <EventsField/>
+            <ul class="findings">{findings}</ul>
+        </section>
+    }
+}
+
+#[component]
+fn TrafficRow(id: String, name: String) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let sc = expect_context::<ScenarioState>().scenario;
+    let traffic = {
+        let id = id.clone();
+        move || {
+            let d = editor.diagram.get();
+            sc.with(|s| s.traffic_for(&d, &id))
+        }
+    };
+    let set_traffic = {
+        let id = id.clone();
+        move |t: Traffic| {
+            sc.update(|s| {
+                s.traffic.insert(id.clone(), t);
+            })
+        }
+    };
+    let on_profile = {
+        let traffic = traffic.clone();
+        let set_traffic = set_traffic.clone();
+        move |ev: web_sys::Event| {
+            let mut t = traffic();
+            t.profile = match event_target_value(&ev).as_str() {
+                "ramp" => Profile::Ramp {
+                    from_rps: (t.rps / 10.0).round(),
+                },
+                "daily" => Profile::Daily,
+                "spike" => {
+                    let at = sc.with_untracked(|s| s.duration_s / 2);
+                    Profile::Spike {
+                        at_s: at,
+                        len_s: 10,
+                        factor: 5.0,
+                    }
+                }
+                _ => Profile::Constant,
+            };
+            set_traffic(t);
+        }
+    };
+    let rps = {
+        let traffic = traffic.clone();
+        Signal::derive(move || traffic().rps)
+    };
+    let set_rps = {
+        let traffic = traffic.clone();
+        let set_traffic = set_traffic.clone();
+        Callback::new(move |v: f64| {
+            let mut t = traffic();
+            t.rps = v;
+            set_traffic(t);
+        })
+    };
+    let extra = {
+        let traffic = traffic.clone();
+        let set_traffic = set_traffic.clone();
+        let id = id.clone();
+        move || {
+            let t = traffic();
+            let set_traffic = set_traffic.clone();
+            let traffic2 = traffic.clone();
+            match t.profile {
+                Profile::Ramp { .. } => {
+                    let get = Signal::derive({
+                        let traffic = traffic2.clone();
+                        move || match traffic().profile {
+                            Profile::Ramp { from_rps } => from_rps,
+                            _ => 0.0,
+                        }
+                    });
+                    let set = Callback::new(move |v: f64| {
+                        let mut t = traffic2();
+                        t.profile = Profile::Ramp { from_rps: v };
+                        set_traffic(t);
+                    });
+                    view! { <NumberField label="Starting at (req/s)" testid=format!("traffic-from-{id}") min=0.0 max=1e6 get=get set=set/> }.into_any()
+                }
+                Profile::Spike { .. } => {
+                    let part = |label: &'static str, key: &'static str, idx: usize| {
+                        let traffic = traffic2.clone();
+                        let traffic_set = traffic2.clone();
+                        let set_traffic = set_traffic.clone();
+                        let get = Signal::derive(move || match traffic().profile {
+                            Profile::Spike {
+                                at_s,
+                                len_s,
+                                factor,
+                            } => [at_s as f64, len_s as f64, factor][idx],
+                            _ => 0.0,
+                        });
+                        let set = Callback::new(move |v: f64| {
+                            let mut t = traffic_set();
+                            if let Profile::Spike {
+                                at_s,
+                                len_s,
+                                factor,
+                            } = &mut t.profile
+                            {
+                                match idx {
+                                    0 => *at_s = v as u32,
+                                    1 => *len_s = v as u32,
+                                    _ => *factor = v,
+                                }
+                            }
+                            set_traffic(t);
+                        });
+                        let max = if idx == 2 { 100.0 } else { 3600.0 };
+                        let min = if idx == 2 { 1.0 } else { 0.0 };
+                        view! { <NumberField label=label testid=format!("traffic-{key}-{}", id) min=min max=max get=get set=set/> }
+                    };
+                    view! {
+                        <div class="row">
+                            {part("Spike at (s)", "at", 0)}
+                            {part("For (s)", "len", 1)}
+                        </div>
+                        {part("Times normal", "factor", 2)}
+                    }
+                    .into_any()
+                }
+                _ => ().into_any(),
+            }
+        }
+    };
+    let key = move || profile_key(&traffic().profile);
+    view! {
+        <div class="traffic-row" data-testid=format!("traffic-{id}")>
+            <div class="field-label">{name}</div>
+            <div class="row">
+                <label class="field">
+                    <span class="field-label">"Profile"</span>
+                    <select data-testid=format!("traffic-profile-{id}") prop:value=key on:change=on_profile>
+                        <option value="constant">"Constant"</option>
+                        <option value="ramp">"Ramp"</option>
+                        <option value="daily">"Daily curve"</option>
+                        <option value="spike">"Spike"</option>
+                    </select>
+                </label>
+                <NumberField label="Requests/s" testid=format!("traffic-rps-{id}") min=0.0 max=1e6 get=rps set=set_rps/>
+            </div>
+            {extra}
+        </div>
+    }
+}
+
+#[component]
+fn KeysField() -> impl IntoView {
+    let sc = expect_context::<ScenarioState>().scenario;
+    let kind = move || match sc.with(|s| s.keys.clone()) {
+        KeyPopularity::Uniform { .. } => "uniform",
+        KeyPopularity::Zipf { .. } => "zipf",
+    };
+    let on_kind = move |ev: web_sys::Event| {
+        let keys = sc.with_untracked(|s| s.keys.keys());
+        let v = event_target_value(&ev);
+        sc.update(|s| {
+            s.keys = if v == "uniform" {
+                KeyPopularity::Uniform { keys }
+            } else {
+                KeyPopularity::Zipf { keys, s: 1.0 }
+            }
+        });
+    };
+    let keys = Signal::derive(move || sc.with(|s| s.keys.keys() as f64));
+    let set_keys = Callback::new(move |v: f64| {
+        sc.update(|s| match &mut s.keys {
+            KeyPopularity::Uniform { keys } | KeyPopularity::Zipf { keys, .. } => *keys = v as u32,
+        })
+    });
+    let skew = Signal::derive(move || match sc.with(|s| s.keys.clone()) {
+        KeyPopularity::Zipf { s, .. } => s,
+        KeyPopularity::Uniform { .. } => 0.0,
+    });
+    let set_skew = Callback::new(move |v: f64| {
+        sc.update(|s| {
+            if let KeyPopularity::Zipf { s: skew, .. } = &mut s.keys {
+                *skew = v;
+            }
+        })
+    });
+    view! {
+        <fieldset>
+            <legend>"Key popularity"</legend>
+            <div class="row">
+                <label class="field">
+                    <span class="field-label">"Distribution"</span>
+                    <select data-testid="keys-kind" prop:value=kind on:change=on_kind>
+                        <option value="zipf">"Zipf (hot keys)"</option>
+                        <option value="uniform">"Uniform"</option>
+                    </select>
+                </label>
+                <NumberField label="Keys" testid="keys-count".into() min=1.0 max=1_000_000.0 get=keys set=set_keys/>
+            </div>
+            <Show when=move || kind() == "zipf">
+                <NumberField label="Skew (s)" testid="keys-skew".into() min=0.0 max=3.0 step=0.05 get=skew set=set_skew/>
+            </Show>
+        </fieldset>
+    }
+}
+
+/// The kinds of scheduled action, with their form keys.
+const ACTIONS: [(&str, &str); 4] = [
+    ("kill_node", "Kill component"),
+    ("restore_node", "Restore component"),
+    ("kill_dc", "Kill data center"),
+    ("restore_dc", "Restore data center"),
+];
+
+fn action_parts(a: &Action) -> (&'static str, &str) {
+    match a {
+        Action::KillNode(t) => ("kill_node", t),
+        Action::RestoreNode(t) => ("restore_node", t),
+        Action::KillDc(t) => ("kill_dc", t),
+        Action::RestoreDc(t) => ("restore_dc", t),
+    }
+}
+
+fn make_action(kind: &str, target: String) -> Action {
+    match kind {
+        "restore_node" => Action::RestoreNode(target),
+        "kill_dc" => Action::KillDc(target),
+        "restore_dc" => Action::RestoreDc(target),
+        _ => Action::KillNode(target),
+    }
+}
+
+#[component]
+fn EventsField() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let sc = expect_context::<ScenarioState>().scenario;
+    let add = move |_| {
+        let target = editor.diagram.with_untracked(|d| {
+            d.nodes
+                .iter()
+                .find(|n| n.kind != Kind::Users)
+                .map(|n| n.id.clone())
+        });
+        match target {
+            Some(t) => sc.update(|s| {
+                let at = (s.duration_s as f64 / 2.0).floor();
+                s.events.push(ScheduledEvent {
+                    at_s: at,
+                    action: Action::KillNode(t),
+                });
+            }),
+            None => editor.show("Add a component to fail first.", true),
+        }
+    };
+    let rows = move || {
+        let events = sc.with(|s| s.events.clone());
+        let (nodes, dcs) = editor.diagram.with(|d| {
+            (
+                d.nodes
+                    .iter()
+                    .map(|n| (n.id.clone(), n.name.clone()))
+                    .collect::<Vec<_>>(),
+                d.data_centers
+                    .iter()
+                    .map(|c| (c.id.clone(), c.name.clone()))
+                    .collect::<Vec<_>>(),
+            )
+        });
+        events
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let (kind, target) = action_parts(&e.action);
+                let (kind, target) = (kind.to_string(), target.to_string());
+                let targets = if kind.ends_with("_dc") { dcs.clone() } else { nodes.clone() };
+                let kind_for_target = kind.clone();
+                let target_for_kind = target.clone();
+                view! {
+                    <div class="event-row" data-testid=format!("event-{i}")>
+                        <input type="number" min="0" max="3600" step="1" aria-label="At second"
+                            prop:value=e.at_s.to_string()
+                            on:change=move |ev| {
+                                if let Ok(v) = event_target_value(&ev).parse::<f64>() {
+                                    if (0.0..=3600.0).contains(&v) {
+                                        sc.update(|s| s.events[i].at_s = v);
+                                    } else {
+                                        editor.show("A scheduled failure must happen between 0 and 3600 s.", true);
+                                    }
+                                }
+                            }/>
+                        <div>
+                            <select aria-label="Action" prop:value=kind.clone() on:change=move |ev| {
+                                let k = event_target_value(&ev);
+                                let t = target_for_kind.clone();
+                                sc.update(|s| s.events[i].action = make_action(&k, t));
+                            }>
+                                {ACTIONS.iter().map(|(k, l)| view! { <option value=*k>{*l}</option> }).collect_view()}
+                            </select>
+                            <select aria-label="Target" prop:value=target.clone() on:change=move |ev| {
+                                let t = event_target_value(&ev);
+                                let k = kind_for_target.clone();
+                                sc.update(|s| s.events[i].action = make_action(&k, t));
+                            }>
+                                <option value="">"— choose —"</option>
+                                {targets.into_iter().map(|(id, name)| view! { <option value=id.clone()>{name}</option> }).collect_view()}
+                            </select>
+                        </div>
+                        <button class="btn icon" aria-label="Remove" on:click=move |_| sc.update(|s| { s.events.remove(i); })>"×"</button>
+                    </div>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <fieldset>
+            <legend>"Scheduled failures"</legend>
+            {rows}
+            <button class="btn" data-testid="add-event" on:click=add>"+ Add a failure"</button>
+        </fieldset>
+    }
+}

@@ -1,0 +1,144 @@
+//! Small presentation helpers shared by the views: colours, keys and number formats.
+
+use scalelab_engine::{Diagram, Kind, ParamValue, RequestKind};
+
+/// The snake_case name of a kind, as in the JSON format (`web_server`).
+pub fn kind_key(kind: Kind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The badge colour of a component kind.
+pub fn kind_color(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Users => "#0ea5e9",
+        Kind::Dns => "#8b5cf6",
+        Kind::LoadBalancer => "#6366f1",
+        Kind::WebServer => "#10b981",
+        Kind::SessionStore => "#f97316",
+        Kind::Cache => "#ef4444",
+        Kind::Cdn => "#06b6d4",
+        Kind::Database => "#3b82f6",
+        Kind::ObjectStorage => "#a16207",
+        #[allow(unreachable_patterns)]
+        _ => "#64748b",
+    }
+}
+
+/// The dot colour of a request type in the animation.
+pub fn request_color(kind: RequestKind) -> &'static str {
+    match kind {
+        RequestKind::PageRead => "#3b82f6",
+        RequestKind::ApiRead => "#14b8a6",
+        RequestKind::Write => "#f59e0b",
+        RequestKind::StaticAsset => "#a855f7",
+        RequestKind::Upload => "#ec4899",
+        #[allow(unreachable_patterns)]
+        _ => "#64748b",
+    }
+}
+
+/// A one-line summary of a node's main settings, shown under its name.
+pub fn node_subtitle(d: &Diagram, id: &str) -> String {
+    let Some(node) = d.node(id) else {
+        return String::new();
+    };
+    let text = |key: &str| match d.param(id, key) {
+        Some(ParamValue::Text(t)) => Some(t),
+        Some(ParamValue::Num(n)) => Some(format_number(n)),
+        Some(ParamValue::Bool(b)) => Some(if b { "yes".into() } else { "no".into() }),
+        None => None,
+    };
+    let mut parts: Vec<String> = Vec::new();
+    for key in subtitle_keys(node.kind) {
+        if let Some(v) = text(key) {
+            let spec = node.kind.params().iter().find(|p| p.key == *key);
+            let unit = spec.map(|s| s.unit).unwrap_or("");
+            parts.push(if unit.is_empty() || unit.starts_with('(') {
+                v.replace('_', " ")
+            } else {
+                format!("{v} {unit}")
+            });
+        }
+    }
+    parts.join(" · ")
+}
+
+/// Which parameters summarise a kind best.
+fn subtitle_keys(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Users => &["rps", "region"],
+        Kind::LoadBalancer => &["algorithm"],
+        Kind::WebServer => &["size", "instances"],
+        Kind::Cache => &["capacity", "policy"],
+        Kind::Database => &["engine", "role"],
+        Kind::Dns => &["geo"],
+        _ => &["size"],
+    }
+}
+
+/// `1234.5` → `1,235`; small numbers keep up to two decimals.
+pub fn format_number(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    if v.abs() >= 100.0 {
+        let rounded = v.round() as i64;
+        let s = rounded.unsigned_abs().to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        if rounded < 0 {
+            out.insert(0, '-');
+        }
+        out
+    } else if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// Milliseconds with a sensible precision.
+pub fn format_ms(ms: f64) -> String {
+    if !ms.is_finite() {
+        "–".into()
+    } else if ms >= 1000.0 {
+        format!("{:.2} s", ms / 1000.0)
+    } else if ms >= 10.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{ms:.1} ms")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_get_thousands_separators_and_sane_precision() {
+        assert_eq!(format_number(1234.5), "1,235");
+        assert_eq!(format_number(-1_000_000.0), "-1,000,000");
+        assert_eq!(format_number(42.0), "42");
+        assert_eq!(format_number(12.34), "12.3");
+        assert_eq!(format_number(0.123), "0.12");
+        assert_eq!(format_ms(1500.0), "1.50 s");
+        assert_eq!(format_ms(85.4), "85 ms");
+        assert_eq!(format_ms(2.345), "2.3 ms");
+    }
+
+    #[test]
+    fn kinds_have_their_json_names() {
+        assert_eq!(kind_key(Kind::WebServer), "web_server");
+        assert_eq!(kind_key(Kind::LoadBalancer), "load_balancer");
+    }
+}

@@ -1,0 +1,229 @@
+//! `cargo xtask serve | test | bench`: the project's two README commands (and the
+//! benchmarks), each installing whatever tool is missing before it runs.
+
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+const USAGE: &str = "usage: cargo xtask <serve | test | bench>
+
+  serve   install what is missing, build the app, serve it on http://127.0.0.1:8080
+  test    install what is missing, then run every test (native, WebAssembly build, browser)
+  bench   engine events per second natively and in WebAssembly, and animation frame rate";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = project_root();
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => serve(&root),
+        Some("test") => test(&root),
+        Some("bench") => bench(&root),
+        Some("-h") | Some("--help") | Some("help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(format!("unknown or missing command\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: xtask lives one level below it.
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits inside the workspace")
+        .to_path_buf()
+}
+
+fn serve(root: &Path) -> Result<(), String> {
+    let tools = tools::ensure_build_tools(root)?;
+    println!("xtask: building and serving Scale Lab at http://127.0.0.1:8080 (Ctrl+C stops it)");
+    let status = tools::trunk(root, &tools)
+        .args([
+            "serve",
+            "--release",
+            "--offline",
+            "--address",
+            "127.0.0.1",
+            "--port",
+            "8080",
+            "--open=false",
+        ])
+        .status()
+        .map_err(|e| format!("could not start trunk: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("trunk serve exited with {status}"))
+    }
+}
+
+/// One named step of `cargo xtask test`, with its outcome and duration.
+struct Stage {
+    name: &'static str,
+    ok: bool,
+    seconds: f64,
+    note: String,
+}
+
+fn test(root: &Path) -> Result<(), String> {
+    let started = Instant::now();
+    let tools = tools::ensure_build_tools(root)?;
+    let chromium = tools::ensure_chromium()?;
+    let mut stages: Vec<Stage> = Vec::new();
+
+    let cargo = || {
+        let mut c = Command::new(env_or("CARGO", "cargo"));
+        c.current_dir(root);
+        c
+    };
+    run_stage(
+        &mut stages,
+        "format",
+        cargo().args(["fmt", "--all", "--check"]),
+    );
+    run_stage(
+        &mut stages,
+        "clippy",
+        cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    );
+    run_stage(
+        &mut stages,
+        "native tests",
+        cargo().args(["test", "--workspace"]),
+    );
+    run_stage(
+        &mut stages,
+        "wasm release build",
+        tools::trunk(root, &tools).args(["build", "--release", "--offline"]),
+    );
+    if let Some(stage) = stages.last_mut() {
+        if stage.ok {
+            stage.note = match tools::main_wasm_gzip_size(root) {
+                Ok((name, raw, gz)) => format!("{name}: {raw} bytes, {gz} bytes gzipped"),
+                Err(e) => e,
+            };
+        }
+    }
+    let build_ok = stages.last().is_some_and(|s| s.ok);
+    if build_ok {
+        let mut node = tools::node_e2e(root, &chromium);
+        node.args(["--test", "--test-concurrency=1", "tests/"]);
+        run_stage(&mut stages, "browser tests", &mut node);
+    } else {
+        stages.push(Stage {
+            name: "browser tests",
+            ok: false,
+            seconds: 0.0,
+            note: "skipped: the WebAssembly build failed".into(),
+        });
+    }
+
+    println!();
+    println!("xtask test summary");
+    for s in &stages {
+        let mark = if s.ok { "ok  " } else { "FAIL" };
+        let note = if s.note.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", s.note)
+        };
+        println!("  {mark} {:<20} {:>7.1}s{note}", s.name, s.seconds);
+    }
+    let failed = stages.iter().filter(|s| !s.ok).count();
+    println!(
+        "  total {:.1}s; {} stages passed, {} failed",
+        started.elapsed().as_secs_f64(),
+        stages.len() - failed,
+        failed
+    );
+    if failed == 0 {
+        Ok(())
+    } else {
+        Err(format!("{failed} test stage(s) failed"))
+    }
+}
+
+fn run_stage(stages: &mut Vec<Stage>, name: &'static str, cmd: &mut Command) {
+    println!("\n=== xtask: {name} ===");
+    let start = Instant::now();
+    let ok = match cmd.status() {
+        Ok(status) => status.success(),
+        Err(e) => {
+            eprintln!("xtask: could not start {name}: {e}");
+            false
+        }
+    };
+    stages.push(Stage {
+        name,
+        ok,
+        seconds: start.elapsed().as_secs_f64(),
+        note: String::new(),
+    });
+}
+
+fn bench(root: &Path) -> Result<(), String> {
+    let tools = tools::ensure_build_tools(root)?;
+    let chromium = tools::ensure_chromium()?;
+    println!("=== native engine benchmark ===");
+    let native = Command::new(env_or("CARGO", "cargo"))
+        .current_dir(root)
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "scalelab-cli",
+            "--",
+            "bench",
+        ])
+        .output()
+        .map_err(|e| format!("could not run the native benchmark: {e}"))?;
+    let native_out = String::from_utf8_lossy(&native.stdout).to_string();
+    print!("{native_out}");
+    if !native.status.success() {
+        return Err(format!(
+            "native benchmark failed: {}",
+            String::from_utf8_lossy(&native.stderr)
+        ));
+    }
+    println!("\n=== WebAssembly build ===");
+    let status = tools::trunk(root, &tools)
+        .args(["build", "--release", "--offline"])
+        .status()
+        .map_err(|e| format!("could not start trunk: {e}"))?;
+    if !status.success() {
+        return Err("the release WebAssembly build failed".into());
+    }
+    println!("\n=== browser benchmarks (headless Chromium) ===");
+    let mut node = tools::node_e2e(root, &chromium);
+    node.args(["bench.mjs"]);
+    node.env("NATIVE_BENCH_OUTPUT", native_out.trim());
+    let status = node
+        .status()
+        .map_err(|e| format!("could not start node: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err("the browser benchmark failed".into())
+    }
+}
+
+fn env_or(key: &str, default: &str) -> String {
+    std::env::var(key).unwrap_or_else(|_| default.to_string())
+}
