@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use scalelab_engine::{Diagram, Kind, ParamValue, Region, Scenario, Simulation};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// The benchmark asked for in the page's query string, if any.
 pub fn mode() -> Option<String> {
@@ -72,8 +72,7 @@ pub fn record_frame(script_ms: f64, dots: usize) {
     ] {
         let array = js_sys::Reflect::get(&w, &key.into())
             .ok()
-            .filter(|a| a.is_object())
-            .map(|a| js_sys::Array::from(&a))
+            .and_then(|a| a.dyn_into::<js_sys::Array>().ok())
             .unwrap_or_else(|| {
                 let a = js_sys::Array::new();
                 let _ = js_sys::Reflect::set(&w, &key.into(), &a);
@@ -83,7 +82,7 @@ pub fn record_frame(script_ms: f64, dots: usize) {
     }
 }
 
-/// A busy diagram for the animation benchmark: users in Asia send 10,000 requests per
+/// A busy diagram for the animation benchmark: users in Asia send 12,500 requests per
 /// second across the ocean to a data center in North America, so about two thousand
 /// requests are on the wires at any moment.
 pub fn anim_workload() -> (Diagram, Scenario) {
@@ -91,7 +90,7 @@ pub fn anim_workload() -> (Diagram, Scenario) {
     let dc = d.add_data_center(Region::NorthAmerica, 560.0, 0.0, 440.0, 1040.0);
     let users = d.add_node(Kind::Users, 0.0, 480.0);
     let _ = d.set_param(&users, "region", ParamValue::Text("asia".into()));
-    let _ = d.set_param(&users, "rps", ParamValue::Num(10_000.0));
+    let _ = d.set_param(&users, "rps", ParamValue::Num(12_500.0));
     let dns = d.add_node(Kind::Dns, 240.0, 480.0);
     let lb = d.add_node(Kind::LoadBalancer, 608.0, 480.0);
     let _ = d.connect(&users, &dns);

@@ -255,6 +255,12 @@ pub fn Canvas() -> impl IntoView {
         let mut g = gesture.get_value();
         match &mut g {
             Gesture::Idle => return,
+            // While a run goes on the layout stays put: a press is a click.
+            Gesture::MoveNodes { .. } | Gesture::MoveDc { .. } | Gesture::ResizeDc { .. }
+                if runner.is_active() =>
+            {
+                return
+            }
             Gesture::MoveNodes {
                 start,
                 origin,
@@ -369,11 +375,15 @@ pub fn Canvas() -> impl IntoView {
                     runner.toggle_node(&clicked);
                 }
             }
-            Gesture::MoveDc { before, moved, .. } => {
+            Gesture::MoveDc {
+                id, before, moved, ..
+            } => {
                 if moved {
                     let mut after = editor.diagram.get_untracked();
                     assign_data_centers(&mut after);
                     editor.commit(before, after);
+                } else if runner.is_active() {
+                    runner.toggle_dc(&id);
                 }
             }
             Gesture::ResizeDc { before, .. } => {
@@ -572,7 +582,7 @@ fn DataCenters() -> impl IntoView {
                         <rect class="dc-box" x=c.x y=c.y width=c.w height=c.h rx="12"></rect>
                         <rect class="dc-bar" x=c.x y=c.y width=c.w height=DC_BAR rx="12"></rect>
                         <text class="dc-label" x={c.x + 12.0} y={c.y + 19.0}>
-                            {format!("{} · {}", c.name, c.region.label())}
+                            {if c.name.contains(c.region.label()) { c.name.clone() } else { format!("{} · {}", c.name, c.region.label()) }}
                         </text>
                         <path class="dc-grip" d=format!(
                             "M {x1} {y2} L {x2} {y1} M {x3} {y2} L {x2} {y3}",
@@ -713,11 +723,22 @@ fn NodeCard(id: String) -> impl IntoView {
                     <rect class="node-card" width=NODE_W height=NODE_H rx="10" style=glow></rect>
                     <rect class="node-badge" x="8" y="10" width="36" height="36" rx="8" fill=color></rect>
                     <text class="node-glyph" x="26" y="32" text-anchor="middle">{kind.glyph()}</text>
-                    <text class="node-name" x="52" y="25">{n.name.clone()}</text>
+                    <text class="node-name" x="52" y="25">{short_name(&n.name)}</text>
                     <text class="node-sub" x="52" y="42">{move || util_text().unwrap_or_else(|| subtitle.clone())}</text>
                     <circle class="port" data-testid=format!("port-{}", n.id) cx=NODE_W cy={NODE_H / 2.0} r=PORT_R></circle>
                 </g>
             }
         })
+    }
+}
+
+/// A node name cut to fit its card.
+fn short_name(name: &str) -> String {
+    const MAX: usize = 14;
+    if name.chars().count() <= MAX {
+        name.to_string()
+    } else {
+        let cut: String = name.chars().take(MAX - 1).collect();
+        format!("{cut}…")
     }
 }

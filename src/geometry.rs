@@ -4,7 +4,7 @@
 //! natively.
 
 /// Width and height of a node's card in world units.
-pub const NODE_W: f64 = 128.0;
+pub const NODE_W: f64 = 160.0;
 pub const NODE_H: f64 = 56.0;
 /// Grid spacing nodes snap to, in world units.
 pub const GRID: f64 = 16.0;

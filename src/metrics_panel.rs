@@ -98,7 +98,9 @@ fn Chart(
                 {marks}
                 {paths}
             </svg>
-            <div class="chart-scale muted small">{format!("max {} {unit}", format_number(y_max))}</div>
+            <div class="chart-scale muted small">
+                {if ts.is_empty() { "no data yet".to_string() } else { format!("max {} {unit}", format_number(y_max)) }}
+            </div>
         }
     };
     view! {

@@ -83,6 +83,9 @@ impl Editor {
     /// Records an edit whose intermediate states were shown live (a drag): `before` is
     /// the diagram when it started, `after` where it ended.
     pub fn commit(&self, before: Diagram, after: Diagram) {
+        if before == after {
+            return;
+        }
         self.history.update_value(|h| h.record(before, &after));
         self.diagram.set(after);
         self.sync_undo_state();

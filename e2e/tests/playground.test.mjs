@@ -167,3 +167,28 @@ test('shift-drag draws a box that selects several nodes; the view pans and zooms
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('touch: tapping a palette tile places the component, a data center holds nodes', async () => {
+  const { page, context, problems } = await openPage(session);
+  const app = new ScaleLab(page);
+  await app.ready();
+  const tile = await app.center(app.byTestId('palette-cache'));
+  await page.touchscreen.tap(tile.x, tile.y);
+  await app.nodes().first().waitFor();
+  assert.equal(await app.nodes().count(), 1);
+
+  // A data center dropped on the canvas; a web server dropped inside it belongs to it.
+  await app.drag(await app.center(app.byTestId('palette-data_center')), await app.canvasPoint(300, 120));
+  const dcCount = app.byTestId('dc-count');
+  await dcCount.waitFor();
+  const inside = Number.parseInt(await dcCount.innerText(), 10);
+  await app.addComponent('web_server', 300, 230);
+  await page.keyboard.press('Escape');
+  const dc = page.locator('svg g.dc').first();
+  const bar = await dc.locator('.dc-bar').boundingBox();
+  await page.mouse.click(bar.x + 40, bar.y + 8);
+  assert.equal(Number.parseInt(await app.byTestId('dc-count').innerText(), 10), inside + 1);
+  await page.screenshot({ path: `${ARTIFACTS}data-center.png` });
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -2,6 +2,7 @@
 //! JSON, checks goals (exit 1 when one fails), and benchmarks the engine. Bad input
 //! files are reported with file, line and column, and exit with code 2.
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -33,7 +34,9 @@ impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CliError::Usage(m) => write!(f, "{m}\n\n{USAGE}"),
-            CliError::Read { path, message } => write!(f, "{path}: cannot read the file: {message}"),
+            CliError::Read { path, message } => {
+                write!(f, "{path}: cannot read the file: {message}")
+            }
             CliError::Format { path, error } => write!(f, "{path}: {error}"),
             CliError::Invalid { path, findings } => {
                 write!(f, "{path}: the diagram and scenario cannot run:")?;
@@ -60,24 +63,36 @@ struct Args {
 fn parse_args(raw: &[String]) -> Result<Args, CliError> {
     let mut a = Args::default();
     let mut it = raw.iter();
-    a.command = it.next().cloned().ok_or_else(|| CliError::Usage("missing command".into()))?;
+    a.command = it
+        .next()
+        .cloned()
+        .ok_or_else(|| CliError::Usage("missing command".into()))?;
     while let Some(arg) = it.next() {
         let mut value = |name: &str| -> Result<String, CliError> {
-            it.next().cloned().ok_or_else(|| CliError::Usage(format!("{name} needs a value")))
+            it.next()
+                .cloned()
+                .ok_or_else(|| CliError::Usage(format!("{name} needs a value")))
         };
         match arg.as_str() {
             "--scenario" => a.scenario = Some(value("--scenario")?),
             "--goals" => a.goals = Some(value("--goals")?),
             "--seed" => {
                 let v = value("--seed")?;
-                a.seed = Some(v.parse().map_err(|_| CliError::Usage(format!("--seed needs a whole number, not \"{v}\"")))?);
+                a.seed = Some(v.parse().map_err(|_| {
+                    CliError::Usage(format!("--seed needs a whole number, not \"{v}\""))
+                })?);
             }
             "--seconds" => {
                 let v = value("--seconds")?;
                 a.seconds = Some(
-                    v.parse().ok().filter(|n| (1..=3600).contains(n)).ok_or_else(|| {
-                        CliError::Usage(format!("--seconds needs a whole number from 1 to 3600, not \"{v}\""))
-                    })?,
+                    v.parse()
+                        .ok()
+                        .filter(|n| (1..=3600).contains(n))
+                        .ok_or_else(|| {
+                            CliError::Usage(format!(
+                                "--seconds needs a whole number from 1 to 3600, not \"{v}\""
+                            ))
+                        })?,
                 );
             }
             "--series" => a.series = true,
@@ -94,14 +109,26 @@ fn parse_args(raw: &[String]) -> Result<Args, CliError> {
 }
 
 fn read(path: &str) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|e| CliError::Read { path: path.to_string(), message: e.to_string() })
+    std::fs::read_to_string(path).map_err(|e| CliError::Read {
+        path: path.to_string(),
+        message: e.to_string(),
+    })
 }
 
 fn load(a: &Args) -> Result<(String, Diagram, Scenario), CliError> {
-    let path = a.file.clone().ok_or_else(|| CliError::Usage(format!("{} needs a DIAGRAM.json", a.command)))?;
-    let diagram = Diagram::from_json(&read(&path)?).map_err(|error| CliError::Format { path: path.clone(), error })?;
+    let path = a
+        .file
+        .clone()
+        .ok_or_else(|| CliError::Usage(format!("{} needs a DIAGRAM.json", a.command)))?;
+    let diagram = Diagram::from_json(&read(&path)?).map_err(|error| CliError::Format {
+        path: path.clone(),
+        error,
+    })?;
     let mut scenario = match &a.scenario {
-        Some(p) => Scenario::from_json(&read(p)?).map_err(|error| CliError::Format { path: p.clone(), error })?,
+        Some(p) => Scenario::from_json(&read(p)?).map_err(|error| CliError::Format {
+            path: p.clone(),
+            error,
+        })?,
         None => Scenario::default(),
     };
     if let Some(seed) = a.seed {
@@ -110,14 +137,29 @@ fn load(a: &Args) -> Result<(String, Diagram, Scenario), CliError> {
     Ok((path, diagram, scenario))
 }
 
-fn simulate(path: &str, a: &Args, d: &Diagram, s: &Scenario) -> Result<scalelab_engine::Metrics, CliError> {
+fn simulate(
+    path: &str,
+    a: &Args,
+    d: &Diagram,
+    s: &Scenario,
+) -> Result<scalelab_engine::Metrics, CliError> {
     let mut sim = Simulation::new(d, s).map_err(|f| CliError::Invalid {
-        path: a.scenario.as_ref().map(|p| format!("{path} with {p}")).unwrap_or_else(|| path.to_string()),
+        path: a
+            .scenario
+            .as_ref()
+            .map(|p| format!("{path} with {p}"))
+            .unwrap_or_else(|| path.to_string()),
         findings: f.iter().map(|x| x.to_string()).collect(),
     })?;
     sim.set_trace_sampling(0);
     sim.run_to_end();
     Ok(sim.snapshot())
+}
+
+/// Prints to stdout; a closed pipe (`| head`) is not an error worth a panic.
+fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{text}");
 }
 
 fn run(raw: &[String]) -> Result<ExitCode, CliError> {
@@ -126,24 +168,41 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
         "run" => {
             let (path, d, s) = load(&a)?;
             let m = simulate(&path, &a, &d, &s)?;
-            println!("{}", m.to_json_pretty(a.series));
+            out(&m.to_json_pretty(a.series));
             Ok(ExitCode::SUCCESS)
         }
         "check" => {
-            let goals_path = a.goals.clone().ok_or_else(|| CliError::Usage("check needs --goals GOALS.json".into()))?;
-            let goals = GoalSet::from_json(&read(&goals_path)?)
-                .map_err(|error| CliError::Format { path: goals_path.clone(), error })?;
+            let goals_path = a
+                .goals
+                .clone()
+                .ok_or_else(|| CliError::Usage("check needs --goals GOALS.json".into()))?;
+            let goals =
+                GoalSet::from_json(&read(&goals_path)?).map_err(|error| CliError::Format {
+                    path: goals_path.clone(),
+                    error,
+                })?;
             let (path, d, s) = load(&a)?;
             let m = simulate(&path, &a, &d, &s)?;
             let results = evaluate(&d, &m, &goals.goals);
-            println!("{}", serde_json::to_string_pretty(&results).unwrap_or_default());
+            out(&serde_json::to_string_pretty(&results).unwrap_or_default());
             for r in &results {
                 let mark = if r.pass { "pass" } else { "FAIL" };
-                let measured = r.measured.map(|v| format!(" (measured {v:.4})")).unwrap_or_default();
-                let reason = if r.reason.is_empty() { String::new() } else { format!(": {}", r.reason) };
+                let measured = r
+                    .measured
+                    .map(|v| format!(" (measured {})", (v * 1e4).round() / 1e4))
+                    .unwrap_or_default();
+                let reason = if r.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", r.reason)
+                };
                 eprintln!("{mark}  {}{measured}{reason}", r.goal);
             }
-            Ok(if results.iter().all(|r| r.pass) { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if results.iter().all(|r| r.pass) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         "bench" => {
             let seconds = a.seconds.unwrap_or(20);
@@ -158,15 +217,15 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
             let wall = start.elapsed().as_secs_f64();
             let events = sim.events_processed();
             let m = sim.snapshot();
-            println!("simulated seconds: {seconds}");
-            println!("requests: {}", m.totals.requests);
-            println!("events: {events}");
-            println!("wall seconds: {wall:.3}");
-            println!("events per second: {:.0}", events as f64 / wall.max(1e-9));
+            out(&format!(
+                "simulated seconds: {seconds}\nrequests: {}\nevents: {events}\nwall seconds: {wall:.3}\nevents per second: {:.0}",
+                m.totals.requests,
+                events as f64 / wall.max(1e-9)
+            ));
             Ok(ExitCode::SUCCESS)
         }
         "help" | "--help" | "-h" => {
-            println!("{USAGE}");
+            out(USAGE);
             Ok(ExitCode::SUCCESS)
         }
         other => Err(CliError::Usage(format!("unknown command \"{other}\""))),

@@ -24,7 +24,10 @@ pub struct Analysis {
 /// Kinds a learner runs and can lose; managed services (DNS, CDN, object storage) are
 /// redundant inside and never reported.
 fn self_managed(kind: Kind) -> bool {
-    matches!(kind, Kind::LoadBalancer | Kind::WebServer | Kind::SessionStore | Kind::Cache | Kind::Database)
+    matches!(
+        kind,
+        Kind::LoadBalancer | Kind::WebServer | Kind::SessionStore | Kind::Cache | Kind::Database
+    )
 }
 
 fn graph(d: &Diagram) -> DiGraph<usize, ()> {
@@ -79,7 +82,10 @@ fn survives_loss(d: &Diagram, i: usize, clusters: &[Vec<usize>]) -> bool {
     if n.kind != Kind::Database {
         return false;
     }
-    let p = Params { kind: n.kind, map: &n.params };
+    let p = Params {
+        kind: n.kind,
+        map: &n.params,
+    };
     if p.text("role") != "primary" {
         return false;
     }
@@ -90,10 +96,14 @@ fn survives_loss(d: &Diagram, i: usize, clusters: &[Vec<usize>]) -> bool {
 pub fn analyze(d: &Diagram) -> Analysis {
     let g = graph(d);
     let clusters = db_clusters(d);
-    let users: Vec<usize> = (0..d.nodes.len()).filter(|&i| d.nodes[i].kind == Kind::Users).collect();
+    let users: Vec<usize> = (0..d.nodes.len())
+        .filter(|&i| d.nodes[i].kind == Kind::Users)
+        .collect();
     let none = BTreeSet::new();
-    let baseline: Vec<(usize, BTreeSet<Kind>)> =
-        users.iter().map(|&u| (u, kinds_reached(d, &reached(&g, u, &none)))).collect();
+    let baseline: Vec<(usize, BTreeSet<Kind>)> = users
+        .iter()
+        .map(|&u| (u, kinds_reached(d, &reached(&g, u, &none))))
+        .collect();
 
     let mut out = Analysis::default();
     let mut any_reached = vec![false; d.nodes.len()];
@@ -106,7 +116,10 @@ pub fn analyze(d: &Diagram) -> Analysis {
         if n.kind != Kind::Users && !any_reached[i] {
             out.unreachable.push(Finding::warning(
                 Some(&n.id),
-                format!("{} receives no traffic: no path leads to it from any users.", n.name),
+                format!(
+                    "{} receives no traffic: no path leads to it from any users.",
+                    n.name
+                ),
             ));
         }
     }
@@ -140,8 +153,9 @@ pub fn analyze(d: &Diagram) -> Analysis {
     }
 
     for dc in &d.data_centers {
-        let removed: BTreeSet<usize> =
-            (0..d.nodes.len()).filter(|&i| d.nodes[i].dc.as_deref() == Some(dc.id.as_str())).collect();
+        let removed: BTreeSet<usize> = (0..d.nodes.len())
+            .filter(|&i| d.nodes[i].dc.as_deref() == Some(dc.id.as_str()))
+            .collect();
         if removed.is_empty() {
             continue;
         }
@@ -178,7 +192,11 @@ mod tests {
     }
 
     fn spof_ids(d: &Diagram) -> Vec<String> {
-        analyze(d).single_points_of_failure.into_iter().filter_map(|f| f.node).collect()
+        analyze(d)
+            .single_points_of_failure
+            .into_iter()
+            .filter_map(|f| f.node)
+            .collect()
     }
 
     #[test]
@@ -194,10 +212,12 @@ mod tests {
         d.connect(&w2, "db-1").unwrap();
         assert_eq!(spof_ids(&d), vec!["lb-1", "db-1"]);
         let r = d.add_node(Kind::Database, 0.0, 0.0);
-        d.set_param(&r, "role", ParamValue::Text("replica".into())).unwrap();
+        d.set_param(&r, "role", ParamValue::Text("replica".into()))
+            .unwrap();
         d.connect("db-1", &r).unwrap();
         assert_eq!(spof_ids(&d), vec!["lb-1"]);
-        d.set_param("db-1", "failover", ParamValue::Bool(false)).unwrap();
+        d.set_param("db-1", "failover", ParamValue::Bool(false))
+            .unwrap();
         assert_eq!(spof_ids(&d), vec!["lb-1", "db-1"]);
     }
 

@@ -20,26 +20,36 @@ pub fn bench_workload_for(duration_s: u32) -> (Diagram, Scenario) {
     d.connect(&dns, &cdn).expect("valid");
     d.connect(&cdn, &storage).expect("valid");
     let mut users = Vec::new();
-    for (i, region) in [Region::NorthAmerica, Region::Europe, Region::Asia].into_iter().enumerate() {
+    for (i, region) in [Region::NorthAmerica, Region::Europe, Region::Asia]
+        .into_iter()
+        .enumerate()
+    {
         let u = d.add_node(Kind::Users, 0.0, 100.0 + 200.0 * i as f64);
-        d.set_param(&u, "region", text(region.key())).expect("valid");
+        d.set_param(&u, "region", text(region.key()))
+            .expect("valid");
         d.set_param(&u, "users", num(20_000.0)).expect("valid");
         d.connect(&u, &dns).expect("valid");
         users.push(u);
     }
-    for (k, region) in [Region::NorthAmerica, Region::Europe].into_iter().enumerate() {
+    for (k, region) in [Region::NorthAmerica, Region::Europe]
+        .into_iter()
+        .enumerate()
+    {
         let x0 = 400.0 + 500.0 * k as f64;
         let dc = d.add_data_center(region, x0, 0.0, 450.0, 500.0);
         let lb = d.add_node(Kind::LoadBalancer, x0 + 20.0, 200.0);
-        d.set_param(&lb, "algorithm", text("least_connections")).expect("valid");
+        d.set_param(&lb, "algorithm", text("least_connections"))
+            .expect("valid");
         let cache = d.add_node(Kind::Cache, x0 + 300.0, 100.0);
         d.set_param(&cache, "size", text("large")).expect("valid");
         d.set_param(&cache, "capacity", num(2000.0)).expect("valid");
         let db = d.add_node(Kind::Database, x0 + 300.0, 300.0);
         d.set_param(&db, "size", text("xlarge")).expect("valid");
         let replica = d.add_node(Kind::Database, x0 + 300.0, 400.0);
-        d.set_param(&replica, "size", text("xlarge")).expect("valid");
-        d.set_param(&replica, "role", text("replica")).expect("valid");
+        d.set_param(&replica, "size", text("xlarge"))
+            .expect("valid");
+        d.set_param(&replica, "role", text("replica"))
+            .expect("valid");
         d.connect(&db, &replica).expect("valid");
         d.connect(&dns, &lb).expect("valid");
         for id in [&lb, &cache, &db, &replica] {
@@ -56,9 +66,23 @@ pub fn bench_workload_for(duration_s: u32) -> (Diagram, Scenario) {
             d.connect(&web, &storage).expect("valid");
         }
     }
-    let mut s = Scenario { duration_s, seed: 42, keys: KeyPopularity::Zipf { keys: 100_000, s: 1.0 }, ..Scenario::default() };
+    let mut s = Scenario {
+        duration_s,
+        seed: 42,
+        keys: KeyPopularity::Zipf {
+            keys: 100_000,
+            s: 1.0,
+        },
+        ..Scenario::default()
+    };
     for u in users {
-        s.traffic.insert(u, Traffic { profile: Default::default(), rps: 20_000.0 });
+        s.traffic.insert(
+            u,
+            Traffic {
+                profile: Default::default(),
+                rps: 20_000.0,
+            },
+        );
     }
     (d, s)
 }

@@ -24,10 +24,23 @@ pub enum Kind {
 /// The type, bounds and default of one parameter.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ParamType {
-    Int { min: i64, max: i64, default: i64 },
-    Float { min: f64, max: f64, default: f64 },
-    Choice { options: &'static [&'static str], default: &'static str },
-    Bool { default: bool },
+    Int {
+        min: i64,
+        max: i64,
+        default: i64,
+    },
+    Float {
+        min: f64,
+        max: f64,
+        default: f64,
+    },
+    Choice {
+        options: &'static [&'static str],
+        default: &'static str,
+    },
+    Bool {
+        default: bool,
+    },
 }
 
 /// One parameter of a component kind, as the inspector shows it.
@@ -93,13 +106,24 @@ impl fmt::Display for ParamValue {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ParamError {
     /// A number outside the allowed range.
-    OutOfRange { label: &'static str, min: String, max: String, unit: &'static str },
+    OutOfRange {
+        label: &'static str,
+        min: String,
+        max: String,
+        unit: &'static str,
+    },
     /// A fraction where a whole number is needed.
     NotWhole { label: &'static str },
     /// The value has the wrong type (text for a number, ...).
-    WrongType { label: &'static str, expected: &'static str },
+    WrongType {
+        label: &'static str,
+        expected: &'static str,
+    },
     /// Text that is not one of the options.
-    UnknownOption { label: &'static str, options: &'static [&'static str] },
+    UnknownOption {
+        label: &'static str,
+        options: &'static [&'static str],
+    },
     /// The kind has no such parameter.
     UnknownParam { kind: Kind, key: String },
     /// No node has this id.
@@ -109,8 +133,17 @@ pub enum ParamError {
 impl fmt::Display for ParamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ParamError::OutOfRange { label, min, max, unit } => {
-                let unit = if unit.is_empty() { String::new() } else { format!(" {unit}") };
+            ParamError::OutOfRange {
+                label,
+                min,
+                max,
+                unit,
+            } => {
+                let unit = if unit.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {unit}")
+                };
                 write!(f, "{label} must be between {min} and {max}{unit}.")
             }
             ParamError::NotWhole { label } => write!(f, "{label} must be a whole number."),
@@ -119,7 +152,11 @@ impl fmt::Display for ParamError {
                 write!(f, "{label} must be one of: {}.", options.join(", "))
             }
             ParamError::UnknownParam { kind, key } => {
-                write!(f, "{} has no parameter \"{key}\".", with_article(kind.label(), true))
+                write!(
+                    f,
+                    "{} has no parameter \"{key}\".",
+                    with_article(kind.label(), true)
+                )
             }
             ParamError::UnknownNode { id } => write!(f, "There is no component with id \"{id}\"."),
         }
@@ -152,7 +189,10 @@ impl ParamSpec {
         let label = self.label;
         match self.ty {
             ParamType::Int { min, max, .. } => {
-                let n = v.as_f64().ok_or(ParamError::WrongType { label, expected: "a whole number" })?;
+                let n = v.as_f64().ok_or(ParamError::WrongType {
+                    label,
+                    expected: "a whole number",
+                })?;
                 if !n.is_finite() || n.fract() != 0.0 {
                     return Err(ParamError::NotWhole { label });
                 }
@@ -167,7 +207,10 @@ impl ParamSpec {
                 Ok(ParamValue::Num(n))
             }
             ParamType::Float { min, max, .. } => {
-                let n = v.as_f64().ok_or(ParamError::WrongType { label, expected: "a number" })?;
+                let n = v.as_f64().ok_or(ParamError::WrongType {
+                    label,
+                    expected: "a number",
+                })?;
                 if !n.is_finite() || n < min || n > max {
                     return Err(ParamError::OutOfRange {
                         label,
@@ -179,7 +222,10 @@ impl ParamSpec {
                 Ok(ParamValue::Num(n))
             }
             ParamType::Choice { options, .. } => {
-                let s = v.as_str().ok_or(ParamError::WrongType { label, expected: "one of the listed options" })?;
+                let s = v.as_str().ok_or(ParamError::WrongType {
+                    label,
+                    expected: "one of the listed options",
+                })?;
                 if options.contains(&s) {
                     Ok(ParamValue::Text(s.to_string()))
                 } else {
@@ -187,7 +233,10 @@ impl ParamSpec {
                 }
             }
             ParamType::Bool { .. } => {
-                let b = v.as_bool().ok_or(ParamError::WrongType { label, expected: "on or off (true or false)" })?;
+                let b = v.as_bool().ok_or(ParamError::WrongType {
+                    label,
+                    expected: "on or off (true or false)",
+                })?;
                 Ok(ParamValue::Bool(b))
             }
         }
@@ -234,44 +283,178 @@ impl Size {
     }
 }
 
-const fn int(key: &'static str, label: &'static str, unit: &'static str, help: &'static str, min: i64, max: i64, default: i64) -> ParamSpec {
-    ParamSpec { key, label, unit, help, ty: ParamType::Int { min, max, default } }
+const fn int(
+    key: &'static str,
+    label: &'static str,
+    unit: &'static str,
+    help: &'static str,
+    min: i64,
+    max: i64,
+    default: i64,
+) -> ParamSpec {
+    ParamSpec {
+        key,
+        label,
+        unit,
+        help,
+        ty: ParamType::Int { min, max, default },
+    }
 }
 
-const fn float(key: &'static str, label: &'static str, unit: &'static str, help: &'static str, min: f64, max: f64, default: f64) -> ParamSpec {
-    ParamSpec { key, label, unit, help, ty: ParamType::Float { min, max, default } }
+const fn float(
+    key: &'static str,
+    label: &'static str,
+    unit: &'static str,
+    help: &'static str,
+    min: f64,
+    max: f64,
+    default: f64,
+) -> ParamSpec {
+    ParamSpec {
+        key,
+        label,
+        unit,
+        help,
+        ty: ParamType::Float { min, max, default },
+    }
 }
 
-const fn choice(key: &'static str, label: &'static str, help: &'static str, options: &'static [&'static str], default: &'static str) -> ParamSpec {
-    ParamSpec { key, label, unit: "", help, ty: ParamType::Choice { options, default } }
+const fn choice(
+    key: &'static str,
+    label: &'static str,
+    help: &'static str,
+    options: &'static [&'static str],
+    default: &'static str,
+) -> ParamSpec {
+    ParamSpec {
+        key,
+        label,
+        unit: "",
+        help,
+        ty: ParamType::Choice { options, default },
+    }
 }
 
-const fn flag(key: &'static str, label: &'static str, help: &'static str, default: bool) -> ParamSpec {
-    ParamSpec { key, label, unit: "", help, ty: ParamType::Bool { default } }
+const fn flag(
+    key: &'static str,
+    label: &'static str,
+    help: &'static str,
+    default: bool,
+) -> ParamSpec {
+    ParamSpec {
+        key,
+        label,
+        unit: "",
+        help,
+        ty: ParamType::Bool { default },
+    }
 }
 
-const SIZE: ParamSpec = choice("size", "Size", "Bigger machines handle more at once but cost more than proportionally; xlarge is the ceiling.", SIZES, "small");
+const SIZE: ParamSpec = choice(
+    "size",
+    "Size",
+    "Bigger machines handle more at once but cost more than proportionally; xlarge is the ceiling.",
+    SIZES,
+    "small",
+);
 
 /// The region keys accepted by the Users "region" parameter.
-pub const REGION_KEYS: &[&str] = &["north_america", "south_america", "europe", "asia", "oceania"];
+pub const REGION_KEYS: &[&str] = &[
+    "north_america",
+    "south_america",
+    "europe",
+    "asia",
+    "oceania",
+];
 
 const USERS_PARAMS: &[ParamSpec] = &[
-    choice("region", "Region", "Where these users live; distance to the data center costs network latency.", REGION_KEYS, "north_america"),
-    float("rps", "Requests per second", "req/s", "Traffic these users send when the scenario does not say otherwise.", 0.0, 1_000_000.0, 50.0),
-    int("users", "Active users", "users", "Distinct users sending the traffic; each keeps its own DNS answer and login session.", 1, 100_000, 1000),
+    choice(
+        "region",
+        "Region",
+        "Where these users live; distance to the data center costs network latency.",
+        REGION_KEYS,
+        "north_america",
+    ),
+    float(
+        "rps",
+        "Requests per second",
+        "req/s",
+        "Traffic these users send when the scenario does not say otherwise.",
+        0.0,
+        1_000_000.0,
+        50.0,
+    ),
+    int(
+        "users",
+        "Active users",
+        "users",
+        "Distinct users sending the traffic; each keeps its own DNS answer and login session.",
+        1,
+        100_000,
+        1000,
+    ),
 ];
 
 const DNS_PARAMS: &[ParamSpec] = &[
-    choice("routing", "Routing", "simple answers with any entry point; geo answers with the nearest healthy data center.", &["simple", "geo"], "simple"),
-    int("ttl_s", "Answer TTL", "s", "How long clients cache an answer before asking again.", 0, 86_400, 300),
-    int("health_check_s", "Health check interval", "s", "How often DNS checks its entry points (0 = never).", 0, 600, 10),
+    choice(
+        "routing",
+        "Routing",
+        "simple answers with any entry point; geo answers with the nearest healthy data center.",
+        &["simple", "geo"],
+        "simple",
+    ),
+    int(
+        "ttl_s",
+        "Answer TTL",
+        "s",
+        "How long clients cache an answer before asking again.",
+        0,
+        86_400,
+        300,
+    ),
+    int(
+        "health_check_s",
+        "Health check interval",
+        "s",
+        "How often DNS checks its entry points (0 = never).",
+        0,
+        600,
+        10,
+    ),
 ];
 
 const LB_PARAMS: &[ParamSpec] = &[
-    choice("algorithm", "Algorithm", "How the next server is picked; ip_hash keeps each user on one server.", &["round_robin", "least_connections", "random", "ip_hash"], "round_robin"),
-    flag("health_checks", "Health checks", "Probe servers and stop sending requests to dead ones.", true),
-    float("check_interval_s", "Check interval", "s", "Time between two probes of a server.", 0.5, 60.0, 5.0),
-    int("unhealthy_threshold", "Failures before removal", "probes", "Failed probes in a row before a server is taken out of rotation.", 1, 10, 2),
+    choice(
+        "algorithm",
+        "Algorithm",
+        "How the next server is picked; ip_hash keeps each user on one server.",
+        &["round_robin", "least_connections", "random", "ip_hash"],
+        "round_robin",
+    ),
+    flag(
+        "health_checks",
+        "Health checks",
+        "Probe servers and stop sending requests to dead ones.",
+        true,
+    ),
+    float(
+        "check_interval_s",
+        "Check interval",
+        "s",
+        "Time between two probes of a server.",
+        0.5,
+        60.0,
+        5.0,
+    ),
+    int(
+        "unhealthy_threshold",
+        "Failures before removal",
+        "probes",
+        "Failed probes in a row before a server is taken out of rotation.",
+        1,
+        10,
+        2,
+    ),
 ];
 
 const WEB_PARAMS: &[ParamSpec] = &[
@@ -285,7 +468,15 @@ const WEB_PARAMS: &[ParamSpec] = &[
 
 const SESSION_PARAMS: &[ParamSpec] = &[
     SIZE,
-    int("max_queue", "Queue limit", "requests", "Requests that may wait for a free worker.", 1, 100_000, 1000),
+    int(
+        "max_queue",
+        "Queue limit",
+        "requests",
+        "Requests that may wait for a free worker.",
+        1,
+        100_000,
+        1000,
+    ),
 ];
 
 const CACHE_PARAMS: &[ParamSpec] = &[
@@ -298,8 +489,24 @@ const CACHE_PARAMS: &[ParamSpec] = &[
 ];
 
 const CDN_PARAMS: &[ParamSpec] = &[
-    int("capacity", "Capacity per edge", "objects", "Objects each edge location keeps.", 1, 1_000_000, 10_000),
-    float("ttl_s", "TTL", "s", "How long an edge serves an object before fetching it again.", 0.0, 604_800.0, 3600.0),
+    int(
+        "capacity",
+        "Capacity per edge",
+        "objects",
+        "Objects each edge location keeps.",
+        1,
+        1_000_000,
+        10_000,
+    ),
+    float(
+        "ttl_s",
+        "TTL",
+        "s",
+        "How long an edge serves an object before fetching it again.",
+        0.0,
+        604_800.0,
+        3600.0,
+    ),
 ];
 
 const DB_PARAMS: &[ParamSpec] = &[
@@ -312,7 +519,15 @@ const DB_PARAMS: &[ParamSpec] = &[
     int("max_queue", "Queue limit", "requests", "Queries that may wait for a free connection.", 1, 100_000, 500),
 ];
 
-const OBJECT_PARAMS: &[ParamSpec] = &[float("latency_ms", "Latency", "ms", "Mean time to read or store one object.", 1.0, 1000.0, 20.0)];
+const OBJECT_PARAMS: &[ParamSpec] = &[float(
+    "latency_ms",
+    "Latency",
+    "ms",
+    "Mean time to read or store one object.",
+    1.0,
+    1000.0,
+    20.0,
+)];
 
 impl Kind {
     /// Every kind, in palette order.
@@ -426,7 +641,11 @@ impl Kind {
 
 /// "a load balancer" / "A database" / "an object storage".
 pub(crate) fn with_article(label: &str, capital: bool) -> String {
-    let lower = if label == "DNS" || label == "CDN" { label.to_string() } else { label.to_lowercase() };
+    let lower = if label == "DNS" || label == "CDN" {
+        label.to_string()
+    } else {
+        label.to_lowercase()
+    };
     let vowel = matches!(lower.chars().next(), Some('a' | 'e' | 'i' | 'o' | 'u'));
     let article = match (vowel, capital) {
         (true, true) => "An",
@@ -447,20 +666,28 @@ pub(crate) struct Params<'a> {
 impl Params<'_> {
     fn checked(&self, key: &str) -> Option<(ParamValue, &'static ParamSpec)> {
         let spec = self.kind.param(key)?;
-        let v = self.map.get(key).and_then(|v| spec.check(v).ok()).unwrap_or_else(|| spec.default_value());
+        let v = self
+            .map
+            .get(key)
+            .and_then(|v| spec.check(v).ok())
+            .unwrap_or_else(|| spec.default_value());
         Some((v, spec))
     }
 
     /// A numeric parameter (0 when the kind has no such parameter).
     pub fn num(&self, key: &str) -> f64 {
-        self.checked(key).and_then(|(v, _)| v.as_f64()).unwrap_or(0.0)
+        self.checked(key)
+            .and_then(|(v, _)| v.as_f64())
+            .unwrap_or(0.0)
     }
 
     /// A choice parameter ("" when the kind has no such parameter).
     pub fn text(&self, key: &str) -> &'static str {
         match self.checked(key) {
             Some((ParamValue::Text(s), spec)) => match spec.ty {
-                ParamType::Choice { options, .. } => options.iter().copied().find(|o| *o == s).unwrap_or(""),
+                ParamType::Choice { options, .. } => {
+                    options.iter().copied().find(|o| *o == s).unwrap_or("")
+                }
                 _ => "",
             },
             _ => "",
@@ -469,7 +696,9 @@ impl Params<'_> {
 
     /// A boolean parameter (false when the kind has no such parameter).
     pub fn flag(&self, key: &str) -> bool {
-        self.checked(key).and_then(|(v, _)| v.as_bool()).unwrap_or(false)
+        self.checked(key)
+            .and_then(|(v, _)| v.as_bool())
+            .unwrap_or(false)
     }
 
     /// The size parameter (small when the kind has none).
@@ -510,7 +739,12 @@ mod tests {
     fn every_default_passes_its_own_check() {
         for &k in Kind::ALL {
             for p in k.params() {
-                assert_eq!(p.check(&p.default_value()), Ok(p.default_value()), "{k:?}.{}", p.key);
+                assert_eq!(
+                    p.check(&p.default_value()),
+                    Ok(p.default_value()),
+                    "{k:?}.{}",
+                    p.key
+                );
             }
             assert!(!k.glyph().is_empty() && k.glyph().len() <= 3);
             assert!(k.description().ends_with('.'));
@@ -522,13 +756,31 @@ mod tests {
         let instances = Kind::WebServer.param("instances").unwrap();
         let err = instances.check(&ParamValue::Num(21.0)).unwrap_err();
         assert_eq!(err.to_string(), "Instances must be between 1 and 20.");
-        assert_eq!(instances.check(&ParamValue::Num(2.5)).unwrap_err().to_string(), "Instances must be a whole number.");
+        assert_eq!(
+            instances
+                .check(&ParamValue::Num(2.5))
+                .unwrap_err()
+                .to_string(),
+            "Instances must be a whole number."
+        );
         assert!(instances.check(&ParamValue::Text("3".into())).is_err());
-        assert_eq!(instances.check(&ParamValue::Num(3.0)), Ok(ParamValue::Num(3.0)));
+        assert_eq!(
+            instances.check(&ParamValue::Num(3.0)),
+            Ok(ParamValue::Num(3.0))
+        );
         let eviction = Kind::Cache.param("eviction").unwrap();
-        assert_eq!(eviction.check(&ParamValue::Text("mru".into())).unwrap_err().to_string(), "Eviction must be one of: lru, lfu, fifo.");
+        assert_eq!(
+            eviction
+                .check(&ParamValue::Text("mru".into()))
+                .unwrap_err()
+                .to_string(),
+            "Eviction must be one of: lru, lfu, fifo."
+        );
         let ttl = Kind::Cache.param("ttl_s").unwrap();
-        assert_eq!(ttl.check(&ParamValue::Num(-1.0)).unwrap_err().to_string(), "TTL must be between 0 and 86400 s.");
+        assert_eq!(
+            ttl.check(&ParamValue::Num(-1.0)).unwrap_err().to_string(),
+            "TTL must be between 0 and 86400 s."
+        );
         assert!(ttl.check(&ParamValue::Num(f64::NAN)).is_err());
     }
 

@@ -94,11 +94,19 @@ pub struct Finding {
 
 impl Finding {
     pub(crate) fn error(node: Option<&str>, message: impl Into<String>) -> Self {
-        Finding { severity: Severity::Error, node: node.map(str::to_string), message: message.into() }
+        Finding {
+            severity: Severity::Error,
+            node: node.map(str::to_string),
+            message: message.into(),
+        }
     }
 
     pub(crate) fn warning(node: Option<&str>, message: impl Into<String>) -> Self {
-        Finding { severity: Severity::Warning, node: node.map(str::to_string), message: message.into() }
+        Finding {
+            severity: Severity::Warning,
+            node: node.map(str::to_string),
+            message: message.into(),
+        }
     }
 }
 
@@ -133,9 +141,15 @@ impl fmt::Display for WiringError {
         match self {
             WiringError::UnknownNode { id } => write!(f, "There is no component with id \"{id}\"."),
             WiringError::SelfLoop { kind } => {
-                write!(f, "{} cannot send requests to itself.", with_article(kind.label(), true))
+                write!(
+                    f,
+                    "{} cannot send requests to itself.",
+                    with_article(kind.label(), true)
+                )
             }
-            WiringError::Duplicate { from, to } => write!(f, "{from} is already connected to {to}."),
+            WiringError::Duplicate { from, to } => {
+                write!(f, "{from} is already connected to {to}.")
+            }
             WiringError::NotAllowed { from, to } => write!(
                 f,
                 "{} cannot send requests to {}.",
@@ -165,7 +179,12 @@ pub fn may_send(from: Kind, to: Kind) -> bool {
 
 impl Default for Diagram {
     fn default() -> Self {
-        Diagram { version: DIAGRAM_VERSION, nodes: Vec::new(), edges: Vec::new(), data_centers: Vec::new() }
+        Diagram {
+            version: DIAGRAM_VERSION,
+            nodes: Vec::new(),
+            edges: Vec::new(),
+            data_centers: Vec::new(),
+        }
     }
 }
 
@@ -224,7 +243,10 @@ impl Diagram {
     pub fn remove_node(&mut self, id: &str) -> Option<(Node, Vec<Edge>)> {
         let i = self.node_index(id)?;
         let node = self.nodes.remove(i);
-        let (gone, kept): (Vec<Edge>, Vec<Edge>) = self.edges.drain(..).partition(|e| e.from == id || e.to == id);
+        let (gone, kept): (Vec<Edge>, Vec<Edge>) = self
+            .edges
+            .drain(..)
+            .partition(|e| e.from == id || e.to == id);
         self.edges = kept;
         Some((node, gone))
     }
@@ -239,16 +261,26 @@ impl Diagram {
 
     /// Whether `from -> to` may be added.
     pub fn can_connect(&self, from: &str, to: &str) -> Result<(), WiringError> {
-        let a = self.node(from).ok_or_else(|| WiringError::UnknownNode { id: from.to_string() })?;
-        let b = self.node(to).ok_or_else(|| WiringError::UnknownNode { id: to.to_string() })?;
+        let a = self.node(from).ok_or_else(|| WiringError::UnknownNode {
+            id: from.to_string(),
+        })?;
+        let b = self
+            .node(to)
+            .ok_or_else(|| WiringError::UnknownNode { id: to.to_string() })?;
         if from == to {
             return Err(WiringError::SelfLoop { kind: a.kind });
         }
         if self.edges.iter().any(|e| e.from == from && e.to == to) {
-            return Err(WiringError::Duplicate { from: a.name.clone(), to: b.name.clone() });
+            return Err(WiringError::Duplicate {
+                from: a.name.clone(),
+                to: b.name.clone(),
+            });
         }
         if !may_send(a.kind, b.kind) {
-            return Err(WiringError::NotAllowed { from: a.kind, to: b.kind });
+            return Err(WiringError::NotAllowed {
+                from: a.kind,
+                to: b.kind,
+            });
         }
         Ok(())
     }
@@ -256,7 +288,10 @@ impl Diagram {
     /// Adds the edge `from -> to` if allowed.
     pub fn connect(&mut self, from: &str, to: &str) -> Result<(), WiringError> {
         self.can_connect(from, to)?;
-        self.edges.push(Edge { from: from.to_string(), to: to.to_string() });
+        self.edges.push(Edge {
+            from: from.to_string(),
+            to: to.to_string(),
+        });
         Ok(())
     }
 
@@ -271,7 +306,12 @@ impl Diagram {
     pub fn param(&self, id: &str, key: &str) -> Option<ParamValue> {
         let node = self.node(id)?;
         let spec = node.kind.param(key)?;
-        Some(node.params.get(key).cloned().unwrap_or_else(|| spec.default_value()))
+        Some(
+            node.params
+                .get(key)
+                .cloned()
+                .unwrap_or_else(|| spec.default_value()),
+        )
     }
 
     /// Sets a parameter after checking it; on error nothing changes.
@@ -284,7 +324,10 @@ impl Diagram {
         let spec = node
             .kind
             .param(key)
-            .ok_or_else(|| ParamError::UnknownParam { kind: node.kind, key: key.to_string() })?;
+            .ok_or_else(|| ParamError::UnknownParam {
+                kind: node.kind,
+                key: key.to_string(),
+            })?;
         let v = spec.check(&value)?;
         node.params.insert(key.to_string(), v);
         Ok(())
@@ -333,24 +376,36 @@ impl Diagram {
 
     /// Monthly price of everything in the diagram, in dollars.
     pub fn monthly_cost(&self) -> f64 {
-        self.nodes.iter().map(|n| catalog::monthly_cost(n.kind, &n.params)).sum()
+        self.nodes
+            .iter()
+            .map(|n| catalog::monthly_cost(n.kind, &n.params))
+            .sum()
     }
 
     /// Ids of nodes that `id` sends requests to, in edge order.
     pub fn successors<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
-        self.edges.iter().filter(move |e| e.from == id).filter_map(|e| self.node(&e.to))
+        self.edges
+            .iter()
+            .filter(move |e| e.from == id)
+            .filter_map(|e| self.node(&e.to))
     }
 
     /// Ids of nodes that send requests to `id`, in edge order.
     pub fn predecessors<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
-        self.edges.iter().filter(move |e| e.to == id).filter_map(|e| self.node(&e.from))
+        self.edges
+            .iter()
+            .filter(move |e| e.to == id)
+            .filter_map(|e| self.node(&e.from))
     }
 
     /// The region a node stands in (users: their region parameter; nodes outside any
     /// data center: North America).
     pub fn node_region(&self, node: &Node) -> Region {
         if node.kind == Kind::Users {
-            let p = Params { kind: node.kind, map: &node.params };
+            let p = Params {
+                kind: node.kind,
+                map: &node.params,
+            };
             return Region::from_key(p.text("region")).unwrap_or(Region::NorthAmerica);
         }
         node.dc
@@ -364,38 +419,83 @@ impl Diagram {
     pub fn validate(&self) -> Vec<Finding> {
         let mut out = Vec::new();
         if self.nodes.len() > MAX_NODES {
-            out.push(Finding::error(None, format!("The diagram has {} components; the limit is {MAX_NODES}.", self.nodes.len())));
+            out.push(Finding::error(
+                None,
+                format!(
+                    "The diagram has {} components; the limit is {MAX_NODES}.",
+                    self.nodes.len()
+                ),
+            ));
         }
         if self.edges.len() > MAX_EDGES {
-            out.push(Finding::error(None, format!("The diagram has {} connections; the limit is {MAX_EDGES}.", self.edges.len())));
+            out.push(Finding::error(
+                None,
+                format!(
+                    "The diagram has {} connections; the limit is {MAX_EDGES}.",
+                    self.edges.len()
+                ),
+            ));
         }
         if self.data_centers.len() > MAX_DATA_CENTERS {
             out.push(Finding::error(
                 None,
-                format!("The diagram has {} data centers; the limit is {MAX_DATA_CENTERS}.", self.data_centers.len()),
+                format!(
+                    "The diagram has {} data centers; the limit is {MAX_DATA_CENTERS}.",
+                    self.data_centers.len()
+                ),
             ));
         }
         let mut dc_ids = BTreeSet::new();
         for d in &self.data_centers {
             if d.id.is_empty() || d.id.len() > MAX_ID_LEN {
-                out.push(Finding::error(None, format!("Data center \"{}\" needs an id of 1 to {MAX_ID_LEN} characters.", d.name)));
+                out.push(Finding::error(
+                    None,
+                    format!(
+                        "Data center \"{}\" needs an id of 1 to {MAX_ID_LEN} characters.",
+                        d.name
+                    ),
+                ));
             }
             if !dc_ids.insert(d.id.as_str()) {
-                out.push(Finding::error(None, format!("Two data centers share the id \"{}\"; give each its own.", d.id)));
+                out.push(Finding::error(
+                    None,
+                    format!(
+                        "Two data centers share the id \"{}\"; give each its own.",
+                        d.id
+                    ),
+                ));
             }
         }
         let mut ids = BTreeSet::new();
         for n in &self.nodes {
             let id = Some(n.id.as_str());
             if n.id.is_empty() || n.id.len() > MAX_ID_LEN {
-                out.push(Finding::error(id, format!("\"{}\" needs an id of 1 to {MAX_ID_LEN} characters.", n.name)));
+                out.push(Finding::error(
+                    id,
+                    format!(
+                        "\"{}\" needs an id of 1 to {MAX_ID_LEN} characters.",
+                        n.name
+                    ),
+                ));
             }
             if !ids.insert(n.id.as_str()) {
-                out.push(Finding::error(id, format!("Two components share the id \"{}\"; give each its own.", n.id)));
+                out.push(Finding::error(
+                    id,
+                    format!(
+                        "Two components share the id \"{}\"; give each its own.",
+                        n.id
+                    ),
+                ));
             }
             if let Some(dc) = &n.dc {
                 if !dc_ids.contains(dc.as_str()) {
-                    out.push(Finding::error(id, format!("{} is placed in data center \"{dc}\", which does not exist.", n.name)));
+                    out.push(Finding::error(
+                        id,
+                        format!(
+                            "{} is placed in data center \"{dc}\", which does not exist.",
+                            n.name
+                        ),
+                    ));
                 }
             }
             for (key, value) in &n.params {
@@ -418,23 +518,42 @@ impl Diagram {
             match (a, b) {
                 (None, _) => out.push(Finding::error(
                     Some(&e.to),
-                    format!("A connection starts at \"{}\", which does not exist; delete it.", e.from),
+                    format!(
+                        "A connection starts at \"{}\", which does not exist; delete it.",
+                        e.from
+                    ),
                 )),
                 (_, None) => out.push(Finding::error(
                     Some(&e.from),
-                    format!("A connection ends at \"{}\", which does not exist; delete it.", e.to),
+                    format!(
+                        "A connection ends at \"{}\", which does not exist; delete it.",
+                        e.to
+                    ),
                 )),
                 (Some(a), Some(b)) => {
                     if e.from == e.to {
-                        out.push(Finding::error(Some(&a.id), WiringError::SelfLoop { kind: a.kind }.to_string()));
+                        out.push(Finding::error(
+                            Some(&a.id),
+                            WiringError::SelfLoop { kind: a.kind }.to_string(),
+                        ));
                     } else if !may_send(a.kind, b.kind) {
                         out.push(Finding::error(
                             Some(&a.id),
-                            format!("{} {}", WiringError::NotAllowed { from: a.kind, to: b.kind }, wiring_hint(a.kind, b.kind)),
+                            format!(
+                                "{} {}",
+                                WiringError::NotAllowed {
+                                    from: a.kind,
+                                    to: b.kind
+                                },
+                                wiring_hint(a.kind, b.kind)
+                            ),
                         ));
                     }
                     if !seen_edges.insert((e.from.as_str(), e.to.as_str())) {
-                        out.push(Finding::warning(Some(&a.id), format!("{} is connected to {} twice.", a.name, b.name)));
+                        out.push(Finding::warning(
+                            Some(&a.id),
+                            format!("{} is connected to {} twice.", a.name, b.name),
+                        ));
                     }
                 }
             }
@@ -446,10 +565,16 @@ impl Diagram {
 
     fn validate_structure(&self, out: &mut Vec<Finding>) {
         if !self.nodes.iter().any(|n| n.kind == Kind::Users) {
-            out.push(Finding::error(None, "Add a Users component: nothing sends traffic yet."));
+            out.push(Finding::error(
+                None,
+                "Add a Users component: nothing sends traffic yet.",
+            ));
         }
         fn p(n: &Node) -> Params<'_> {
-            Params { kind: n.kind, map: &n.params }
+            Params {
+                kind: n.kind,
+                map: &n.params,
+            }
         }
         for n in &self.nodes {
             let id = Some(n.id.as_str());
@@ -472,14 +597,26 @@ impl Diagram {
                     }
                 }
                 Kind::LoadBalancer if !has(Kind::WebServer) => {
-                    out.push(Finding::error(id, format!("{} has no servers behind it; connect it to web servers.", n.name)));
+                    out.push(Finding::error(
+                        id,
+                        format!(
+                            "{} has no servers behind it; connect it to web servers.",
+                            n.name
+                        ),
+                    ));
                 }
                 Kind::Cdn if succ.is_empty() => {
                     out.push(Finding::error(id, format!("{} has no origin to fetch from on a miss; connect it to object storage or a web server.", n.name)));
                 }
                 Kind::WebServer => {
                     if p(n).text("sessions") == "store" && !has(Kind::SessionStore) {
-                        out.push(Finding::error(id, format!("{} keeps sessions in a store, but no session store is connected.", n.name)));
+                        out.push(Finding::error(
+                            id,
+                            format!(
+                                "{} keeps sessions in a store, but no session store is connected.",
+                                n.name
+                            ),
+                        ));
                     }
                     if p(n).text("sessions") == "in_memory" && has(Kind::SessionStore) {
                         out.push(Finding::warning(id, format!("{} keeps sessions in memory, so its session store is unused; set Sessions to store.", n.name)));
@@ -493,8 +630,10 @@ impl Diagram {
                 }
                 Kind::Database => {
                     let role = p(n).text("role");
-                    let primaries_in: Vec<&Node> =
-                        self.predecessors(&n.id).filter(|q| q.kind == Kind::Database).collect();
+                    let primaries_in: Vec<&Node> = self
+                        .predecessors(&n.id)
+                        .filter(|q| q.kind == Kind::Database)
+                        .collect();
                     if role == "replica" {
                         if primaries_in.is_empty() {
                             out.push(Finding::error(id, format!("{} is a replica but no primary replicates to it; connect a primary database to it.", n.name)));
@@ -515,7 +654,9 @@ impl Diagram {
 fn wiring_hint(from: Kind, to: Kind) -> &'static str {
     use Kind::*;
     match (from, to) {
-        (Database, _) | (ObjectStorage, _) | (SessionStore, _) => "Connections point the way requests flow: from the caller to the service.",
+        (Database, _) | (ObjectStorage, _) | (SessionStore, _) => {
+            "Connections point the way requests flow: from the caller to the service."
+        }
         (Users, _) => "Users reach a DNS, a load balancer, a web server or a CDN.",
         (LoadBalancer, _) => "A load balancer sends requests to web servers.",
         (Cdn, _) => "A CDN fetches misses from object storage or a web server.",
@@ -584,7 +725,11 @@ mod tests {
     #[test]
     fn a_valid_diagram_has_no_errors() {
         let d = small();
-        let errors: Vec<_> = d.validate().into_iter().filter(|f| f.severity == Severity::Error).collect();
+        let errors: Vec<_> = d
+            .validate()
+            .into_iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect();
         assert!(errors.is_empty(), "{errors:?}");
     }
 
@@ -592,13 +737,27 @@ mod tests {
     fn wiring_errors_are_sentences() {
         let mut d = small();
         let lb = d.add_node(Kind::LoadBalancer, 0.0, 0.0);
-        assert_eq!(d.connect("db-1", &lb).unwrap_err().to_string(), "A database cannot send requests to a load balancer.");
-        assert_eq!(d.connect("web-1", "web-1").unwrap_err().to_string(), "A web server cannot send requests to itself.");
-        assert_eq!(d.connect("web-1", "db-1").unwrap_err().to_string(), "Web server 1 is already connected to Database 1.");
-        assert_eq!(d.connect("web-1", "nope").unwrap_err().to_string(), "There is no component with id \"nope\".");
+        assert_eq!(
+            d.connect("db-1", &lb).unwrap_err().to_string(),
+            "A database cannot send requests to a load balancer."
+        );
+        assert_eq!(
+            d.connect("web-1", "web-1").unwrap_err().to_string(),
+            "A web server cannot send requests to itself."
+        );
+        assert_eq!(
+            d.connect("web-1", "db-1").unwrap_err().to_string(),
+            "Web server 1 is already connected to Database 1."
+        );
+        assert_eq!(
+            d.connect("web-1", "nope").unwrap_err().to_string(),
+            "There is no component with id \"nope\"."
+        );
         assert_eq!(
             d.connect("storage-9", "web-1").unwrap_err(),
-            WiringError::UnknownNode { id: "storage-9".into() }
+            WiringError::UnknownNode {
+                id: "storage-9".into()
+            }
         );
         assert!(d.disconnect("web-1", "db-1"));
         assert!(!d.disconnect("web-1", "db-1"));
@@ -607,37 +766,66 @@ mod tests {
     #[test]
     fn set_param_refuses_bad_values_and_keeps_the_old_one() {
         let mut d = small();
-        d.set_param("web-1", "instances", ParamValue::Num(3.0)).unwrap();
-        let err = d.set_param("web-1", "instances", ParamValue::Num(50.0)).unwrap_err();
+        d.set_param("web-1", "instances", ParamValue::Num(3.0))
+            .unwrap();
+        let err = d
+            .set_param("web-1", "instances", ParamValue::Num(50.0))
+            .unwrap_err();
         assert_eq!(err.to_string(), "Instances must be between 1 and 20.");
         assert_eq!(d.param("web-1", "instances"), Some(ParamValue::Num(3.0)));
         assert_eq!(d.param("web-1", "max_queue"), Some(ParamValue::Num(200.0)));
-        assert!(d.set_param("web-1", "colour", ParamValue::Num(1.0)).is_err());
-        assert!(d.set_param("ghost", "instances", ParamValue::Num(1.0)).is_err());
+        assert!(d
+            .set_param("web-1", "colour", ParamValue::Num(1.0))
+            .is_err());
+        assert!(d
+            .set_param("ghost", "instances", ParamValue::Num(1.0))
+            .is_err());
     }
 
     #[test]
     fn validate_reports_every_problem_with_its_node() {
         let mut d = small();
-        d.edges.push(Edge { from: "web-1".into(), to: "ghost".into() });
-        d.edges.push(Edge { from: "db-1".into(), to: "web-1".into() });
+        d.edges.push(Edge {
+            from: "web-1".into(),
+            to: "ghost".into(),
+        });
+        d.edges.push(Edge {
+            from: "db-1".into(),
+            to: "web-1".into(),
+        });
         let cdn = d.add_node(Kind::Cdn, 0.0, 0.0);
         let lb = d.add_node(Kind::LoadBalancer, 0.0, 0.0);
         let replica = d.add_node(Kind::Database, 0.0, 0.0);
-        d.set_param(&replica, "role", ParamValue::Text("replica".into())).unwrap();
-        d.set_param("web-1", "sessions", ParamValue::Text("store".into())).unwrap();
-        d.nodes[2].params.insert("max_queue".into(), ParamValue::Num(0.0));
+        d.set_param(&replica, "role", ParamValue::Text("replica".into()))
+            .unwrap();
+        d.set_param("web-1", "sessions", ParamValue::Text("store".into()))
+            .unwrap();
+        d.nodes[2]
+            .params
+            .insert("max_queue".into(), ParamValue::Num(0.0));
         d.nodes[2].dc = Some("dc-9".into());
         let f = d.validate();
-        let has = |node: &str, needle: &str| f.iter().any(|x| x.node.as_deref() == Some(node) && x.message.contains(needle));
+        let has = |node: &str, needle: &str| {
+            f.iter()
+                .any(|x| x.node.as_deref() == Some(node) && x.message.contains(needle))
+        };
         assert!(has("web-1", "\"ghost\", which does not exist"), "{f:#?}");
-        assert!(has("db-1", "A database cannot send requests to a web server."), "{f:#?}");
+        assert!(
+            has("db-1", "A database cannot send requests to a web server."),
+            "{f:#?}"
+        );
         assert!(has(&cdn, "no origin"), "{f:#?}");
         assert!(has(&lb, "no servers behind it"), "{f:#?}");
         assert!(has(&replica, "no primary replicates to it"), "{f:#?}");
         assert!(has("web-1", "no session store is connected"), "{f:#?}");
-        assert!(has("web-1", "Queue limit must be between 1 and 10000"), "{f:#?}");
-        assert!(has("web-1", "data center \"dc-9\", which does not exist"), "{f:#?}");
+        assert!(
+            has("web-1", "Queue limit must be between 1 and 10000"),
+            "{f:#?}"
+        );
+        assert!(
+            has("web-1", "data center \"dc-9\", which does not exist"),
+            "{f:#?}"
+        );
         assert!(has(&cdn, "receives no traffic"), "{f:#?}");
         assert!(f.iter().filter(|x| x.severity == Severity::Error).count() >= 7);
     }
@@ -645,7 +833,10 @@ mod tests {
     #[test]
     fn no_users_is_an_error() {
         let d = Diagram::new();
-        assert!(d.validate().iter().any(|f| f.severity == Severity::Error && f.message.contains("Users")));
+        assert!(d
+            .validate()
+            .iter()
+            .any(|f| f.severity == Severity::Error && f.message.contains("Users")));
     }
 
     #[test]
@@ -695,7 +886,10 @@ mod tests {
         d.connect("db-1", &r1).unwrap();
         let c = db_clusters(&d);
         assert_eq!(c.len(), 2);
-        assert_eq!(c[0], vec![d.node_index("db-1").unwrap(), d.node_index(&r1).unwrap()]);
+        assert_eq!(
+            c[0],
+            vec![d.node_index("db-1").unwrap(), d.node_index(&r1).unwrap()]
+        );
         assert_eq!(c[1], vec![d.node_index(&other).unwrap()]);
     }
 }

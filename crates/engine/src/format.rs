@@ -14,11 +14,19 @@ pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
 pub enum FormatError {
     /// The text is not valid JSON, or a field has the wrong shape. `line` and `column`
     /// are 1-based and point at the problem.
-    Syntax { line: usize, column: usize, message: String },
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
     /// The file has no `"version"` field.
     MissingVersion { what: &'static str },
     /// The file was written by a newer Scale Lab.
-    UnsupportedVersion { what: &'static str, found: u32, newest: u32 },
+    UnsupportedVersion {
+        what: &'static str,
+        found: u32,
+        newest: u32,
+    },
     /// The file is larger than [`MAX_INPUT_BYTES`].
     TooLarge { bytes: usize, limit: usize },
 }
@@ -69,8 +77,16 @@ impl From<serde_json::Error> for FormatError {
             Some(i) => full[..i].to_string(),
             None => full,
         };
-        let message = if message.is_empty() { "invalid JSON".to_string() } else { message };
-        FormatError::Syntax { line: e.line().max(1), column: e.column().max(1), message }
+        let message = if message.is_empty() {
+            "invalid JSON".to_string()
+        } else {
+            message
+        };
+        FormatError::Syntax {
+            line: e.line().max(1),
+            column: e.column().max(1),
+            message,
+        }
     }
 }
 
@@ -88,12 +104,19 @@ pub(crate) fn parse_versioned<T: DeserializeOwned>(
     migrate: fn(serde_json::Value, u32) -> Result<serde_json::Value, FormatError>,
 ) -> Result<T, FormatError> {
     if text.len() > MAX_INPUT_BYTES {
-        return Err(FormatError::TooLarge { bytes: text.len(), limit: MAX_INPUT_BYTES });
+        return Err(FormatError::TooLarge {
+            bytes: text.len(),
+            limit: MAX_INPUT_BYTES,
+        });
     }
     let probe: VersionProbe = serde_json::from_str(text)?;
     match probe.version {
         None => Err(FormatError::MissingVersion { what }),
-        Some(v) if v > current => Err(FormatError::UnsupportedVersion { what, found: v, newest: current }),
+        Some(v) if v > current => Err(FormatError::UnsupportedVersion {
+            what,
+            found: v,
+            newest: current,
+        }),
         Some(v) if v == current => Ok(serde_json::from_str(text)?),
         Some(v) => {
             let value: serde_json::Value = serde_json::from_str(text)?;
@@ -104,6 +127,13 @@ pub(crate) fn parse_versioned<T: DeserializeOwned>(
 }
 
 /// The migration of a format that has had only one version: nothing older exists.
-pub(crate) fn no_older_versions(_value: serde_json::Value, found: u32) -> Result<serde_json::Value, FormatError> {
-    Err(FormatError::UnsupportedVersion { what: "file", found, newest: 1 })
+pub(crate) fn no_older_versions(
+    _value: serde_json::Value,
+    found: u32,
+) -> Result<serde_json::Value, FormatError> {
+    Err(FormatError::UnsupportedVersion {
+        what: "file",
+        found,
+        newest: 1,
+    })
 }

@@ -43,6 +43,8 @@ pub enum Op {
     Gt,
     #[serde(rename = ">=")]
     Ge,
+    #[serde(rename = "==")]
+    Eq,
 }
 
 impl Op {
@@ -52,6 +54,7 @@ impl Op {
             Op::Le => a <= b,
             Op::Gt => a > b,
             Op::Ge => a >= b,
+            Op::Eq => a == b,
         }
     }
 
@@ -61,11 +64,12 @@ impl Op {
             Op::Le => "≤",
             Op::Gt => ">",
             Op::Ge => "≥",
+            Op::Eq => "=",
         }
     }
 
     fn wants_low(self) -> bool {
-        matches!(self, Op::Lt | Op::Le)
+        matches!(self, Op::Lt | Op::Le | Op::Eq)
     }
 }
 
@@ -113,7 +117,10 @@ impl Metric {
     }
 
     fn is_latency(self) -> bool {
-        matches!(self, Metric::P50Ms | Metric::P95Ms | Metric::P99Ms | Metric::MaxMs | Metric::MeanMs)
+        matches!(
+            self,
+            Metric::P50Ms | Metric::P95Ms | Metric::P99Ms | Metric::MaxMs | Metric::MeanMs
+        )
     }
 }
 
@@ -234,7 +241,14 @@ impl Goal {
             | Goal::Has { label: Some(l), .. }
             | Goal::NoSinglePointOfFailure { label: Some(l), .. }
             | Goal::SessionsNotOnWebServers { label: Some(l) } => l.clone(),
-            Goal::Metric { metric, op, value, window, request_kind, .. } => {
+            Goal::Metric {
+                metric,
+                op,
+                value,
+                window,
+                request_kind,
+                ..
+            } => {
                 let mut s = String::new();
                 if let Some(w) = window {
                     s.push_str(&format!("During \"{w}\": "));
@@ -242,10 +256,22 @@ impl Goal {
                 if let Some(k) = request_kind {
                     s.push_str(&format!("{} ", k.label()));
                 }
-                s.push_str(&format!("{} {} {}", metric.label(), op.symbol(), num(*value)));
+                s.push_str(&format!(
+                    "{} {} {}",
+                    metric.label(),
+                    op.symbol(),
+                    num(*value)
+                ));
                 capitalise(&s)
             }
-            Goal::NodeMetric { node, kind, metric, op, value, .. } => {
+            Goal::NodeMetric {
+                node,
+                kind,
+                metric,
+                op,
+                value,
+                ..
+            } => {
                 let who = match (node, kind) {
                     (Some(n), _) => n.clone(),
                     (None, Some(k)) => format!("{} (all)", k.label()),
@@ -261,10 +287,17 @@ impl Goal {
                 }
             }
             Goal::NoSinglePointOfFailure { kind: Some(k), .. } => {
-                format!("No single point of failure among {} components", k.label().to_lowercase())
+                format!(
+                    "No single point of failure among {} components",
+                    k.label().to_lowercase()
+                )
             }
-            Goal::NoSinglePointOfFailure { kind: None, .. } => "No single point of failure".to_string(),
-            Goal::SessionsNotOnWebServers { .. } => "Sessions are not stored on web servers".to_string(),
+            Goal::NoSinglePointOfFailure { kind: None, .. } => {
+                "No single point of failure".to_string()
+            }
+            Goal::SessionsNotOnWebServers { .. } => {
+                "Sessions are not stored on web servers".to_string()
+            }
         }
     }
 }
@@ -338,12 +371,18 @@ fn saturated(m: &Metrics) -> Option<&NodeMetrics> {
 }
 
 fn most_failed(m: &Metrics) -> Option<&NodeMetrics> {
-    m.nodes.iter().filter(|n| n.failed > 0).max_by_key(|n| n.failed)
+    m.nodes
+        .iter()
+        .filter(|n| n.failed > 0)
+        .max_by_key(|n| n.failed)
 }
 
 fn was_down(m: &Metrics, id: &str) -> bool {
     !m.node(id).is_some_and(|n| n.up)
-        || m.markers.iter().any(|k| k.text.starts_with(&format!("{id} ")) && (k.text.contains("killed") || k.text.contains("is down")))
+        || m.markers.iter().any(|k| {
+            k.text.starts_with(&format!("{id} "))
+                && (k.text.contains("killed") || k.text.contains("is down"))
+        })
 }
 
 fn has_replica(d: &Diagram, id: &str) -> bool {
@@ -434,22 +473,42 @@ fn failure_reason(d: &Diagram, m: &Metrics, t: &Totals) -> String {
 }
 
 fn result(goal: &Goal, pass: bool, measured: Option<f64>, reason: String) -> GoalResult {
-    GoalResult { goal: goal.label(), pass, measured, reason: if pass { String::new() } else { reason } }
+    GoalResult {
+        goal: goal.label(),
+        pass,
+        measured,
+        reason: if pass { String::new() } else { reason },
+    }
 }
 
 /// Checks every goal against a finished (or running) simulation's metrics.
 pub fn evaluate(diagram: &Diagram, metrics: &Metrics, goals: &[Goal]) -> Vec<GoalResult> {
-    goals.iter().map(|g| evaluate_one(diagram, metrics, g)).collect()
+    goals
+        .iter()
+        .map(|g| evaluate_one(diagram, metrics, g))
+        .collect()
 }
 
 fn evaluate_one(d: &Diagram, m: &Metrics, goal: &Goal) -> GoalResult {
     match goal {
-        Goal::Metric { metric, op, value, window, request_kind, .. } => {
+        Goal::Metric {
+            metric,
+            op,
+            value,
+            window,
+            request_kind,
+            ..
+        } => {
             let totals = match window {
                 Some(w) => match m.window(w) {
                     Some(wm) => wm.totals.clone(),
                     None => {
-                        return result(goal, false, None, format!("The scenario has no window named \"{w}\"."));
+                        return result(
+                            goal,
+                            false,
+                            None,
+                            format!("The scenario has no window named \"{w}\"."),
+                        );
                     }
                 },
                 None => m.totals.clone(),
@@ -474,14 +533,30 @@ fn evaluate_one(d: &Diagram, m: &Metrics, goal: &Goal) -> GoalResult {
                 None => totals,
             };
             if metric.is_latency() && totals.ok == 0 {
-                return result(goal, false, None, "No request succeeded, so there is no latency to measure.".to_string());
+                return result(
+                    goal,
+                    false,
+                    None,
+                    "No request succeeded, so there is no latency to measure.".to_string(),
+                );
             }
             let v = metric_value(*metric, &totals, m.cost_per_month);
             let pass = op.holds(v, *value);
-            let reason = if pass { String::new() } else { run_reason(d, m, &totals, *metric) };
+            let reason = if pass {
+                String::new()
+            } else {
+                run_reason(d, m, &totals, *metric)
+            };
             result(goal, pass, Some(v), reason)
         }
-        Goal::NodeMetric { node, kind, metric, op, value, .. } => {
+        Goal::NodeMetric {
+            node,
+            kind,
+            metric,
+            op,
+            value,
+            ..
+        } => {
             let elapsed = elapsed_s(m);
             let picked: Vec<&NodeMetrics> = match (node, kind) {
                 (Some(id), _) => m.nodes.iter().filter(|n| &n.id == id).collect(),
@@ -489,28 +564,52 @@ fn evaluate_one(d: &Diagram, m: &Metrics, goal: &Goal) -> GoalResult {
                 (None, None) => m.nodes.iter().collect(),
             };
             if picked.is_empty() {
-                let what = node.clone().unwrap_or_else(|| kind.map(|k| k.label().to_lowercase()).unwrap_or_default());
-                return result(goal, false, None, format!("The diagram has no {what} to measure."));
+                let what = node
+                    .clone()
+                    .unwrap_or_else(|| kind.map(|k| k.label().to_lowercase()).unwrap_or_default());
+                return result(
+                    goal,
+                    false,
+                    None,
+                    format!("The diagram has no {what} to measure."),
+                );
             }
             let v = if picked.len() == 1 {
                 node_value(*metric, picked[0], elapsed)
             } else {
                 match metric {
                     NodeMetric::HitRate => {
-                        let (h, l) = picked.iter().fold((0u64, 0u64), |(h, l), n| (h + n.hits, l + n.hits + n.misses));
+                        let (h, l) = picked.iter().fold((0u64, 0u64), |(h, l), n| {
+                            (h + n.hits, l + n.hits + n.misses)
+                        });
                         (l > 0).then(|| h as f64 / l as f64).or(Some(0.0))
                     }
-                    NodeMetric::Utilisation | NodeMetric::ReplicationLagMs => {
-                        picked.iter().filter_map(|n| node_value(*metric, n, elapsed)).max_by(f64::total_cmp)
-                    }
-                    _ => Some(picked.iter().filter_map(|n| node_value(*metric, n, elapsed)).sum()),
+                    NodeMetric::Utilisation | NodeMetric::ReplicationLagMs => picked
+                        .iter()
+                        .filter_map(|n| node_value(*metric, n, elapsed))
+                        .max_by(f64::total_cmp),
+                    _ => Some(
+                        picked
+                            .iter()
+                            .filter_map(|n| node_value(*metric, n, elapsed))
+                            .sum(),
+                    ),
                 }
             };
             let Some(v) = v else {
-                return result(goal, false, None, format!("{} has no {}.", picked[0].id, metric.label()));
+                return result(
+                    goal,
+                    false,
+                    None,
+                    format!("{} has no {}.", picked[0].id, metric.label()),
+                );
             };
             let pass = op.holds(v, *value);
-            let who = if picked.len() == 1 { picked[0].id.clone() } else { "These components".to_string() };
+            let who = if picked.len() == 1 {
+                picked[0].id.clone()
+            } else {
+                "These components".to_string()
+            };
             let reason = match metric {
                 NodeMetric::HitRate => format!(
                     "{who} answered only {} of lookups from memory; give it more capacity or a longer TTL.",
@@ -530,9 +629,15 @@ fn evaluate_one(d: &Diagram, m: &Metrics, goal: &Goal) -> GoalResult {
             let n = d.nodes.iter().filter(|x| x.kind == *kind).count() as u32;
             let pass = n >= *at_least;
             let reason = if n == 0 {
-                format!("There is no {} in the diagram.", kind.label().to_lowercase())
+                format!(
+                    "There is no {} in the diagram.",
+                    kind.label().to_lowercase()
+                )
             } else {
-                format!("There are only {n} of them.")
+                format!(
+                    "The diagram has {n} {}; the goal asks for at least {at_least}.",
+                    kind.label().to_lowercase()
+                )
             };
             result(goal, pass, Some(n as f64), reason)
         }
@@ -542,7 +647,11 @@ fn evaluate_one(d: &Diagram, m: &Metrics, goal: &Goal) -> GoalResult {
                 .single_points_of_failure
                 .iter()
                 .filter(|f| match kind {
-                    Some(k) => f.node.as_deref().and_then(|id| d.node(id)).is_some_and(|n| n.kind == *k),
+                    Some(k) => f
+                        .node
+                        .as_deref()
+                        .and_then(|id| d.node(id))
+                        .is_some_and(|n| n.kind == *k),
                     None => true,
                 })
                 .collect();
@@ -553,14 +662,27 @@ fn evaluate_one(d: &Diagram, m: &Metrics, goal: &Goal) -> GoalResult {
             let stateful: Vec<&str> = d
                 .nodes
                 .iter()
-                .filter(|n| n.kind == Kind::WebServer && Params { kind: n.kind, map: &n.params }.text("sessions") != "store")
+                .filter(|n| {
+                    n.kind == Kind::WebServer
+                        && Params {
+                            kind: n.kind,
+                            map: &n.params,
+                        }
+                        .text("sessions")
+                            != "store"
+                })
                 .map(|n| n.id.as_str())
                 .collect();
             let reason = match stateful.first() {
                 Some(id) => format!("{id} keeps sessions in its own memory; set Sessions to store and connect a session store."),
                 None => String::new(),
             };
-            result(goal, stateful.is_empty(), Some(stateful.len() as f64), reason)
+            result(
+                goal,
+                stateful.is_empty(),
+                Some(stateful.len() as f64),
+                reason,
+            )
         }
     }
 }

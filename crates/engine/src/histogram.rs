@@ -48,7 +48,12 @@ fn bounds(i: usize) -> (u64, u64) {
 impl Histogram {
     /// An empty histogram.
     pub fn new() -> Self {
-        Histogram { counts: vec![0; BUCKETS].into_boxed_slice(), total: 0, sum: 0, max: 0 }
+        Histogram {
+            counts: vec![0; BUCKETS].into_boxed_slice(),
+            total: 0,
+            sum: 0,
+            max: 0,
+        }
     }
 
     /// Counts one value.
@@ -91,7 +96,11 @@ impl Histogram {
             seen += c;
             if seen >= rank {
                 let (lo, hi) = bounds(i);
-                let mid = if hi - lo == 1 { lo as f64 } else { (lo + hi) as f64 / 2.0 };
+                let mid = if hi - lo == 1 {
+                    lo as f64
+                } else {
+                    (lo + hi) as f64 / 2.0
+                };
                 return mid.min(self.max as f64);
             }
         }
@@ -111,9 +120,15 @@ impl Histogram {
                 continue;
             }
             seen += c;
-            while k < N && seen >= ((qs[k].clamp(0.0, 1.0) * self.total as f64).ceil() as u64).max(1) {
+            while k < N
+                && seen >= ((qs[k].clamp(0.0, 1.0) * self.total as f64).ceil() as u64).max(1)
+            {
                 let (lo, hi) = bounds(i);
-                let mid = if hi - lo == 1 { lo as f64 } else { (lo + hi) as f64 / 2.0 };
+                let mid = if hi - lo == 1 {
+                    lo as f64
+                } else {
+                    (lo + hi) as f64 / 2.0
+                };
                 out[k] = mid.min(self.max as f64);
                 k += 1;
             }
@@ -154,12 +169,25 @@ mod tests {
 
     #[test]
     fn relative_error_is_bounded() {
-        for v in [1u64, 255, 256, 257, 1000, 12_345, 999_999, 77_777_777, 1 << 39] {
+        for v in [
+            1u64,
+            255,
+            256,
+            257,
+            1000,
+            12_345,
+            999_999,
+            77_777_777,
+            1 << 39,
+        ] {
             let mut h = Histogram::new();
             h.record(v);
             h.record(v + 1_000_000_000_000); // a larger value so the max does not clamp
             let q = h.quantile(0.5);
-            assert!((q - v as f64).abs() / v as f64 <= 1.0 / 256.0 + 1e-12, "{v} -> {q}");
+            assert!(
+                (q - v as f64).abs() / v as f64 <= 1.0 / 256.0 + 1e-12,
+                "{v} -> {q}"
+            );
         }
     }
 

@@ -25,6 +25,9 @@ pub use goals::{evaluate, Goal, GoalResult, GoalSet, Op};
 pub use histogram::Histogram;
 pub use metrics::{KindTotals, Marker, Metrics, NodeMetrics, SecondPoint, Totals, WindowMetrics};
 pub use region::{one_way_latency_us, Region};
-pub use scenario::{Action, KeyPopularity, Profile, RequestKind, RequestMix, Scenario, ScheduledEvent, Traffic, Window};
+pub use scenario::{
+    Action, KeyPopularity, Profile, RequestKind, RequestMix, Scenario, ScheduledEvent, Traffic,
+    Window,
+};
 pub use sim::{run_to_end, Simulation};
 pub use trace::{Cause, Hop, Outcome, Trace};

@@ -150,7 +150,10 @@ impl Metrics {
 
     /// The totals of one request kind.
     pub fn kind(&self, kind: RequestKind) -> Option<&KindTotals> {
-        self.per_kind.iter().find(|(k, _)| *k == kind).map(|(_, t)| t)
+        self.per_kind
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, t)| t)
     }
 
     /// The metrics as indented JSON; `with_series` false leaves the series out.
@@ -201,16 +204,30 @@ impl Acc {
     pub fn totals(&self, elapsed_s: f64) -> Totals {
         let failed = self.failed();
         let requests = self.ok + failed;
-        let per_s = |n: u64| if elapsed_s > 0.0 { n as f64 / elapsed_s } else { 0.0 };
+        let per_s = |n: u64| {
+            if elapsed_s > 0.0 {
+                n as f64 / elapsed_s
+            } else {
+                0.0
+            }
+        };
         let [p50, p95, p99] = self.hist.quantiles([0.5, 0.95, 0.99]);
         Totals {
             requests,
             ok: self.ok,
             failed,
-            by_cause: Cause::ALL.iter().map(|c| (*c, self.by_cause[c.index()])).filter(|(_, n)| *n > 0).collect(),
+            by_cause: Cause::ALL
+                .iter()
+                .map(|c| (*c, self.by_cause[c.index()]))
+                .filter(|(_, n)| *n > 0)
+                .collect(),
             throughput_rps: per_s(self.ok),
             requests_rps: per_s(requests),
-            error_rate: if requests > 0 { failed as f64 / requests as f64 } else { 0.0 },
+            error_rate: if requests > 0 {
+                failed as f64 / requests as f64
+            } else {
+                0.0
+            },
             p50_ms: ms(p50),
             p95_ms: ms(p95),
             p99_ms: ms(p99),

@@ -61,11 +61,11 @@ impl Region {
 /// and a nearby data center or edge, or between two data centers of one region.
 const ONE_WAY_MS: [[u64; 5]; 5] = [
     //  NA   SA   EU   AS   OC
-    [5, 60, 40, 80, 80],     // North America
-    [60, 5, 95, 150, 140],   // South America
-    [40, 95, 5, 90, 140],    // Europe
-    [80, 150, 90, 5, 55],    // Asia
-    [80, 140, 140, 55, 5],   // Oceania
+    [5, 60, 40, 80, 80],   // North America
+    [60, 5, 95, 150, 140], // South America
+    [40, 95, 5, 90, 140],  // Europe
+    [80, 150, 90, 5, 55],  // Asia
+    [80, 140, 140, 55, 5], // Oceania
 ];
 
 /// One-way network latency in microseconds between two regions. A hop between two

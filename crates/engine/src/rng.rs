@@ -205,7 +205,10 @@ mod tests {
         for k in [1usize, 2, 5, 10] {
             let expected = draws as f64 / (k as f64).powf(s) / norm;
             let got = counts[k] as f64;
-            assert!((got - expected).abs() / expected < 0.03, "rank {k}: {got} vs {expected}");
+            assert!(
+                (got - expected).abs() / expected < 0.03,
+                "rank {k}: {got} vs {expected}"
+            );
         }
     }
 }

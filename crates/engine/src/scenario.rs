@@ -114,8 +114,8 @@ pub enum Profile {
 
 /// Hourly traffic relative to the daily peak (midnight first).
 const DAILY_CURVE: [f64; 24] = [
-    0.35, 0.28, 0.24, 0.22, 0.22, 0.26, 0.36, 0.50, 0.64, 0.72, 0.78, 0.82, 0.85, 0.84, 0.82, 0.80, 0.80, 0.84, 0.90,
-    0.97, 1.00, 0.92, 0.72, 0.50,
+    0.35, 0.28, 0.24, 0.22, 0.22, 0.26, 0.36, 0.50, 0.64, 0.72, 0.78, 0.82, 0.85, 0.84, 0.82, 0.80,
+    0.80, 0.84, 0.90, 0.97, 1.00, 0.92, 0.72, 0.50,
 ];
 
 impl Traffic {
@@ -124,18 +124,30 @@ impl Traffic {
         match self.profile {
             Profile::Constant => self.rps,
             Profile::Ramp { from_rps } => {
-                let f = if duration_s > 0.0 { (t_s / duration_s).clamp(0.0, 1.0) } else { 1.0 };
+                let f = if duration_s > 0.0 {
+                    (t_s / duration_s).clamp(0.0, 1.0)
+                } else {
+                    1.0
+                };
                 from_rps + (self.rps - from_rps) * f
             }
             Profile::Daily => {
-                let h = if duration_s > 0.0 { (t_s / duration_s).clamp(0.0, 1.0) * 24.0 } else { 0.0 };
+                let h = if duration_s > 0.0 {
+                    (t_s / duration_s).clamp(0.0, 1.0) * 24.0
+                } else {
+                    0.0
+                };
                 let i = (h as usize).min(23);
                 let frac = h - i as f64;
                 let a = DAILY_CURVE[i];
                 let b = DAILY_CURVE[(i + 1) % 24];
                 self.rps * (a + (b - a) * frac)
             }
-            Profile::Spike { at_s, len_s, factor } => {
+            Profile::Spike {
+                at_s,
+                len_s,
+                factor,
+            } => {
                 if t_s >= at_s as f64 && t_s < at_s as f64 + len_s as f64 {
                     self.rps * factor
                 } else {
@@ -168,8 +180,13 @@ pub enum RequestKind {
 
 impl RequestKind {
     /// Every kind, in a fixed order.
-    pub const ALL: &'static [RequestKind] =
-        &[RequestKind::PageRead, RequestKind::ApiRead, RequestKind::Write, RequestKind::StaticAsset, RequestKind::Upload];
+    pub const ALL: &'static [RequestKind] = &[
+        RequestKind::PageRead,
+        RequestKind::ApiRead,
+        RequestKind::Write,
+        RequestKind::StaticAsset,
+        RequestKind::Upload,
+    ];
 
     /// A human name: "Page read".
     pub fn label(self) -> &'static str {
@@ -211,19 +228,37 @@ pub struct RequestMix {
 
 impl Default for RequestMix {
     fn default() -> Self {
-        RequestMix { page_read: 0.40, api_read: 0.30, write: 0.10, static_asset: 0.18, upload: 0.02 }
+        RequestMix {
+            page_read: 0.40,
+            api_read: 0.30,
+            write: 0.10,
+            static_asset: 0.18,
+            upload: 0.02,
+        }
     }
 }
 
 impl RequestMix {
     /// Shares in [`RequestKind::ALL`] order.
     pub fn shares(&self) -> [f64; 5] {
-        [self.page_read, self.api_read, self.write, self.static_asset, self.upload]
+        [
+            self.page_read,
+            self.api_read,
+            self.write,
+            self.static_asset,
+            self.upload,
+        ]
     }
 
     /// A mix of only one kind.
     pub fn only(kind: RequestKind) -> Self {
-        let mut m = RequestMix { page_read: 0.0, api_read: 0.0, write: 0.0, static_asset: 0.0, upload: 0.0 };
+        let mut m = RequestMix {
+            page_read: 0.0,
+            api_read: 0.0,
+            write: 0.0,
+            static_asset: 0.0,
+            upload: 0.0,
+        };
         match kind {
             RequestKind::PageRead => m.page_read = 1.0,
             RequestKind::ApiRead => m.api_read = 1.0,
@@ -247,7 +282,10 @@ pub enum KeyPopularity {
 
 impl Default for KeyPopularity {
     fn default() -> Self {
-        KeyPopularity::Zipf { keys: 10_000, s: 1.0 }
+        KeyPopularity::Zipf {
+            keys: 10_000,
+            s: 1.0,
+        }
     }
 }
 
@@ -290,7 +328,12 @@ pub struct Window {
 impl Scenario {
     /// Reads a scenario file, upgrading older versions.
     pub fn from_json(text: &str) -> Result<Scenario, FormatError> {
-        format::parse_versioned(text, "scenario", SCENARIO_VERSION, format::no_older_versions)
+        format::parse_versioned(
+            text,
+            "scenario",
+            SCENARIO_VERSION,
+            format::no_older_versions,
+        )
     }
 
     /// The scenario as indented JSON.
@@ -305,9 +348,18 @@ impl Scenario {
         }
         let rps = d
             .node(users_id)
-            .map(|n| Params { kind: n.kind, map: &n.params }.num("rps"))
+            .map(|n| {
+                Params {
+                    kind: n.kind,
+                    map: &n.params,
+                }
+                .num("rps")
+            })
             .unwrap_or(0.0);
-        Traffic { profile: Profile::Constant, rps }
+        Traffic {
+            profile: Profile::Constant,
+            rps,
+        }
     }
 
     /// Every problem with this scenario when run on `d`.
@@ -315,23 +367,46 @@ impl Scenario {
         let mut out = Vec::new();
         let mut err = |node: Option<&str>, m: String| out.push(Finding::error(node, m));
         if self.duration_s == 0 || self.duration_s > MAX_DURATION_S {
-            err(None, format!("The scenario must last between 1 and {MAX_DURATION_S} seconds."));
+            err(
+                None,
+                format!("The scenario must last between 1 and {MAX_DURATION_S} seconds."),
+            );
         }
         if self.client_timeout_ms == 0 || self.client_timeout_ms > MAX_TIMEOUT_MS {
-            err(None, format!("The client timeout must be between 1 and {MAX_TIMEOUT_MS} ms."));
+            err(
+                None,
+                format!("The client timeout must be between 1 and {MAX_TIMEOUT_MS} ms."),
+            );
         }
         if !(self.latency_scale.is_finite() && (0.0..=10.0).contains(&self.latency_scale)) {
-            err(None, "The latency scale must be between 0 and 10.".to_string());
+            err(
+                None,
+                "The latency scale must be between 0 and 10.".to_string(),
+            );
         }
         for (id, t) in &self.traffic {
             match d.node(id) {
                 Some(n) if n.kind == Kind::Users => {}
-                Some(n) => err(Some(id), format!("The scenario gives traffic to {}, which is not a Users component.", n.name)),
-                None => err(None, format!("The scenario gives traffic to \"{id}\", which is not in the diagram.")),
+                Some(n) => err(
+                    Some(id),
+                    format!(
+                        "The scenario gives traffic to {}, which is not a Users component.",
+                        n.name
+                    ),
+                ),
+                None => err(
+                    None,
+                    format!("The scenario gives traffic to \"{id}\", which is not in the diagram."),
+                ),
             }
             let ok = |x: f64| x.is_finite() && (0.0..=1_000_000.0).contains(&x);
             if !ok(t.rps) {
-                err(Some(id), format!("Traffic of \"{id}\" must be between 0 and 1000000 requests per second."));
+                err(
+                    Some(id),
+                    format!(
+                        "Traffic of \"{id}\" must be between 0 and 1000000 requests per second."
+                    ),
+                );
             }
             match t.profile {
                 Profile::Ramp { from_rps } if !ok(from_rps) => {
@@ -345,23 +420,42 @@ impl Scenario {
         }
         let shares = self.mix.shares();
         if shares.iter().any(|s| !s.is_finite() || *s < 0.0) || shares.iter().sum::<f64>() <= 0.0 {
-            err(None, "The request mix needs non-negative shares with at least one above zero.".to_string());
+            err(
+                None,
+                "The request mix needs non-negative shares with at least one above zero."
+                    .to_string(),
+            );
         }
         match self.keys {
-            KeyPopularity::Uniform { keys } | KeyPopularity::Zipf { keys, .. } if keys == 0 || keys > MAX_KEYS => {
-                err(None, format!("The number of keys must be between 1 and {MAX_KEYS}."))
+            KeyPopularity::Uniform { keys } | KeyPopularity::Zipf { keys, .. }
+                if keys == 0 || keys > MAX_KEYS =>
+            {
+                err(
+                    None,
+                    format!("The number of keys must be between 1 and {MAX_KEYS}."),
+                )
             }
-            KeyPopularity::Zipf { s, .. } if !(s.is_finite() && s > 0.0 && s <= 5.0) => {
-                err(None, "The Zipf exponent must be above 0 and at most 5.".to_string())
-            }
+            KeyPopularity::Zipf { s, .. } if !(s.is_finite() && s > 0.0 && s <= 5.0) => err(
+                None,
+                "The Zipf exponent must be above 0 and at most 5.".to_string(),
+            ),
             _ => {}
         }
         if self.events.len() > MAX_EVENTS {
-            err(None, format!("The scenario has {} events; the limit is {MAX_EVENTS}.", self.events.len()));
+            err(
+                None,
+                format!(
+                    "The scenario has {} events; the limit is {MAX_EVENTS}.",
+                    self.events.len()
+                ),
+            );
         }
         for e in &self.events {
             if !(e.at_s.is_finite() && e.at_s >= 0.0) {
-                err(None, "Scheduled events need a time of 0 seconds or later.".to_string());
+                err(
+                    None,
+                    "Scheduled events need a time of 0 seconds or later.".to_string(),
+                );
             }
             match &e.action {
                 Action::KillNode(id) | Action::RestoreNode(id) => {
@@ -377,15 +471,31 @@ impl Scenario {
             }
         }
         if self.windows.len() > MAX_WINDOWS {
-            err(None, format!("The scenario has {} windows; the limit is {MAX_WINDOWS}.", self.windows.len()));
+            err(
+                None,
+                format!(
+                    "The scenario has {} windows; the limit is {MAX_WINDOWS}.",
+                    self.windows.len()
+                ),
+            );
         }
         let mut names = BTreeSet::new();
         for w in &self.windows {
             if w.name.is_empty() || !names.insert(w.name.as_str()) {
-                err(None, format!("Window names must be present and unique (\"{}\").", w.name));
+                err(
+                    None,
+                    format!("Window names must be present and unique (\"{}\").", w.name),
+                );
             }
-            if !(w.from_s.is_finite() && w.to_s.is_finite() && w.from_s >= 0.0 && w.from_s < w.to_s) {
-                err(None, format!("Window \"{}\" must start at 0 s or later and end after it starts.", w.name));
+            if !(w.from_s.is_finite() && w.to_s.is_finite() && w.from_s >= 0.0 && w.from_s < w.to_s)
+            {
+                err(
+                    None,
+                    format!(
+                        "Window \"{}\" must start at 0 s or later and end after it starts.",
+                        w.name
+                    ),
+                );
             }
         }
         out
@@ -398,18 +508,34 @@ mod tests {
 
     #[test]
     fn profiles_shape_the_rate() {
-        let ramp = Traffic { profile: Profile::Ramp { from_rps: 10.0 }, rps: 110.0 };
+        let ramp = Traffic {
+            profile: Profile::Ramp { from_rps: 10.0 },
+            rps: 110.0,
+        };
         assert_eq!(ramp.rate_at(0.0, 100.0), 10.0);
         assert_eq!(ramp.rate_at(50.0, 100.0), 60.0);
         assert_eq!(ramp.max_rate(), 110.0);
-        let spike = Traffic { profile: Profile::Spike { at_s: 10, len_s: 5, factor: 4.0 }, rps: 100.0 };
+        let spike = Traffic {
+            profile: Profile::Spike {
+                at_s: 10,
+                len_s: 5,
+                factor: 4.0,
+            },
+            rps: 100.0,
+        };
         assert_eq!(spike.rate_at(9.9, 60.0), 100.0);
         assert_eq!(spike.rate_at(10.0, 60.0), 400.0);
         assert_eq!(spike.rate_at(15.0, 60.0), 100.0);
-        let daily = Traffic { profile: Profile::Daily, rps: 100.0 };
+        let daily = Traffic {
+            profile: Profile::Daily,
+            rps: 100.0,
+        };
         let night = daily.rate_at(4.0 / 24.0 * 86_400.0, 86_400.0);
         let evening = daily.rate_at(20.0 / 24.0 * 86_400.0, 86_400.0);
-        assert!(night < 30.0 && (evening - 100.0).abs() < 1e-9, "{night} {evening}");
+        assert!(
+            night < 30.0 && (evening - 100.0).abs() < 1e-9,
+            "{night} {evening}"
+        );
     }
 
     #[test]
@@ -417,12 +543,28 @@ mod tests {
         let s = Scenario::from_json("{\"version\": 1}").unwrap();
         assert_eq!(s, Scenario::default());
         let mut s = Scenario::default();
-        s.events.push(ScheduledEvent { at_s: 5.0, action: Action::KillNode("web-1".into()) });
-        s.traffic.insert("users-1".into(), Traffic { profile: Profile::Spike { at_s: 1, len_s: 2, factor: 3.0 }, rps: 9.0 });
+        s.events.push(ScheduledEvent {
+            at_s: 5.0,
+            action: Action::KillNode("web-1".into()),
+        });
+        s.traffic.insert(
+            "users-1".into(),
+            Traffic {
+                profile: Profile::Spike {
+                    at_s: 1,
+                    len_s: 2,
+                    factor: 3.0,
+                },
+                rps: 9.0,
+            },
+        );
         let text = s.to_json_pretty();
         assert!(text.contains("\"kill_node\": \"web-1\""), "{text}");
         assert_eq!(Scenario::from_json(&text).unwrap(), s);
-        let e = Scenario::from_json("{\"version\": 1,\n\"keys\": {\"type\": \"zipf\", \"keys\": -3, \"s\": 1}}").unwrap_err();
+        let e = Scenario::from_json(
+            "{\"version\": 1,\n\"keys\": {\"type\": \"zipf\", \"keys\": -3, \"s\": 1}}",
+        )
+        .unwrap_err();
         assert_eq!(e.line(), Some(2), "{e}");
     }
 
@@ -432,15 +574,50 @@ mod tests {
         let u = d.add_node(Kind::Users, 0.0, 0.0);
         let w = d.add_node(Kind::WebServer, 0.0, 0.0);
         d.connect(&u, &w).unwrap();
-        let mut s = Scenario { duration_s: 0, client_timeout_ms: 0, ..Scenario::default() };
-        s.traffic.insert(w.clone(), Traffic { profile: Profile::Constant, rps: -1.0 });
-        s.mix = RequestMix { page_read: 0.0, api_read: 0.0, write: 0.0, static_asset: 0.0, upload: 0.0 };
+        let mut s = Scenario {
+            duration_s: 0,
+            client_timeout_ms: 0,
+            ..Scenario::default()
+        };
+        s.traffic.insert(
+            w.clone(),
+            Traffic {
+                profile: Profile::Constant,
+                rps: -1.0,
+            },
+        );
+        s.mix = RequestMix {
+            page_read: 0.0,
+            api_read: 0.0,
+            write: 0.0,
+            static_asset: 0.0,
+            upload: 0.0,
+        };
         s.keys = KeyPopularity::Zipf { keys: 10, s: 0.0 };
-        s.events.push(ScheduledEvent { at_s: 1.0, action: Action::KillDc("dc-7".into()) });
-        s.windows.push(Window { name: "w".into(), from_s: 5.0, to_s: 1.0 });
+        s.events.push(ScheduledEvent {
+            at_s: 1.0,
+            action: Action::KillDc("dc-7".into()),
+        });
+        s.windows.push(Window {
+            name: "w".into(),
+            from_s: 5.0,
+            to_s: 1.0,
+        });
         let f = s.validate(&d);
-        for needle in ["last between", "timeout", "not a Users", "between 0 and 1000000", "request mix", "Zipf", "dc-7", "Window \"w\""] {
-            assert!(f.iter().any(|x| x.message.contains(needle)), "{needle}: {f:#?}");
+        for needle in [
+            "last between",
+            "timeout",
+            "not a Users",
+            "between 0 and 1000000",
+            "request mix",
+            "Zipf",
+            "dc-7",
+            "Window \"w\"",
+        ] {
+            assert!(
+                f.iter().any(|x| x.message.contains(needle)),
+                "{needle}: {f:#?}"
+            );
         }
         assert!(Scenario::default().validate(&d).is_empty());
     }

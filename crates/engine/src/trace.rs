@@ -18,8 +18,14 @@ pub enum Cause {
 
 impl Cause {
     /// Every cause, in a fixed order.
-    pub const ALL: &'static [Cause] =
-        &[Cause::NodeDown, Cause::QueueFull, Cause::Timeout, Cause::SessionLost, Cause::NoRoute, Cause::RateLimited];
+    pub const ALL: &'static [Cause] = &[
+        Cause::NodeDown,
+        Cause::QueueFull,
+        Cause::Timeout,
+        Cause::SessionLost,
+        Cause::NoRoute,
+        Cause::RateLimited,
+    ];
 
     /// A short name: "Node down".
     pub fn label(self) -> &'static str {

@@ -32,16 +32,32 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
         return Err(findings);
     }
     let n = d.nodes.len();
-    let index: BTreeMap<&str, u32> = d.nodes.iter().enumerate().map(|(i, x)| (x.id.as_str(), i as u32)).collect();
+    let index: BTreeMap<&str, u32> = d
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.id.as_str(), i as u32))
+        .collect();
     let succ: Vec<Vec<u32>> = d
         .nodes
         .iter()
-        .map(|x| d.edges.iter().filter(|e| e.from == x.id).filter_map(|e| index.get(e.to.as_str()).copied()).collect())
+        .map(|x| {
+            d.edges
+                .iter()
+                .filter(|e| e.from == x.id)
+                .filter_map(|e| index.get(e.to.as_str()).copied())
+                .collect()
+        })
         .collect();
     let kind_of = |i: u32| d.nodes[i as usize].kind;
 
     // Locations: each data center, the implicit default data center, then the regions.
-    let dc_index: BTreeMap<&str, usize> = d.data_centers.iter().enumerate().map(|(i, x)| (x.id.as_str(), i)).collect();
+    let dc_index: BTreeMap<&str, usize> = d
+        .data_centers
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.id.as_str(), i))
+        .collect();
     let implicit = d.data_centers.len();
     let region_loc_base = implicit + 1;
     let n_locs = region_loc_base + Region::ALL.len();
@@ -76,21 +92,38 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
 
     let keys = s.keys.keys();
     let mut nodes = Vec::with_capacity(n);
-    let (mut users, mut dnss, mut lbs, mut webs, mut caches, mut cdns) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut users, mut dnss, mut lbs, mut webs, mut caches, mut cdns) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
     let mut lag_base_us = vec![0u64; n];
     let mut failover = vec![false; n];
     let mut promotion_us = vec![0u64; n];
     let mut user_total: u32 = 0;
 
     for (i, node) in d.nodes.iter().enumerate() {
-        let p = Params { kind: node.kind, map: &node.params };
+        let p = Params {
+            kind: node.kind,
+            map: &node.params,
+        };
         let size: Size = p.size();
         let speed = size.speed_factor();
         let conc = size.concurrency_factor();
-        let loc = node.dc.as_deref().and_then(|x| dc_index.get(x).copied()).unwrap_or(implicit) as u16;
+        let loc = node
+            .dc
+            .as_deref()
+            .and_then(|x| dc_index.get(x).copied())
+            .unwrap_or(implicit) as u16;
         let clusters_of_succ = |i: usize| -> Vec<u32> {
-            let mut cs: Vec<u32> = succ[i].iter().filter(|&&t| kind_of(t) == Kind::Database).map(|&t| cluster_of[t as usize]).collect();
+            let mut cs: Vec<u32> = succ[i]
+                .iter()
+                .filter(|&&t| kind_of(t) == Kind::Database)
+                .map(|&t| cluster_of[t as usize])
+                .collect();
             cs.sort_unstable();
             cs.dedup();
             cs
@@ -100,6 +133,7 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
             loc,
             edge: matches!(node.kind, Kind::Users | Kind::Dns | Kind::Cdn),
             role: 0,
+            fast: false,
             workers: UNLIMITED,
             busy: 0,
             queue: VecDeque::new(),
@@ -128,8 +162,16 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
                 let count = p.num("users").max(1.0) as u32;
                 let traffic = s.traffic_for(d, &node.id);
                 let dns = succ[i].iter().copied().find(|&t| kind_of(t) == Kind::Dns);
-                let direct: Vec<u32> = succ[i].iter().copied().filter(|&t| matches!(kind_of(t), Kind::LoadBalancer | Kind::WebServer)).collect();
-                let cdn = succ[i].iter().copied().find(|&t| kind_of(t) == Kind::Cdn).unwrap_or(NONE);
+                let direct: Vec<u32> = succ[i]
+                    .iter()
+                    .copied()
+                    .filter(|&t| matches!(kind_of(t), Kind::LoadBalancer | Kind::WebServer))
+                    .collect();
+                let cdn = succ[i]
+                    .iter()
+                    .copied()
+                    .find(|&t| kind_of(t) == Kind::Cdn)
+                    .unwrap_or(NONE);
                 let region = Region::from_key(p.text("region")).unwrap_or(Region::NorthAmerica);
                 users.push(UsersRt {
                     node: i as u32,
@@ -148,8 +190,16 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
             Kind::Dns => {
                 rt.role = dnss.len() as u32;
                 rt.svc_us = [1000.0; 5];
-                let entries: Vec<u32> = succ[i].iter().copied().filter(|&t| kind_of(t) != Kind::Cdn).collect();
-                let cdn = succ[i].iter().copied().find(|&t| kind_of(t) == Kind::Cdn).unwrap_or(NONE);
+                let entries: Vec<u32> = succ[i]
+                    .iter()
+                    .copied()
+                    .filter(|&t| kind_of(t) != Kind::Cdn)
+                    .collect();
+                let cdn = succ[i]
+                    .iter()
+                    .copied()
+                    .find(|&t| kind_of(t) == Kind::Cdn)
+                    .unwrap_or(NONE);
                 dnss.push(DnsRt {
                     node: i as u32,
                     geo: p.text("routing") == "geo",
@@ -163,7 +213,11 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
             Kind::LoadBalancer => {
                 rt.role = lbs.len() as u32;
                 rt.svc_us = [50.0; 5];
-                let backends: Vec<u32> = succ[i].iter().copied().filter(|&t| kind_of(t) == Kind::WebServer).collect();
+                let backends: Vec<u32> = succ[i]
+                    .iter()
+                    .copied()
+                    .filter(|&t| kind_of(t) == Kind::WebServer)
+                    .collect();
                 let m = backends.len();
                 lbs.push(LbRt {
                     node: i as u32,
@@ -198,11 +252,21 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
                     rt.svc_us[k] = if override_ms > 0.0 {
                         override_ms * 1000.0
                     } else {
-                        let embedded = if clusters.is_empty() { EMBEDDED_DB_MS[k] } else { 0.0 };
+                        let embedded = if clusters.is_empty() {
+                            EMBEDDED_DB_MS[k]
+                        } else {
+                            0.0
+                        };
                         (WEB_MS[k] + embedded) * speed * 1000.0
                     };
                 }
-                let find = |k: Kind| succ[i].iter().copied().find(|&t| kind_of(t) == k).unwrap_or(NONE);
+                let find = |k: Kind| {
+                    succ[i]
+                        .iter()
+                        .copied()
+                        .find(|&t| kind_of(t) == k)
+                        .unwrap_or(NONE)
+                };
                 webs.push(WebRt {
                     stateful: p.text("sessions") != "store",
                     session_store: find(Kind::SessionStore),
@@ -250,7 +314,11 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
             Kind::Database => {
                 rt.workers = 8 * conc;
                 rt.queue_cap = p.num("max_queue") as u32;
-                let table = if p.text("engine") == "nosql" { NOSQL_MS } else { SQL_MS };
+                let table = if p.text("engine") == "nosql" {
+                    NOSQL_MS
+                } else {
+                    SQL_MS
+                };
                 for (svc, ms) in rt.svc_us.iter_mut().zip(table) {
                     *svc = ms * speed * 1000.0;
                 }
@@ -262,14 +330,22 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
                 rt.svc_us = [p.num("latency_ms") * 1000.0; 5];
             }
         }
+        rt.fast = rt.workers == UNLIMITED && !matches!(node.kind, Kind::Users | Kind::WebServer);
         nodes.push(rt);
     }
     // Web servers address caches by runtime index.
-    let cache_rt_of: BTreeMap<u32, u32> = caches.iter().enumerate().map(|(ci, c)| (c.node, ci as u32)).collect();
+    let cache_rt_of: BTreeMap<u32, u32> = caches
+        .iter()
+        .enumerate()
+        .map(|(ci, c)| (c.node, ci as u32))
+        .collect();
     let mut w = 0;
     for (i, node) in d.nodes.iter().enumerate() {
         if node.kind == Kind::WebServer {
-            webs[w].caches = succ[i].iter().filter_map(|t| cache_rt_of.get(t).copied()).collect();
+            webs[w].caches = succ[i]
+                .iter()
+                .filter_map(|t| cache_rt_of.get(t).copied())
+                .collect();
             w += 1;
         }
     }
@@ -280,7 +356,14 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
             let primary = members
                 .iter()
                 .copied()
-                .find(|&m| Params { kind: Kind::Database, map: &d.nodes[m].params }.text("role") == "primary")
+                .find(|&m| {
+                    Params {
+                        kind: Kind::Database,
+                        map: &d.nodes[m].params,
+                    }
+                    .text("role")
+                        == "primary"
+                })
                 .unwrap_or(members[0]);
             ClusterRt {
                 members: members.iter().map(|&m| m as u32).collect(),
@@ -300,7 +383,10 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
         .map(|dc| DcRt {
             id: dc.id.clone(),
             name: dc.name.clone(),
-            nodes: (0..n).filter(|&i| d.nodes[i].dc.as_deref() == Some(dc.id.as_str())).map(|i| i as u32).collect(),
+            nodes: (0..n)
+                .filter(|&i| d.nodes[i].dc.as_deref() == Some(dc.id.as_str()))
+                .map(|i| i as u32)
+                .collect(),
             down: false,
         })
         .collect();
@@ -333,7 +419,15 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
         n_locs,
         region_loc_base,
         lat,
-        user_state: vec![UserState { dns_entry: NONE, dns_expiry: 0, sess_node: NONE, sess_epoch: 0 }; user_total as usize],
+        user_state: vec![
+            UserState {
+                dns_entry: NONE,
+                dns_expiry: 0,
+                sess_node: NONE,
+                sess_epoch: 0
+            };
+            user_total as usize
+        ],
         reqs: Vec::new(),
         free: Vec::new(),
         heap: EventQueue::new(),

@@ -28,7 +28,9 @@ impl Eviction {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Lookup {
     /// Present; microseconds until it expires (`u64::MAX` = never).
-    Hit { remaining_us: u64 },
+    Hit {
+        remaining_us: u64,
+    },
     Miss,
 }
 
@@ -57,7 +59,11 @@ pub(crate) struct KeyCache {
 
 impl KeyCache {
     pub fn new(eviction: Eviction, capacity: u32, ttl_us: u64, keys: u32) -> Self {
-        let lists = if eviction == Eviction::Lfu { MAX_FREQ as usize + 1 } else { 1 };
+        let lists = if eviction == Eviction::Lfu {
+            MAX_FREQ as usize + 1
+        } else {
+            1
+        };
         KeyCache {
             eviction,
             capacity: capacity.max(1),
@@ -179,8 +185,14 @@ impl KeyCache {
                 }
             }
         }
-        let remaining = if self.expires[s] == u64::MAX { u64::MAX } else { self.expires[s] - now };
-        Lookup::Hit { remaining_us: remaining }
+        let remaining = if self.expires[s] == u64::MAX {
+            u64::MAX
+        } else {
+            self.expires[s] - now
+        };
+        Lookup::Hit {
+            remaining_us: remaining,
+        }
     }
 
     /// Stores a key (or refreshes its expiry), evicting one entry when full.
@@ -188,7 +200,11 @@ impl KeyCache {
         if key >= self.keys {
             return;
         }
-        let expires = if self.ttl_us == 0 { u64::MAX } else { now.saturating_add(self.ttl_us) };
+        let expires = if self.ttl_us == 0 {
+            u64::MAX
+        } else {
+            now.saturating_add(self.ttl_us)
+        };
         if let Some(s) = self.slot(key) {
             self.expires[s] = expires;
             self.refreshing[s] = false;

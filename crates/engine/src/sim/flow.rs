@@ -101,7 +101,12 @@ impl Simulation {
             req.key = key;
             req.start = now;
             req.trace = NONE;
-            req.frames[0] = Frame { node: users_node, phase: 0, aux: 0, epoch };
+            req.frames[0] = Frame {
+                node: users_node,
+                phase: 0,
+                aux: 0,
+                epoch,
+            };
         }
         let gen = self.reqs[r as usize].gen;
         self.deadlines.push_back((now + self.timeout_us, r, gen));
@@ -140,7 +145,11 @@ impl Simulation {
                 self.send(r, dns_node);
             }
         } else {
-            let entry = if u.direct.is_empty() { NONE } else { u.direct[(mix(req.user) as usize) % u.direct.len()] };
+            let entry = if u.direct.is_empty() {
+                NONE
+            } else {
+                u.direct[(mix(req.user) as usize) % u.direct.len()]
+            };
             let cdn = u.cdn;
             self.go_entry(r, entry, cdn);
         }
@@ -190,13 +199,29 @@ impl Simulation {
             return;
         }
         let lat = self.latency(req.region, from, to);
+        let kind = req.kind;
+        let target = &self.nodes[to as usize];
+        let (fast, epoch) = (target.fast, target.epoch);
         let req = &mut self.reqs[r as usize];
         req.depth += 1;
-        *req.top_mut() = Frame { node: to, phase: 0, aux: 0, epoch: 0 };
+        *req.top_mut() = Frame {
+            node: to,
+            phase: 0,
+            aux: 0,
+            epoch,
+        };
         let gen = req.gen;
         let arrive = self.now + lat;
         self.trace_hop(r, from, to, arrive);
-        self.schedule(arrive, What::Arrive(r, gen));
+        if fast {
+            // A managed service never queues: arrival and service are one event, and
+            // `done` checks the node was up (same epoch) throughout.
+            let mean = self.nodes[to as usize].svc_us[kind.index()];
+            let svc = self.rng.exp(mean);
+            self.schedule(arrive + (svc + 0.5) as u64, What::Done(r, gen));
+        } else {
+            self.schedule(arrive, What::Arrive(r, gen));
+        }
     }
 
     /// The node on top is done: the response travels back to its caller.
@@ -289,8 +314,6 @@ impl Simulation {
             self.fail(r, Cause::NodeDown, top.node);
             return;
         }
-        n.touch(self.now);
-        n.busy -= 1;
         n.served += 1;
         if kind.is_write() {
             n.writes += 1;
@@ -298,7 +321,11 @@ impl Simulation {
             n.reads += 1;
         }
         let node_kind = n.kind;
-        self.start_next(top.node);
+        if !n.fast {
+            n.touch(self.now);
+            n.busy -= 1;
+            self.start_next(top.node);
+        }
         if self.reqs[r as usize].flags & F_ABANDONED != 0 {
             self.release(r);
             return;
@@ -396,8 +423,14 @@ impl Simulation {
                 0
             }
         };
-        let best = (0..dns.entries.len()).filter(|&i| ok(i)).map(cost).min().unwrap_or(0);
-        let ties = (0..dns.entries.len()).filter(|&i| ok(i) && cost(i) == best).count();
+        let best = (0..dns.entries.len())
+            .filter(|&i| ok(i))
+            .map(cost)
+            .min()
+            .unwrap_or(0);
+        let ties = (0..dns.entries.len())
+            .filter(|&i| ok(i) && cost(i) == best)
+            .count();
         let pick = mix(user) as usize % ties.max(1);
         (0..dns.entries.len())
             .filter(|&i| ok(i) && cost(i) == best)
@@ -416,12 +449,16 @@ impl Simulation {
             self.fail(r, Cause::NoRoute, node);
             return;
         }
-        let nth_healthy = |lb: &LbRt, j: usize| (0..m).filter(|&i| lb.healthy[i]).nth(j).unwrap_or(0);
+        let nth_healthy =
+            |lb: &LbRt, j: usize| (0..m).filter(|&i| lb.healthy[i]).nth(j).unwrap_or(0);
         let b = match self.lbs[l].algo {
             Algo::RoundRobin => {
                 let lb = &mut self.lbs[l];
                 let start = lb.rr as usize;
-                let i = (0..m).map(|k| (start + k) % m).find(|&i| lb.healthy[i]).unwrap_or(0);
+                let i = (0..m)
+                    .map(|k| (start + k) % m)
+                    .find(|&i| lb.healthy[i])
+                    .unwrap_or(0);
                 lb.rr = ((i + 1) % m) as u32;
                 i
             }
@@ -460,8 +497,16 @@ impl Simulation {
         let key = req.key;
         let kind = req.kind;
         let web = &self.webs[w];
-        let cache = if web.caches.is_empty() { NONE } else { web.caches[key as usize % web.caches.len()] };
-        let cluster = if web.clusters.is_empty() { NONE } else { web.clusters[key as usize % web.clusters.len()] };
+        let cache = if web.caches.is_empty() {
+            NONE
+        } else {
+            web.caches[key as usize % web.caches.len()]
+        };
+        let cluster = if web.clusters.is_empty() {
+            NONE
+        } else {
+            web.clusters[key as usize % web.clusters.len()]
+        };
         match phase {
             W_START => {
                 if !web.stateful && kind != RequestKind::StaticAsset && web.session_store != NONE {
@@ -475,7 +520,10 @@ impl Simulation {
             W_SESSION => self.web_data(r, kind, cache, cluster, w),
             W_CACHE => {
                 let hit = self.reqs[r as usize].flags & F_HIT != 0;
-                if !hit && cluster != NONE && self.caches[cache as usize].strategy == Strategy::CacheAside {
+                if !hit
+                    && cluster != NONE
+                    && self.caches[cache as usize].strategy == Strategy::CacheAside
+                {
                     let target = self.db_read_target(cluster);
                     self.reqs[r as usize].top_mut().phase = W_DB_READ;
                     self.send(r, target);
@@ -594,7 +642,12 @@ impl Simulation {
             req.key = key;
             req.start = self.now;
             req.trace = NONE;
-            req.frames[0] = Frame { node, phase: C_REFRESH, aux: 0, epoch };
+            req.frames[0] = Frame {
+                node,
+                phase: C_REFRESH,
+                aux: 0,
+                epoch,
+            };
         }
         let clusters = &self.caches[c].clusters;
         let cluster = clusters[key as usize % clusters.len()];
@@ -619,7 +672,8 @@ impl Simulation {
             return;
         }
         let (capacity, ttl, keys) = (cdn.capacity, cdn.ttl_us, self.keys);
-        let edge = cdn.edges[region].get_or_insert_with(|| KeyCache::new(cache::Eviction::Lru, capacity, ttl, keys));
+        let edge = cdn.edges[region]
+            .get_or_insert_with(|| KeyCache::new(cache::Eviction::Lru, capacity, ttl, keys));
         match edge.get(key, self.now) {
             cache::Lookup::Hit { .. } => {
                 self.reqs[r as usize].flags |= F_HIT;
@@ -678,7 +732,8 @@ impl Simulation {
     /// How far a replica trails: its configured lag plus the writes queued at it.
     pub(super) fn replica_lag_us(&self, node: u32) -> u64 {
         let n = &self.nodes[node as usize];
-        let backlog = n.queue.len() as f64 * n.svc_us[RequestKind::Write.index()] / n.workers.max(1) as f64;
+        let backlog =
+            n.queue.len() as f64 * n.svc_us[RequestKind::Write.index()] / n.workers.max(1) as f64;
         self.lag_base_us[node as usize] + backlog as u64
     }
 
@@ -709,7 +764,10 @@ impl Simulation {
         }
         if req.flags & F_ABANDONED == 0 {
             self.nodes[node as usize].failed += 1;
-            if matches!(cause, Cause::NodeDown | Cause::NoRoute) && req.depth >= 2 && req.frames[1].node == node {
+            if matches!(cause, Cause::NodeDown | Cause::NoRoute)
+                && req.depth >= 2
+                && req.frames[1].node == node
+            {
                 // The entry point is gone: the client asks DNS again next time.
                 let user = req.user as usize;
                 self.user_state[user].dns_expiry = 0;
@@ -732,7 +790,8 @@ impl Simulation {
     /// The client's deadline passed; returns whether a request timed out.
     pub(super) fn timeout(&mut self, r: u32, gen: u32) -> bool {
         let req = &mut self.reqs[r as usize];
-        if req.gen != gen || req.flags & F_LIVE == 0 || req.flags & (F_ABANDONED | F_INTERNAL) != 0 {
+        if req.gen != gen || req.flags & F_LIVE == 0 || req.flags & (F_ABANDONED | F_INTERNAL) != 0
+        {
             return false;
         }
         req.flags |= F_ABANDONED;
@@ -769,7 +828,11 @@ impl Simulation {
 
     fn record_ok(&mut self, kind: RequestKind, latency: u64) {
         let now = self.now;
-        for a in [&mut self.total, &mut self.per_kind[kind.index()], &mut self.second] {
+        for a in [
+            &mut self.total,
+            &mut self.per_kind[kind.index()],
+            &mut self.second,
+        ] {
             a.ok += 1;
             a.hist.record(latency);
         }
@@ -784,7 +847,11 @@ impl Simulation {
     fn record_fail(&mut self, kind: RequestKind, cause: Cause) {
         let now = self.now;
         let c = cause.index();
-        for a in [&mut self.total, &mut self.per_kind[kind.index()], &mut self.second] {
+        for a in [
+            &mut self.total,
+            &mut self.per_kind[kind.index()],
+            &mut self.second,
+        ] {
             a.by_cause[c] += 1;
         }
         for w in &mut self.windows {
@@ -821,7 +888,11 @@ impl Simulation {
         let t = match self.trace_free.pop() {
             Some(t) => t,
             None if self.active_traces.len() < MAX_ACTIVE_TRACES => {
-                self.active_traces.push(ActiveTrace { kind, start, hops: Vec::new() });
+                self.active_traces.push(ActiveTrace {
+                    kind,
+                    start,
+                    hops: Vec::new(),
+                });
                 (self.active_traces.len() - 1) as u32
             }
             None => return,
@@ -838,7 +909,12 @@ impl Simulation {
         let t = self.reqs[r as usize].trace;
         if t != NONE {
             let now = self.now;
-            self.active_traces[t as usize].hops.push(Hop { from, to, depart_us: now, arrive_us: arrive });
+            self.active_traces[t as usize].hops.push(Hop {
+                from,
+                to,
+                depart_us: now,
+                arrive_us: arrive,
+            });
         }
     }
 
@@ -849,7 +925,13 @@ impl Simulation {
         }
         self.reqs[r as usize].trace = NONE;
         let at = &mut self.active_traces[t as usize];
-        let trace = Trace { kind: at.kind, start_us: at.start, end_us: self.now, hops: std::mem::take(&mut at.hops), outcome };
+        let trace = Trace {
+            kind: at.kind,
+            start_us: at.start,
+            end_us: self.now,
+            hops: std::mem::take(&mut at.hops),
+            outcome,
+        };
         self.trace_free.push(t);
         if self.finished_traces.len() >= MAX_TRACES {
             self.finished_traces.pop_front();
@@ -893,7 +975,9 @@ impl Simulation {
                         delay as f64 / 1e6
                     ));
                 } else {
-                    self.mark(format!("{id} (primary) is down and no replica can take over; writes fail"));
+                    self.mark(format!(
+                        "{id} (primary) is down and no replica can take over; writes fail"
+                    ));
                 }
             }
         }
@@ -917,7 +1001,12 @@ impl Simulation {
     }
 
     fn promotion_candidate(&self, c: usize, old: u32) -> u32 {
-        self.clusters[c].members.iter().copied().find(|&m| m != old && self.nodes[m as usize].up()).unwrap_or(NONE)
+        self.clusters[c]
+            .members
+            .iter()
+            .copied()
+            .find(|&m| m != old && self.nodes[m as usize].up())
+            .unwrap_or(NONE)
     }
 
     pub(super) fn promote(&mut self, c: u32, token: u32) {
@@ -931,7 +1020,10 @@ impl Simulation {
         }
         let candidate = self.promotion_candidate(c, old);
         if candidate == NONE {
-            self.mark(format!("no replica of {} is left to promote", self.ids[old as usize]));
+            self.mark(format!(
+                "no replica of {} is left to promote",
+                self.ids[old as usize]
+            ));
             return;
         }
         let lost = std::mem::take(&mut self.clusters[c].pending_lost);
@@ -986,7 +1078,11 @@ impl Simulation {
                 let text = format!(
                     "{} {} {}",
                     self.ids[self.dnss[di].node as usize],
-                    if up { "answers with" } else { "stopped answering with" },
+                    if up {
+                        "answers with"
+                    } else {
+                        "stopped answering with"
+                    },
                     self.ids[node as usize]
                 );
                 self.mark(text);

@@ -70,6 +70,7 @@ struct Frame {
     epoch: u32,
 }
 
+/// One request in flight: a small header and a fixed-size call stack.
 #[derive(Clone, Copy, Debug)]
 struct Req {
     gen: u32,
@@ -120,6 +121,8 @@ struct NodeRt {
     edge: bool,
     /// Index into the kind-specific vector.
     role: u32,
+    /// A managed service with unlimited workers: no queue, arrival and service fused.
+    fast: bool,
     workers: u32,
     busy: u32,
     queue: VecDeque<(u32, u32)>,
@@ -421,7 +424,9 @@ impl Simulation {
             let Some(t_heap) = t_heap else {
                 // Without pending events no request is alive: leftover deadlines are stale.
                 self.deadlines.clear();
-                let end = self.duration_us.max(self.last_event.div_ceil(1_000_000) * 1_000_000);
+                let end = self
+                    .duration_us
+                    .max(self.last_event.div_ceil(1_000_000) * 1_000_000);
                 if until_us >= end {
                     self.roll_seconds(end);
                     self.now = self.now.max(end);
@@ -482,10 +487,10 @@ impl Simulation {
             Some(i) if !self.nodes[i].killed => {
                 let was_up = self.nodes[i].up();
                 self.nodes[i].killed = true;
+                self.mark(format!("{id} was killed"));
                 if was_up {
                     self.went_down(i as u32);
                 }
-                self.mark(format!("{id} was killed"));
                 true
             }
             _ => false,
@@ -497,10 +502,10 @@ impl Simulation {
         match self.node_by_id(id) {
             Some(i) if self.nodes[i].killed => {
                 self.nodes[i].killed = false;
+                self.mark(format!("{id} was restored"));
                 if self.nodes[i].up() {
                     self.came_up(i as u32);
                 }
-                self.mark(format!("{id} was restored"));
                 true
             }
             _ => false,
@@ -509,12 +514,15 @@ impl Simulation {
 
     /// Takes a whole data center down; false if unknown or already down.
     pub fn kill_dc(&mut self, id: &str) -> bool {
-        let Some(d) = self.dcs.iter().position(|d| d.id == id) else { return false };
+        let Some(d) = self.dcs.iter().position(|d| d.id == id) else {
+            return false;
+        };
         if self.dcs[d].down {
             return false;
         }
         self.dcs[d].down = true;
         let name = self.dcs[d].name.clone();
+        self.mark(format!("{name} went down"));
         for k in 0..self.dcs[d].nodes.len() {
             let i = self.dcs[d].nodes[k] as usize;
             let was_up = self.nodes[i].up();
@@ -523,13 +531,14 @@ impl Simulation {
                 self.went_down(i as u32);
             }
         }
-        self.mark(format!("{name} went down"));
         true
     }
 
     /// Brings a data center back; false if unknown or not down.
     pub fn restore_dc(&mut self, id: &str) -> bool {
-        let Some(d) = self.dcs.iter().position(|d| d.id == id) else { return false };
+        let Some(d) = self.dcs.iter().position(|d| d.id == id) else {
+            return false;
+        };
         if !self.dcs[d].down {
             return false;
         }
@@ -557,7 +566,11 @@ impl Simulation {
         match self.nodes.get(lb_node) {
             Some(n) if n.kind == Kind::LoadBalancer => {
                 let lb = &self.lbs[n.role as usize];
-                lb.backends.iter().zip(&lb.sent).map(|(b, s)| (*b as usize, *s)).collect()
+                lb.backends
+                    .iter()
+                    .zip(&lb.sent)
+                    .map(|(b, s)| (*b as usize, *s))
+                    .collect()
             }
             _ => Vec::new(),
         }
@@ -578,12 +591,17 @@ impl Simulation {
     pub fn snapshot(&self) -> Metrics {
         let elapsed_s = self.now.min(self.duration_us) as f64 / 1e6;
         let now = self.now;
-        let nodes = (0..self.nodes.len()).map(|i| self.node_metrics(i, now)).collect();
+        let nodes = (0..self.nodes.len())
+            .map(|i| self.node_metrics(i, now))
+            .collect();
         Metrics {
             now_us: now,
             duration_us: self.duration_us,
             totals: self.total.totals(elapsed_s),
-            per_kind: RequestKind::ALL.iter().map(|k| (*k, self.per_kind[k.index()].kind_totals(elapsed_s))).collect(),
+            per_kind: RequestKind::ALL
+                .iter()
+                .map(|k| (*k, self.per_kind[k.index()].kind_totals(elapsed_s)))
+                .collect(),
             nodes,
             series: self.series.clone(),
             markers: self.markers.clone(),
@@ -593,7 +611,12 @@ impl Simulation {
                 .iter()
                 .map(|w| {
                     let span = (w.to_us.min(now).saturating_sub(w.from_us)) as f64 / 1e6;
-                    WindowMetrics { name: w.name.clone(), from_s: w.from_s, to_s: w.to_s, totals: w.acc.totals(span) }
+                    WindowMetrics {
+                        name: w.name.clone(),
+                        from_s: w.from_s,
+                        to_s: w.to_s,
+                        totals: w.acc.totals(span),
+                    }
                 })
                 .collect(),
         }
@@ -631,7 +654,9 @@ impl Simulation {
             _ => (0, 0),
         };
         let hit_rate = match n.kind {
-            Kind::Cache | Kind::Cdn if hits + misses > 0 => Some(hits as f64 / (hits + misses) as f64),
+            Kind::Cache | Kind::Cdn if hits + misses > 0 => {
+                Some(hits as f64 / (hits + misses) as f64)
+            }
             Kind::Cache | Kind::Cdn => Some(0.0),
             _ => None,
         };
@@ -640,7 +665,10 @@ impl Simulation {
             if c.primary == i as u32 {
                 (None, Some("primary".to_string()))
             } else {
-                (Some(self.replica_lag_us(i as u32) as f64 / 1000.0), Some("replica".to_string()))
+                (
+                    Some(self.replica_lag_us(i as u32) as f64 / 1000.0),
+                    Some("replica".to_string()),
+                )
             }
         } else {
             (None, None)
@@ -670,7 +698,10 @@ impl Simulation {
 
     fn mark(&mut self, text: String) {
         if self.markers.len() < MAX_MARKERS {
-            self.markers.push(Marker { at_us: self.now, text });
+            self.markers.push(Marker {
+                at_us: self.now,
+                text,
+            });
         }
     }
 

@@ -1,64 +1,87 @@
-//! The event queue: a monotone radix heap keyed by (time, sequence number). Events are
-//! never scheduled before the last one taken out, which lets pushes cost O(1) and pops
-//! move each event between at most a few of 129 buckets; ties in time come out in
-//! sequence order, so the order is total and reproducible.
+//! The event queue: a monotone radix heap keyed by time. Events are never scheduled
+//! before the last one taken out, which lets pushes cost O(1) and pops move each event
+//! between at most a few of 65 buckets; ties in time come out in sequence-number order,
+//! so the order is total and reproducible.
 
 /// A monotone priority queue of `(time, seq, value)`, smallest `(time, seq)` first.
+///
+/// Bucket `b > 0` holds events whose time first differs from the last popped time in
+/// bit `b - 1`; bucket 0 holds the events at exactly that time, sorted by sequence
+/// number (new ones always have the largest sequence number, so appending keeps it
+/// sorted).
 #[derive(Clone, Debug)]
 pub(crate) struct EventQueue<T: Copy> {
-    last: u128,
+    last: u64,
     len: usize,
-    buckets: Vec<Vec<(u128, T)>>,
-}
-
-#[inline]
-fn key(time: u64, seq: u64) -> u128 {
-    ((time as u128) << 64) | seq as u128
+    /// Bit `b` set when bucket `b` (1..=64) is non-empty.
+    occupied: u128,
+    now_bucket: Vec<(u64, T)>,
+    head: usize,
+    buckets: Vec<Vec<(u64, u64, T)>>,
 }
 
 impl<T: Copy> EventQueue<T> {
     pub fn new() -> Self {
-        EventQueue { last: 0, len: 0, buckets: (0..129).map(|_| Vec::new()).collect() }
+        EventQueue {
+            last: 0,
+            len: 0,
+            occupied: 0,
+            now_bucket: Vec::new(),
+            head: 0,
+            buckets: (0..65).map(|_| Vec::new()).collect(),
+        }
     }
 
-    #[inline]
-    fn bucket(&self, k: u128) -> usize {
-        128 - (k ^ self.last).leading_zeros() as usize
-    }
-
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.len
     }
 
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
-    /// Adds an event; `(time, seq)` must not be smaller than the last one popped.
+    /// Adds an event; `time` must not be before the last one popped, and `seq` must
+    /// grow with every push.
     #[inline]
     pub fn push(&mut self, time: u64, seq: u64, value: T) {
-        let k = key(time, seq);
-        debug_assert!(k >= self.last, "event scheduled in the past");
-        let b = self.bucket(k);
-        self.buckets[b].push((k, value));
+        debug_assert!(time >= self.last, "event scheduled in the past");
         self.len += 1;
+        if time == self.last {
+            self.now_bucket.push((seq, value));
+        } else {
+            let b = 64 - (time ^ self.last).leading_zeros() as usize;
+            self.buckets[b].push((time, seq, value));
+            self.occupied |= 1 << b;
+        }
     }
 
-    /// Makes sure the smallest event sits in bucket 0.
+    /// Makes sure the next events sit in the `now` bucket.
     fn settle(&mut self) -> bool {
-        if !self.buckets[0].is_empty() {
+        if self.head < self.now_bucket.len() {
             return true;
         }
-        let Some(i) = (1..129).find(|&i| !self.buckets[i].is_empty()) else {
+        self.now_bucket.clear();
+        self.head = 0;
+        if self.occupied == 0 {
             return false;
-        };
-        let mut items = std::mem::take(&mut self.buckets[i]);
-        self.last = items.iter().map(|(k, _)| *k).min().expect("non-empty");
-        for &(k, v) in &items {
-            let b = self.bucket(k);
-            debug_assert!(b < i);
-            self.buckets[b].push((k, v));
         }
+        let i = self.occupied.trailing_zeros() as usize;
+        self.occupied &= !(1 << i);
+        let mut items = std::mem::take(&mut self.buckets[i]);
+        self.last = items.iter().map(|e| e.0).min().expect("non-empty");
+        for &(t, seq, v) in &items {
+            if t == self.last {
+                self.now_bucket.push((seq, v));
+            } else {
+                let b = 64 - (t ^ self.last).leading_zeros() as usize;
+                debug_assert!(b < i);
+                self.buckets[b].push((t, seq, v));
+                self.occupied |= 1 << b;
+            }
+        }
+        self.now_bucket.sort_unstable_by_key(|e| e.0);
         // Keep the allocation for reuse.
         items.clear();
         self.buckets[i] = items;
@@ -68,7 +91,7 @@ impl<T: Copy> EventQueue<T> {
     /// The time of the next event.
     pub fn peek_time(&mut self) -> Option<u64> {
         if self.settle() {
-            Some((self.buckets[0][0].0 >> 64) as u64)
+            Some(self.last)
         } else {
             None
         }
@@ -79,10 +102,10 @@ impl<T: Copy> EventQueue<T> {
         if !self.settle() {
             return None;
         }
-        // Keys are unique, so bucket 0 holds exactly the one smallest event.
-        let (k, v) = self.buckets[0].pop().expect("settled");
+        let (_, v) = self.now_bucket[self.head];
+        self.head += 1;
         self.len -= 1;
-        Some(((k >> 64) as u64, v))
+        Some((self.last, v))
     }
 }
 

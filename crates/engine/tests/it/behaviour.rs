@@ -2,14 +2,18 @@
 //! hit rates, health checks, database failover and GeoDNS failover.
 
 use scalelab_engine::{
-    run_to_end, Action, Cause, Diagram, KeyPopularity, Kind, ParamValue, Region, RequestKind, RequestMix, Scenario,
-    ScheduledEvent, Simulation, Window,
+    run_to_end, Action, Cause, Diagram, KeyPopularity, Kind, ParamValue, Region, RequestKind,
+    RequestMix, Scenario, ScheduledEvent, Simulation, Window,
 };
 
 use crate::common::{advance_to, num, set, text, two_servers};
 
 fn node_down(t: &scalelab_engine::Totals) -> u64 {
-    t.by_cause.iter().filter(|(c, _)| *c == Cause::NodeDown).map(|(_, n)| *n).sum()
+    t.by_cause
+        .iter()
+        .filter(|(c, _)| *c == Cause::NodeDown)
+        .map(|(_, n)| *n)
+        .sum()
 }
 
 fn cache_diagram(capacity: u32) -> Diagram {
@@ -34,19 +38,28 @@ fn cache_run(capacity: u32, zipf_s: f64) -> (f64, f64) {
     let s = Scenario {
         duration_s: 30,
         mix: RequestMix::only(RequestKind::ApiRead),
-        keys: KeyPopularity::Zipf { keys: 20_000, s: zipf_s },
+        keys: KeyPopularity::Zipf {
+            keys: 20_000,
+            s: zipf_s,
+        },
         ..Scenario::default()
     };
     let m = run_to_end(&d, &s).unwrap();
     let cache = m.node("cache-1").unwrap();
     let db = m.node("db-1").unwrap();
-    (cache.hit_rate.unwrap(), db.reads as f64 / m.totals.requests as f64)
+    (
+        cache.hit_rate.unwrap(),
+        db.reads as f64 / m.totals.requests as f64,
+    )
 }
 
 #[test]
 fn cache_hit_rate_rises_with_capacity() {
     let rates: Vec<(f64, f64)> = [50, 500, 5000].iter().map(|&c| cache_run(c, 1.0)).collect();
-    assert!(rates[0].0 < rates[1].0 && rates[1].0 < rates[2].0, "{rates:?}");
+    assert!(
+        rates[0].0 < rates[1].0 && rates[1].0 < rates[2].0,
+        "{rates:?}"
+    );
     assert!(rates[0].0 > 0.05 && rates[2].0 < 0.99, "{rates:?}");
     // Every miss is a database read (cache-aside): the two must add up.
     for (hit, db_share) in &rates {
@@ -56,31 +69,67 @@ fn cache_hit_rate_rises_with_capacity() {
 
 #[test]
 fn cache_hit_rate_rises_with_skew() {
-    let rates: Vec<f64> = [0.6, 0.9, 1.2].iter().map(|&s| cache_run(500, s).0).collect();
+    let rates: Vec<f64> = [0.6, 0.9, 1.2]
+        .iter()
+        .map(|&s| cache_run(500, s).0)
+        .collect();
     assert!(rates[0] < rates[1] && rates[1] < rates[2], "{rates:?}");
 }
 
 #[test]
 fn writes_invalidate_the_cache() {
     let d = cache_diagram(5000);
-    let mut s = Scenario { duration_s: 20, keys: KeyPopularity::Zipf { keys: 2000, s: 1.0 }, ..Scenario::default() };
+    let mut s = Scenario {
+        duration_s: 20,
+        keys: KeyPopularity::Zipf { keys: 2000, s: 1.0 },
+        ..Scenario::default()
+    };
     s.mix = RequestMix::only(RequestKind::ApiRead);
-    let reads_only = run_to_end(&d, &s).unwrap().node("cache-1").unwrap().hit_rate.unwrap();
-    s.mix = RequestMix { api_read: 0.5, write: 0.5, ..RequestMix::only(RequestKind::ApiRead) };
-    let with_writes = run_to_end(&d, &s).unwrap().node("cache-1").unwrap().hit_rate.unwrap();
-    assert!(with_writes < reads_only - 0.05, "{reads_only} vs {with_writes}");
+    let reads_only = run_to_end(&d, &s)
+        .unwrap()
+        .node("cache-1")
+        .unwrap()
+        .hit_rate
+        .unwrap();
+    s.mix = RequestMix {
+        api_read: 0.5,
+        write: 0.5,
+        ..RequestMix::only(RequestKind::ApiRead)
+    };
+    let with_writes = run_to_end(&d, &s)
+        .unwrap()
+        .node("cache-1")
+        .unwrap()
+        .hit_rate
+        .unwrap();
+    assert!(
+        with_writes < reads_only - 0.05,
+        "{reads_only} vs {with_writes}"
+    );
 }
 
 fn lb_run(health_checks: bool) -> (Vec<u64>, Vec<u64>, scalelab_engine::Metrics) {
     let (mut d, mut s) = two_servers(200.0);
-    set(&mut d, "lb-1", "health_checks", ParamValue::Bool(health_checks));
+    set(
+        &mut d,
+        "lb-1",
+        "health_checks",
+        ParamValue::Bool(health_checks),
+    );
     set(&mut d, "lb-1", "check_interval_s", num(2.0));
     set(&mut d, "lb-1", "unhealthy_threshold", num(2.0));
     s.duration_s = 40;
-    s.events.push(ScheduledEvent { at_s: 10.0, action: Action::KillNode("web-2".into()) });
+    s.events.push(ScheduledEvent {
+        at_s: 10.0,
+        action: Action::KillNode("web-2".into()),
+    });
     // Users whose session lived on web-2 are logged out later (that is tested
     // elsewhere); this window isolates requests sent to the dead server.
-    s.windows.push(Window { name: "after detection".into(), from_s: 15.0, to_s: 45.0 });
+    s.windows.push(Window {
+        name: "after detection".into(),
+        from_s: 15.0,
+        to_s: 45.0,
+    });
     let lb = d.node_index("lb-1").unwrap();
     let w2 = d.node_index("web-2").unwrap();
     let mut sim = Simulation::new(&d, &s).unwrap();
@@ -88,7 +137,13 @@ fn lb_run(health_checks: bool) -> (Vec<u64>, Vec<u64>, scalelab_engine::Metrics)
     let mut served_by_w2 = Vec::new();
     for t in [9.9, 16.0, 25.0, 39.0] {
         advance_to(&mut sim, t);
-        sent_to_w2.push(sim.lb_sent(lb).into_iter().find(|(b, _)| *b == w2).unwrap().1);
+        sent_to_w2.push(
+            sim.lb_sent(lb)
+                .into_iter()
+                .find(|(b, _)| *b == w2)
+                .unwrap()
+                .1,
+        );
         served_by_w2.push(sim.snapshot().nodes[w2].served);
     }
     sim.run_to_end();
@@ -101,18 +156,45 @@ fn killed_server_gets_requests_until_health_checks_notice() {
     // Before the kill it took about half; between the kill and detection (2 checks 2 s
     // apart: by 14 s) it still got requests; after detection none.
     assert!(sent[0] > 500, "{sent:?}");
-    assert!(sent[1] > sent[0] + 50, "kept receiving until detected: {sent:?}");
+    assert!(
+        sent[1] > sent[0] + 50,
+        "kept receiving until detected: {sent:?}"
+    );
     assert_eq!(sent[2], sent[1], "nothing after detection: {sent:?}");
     assert_eq!(sent[3], sent[1], "{sent:?}");
-    assert_eq!(served[1], served[3], "a dead server serves nothing: {served:?}");
-    let down: u64 = m.totals.by_cause.iter().filter(|(c, _)| *c == Cause::NodeDown).map(|(_, n)| *n).sum();
+    assert_eq!(
+        served[1], served[3],
+        "a dead server serves nothing: {served:?}"
+    );
+    let down: u64 = m
+        .totals
+        .by_cause
+        .iter()
+        .filter(|(c, _)| *c == Cause::NodeDown)
+        .map(|(_, n)| *n)
+        .sum();
     assert!(down > 50, "{:?}", m.totals.by_cause);
     let after = &m.window("after detection").unwrap().totals;
     assert!(after.ok > 4000);
-    assert_eq!(node_down(after), 0, "requests reached the dead server after detection");
-    let burst: u64 = m.series.iter().filter(|p| (10..15).contains(&p.t_s)).map(|p| p.errors).sum();
+    assert_eq!(
+        node_down(after),
+        0,
+        "requests reached the dead server after detection"
+    );
+    let burst: u64 = m
+        .series
+        .iter()
+        .filter(|p| (10..15).contains(&p.t_s))
+        .map(|p| p.errors)
+        .sum();
     assert!(burst >= down, "{burst} {down}");
-    assert!(m.markers.iter().any(|k| k.text.contains("took web-2 out of rotation")), "{:?}", m.markers);
+    assert!(
+        m.markers
+            .iter()
+            .any(|k| k.text.contains("took web-2 out of rotation")),
+        "{:?}",
+        m.markers
+    );
 }
 
 #[test]
@@ -141,8 +223,15 @@ fn failover_run(lag_ms: f64) -> (scalelab_engine::Metrics, Vec<Option<String>>) 
     }
     let s = Scenario {
         duration_s: 40,
-        mix: RequestMix { api_read: 0.5, write: 0.5, ..RequestMix::only(RequestKind::ApiRead) },
-        events: vec![ScheduledEvent { at_s: 20.0, action: Action::KillNode(p.clone()) }],
+        mix: RequestMix {
+            api_read: 0.5,
+            write: 0.5,
+            ..RequestMix::only(RequestKind::ApiRead)
+        },
+        events: vec![ScheduledEvent {
+            at_s: 20.0,
+            action: Action::KillNode(p.clone()),
+        }],
         ..Scenario::default()
     };
     let mut sim = Simulation::new(&d, &s).unwrap();
@@ -158,17 +247,45 @@ fn failover_run(lag_ms: f64) -> (scalelab_engine::Metrics, Vec<Option<String>>) 
 #[test]
 fn primary_failure_promotes_a_replica_after_the_delay_and_counts_lost_writes() {
     let (m, roles) = failover_run(500.0);
-    assert_eq!(roles, vec![Some("replica".into()), Some("replica".into()), Some("primary".into())]);
+    assert_eq!(
+        roles,
+        vec![
+            Some("replica".into()),
+            Some("replica".into()),
+            Some("primary".into())
+        ]
+    );
     // Writes fail while nobody is primary (20 s to 25 s), then succeed again.
-    let during: u64 = m.series.iter().filter(|p| (20..25).contains(&p.t_s)).map(|p| p.errors).sum();
-    let after: u64 = m.series.iter().filter(|p| p.t_s >= 26).map(|p| p.errors).sum();
+    let during: u64 = m
+        .series
+        .iter()
+        .filter(|p| (20..25).contains(&p.t_s))
+        .map(|p| p.errors)
+        .sum();
+    let after: u64 = m
+        .series
+        .iter()
+        .filter(|p| p.t_s >= 26)
+        .map(|p| p.errors)
+        .sum();
     assert!(during > 500, "{during}");
     assert_eq!(after, 0);
     // About 200 writes/s acknowledged in the 0.5 s lag window are lost.
     let lost = m.totals.lost_writes;
     assert!((50..=200).contains(&lost), "lost {lost}");
-    assert!(m.markers.iter().any(|k| k.text.contains("db-2 promoted to primary")), "{:?}", m.markers);
-    let promoted_at = m.markers.iter().find(|k| k.text.contains("promoted to primary")).unwrap().at_us;
+    assert!(
+        m.markers
+            .iter()
+            .any(|k| k.text.contains("db-2 promoted to primary")),
+        "{:?}",
+        m.markers
+    );
+    let promoted_at = m
+        .markers
+        .iter()
+        .find(|k| k.text.contains("promoted to primary"))
+        .unwrap()
+        .at_us;
     assert_eq!(promoted_at, 25_000_000);
 }
 
@@ -176,7 +293,12 @@ fn primary_failure_promotes_a_replica_after_the_delay_and_counts_lost_writes() {
 fn a_shorter_lag_loses_fewer_writes() {
     let (long, _) = failover_run(500.0);
     let (short, _) = failover_run(20.0);
-    assert!(short.totals.lost_writes * 5 < long.totals.lost_writes, "{} vs {}", short.totals.lost_writes, long.totals.lost_writes);
+    assert!(
+        short.totals.lost_writes * 5 < long.totals.lost_writes,
+        "{} vs {}",
+        short.totals.lost_writes,
+        long.totals.lost_writes
+    );
 }
 
 #[test]
@@ -206,9 +328,16 @@ fn data_center_outage_with_geodns_moves_traffic_to_the_other() {
     let s = Scenario {
         duration_s: 60,
         mix: RequestMix::only(RequestKind::ApiRead),
-        events: vec![ScheduledEvent { at_s: 20.0, action: Action::KillDc(eu.clone()) }],
+        events: vec![ScheduledEvent {
+            at_s: 20.0,
+            action: Action::KillDc(eu.clone()),
+        }],
         // DNS notices by 25 s; answers cached before that live at most 10 s more.
-        windows: vec![Window { name: "after failover".into(), from_s: 35.0, to_s: 70.0 }],
+        windows: vec![Window {
+            name: "after failover".into(),
+            from_s: 35.0,
+            to_s: 70.0,
+        }],
         ..Scenario::default()
     };
     let mut sim = Simulation::new(&d, &s).unwrap();
@@ -223,17 +352,31 @@ fn data_center_outage_with_geodns_moves_traffic_to_the_other() {
     let na_mid = sim.snapshot().nodes[webs[0]].served;
     sim.run_to_end();
     let m = sim.snapshot();
-    assert!(m.nodes[webs[1]].served <= eu_before + 400, "the dead data center serves nothing");
+    assert!(
+        m.nodes[webs[1]].served <= eu_before + 400,
+        "the dead data center serves nothing"
+    );
     let na_after = m.nodes[webs[0]].served;
-    assert!(na_after - na_mid > 3500, "North America took the traffic: {na_mid} -> {na_after}");
+    assert!(
+        na_after - na_mid > 3500,
+        "North America took the traffic: {na_mid} -> {na_after}"
+    );
     // Failures only until DNS notices (5 s checks) and cached answers expire.
     // (Users whose session was in Europe are logged out once; those are not NodeDown.)
     let after = &m.window("after failover").unwrap().totals;
     assert_eq!(node_down(after), 0, "{:?}", after.by_cause);
     assert!(after.ok > 4000);
     assert!(node_down(&m.totals) > 0);
-    let last = m.series.iter().filter(|p| (45..59).contains(&p.t_s)).map(|p| p.p50_ms).fold(0.0, f64::max);
-    assert!(last > p50_before + 50.0, "crossing the Atlantic costs latency: {p50_before} -> {last}");
+    let last = m
+        .series
+        .iter()
+        .filter(|p| (45..59).contains(&p.t_s))
+        .map(|p| p.p50_ms)
+        .fold(0.0, f64::max);
+    assert!(
+        last > p50_before + 50.0,
+        "crossing the Atlantic costs latency: {p50_before} -> {last}"
+    );
 }
 
 #[test]
@@ -250,13 +393,24 @@ fn stateful_servers_log_users_out_and_a_session_store_does_not() {
         set(&mut d, "lb-1", "check_interval_s", num(1.0));
         set(&mut d, "users-1", "users", num(500.0));
         s.duration_s = 30;
-        s.events.push(ScheduledEvent { at_s: 10.0, action: Action::KillNode("web-2".into()) });
+        s.events.push(ScheduledEvent {
+            at_s: 10.0,
+            action: Action::KillNode("web-2".into()),
+        });
         run_to_end(&d, &s).unwrap()
     };
     let stateful = run(false);
     let stateless = run(true);
-    assert!(stateful.totals.logged_out > 100, "{}", stateful.totals.logged_out);
+    assert!(
+        stateful.totals.logged_out > 100,
+        "{}",
+        stateful.totals.logged_out
+    );
     assert!(stateful.totals.logged_out <= 500);
-    assert!(stateful.totals.by_cause.iter().any(|(c, n)| *c == Cause::SessionLost && *n == stateful.totals.logged_out));
+    assert!(stateful
+        .totals
+        .by_cause
+        .iter()
+        .any(|(c, n)| *c == Cause::SessionLost && *n == stateful.totals.logged_out));
     assert_eq!(stateless.totals.logged_out, 0);
 }

@@ -1,6 +1,8 @@
 //! Builders shared by the integration tests.
 
-use scalelab_engine::{Diagram, Kind, ParamValue, Region, RequestKind, RequestMix, Scenario, Simulation};
+use scalelab_engine::{
+    Diagram, Kind, ParamValue, Region, RequestKind, RequestMix, Scenario, Simulation,
+};
 
 pub fn num(x: f64) -> ParamValue {
     ParamValue::Num(x)
@@ -11,12 +13,19 @@ pub fn text(s: &str) -> ParamValue {
 }
 
 pub fn set(d: &mut Diagram, id: &str, key: &str, v: ParamValue) {
-    d.set_param(id, key, v).unwrap_or_else(|e| panic!("{id}.{key}: {e}"));
+    d.set_param(id, key, v)
+        .unwrap_or_else(|e| panic!("{id}.{key}: {e}"));
 }
 
 /// Users sending `rps` straight to one web server with `workers` workers and an exact
 /// mean service time, and a scenario without network latency: an M/M/c queue.
-pub fn mmc(rps: f64, workers: u32, service_ms: f64, duration_s: u32, seed: u64) -> (Diagram, Scenario) {
+pub fn mmc(
+    rps: f64,
+    workers: u32,
+    service_ms: f64,
+    duration_s: u32,
+    seed: u64,
+) -> (Diagram, Scenario) {
     let mut d = Diagram::new();
     let u = d.add_node(Kind::Users, 0.0, 0.0);
     let w = d.add_node(Kind::WebServer, 100.0, 0.0);
@@ -48,13 +57,26 @@ pub fn two_servers(rps: f64) -> (Diagram, Scenario) {
     let db = d.add_node(Kind::Database, 0.0, 0.0);
     set(&mut d, &u, "rps", num(rps));
     set(&mut d, &db, "size", text("large"));
-    for (a, b) in [(&u, &dns), (&dns, &lb), (&lb, &w1), (&lb, &w2), (&w1, &db), (&w2, &db)] {
+    for (a, b) in [
+        (&u, &dns),
+        (&dns, &lb),
+        (&lb, &w1),
+        (&lb, &w2),
+        (&w1, &db),
+        (&w2, &db),
+    ] {
         d.connect(a, b).unwrap();
     }
     for id in [&lb, &w1, &w2, &db] {
         d.set_node_dc(id, Some(&dc));
     }
-    (d, Scenario { duration_s: 60, ..Scenario::default() })
+    (
+        d,
+        Scenario {
+            duration_s: 60,
+            ..Scenario::default()
+        },
+    )
 }
 
 /// Runs until simulated time `t_s`.

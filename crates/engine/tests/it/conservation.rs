@@ -4,7 +4,8 @@
 
 use proptest::prelude::*;
 use scalelab_engine::{
-    Action, Diagram, KeyPopularity, Kind, Profile, Region, RequestMix, Scenario, ScheduledEvent, Simulation, Traffic,
+    Action, Diagram, KeyPopularity, Kind, Profile, Region, RequestMix, Scenario, ScheduledEvent,
+    Simulation, Traffic,
 };
 
 use crate::common::{num, set, text};
@@ -35,10 +36,32 @@ struct Shape {
 
 fn shape() -> impl Strategy<Value = Shape> {
     (
-        (any::<bool>(), any::<bool>(), 1usize..4, 0usize..4, any::<bool>(), any::<bool>(), proptest::option::of(0usize..3)),
-        (0usize..3, any::<bool>(), any::<bool>(), any::<bool>(), 1u32..50, 1u32..6),
+        (
+            any::<bool>(),
+            any::<bool>(),
+            1usize..4,
+            0usize..4,
+            any::<bool>(),
+            any::<bool>(),
+            proptest::option::of(0usize..3),
+        ),
+        (
+            0usize..3,
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            1u32..50,
+            1u32..6,
+        ),
         (10.0f64..1500.0, 0usize..4, 2u32..8, 20u32..2000),
-        (proptest::collection::vec((0usize..12, 0.0f64..8.0, proptest::option::of(0.0f64..4.0)), 0..4), proptest::option::of(0.0f64..6.0), any::<u64>()),
+        (
+            proptest::collection::vec(
+                (0usize..12, 0.0f64..8.0, proptest::option::of(0.0f64..4.0)),
+                0..4,
+            ),
+            proptest::option::of(0.0f64..6.0),
+            any::<u64>(),
+        ),
     )
         .prop_map(|(a, b, c, d)| Shape {
             dns: a.0,
@@ -85,20 +108,43 @@ fn build(sh: &Shape) -> (Diagram, Scenario) {
         let c = d.add_node(Kind::Cache, 0.0, 0.0);
         set(&mut d, &c, "capacity", num(50.0));
         set(&mut d, &c, "ttl_s", num(1.0));
-        set(&mut d, &c, "strategy", text(["cache_aside", "read_through", "refresh_ahead"][strategy]));
+        set(
+            &mut d,
+            &c,
+            "strategy",
+            text(["cache_aside", "read_through", "refresh_ahead"][strategy]),
+        );
         if strategy > 0 {
             d.connect(&c, &db).unwrap();
         }
         c
     });
-    let store = sh.stateless.then(|| d.add_node(Kind::SessionStore, 0.0, 0.0));
-    let storage = sh.storage.then(|| d.add_node(Kind::ObjectStorage, 0.0, 0.0));
+    let store = sh
+        .stateless
+        .then(|| d.add_node(Kind::SessionStore, 0.0, 0.0));
+    let storage = sh
+        .storage
+        .then(|| d.add_node(Kind::ObjectStorage, 0.0, 0.0));
     let mut entries = Vec::new();
-    let dcs: Vec<&String> = if sh.second_dc { vec![&dc1, &dc2] } else { vec![&dc1] };
+    let dcs: Vec<&String> = if sh.second_dc {
+        vec![&dc1, &dc2]
+    } else {
+        vec![&dc1]
+    };
     for dc in dcs {
         let lb = d.add_node(Kind::LoadBalancer, 0.0, 0.0);
-        set(&mut d, &lb, "algorithm", text(["round_robin", "least_connections", "random", "ip_hash"][sh.lb_algo]));
-        set(&mut d, &lb, "health_checks", scalelab_engine::ParamValue::Bool(sh.health_checks));
+        set(
+            &mut d,
+            &lb,
+            "algorithm",
+            text(["round_robin", "least_connections", "random", "ip_hash"][sh.lb_algo]),
+        );
+        set(
+            &mut d,
+            &lb,
+            "health_checks",
+            scalelab_engine::ParamValue::Bool(sh.health_checks),
+        );
         set(&mut d, &lb, "check_interval_s", num(1.0));
         d.set_node_dc(&lb, Some(dc));
         for _ in 0..sh.webs {
@@ -132,7 +178,12 @@ fn build(sh: &Shape) -> (Diagram, Scenario) {
     });
     if sh.dns {
         let dns = d.add_node(Kind::Dns, 0.0, 0.0);
-        set(&mut d, &dns, "routing", text(if sh.geo { "geo" } else { "simple" }));
+        set(
+            &mut d,
+            &dns,
+            "routing",
+            text(if sh.geo { "geo" } else { "simple" }),
+        );
         set(&mut d, &dns, "ttl_s", num(2.0));
         set(&mut d, &dns, "health_check_s", num(1.0));
         d.connect(&u1, &dns).unwrap();
@@ -156,26 +207,51 @@ fn build(sh: &Shape) -> (Diagram, Scenario) {
         seed: sh.seed,
         client_timeout_ms: sh.timeout_ms,
         keys: KeyPopularity::Zipf { keys: 500, s: 1.1 },
-        mix: RequestMix { page_read: 0.3, api_read: 0.3, write: 0.2, static_asset: 0.15, upload: 0.05 },
+        mix: RequestMix {
+            page_read: 0.3,
+            api_read: 0.3,
+            write: 0.2,
+            static_asset: 0.15,
+            upload: 0.05,
+        },
         ..Scenario::default()
     };
     let profile = match sh.profile {
         0 => Profile::Constant,
         1 => Profile::Ramp { from_rps: 1.0 },
         2 => Profile::Daily,
-        _ => Profile::Spike { at_s: 1, len_s: 1, factor: 5.0 },
+        _ => Profile::Spike {
+            at_s: 1,
+            len_s: 1,
+            factor: 5.0,
+        },
     };
-    s.traffic.insert(u1.clone(), Traffic { profile, rps: sh.rps });
+    s.traffic.insert(
+        u1.clone(),
+        Traffic {
+            profile,
+            rps: sh.rps,
+        },
+    );
     let ids: Vec<String> = d.nodes.iter().map(|n| n.id.clone()).collect();
     for (i, at, back) in &sh.kills {
         let id = ids[i % ids.len()].clone();
-        s.events.push(ScheduledEvent { at_s: *at, action: Action::KillNode(id.clone()) });
+        s.events.push(ScheduledEvent {
+            at_s: *at,
+            action: Action::KillNode(id.clone()),
+        });
         if let Some(b) = back {
-            s.events.push(ScheduledEvent { at_s: at + b, action: Action::RestoreNode(id) });
+            s.events.push(ScheduledEvent {
+                at_s: at + b,
+                action: Action::RestoreNode(id),
+            });
         }
     }
     if let Some(at) = sh.kill_dc {
-        s.events.push(ScheduledEvent { at_s: at, action: Action::KillDc(dc1.clone()) });
+        s.events.push(ScheduledEvent {
+            at_s: at,
+            action: Action::KillDc(dc1.clone()),
+        });
     }
     (d, s)
 }

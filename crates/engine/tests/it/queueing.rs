@@ -32,7 +32,12 @@ fn measure(rps: f64, c: u32, service_ms: f64, duration_s: u32, seed: u64) -> Mea
 
 fn within(got: f64, want: f64, tol: f64, what: &str) {
     let err = (got - want).abs() / want;
-    assert!(err <= tol, "{what}: measured {got:.4}, theory {want:.4}, error {:.2}% > {:.0}%", err * 100.0, tol * 100.0);
+    assert!(
+        err <= tol,
+        "{what}: measured {got:.4}, theory {want:.4}, error {:.2}% > {:.0}%",
+        err * 100.0,
+        tol * 100.0
+    );
 }
 
 /// Erlang C: probability that an arrival waits in an M/M/c queue.
@@ -84,7 +89,12 @@ fn check(rho: f64, c: u32, service_ms: f64, duration_s: u32, seed: u64) {
     let m = measure(lambda, c, service_ms, duration_s, seed);
     within(m.mean_ms, mean_s * 1000.0, 0.05, "mean time in system (ms)");
     within(m.p99_ms, p99_s * 1000.0, 0.05, "p99 time in system (ms)");
-    within(m.little_l, m.little_lambda_w, 0.02, "Little's law L vs lambda*W");
+    within(
+        m.little_l,
+        m.little_lambda_w,
+        0.02,
+        "Little's law L vs lambda*W",
+    );
 }
 
 #[test]

@@ -1,0 +1,184 @@
+//! The command-line tool, driven through its built binary on the example files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn example(name: &str) -> String {
+    root()
+        .join("examples")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn cli(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scalelab-cli"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout_json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(&o.stdout)
+        )
+    })
+}
+
+fn temp_file(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("scalelab-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn run_prints_metrics_without_the_series_unless_asked() {
+    let o = cli(&[
+        "run",
+        &example("diagram.json"),
+        "--scenario",
+        &example("scenario.json"),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let m = stdout_json(&o);
+    let totals = &m["totals"];
+    assert!(totals["requests"].as_u64().unwrap() > 10_000);
+    assert_eq!(totals["created"], totals["requests"]);
+    assert_eq!(m["series"].as_array().unwrap().len(), 0);
+    assert_eq!(m["nodes"].as_array().unwrap().len(), 12);
+    assert_eq!(m["windows"][0]["name"], "web-2 down");
+
+    let o = cli(&[
+        "run",
+        &example("diagram.json"),
+        "--scenario",
+        &example("scenario.json"),
+        "--series",
+    ]);
+    assert!(o.status.success());
+    assert_eq!(stdout_json(&o)["series"].as_array().unwrap().len(), 61);
+}
+
+#[test]
+fn seed_is_reproducible_and_changes_the_run() {
+    let run = |seed: &str| {
+        let o = cli(&["run", &example("diagram.json"), "--seed", seed]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    assert_eq!(run("5"), run("5"));
+    assert_ne!(run("5"), run("6"));
+}
+
+#[test]
+fn check_passes_the_example_goals() {
+    let o = cli(&[
+        "check",
+        &example("diagram.json"),
+        "--scenario",
+        &example("scenario.json"),
+        "--goals",
+        &example("goals.json"),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    let results = stdout_json(&o);
+    let results = results.as_array().unwrap();
+    assert_eq!(results.len(), 11);
+    assert!(results.iter().all(|r| r["pass"] == true));
+    assert!(stderr.contains("pass  P95 latency"), "{stderr}");
+}
+
+#[test]
+fn check_exits_1_and_names_the_cause_when_a_goal_fails() {
+    let goals = temp_file(
+        "strict-goals.json",
+        r#"{"version": 1, "goals": [
+            {"type": "metric", "metric": "p95_ms", "op": "<=", "value": 1},
+            {"type": "has", "kind": "cdn", "at_least": 2}
+        ]}"#,
+    );
+    let o = cli(&["check", &example("diagram.json"), "--goals", &goals]);
+    assert_eq!(o.status.code(), Some(1));
+    let results = stdout_json(&o);
+    assert_eq!(results[0]["pass"], false);
+    assert!(results[0]["measured"].as_f64().unwrap() > 1.0);
+    assert!(
+        results[0]["reason"].as_str().unwrap().contains("network"),
+        "{results}"
+    );
+    assert_eq!(
+        results[1]["reason"],
+        "The diagram has 1 cdn; the goal asks for at least 2."
+    );
+}
+
+#[test]
+fn bad_files_name_the_file_line_and_column_and_exit_2() {
+    let bad = temp_file("bad-diagram.json", "{\n  \"version\": 1,\n  \"nodes\": [\n    {\"id\": \"x\", \"kind\": \"spaceship\", \"name\": \"X\", \"x\": 0, \"y\": 0}\n  ]\n}\n");
+    let o = cli(&["run", &bad]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad-diagram.json: line 4, column"), "{err}");
+    assert!(err.contains("spaceship"), "{err}");
+
+    let bad = temp_file(
+        "bad-scenario.json",
+        "{\"version\": 1,\n\"duration_s\": \"long\"}",
+    );
+    let o = cli(&["run", &example("diagram.json"), "--scenario", &bad]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad-scenario.json: line 2, column"), "{err}");
+
+    let invalid = temp_file(
+        "invalid.json",
+        r#"{"version": 1, "nodes": [{"id": "w", "kind": "web_server", "name": "W", "x": 0, "y": 0}]}"#,
+    );
+    let o = cli(&["run", &invalid]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Add a Users component"));
+
+    let o = cli(&["run", "/definitely/not/here.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/definitely/not/here.json: cannot read"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(cli(&[]).status.code(), Some(2));
+    assert_eq!(cli(&["fly"]).status.code(), Some(2));
+    assert_eq!(
+        cli(&["run", &example("diagram.json"), "--seed", "x"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        cli(&["check", &example("diagram.json")]).status.code(),
+        Some(2)
+    );
+    assert!(cli(&["help"]).status.success());
+}
+
+#[test]
+fn bench_reports_events_per_second() {
+    let o = cli(&["bench", "--seconds", "1"]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    let events: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("events: "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(events > 100_000, "{text}");
+    assert!(text.contains("events per second: "));
+}
