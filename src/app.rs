@@ -3,9 +3,9 @@
 //! shortcuts, autosave and the animation loop.
 
 use leptos::prelude::*;
-use scalelab_engine::{Diagram, Scenario};
+use scalelab_engine::{Diagram, RequestKind, Scenario};
 
-use crate::bench::{self, EngineBench};
+use crate::bench::{self, DeterminismRun, EngineBench};
 use crate::canvas::{diagram_bounds, Canvas};
 use crate::geometry::{Point, Viewport, GRID};
 use crate::inspector::Inspector;
@@ -15,12 +15,13 @@ use crate::run::{start_loop, Runner, Status};
 use crate::scenario_panel::ScenarioPanel;
 use crate::state::{Editor, ScenarioState};
 use crate::storage;
-use crate::view_util::{format_ms, format_number};
+use crate::view_util::{format_ms, format_number, request_color};
 
 #[component]
 pub fn App() -> impl IntoView {
     match bench::mode().as_deref() {
         Some("engine") => view! { <EngineBench/> }.into_any(),
+        Some("determinism") => view! { <DeterminismRun/> }.into_any(),
         Some("anim") => view! { <Playground bench=true/> }.into_any(),
         _ => view! { <Playground bench=false/> }.into_any(),
     }
@@ -110,6 +111,7 @@ fn Playground(bench: bool) -> impl IntoView {
                         <Palette/>
                         <Canvas/>
                         <ZoomControls/>
+                        <DotLegend/>
                         <NoticeBar/>
                     </div>
                     <MetricsPanel/>
@@ -378,4 +380,24 @@ fn LiveSummary() -> impl IntoView {
         last.get_value()
     });
     view! { <div class="sr-only" aria-live="polite" data-testid="live-summary">{move || text.get()}</div> }
+}
+
+/// What the dot colours mean, shown while a run exists.
+#[component]
+fn DotLegend() -> impl IntoView {
+    let runner = expect_context::<Runner>();
+    let shown = move || runner.status.get() != Status::Idle && !runner.reduced_motion.get();
+    view! {
+        <Show when=shown>
+            <ul class="legend" data-testid="dot-legend" aria-label="Request colours">
+                {RequestKind::ALL
+                    .iter()
+                    .map(|k| view! {
+                        <li><span class="dot" style=format!("background:{}", request_color(*k))></span>{k.label()}</li>
+                    })
+                    .collect_view()}
+                <li><span class="dot failed"></span>"Failed"</li>
+            </ul>
+        </Show>
+    }
 }

@@ -1,6 +1,8 @@
 //! Benchmark modes of the page, used by `cargo xtask bench`:
 //! `?bench=engine` times the engine on the standard workload in WebAssembly;
-//! `?bench=anim` loads a busy diagram and records per-frame script time.
+//! `?bench=anim` loads a busy diagram and records per-frame script time;
+//! `?bench=determinism` runs the example diagram and scenario to the end and shows the
+//! metrics JSON, which a browser test compares with the native CLI's.
 
 use leptos::prelude::*;
 use scalelab_engine::{Diagram, Kind, ParamValue, Region, Scenario, Simulation};
@@ -107,4 +109,37 @@ pub fn anim_workload() -> (Diagram, Scenario) {
         ..Scenario::default()
     };
     (d, scenario)
+}
+
+/// The example files of `examples/`, run to the end: metrics (with the per-second
+/// series) as JSON, or the reason they could not run.
+fn determinism_run() -> String {
+    let diagram = Diagram::from_json(include_str!("../examples/diagram.json"));
+    let scenario = Scenario::from_json(include_str!("../examples/scenario.json"));
+    match (diagram, scenario) {
+        (Ok(d), Ok(s)) => match scalelab_engine::run_to_end(&d, &s) {
+            Ok(m) => m.to_json_pretty(true),
+            Err(findings) => format!("the example does not run: {findings:?}"),
+        },
+        (Err(e), _) | (_, Err(e)) => format!("the example does not parse: {e}"),
+    }
+}
+
+/// The determinism check page.
+#[component]
+pub fn DeterminismRun() -> impl IntoView {
+    let result = RwSignal::new(None::<String>);
+    set_timeout(
+        move || result.set(Some(determinism_run())),
+        std::time::Duration::from_millis(20),
+    );
+    view! {
+        <main class="panel">
+            <h2>"Determinism check (WebAssembly)"</h2>
+            {move || match result.get() {
+                Some(r) => view! { <pre data-testid="determinism-result">{r}</pre> }.into_any(),
+                None => view! { <p>"Running…"</p> }.into_any(),
+            }}
+        </main>
+    }
 }
