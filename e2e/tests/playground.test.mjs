@@ -192,3 +192,34 @@ test('touch: tapping a palette tile places the component, a data center holds no
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('the scenario panel sets traffic and schedules a failure that the run shows', async () => {
+  const { page, context, problems } = await openPage(session);
+  const app = new ScaleLab(page);
+  await app.ready();
+  const ids = await buildSystem(app);
+
+  const rps = app.byTestId(`traffic-rps-${ids.users}`);
+  await rps.fill('120');
+  await rps.press('Enter');
+  await app.byTestId('add-event').click();
+  const row = app.byTestId('event-0');
+  await row.locator('input').fill('2');
+  await row.locator('input').press('Enter');
+  await row.locator('select').nth(1).selectOption(ids.web1);
+
+  // An out-of-range value is explained and not applied.
+  const duration = app.byTestId('scenario-duration');
+  await duration.fill('0');
+  await duration.press('Enter');
+  await page.getByText('Duration (s) must be a number from 1 to 3600.').waitFor();
+
+  await app.setSpeed(4);
+  await app.run();
+  await app.node(ids.web1).and(page.locator('.down')).waitFor({ timeout: 20000 });
+  await app.waitForMetric('errors', (v) => v > 0);
+  assert.ok((await page.locator('[data-testid=chart-errors] line.marker').count()) >= 1, 'the failure is marked on the chart');
+  assert.match(await app.byTestId('clock').innerText(), /\/ 60 s/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -56,6 +56,10 @@ fn serve(root: &Path) -> Result<(), String> {
             "--port",
             "8080",
             "--open=false",
+            // A dist of its own: trunk serve injects its live-reload script, which
+            // must not end up in the dist/ the browser tests load.
+            "--dist",
+            "target/serve-dist",
         ])
         .status()
         .map_err(|e| format!("could not start trunk: {e}"))?;
