@@ -44,24 +44,29 @@ fn engine_bench() -> String {
     )
 }
 
-/// The engine benchmark page: runs once mounted and shows the result.
+/// A measurement page: shows "Running…", then, once painted, the result of `compute`.
 #[component]
-pub fn EngineBench() -> impl IntoView {
+fn ResultPage(title: &'static str, testid: &'static str, compute: fn() -> String) -> impl IntoView {
     let result = RwSignal::new(None::<String>);
-    // Let the page paint first, then run.
     set_timeout(
-        move || result.set(Some(engine_bench())),
+        move || result.set(Some(compute())),
         std::time::Duration::from_millis(50),
     );
     view! {
         <main class="panel">
-            <h2>"Engine benchmark (WebAssembly)"</h2>
+            <h2>{title}</h2>
             {move || match result.get() {
-                Some(r) => view! { <pre data-testid="bench-result">{r}</pre> }.into_any(),
+                Some(r) => view! { <pre data-testid=testid>{r}</pre> }.into_any(),
                 None => view! { <p>"Running…"</p> }.into_any(),
             }}
         </main>
     }
+}
+
+/// The engine benchmark page.
+#[component]
+pub fn EngineBench() -> impl IntoView {
+    view! { <ResultPage title="Engine benchmark (WebAssembly)" testid="bench-result" compute=engine_bench/> }
 }
 
 /// Appends one frame's script time (ms) and drawn dots to the arrays the benchmark
@@ -128,18 +133,5 @@ fn determinism_run() -> String {
 /// The determinism check page.
 #[component]
 pub fn DeterminismRun() -> impl IntoView {
-    let result = RwSignal::new(None::<String>);
-    set_timeout(
-        move || result.set(Some(determinism_run())),
-        std::time::Duration::from_millis(20),
-    );
-    view! {
-        <main class="panel">
-            <h2>"Determinism check (WebAssembly)"</h2>
-            {move || match result.get() {
-                Some(r) => view! { <pre data-testid="determinism-result">{r}</pre> }.into_any(),
-                None => view! { <p>"Running…"</p> }.into_any(),
-            }}
-        </main>
-    }
+    view! { <ResultPage title="Determinism check (WebAssembly)" testid="determinism-result" compute=determinism_run/> }
 }

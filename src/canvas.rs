@@ -360,6 +360,13 @@ pub fn Canvas() -> impl IntoView {
         };
         let p = local_point(&el, ev.client_x(), ev.client_y());
         let w = world_of(p);
+        // A drag that ended: place nodes in the data centers they now sit in, and
+        // record the whole drag as one undo step.
+        let finish_drag = move |before: Diagram| {
+            let mut after = editor.diagram.get_untracked();
+            assign_data_centers(&mut after);
+            editor.commit(before, after);
+        };
         match gesture.get_value() {
             Gesture::MoveNodes {
                 before,
@@ -368,9 +375,7 @@ pub fn Canvas() -> impl IntoView {
                 ..
             } => {
                 if moved {
-                    let mut after = editor.diagram.get_untracked();
-                    assign_data_centers(&mut after);
-                    editor.commit(before, after);
+                    finish_drag(before);
                 } else if runner.is_active() {
                     runner.toggle_node(&clicked);
                 }
@@ -379,18 +384,12 @@ pub fn Canvas() -> impl IntoView {
                 id, before, moved, ..
             } => {
                 if moved {
-                    let mut after = editor.diagram.get_untracked();
-                    assign_data_centers(&mut after);
-                    editor.commit(before, after);
+                    finish_drag(before);
                 } else if runner.is_active() {
                     runner.toggle_dc(&id);
                 }
             }
-            Gesture::ResizeDc { before, .. } => {
-                let mut after = editor.diagram.get_untracked();
-                assign_data_centers(&mut after);
-                editor.commit(before, after);
-            }
+            Gesture::ResizeDc { before, .. } => finish_drag(before),
             Gesture::Wire { from } => {
                 wire_preview.set(None);
                 let d = editor.diagram.get_untracked();

@@ -91,19 +91,11 @@ fn NodeInspector(id: String) -> impl IntoView {
     };
     let kind: Kind = node.kind;
     let name_id = id.clone();
-    let rename = move |ev: web_sys::Event| {
-        let name = event_target_value(&ev).trim().to_string();
-        if name.is_empty() {
-            editor.show("A component needs a name.", true);
-            return;
+    let rename = rename_handler(editor, "A component", move |d, name| {
+        if let Some(n) = d.nodes.iter_mut().find(|n| n.id == name_id) {
+            n.name = name;
         }
-        let id = name_id.clone();
-        editor.edit(|d| {
-            if let Some(n) = d.nodes.iter_mut().find(|n| n.id == id) {
-                n.name = name;
-            }
-        });
-    };
+    });
     let findings = {
         let id = id.clone();
         move || {
@@ -159,7 +151,6 @@ fn NodeInspector(id: String) -> impl IntoView {
 #[component]
 fn LiveNode(id: String) -> impl IntoView {
     let runner = expect_context::<Runner>();
-    let editor = expect_context::<Editor>();
     let metrics = {
         let id = id.clone();
         move || {
@@ -174,7 +165,6 @@ fn LiveNode(id: String) -> impl IntoView {
         metrics().map(|n| {
             let id = toggle_id.clone();
             let up = n.up;
-            let _ = editor;
             view! {
                 <div class="live" data-testid="node-live">
                     <h3>"Live"</h3>
@@ -336,19 +326,11 @@ fn DcInspector(id: String) -> impl IntoView {
         }
     };
     let name_id = id.clone();
-    let rename = move |ev: web_sys::Event| {
-        let name = event_target_value(&ev).trim().to_string();
-        if name.is_empty() {
-            editor.show("A data center needs a name.", true);
-            return;
+    let rename = rename_handler(editor, "A data center", move |d, name| {
+        if let Some(c) = d.data_centers.iter_mut().find(|c| c.id == name_id) {
+            c.name = name;
         }
-        let id = name_id.clone();
-        editor.edit(|d| {
-            if let Some(c) = d.data_centers.iter_mut().find(|c| c.id == id) {
-                c.name = name;
-            }
-        });
-    };
+    });
     let count = {
         let id = id.clone();
         move || {
@@ -381,4 +363,21 @@ pub fn region_key(r: Region) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
+}
+
+/// A change handler for a name field: an empty name is refused with a notice naming
+/// `what`; otherwise `apply` stores it as one undoable edit.
+fn rename_handler(
+    editor: Editor,
+    what: &'static str,
+    apply: impl Fn(&mut Diagram, String) + 'static,
+) -> impl Fn(web_sys::Event) + 'static {
+    move |ev| {
+        let name = event_target_value(&ev).trim().to_string();
+        if name.is_empty() {
+            editor.show(format!("{what} needs a name."), true);
+            return;
+        }
+        editor.edit(|d| apply(d, name));
+    }
 }

@@ -455,7 +455,8 @@ impl Simulation {
             if t_heap > until_us {
                 break;
             }
-            let (time, what) = self.heap.pop().expect("peeked");
+            // Nothing was pushed since the peek (timeouts schedule nothing).
+            let (time, what) = self.heap.pop_peeked();
             self.roll_seconds(time);
             self.now = time;
             self.last_event = time;
@@ -706,7 +707,15 @@ impl Simulation {
     }
 
     /// Closes every simulated second whose end is at or before `t`.
+    #[inline]
     fn roll_seconds(&mut self, t: u64) {
+        if self.next_second_us <= t {
+            self.roll_seconds_slow(t);
+        }
+    }
+
+    #[inline(never)]
+    fn roll_seconds_slow(&mut self, t: u64) {
         while self.next_second_us <= t {
             let boundary = self.next_second_us;
             if self.series.len() < MAX_SERIES {

@@ -1,34 +1,61 @@
-//! The event queue: a monotone radix heap keyed by time. Events are never scheduled
-//! before the last one taken out, which lets pushes cost O(1) and pops move each event
-//! between at most a few of 65 buckets; ties in time come out in sequence-number order,
+//! The event queue: a monotone radix heap keyed by time, with one byte of the time per
+//! level. Events are never scheduled before the last one taken out, which lets pushes
+//! cost O(1) and each event move between at most a few buckets (one for every byte in
+//! which its time differs from the current time, usually one or two); events with the
+//! same time come out in the order they were pushed, that is in sequence-number order,
 //! so the order is total and reproducible.
+
+/// Bytes of a `u64` time: the number of levels.
+const LEVELS: usize = 8;
+/// Buckets per level: one per value of a byte.
+const WIDTH: usize = 256;
 
 /// A monotone priority queue of `(time, seq, value)`, smallest `(time, seq)` first.
 ///
-/// Bucket `b > 0` holds events whose time first differs from the last popped time in
-/// bit `b - 1`; bucket 0 holds the events at exactly that time, sorted by sequence
-/// number (new ones always have the largest sequence number, so appending keeps it
-/// sorted).
+/// Relative to `last` (the time of the current or next event), an event whose time
+/// first differs from `last` in byte `p` sits in bucket `(p, byte p of its time)`;
+/// level 0 holds the events sharing all higher bytes with `last`, one exact time per
+/// bucket. All events with one time always sit in one bucket, in push order: a bucket
+/// is only ever redistributed whole, into empty lower levels, and every push has the
+/// largest sequence number so far, so the sequence numbers need not be stored.
 #[derive(Clone, Debug)]
 pub(crate) struct EventQueue<T: Copy> {
+    /// Time of the current bucket `(0, last & 0xff)`; never after the next event.
     last: u64,
+    /// Time of the last event popped: pushes must not be before it.
+    popped: u64,
     len: usize,
-    /// Bit `b` set when bucket `b` (1..=64) is non-empty.
-    occupied: u128,
-    now_bucket: Vec<(u64, T)>,
+    /// Bit `p` set when some bucket of level `p` (1..8) is non-empty.
+    levels: u32,
+    /// Per level, bit `d` set when bucket `(p, d)` is non-empty.
+    bits: [[u64; WIDTH / 64]; LEVELS],
+    /// Level 0: exact times; only the values are kept.
+    low: Vec<Vec<T>>,
+    /// Events of the current bucket already popped.
     head: usize,
-    buckets: Vec<Vec<(u64, u64, T)>>,
+    /// Levels 1..8, bucket `(p, d)` at `(p - 1) * 256 + d`.
+    high: Vec<Vec<(u64, T)>>,
+}
+
+#[inline]
+fn lowest(words: &[u64; WIDTH / 64]) -> Option<usize> {
+    words
+        .iter()
+        .position(|w| *w != 0)
+        .map(|i| i * 64 + words[i].trailing_zeros() as usize)
 }
 
 impl<T: Copy> EventQueue<T> {
     pub fn new() -> Self {
         EventQueue {
             last: 0,
+            popped: 0,
             len: 0,
-            occupied: 0,
-            now_bucket: Vec::new(),
+            levels: 0,
+            bits: [[0; WIDTH / 64]; LEVELS],
+            low: (0..WIDTH).map(|_| Vec::new()).collect(),
             head: 0,
-            buckets: (0..65).map(|_| Vec::new()).collect(),
+            high: (0..(LEVELS - 1) * WIDTH).map(|_| Vec::new()).collect(),
         }
     }
 
@@ -45,50 +72,107 @@ impl<T: Copy> EventQueue<T> {
     /// Adds an event; `time` must not be before the last one popped, and `seq` must
     /// grow with every push.
     #[inline]
-    pub fn push(&mut self, time: u64, seq: u64, value: T) {
-        debug_assert!(time >= self.last, "event scheduled in the past");
+    pub fn push(&mut self, time: u64, _seq: u64, value: T) {
+        debug_assert!(time >= self.popped, "event scheduled in the past");
+        if time < self.last {
+            // Only after a peek moved `last` ahead of the last event popped.
+            self.rebase(time);
+        }
         self.len += 1;
-        if time == self.last {
-            self.now_bucket.push((seq, value));
+        self.place(time, value);
+    }
+
+    /// Files an event (not before `last`) into its bucket.
+    #[inline(always)]
+    fn place(&mut self, time: u64, value: T) {
+        let x = time ^ self.last;
+        if x < WIDTH as u64 {
+            let d = (time & 0xff) as usize;
+            self.low[d].push(value);
+            self.bits[0][d >> 6] |= 1 << (d & 63);
         } else {
-            let b = 64 - (time ^ self.last).leading_zeros() as usize;
-            self.buckets[b].push((time, seq, value));
-            self.occupied |= 1 << b;
+            let p = (63 - x.leading_zeros() as usize) / 8;
+            let d = ((time >> (8 * p)) & 0xff) as usize;
+            self.high[(p - 1) * WIDTH + d].push((time, value));
+            self.bits[p][d >> 6] |= 1 << (d & 63);
+            self.levels |= 1 << p;
         }
     }
 
-    /// Makes sure the next events sit in the `now` bucket.
-    fn settle(&mut self) -> bool {
-        if self.head < self.now_bucket.len() {
-            return true;
-        }
-        self.now_bucket.clear();
-        self.head = 0;
-        if self.occupied == 0 {
-            return false;
-        }
-        let i = self.occupied.trailing_zeros() as usize;
-        self.occupied &= !(1 << i);
-        let mut items = std::mem::take(&mut self.buckets[i]);
-        self.last = items.iter().map(|e| e.0).min().expect("non-empty");
-        for &(t, seq, v) in &items {
-            if t == self.last {
-                self.now_bucket.push((seq, v));
+    /// Moves `last` back to `time` (slow path: refiles every pending event, keeping
+    /// the order of events with equal times).
+    #[cold]
+    fn rebase(&mut self, time: u64) {
+        let mut all: Vec<(u64, T)> = Vec::with_capacity(self.len);
+        let base = self.last & !0xff;
+        for d in 0..WIDTH {
+            let skip = if d == (self.last & 0xff) as usize {
+                self.head
             } else {
-                let b = 64 - (t ^ self.last).leading_zeros() as usize;
-                debug_assert!(b < i);
-                self.buckets[b].push((t, seq, v));
-                self.occupied |= 1 << b;
+                0
+            };
+            let t = base | d as u64;
+            all.extend(self.low[d].drain(..).skip(skip).map(|v| (t, v)));
+        }
+        for b in &mut self.high {
+            all.append(b);
+        }
+        self.bits = [[0; WIDTH / 64]; LEVELS];
+        self.levels = 0;
+        self.head = 0;
+        self.last = time;
+        for (t, v) in all {
+            self.place(t, v);
+        }
+    }
+
+    /// Makes sure the next event is at `head` of the current bucket.
+    #[inline(always)]
+    fn settle(&mut self) -> bool {
+        loop {
+            let cur = (self.last & 0xff) as usize;
+            if self.head < self.low[cur].len() {
+                return true;
+            }
+            self.settle_slow();
+            if self.len == 0 {
+                return false;
             }
         }
-        self.now_bucket.sort_unstable_by_key(|e| e.0);
+    }
+
+    /// The current bucket is used up: moves `last` to the next non-empty bucket.
+    #[inline(never)]
+    fn settle_slow(&mut self) {
+        let cur = (self.last & 0xff) as usize;
+        self.low[cur].clear();
+        self.head = 0;
+        self.bits[0][cur >> 6] &= !(1 << (cur & 63));
+        if self.len == 0 {
+            return;
+        }
+        if let Some(d) = lowest(&self.bits[0]) {
+            self.last = (self.last & !0xff) | d as u64;
+            return;
+        }
+        let p = self.levels.trailing_zeros() as usize;
+        let d = lowest(&self.bits[p]).expect("level marked non-empty");
+        self.bits[p][d >> 6] &= !(1 << (d & 63));
+        if self.bits[p].iter().all(|w| *w == 0) {
+            self.levels &= !(1 << p);
+        }
+        let mut items = std::mem::take(&mut self.high[(p - 1) * WIDTH + d]);
+        self.last = items.iter().map(|e| e.0).min().expect("non-empty");
+        for &(t, v) in &items {
+            self.place(t, v);
+        }
         // Keep the allocation for reuse.
         items.clear();
-        self.buckets[i] = items;
-        true
+        self.high[(p - 1) * WIDTH + d] = items;
     }
 
     /// The time of the next event.
+    #[inline]
     pub fn peek_time(&mut self) -> Option<u64> {
         if self.settle() {
             Some(self.last)
@@ -98,14 +182,23 @@ impl<T: Copy> EventQueue<T> {
     }
 
     /// Takes the next event out.
+    #[cfg(test)]
     pub fn pop(&mut self) -> Option<(u64, T)> {
         if !self.settle() {
             return None;
         }
-        let (_, v) = self.now_bucket[self.head];
+        Some(self.pop_peeked())
+    }
+
+    /// Takes out the next event, right after [`EventQueue::peek_time`] found one (with
+    /// no push in between).
+    #[inline]
+    pub fn pop_peeked(&mut self) -> (u64, T) {
+        let v = self.low[(self.last & 0xff) as usize][self.head];
         self.head += 1;
         self.len -= 1;
-        Some((self.last, v))
+        self.popped = self.last;
+        (self.last, v)
     }
 }
 
@@ -124,13 +217,19 @@ mod tests {
         let mut seq = 0u64;
         let mut now = 0u64;
         for round in 0..20_000 {
+            if round % 3 == 0 {
+                // A peek may look ahead of the last event popped; pushes in between
+                // must still come out in order.
+                let _ = q.peek_time();
+            }
             let pushes = rng.below(3);
             for _ in 0..pushes {
                 seq += 1;
-                let dt = match rng.below(4) {
+                let dt = match rng.below(5) {
                     0 => 0,
-                    1 => rng.below(10) as u64,
-                    2 => rng.below(100_000) as u64,
+                    1 => rng.below(300) as u64,
+                    2 => rng.below(10) as u64,
+                    3 => rng.below(100_000) as u64,
                     _ => rng.below(u32::MAX) as u64,
                 };
                 q.push(now + dt, seq, seq as u32);
