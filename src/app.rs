@@ -322,6 +322,23 @@ fn ZoomControls() -> impl IntoView {
 #[component]
 fn NoticeBar() -> impl IntoView {
     let editor = expect_context::<Editor>();
+    // Information fades after a few seconds; errors stay until dismissed.
+    Effect::new(move |_| {
+        if let Some(n) = editor.notice.get().filter(|n| !n.error) {
+            set_timeout(
+                move || {
+                    if editor
+                        .notice
+                        .with_untracked(|cur| cur.as_ref().map(|c| c.serial))
+                        == Some(n.serial)
+                    {
+                        editor.notice.set(None);
+                    }
+                },
+                std::time::Duration::from_secs(6),
+            );
+        }
+    });
     move || {
         editor.notice.get().map(|n| {
             view! {

@@ -699,7 +699,11 @@ fn NodeCard(id: String) -> impl IntoView {
             let util_text = move || {
                 live3.clone()().map(|l| {
                     if l.up {
-                        format!("{:.0}% busy", l.utilisation * 100.0)
+                        if l.queue_len > 0 {
+                            format!("{:.0}% · {} queued", l.utilisation * 100.0, l.queue_len)
+                        } else {
+                            format!("{:.0}% busy", l.utilisation * 100.0)
+                        }
                     } else {
                         "DOWN".to_string()
                     }
@@ -722,8 +726,8 @@ fn NodeCard(id: String) -> impl IntoView {
                     <rect class="node-card" width=NODE_W height=NODE_H rx="10" style=glow></rect>
                     <rect class="node-badge" x="8" y="10" width="36" height="36" rx="8" fill=color></rect>
                     <text class="node-glyph" x="26" y="32" text-anchor="middle">{kind.glyph()}</text>
-                    <text class="node-name" x="52" y="25">{short_name(&n.name)}</text>
-                    <text class="node-sub" x="52" y="42">{move || util_text().unwrap_or_else(|| subtitle.clone())}</text>
+                    <text class="node-name" x="52" y="25">{truncate(&n.name, 14)}</text>
+                    <text class="node-sub" x="52" y="42">{move || truncate(&util_text().unwrap_or_else(|| subtitle.clone()), 19)}</text>
                     <circle class="port" data-testid=format!("port-{}", n.id) cx=NODE_W cy={NODE_H / 2.0} r=PORT_R></circle>
                 </g>
             }
@@ -731,13 +735,12 @@ fn NodeCard(id: String) -> impl IntoView {
     }
 }
 
-/// A node name cut to fit its card.
-fn short_name(name: &str) -> String {
-    const MAX: usize = 14;
-    if name.chars().count() <= MAX {
-        name.to_string()
+/// A text cut to `max` characters (an ellipsis marking the cut) to fit a card.
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
     } else {
-        let cut: String = name.chars().take(MAX - 1).collect();
+        let cut: String = text.chars().take(max - 1).collect();
         format!("{cut}…")
     }
 }

@@ -91,7 +91,24 @@ pub fn Palette() -> impl IntoView {
         } else {
             Point::new(r.width() / 2.0, r.height() / 2.0)
         };
-        let w = editor.viewport.get_untracked().to_world(local);
+        let mut w = editor.viewport.get_untracked().to_world(local);
+        if !dragged {
+            // Pressed tiles all land in the middle: step down past what is there.
+            let taken = |p: Point| {
+                editor.diagram.with_untracked(|d| {
+                    d.nodes.iter().any(|n| {
+                        (n.x + NODE_W / 2.0 - p.x).abs() < NODE_W
+                            && (n.y + NODE_H / 2.0 - p.y).abs() < NODE_H
+                    })
+                })
+            };
+            for _ in 0..12 {
+                if !taken(w) {
+                    break;
+                }
+                w.y += NODE_H + geometry::GRID;
+            }
+        }
         let offset = match what {
             Placeable::Component(_) => (NODE_W / 2.0, NODE_H / 2.0),
             Placeable::DataCenter => (DC_SIZE.0 / 2.0, 14.0),

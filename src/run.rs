@@ -38,6 +38,7 @@ pub enum Status {
 pub struct NodeLive {
     pub up: bool,
     pub utilisation: f64,
+    pub queue_len: u32,
 }
 
 /// A traced request ready to draw.
@@ -284,6 +285,7 @@ impl Runner {
                                 NodeLive {
                                     up: n.up,
                                     utilisation: n.utilisation,
+                                    queue_len: n.queue_len,
                                 },
                             )
                         })

@@ -54,6 +54,7 @@ pub struct Editor {
     pub selection: RwSignal<Selection>,
     pub viewport: RwSignal<Viewport>,
     pub notice: RwSignal<Option<Notice>>,
+    notices_shown: StoredValue<u64>,
     history: StoredValue<History<Diagram>>,
     /// (can undo, can redo), kept in a signal so the buttons update.
     undo_state: RwSignal<(bool, bool)>,
@@ -66,6 +67,7 @@ impl Editor {
             selection: RwSignal::new(Selection::default()),
             viewport: RwSignal::new(Viewport::default()),
             notice: RwSignal::new(None),
+            notices_shown: StoredValue::new(0),
             history: StoredValue::new(History::default()),
             undo_state: RwSignal::new((false, false)),
         }
@@ -161,10 +163,8 @@ impl Editor {
     }
 
     pub fn show(&self, text: impl Into<String>, error: bool) {
-        let serial = self
-            .notice
-            .get_untracked()
-            .map_or(0, |n| n.serial.wrapping_add(1));
+        self.notices_shown.update_value(|n| *n += 1);
+        let serial = self.notices_shown.get_value();
         self.notice.set(Some(Notice {
             text: text.into(),
             error,

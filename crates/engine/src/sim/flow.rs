@@ -30,6 +30,28 @@ fn mix(x: u32) -> u32 {
     ((z ^ (z >> 31)) >> 32) as u32
 }
 
+/// `xs[h % xs.len()]` for a non-empty slice, without a division in the common
+/// one-element case (and a 32-bit one otherwise).
+#[inline]
+fn pick<T: Copy>(xs: &[T], h: u32) -> T {
+    if xs.len() == 1 {
+        xs[0]
+    } else {
+        xs[(h % xs.len() as u32) as usize]
+    }
+}
+
+/// `(a + b) % m` for `a, b < m`.
+#[inline]
+fn wrap_add(a: usize, b: usize, m: usize) -> usize {
+    let i = a + b;
+    if i >= m {
+        i - m
+    } else {
+        i
+    }
+}
+
 impl Simulation {
     // ----- arrivals -------------------------------------------------------------
 
@@ -148,7 +170,7 @@ impl Simulation {
             let entry = if u.direct.is_empty() {
                 NONE
             } else {
-                u.direct[(mix(req.user) as usize) % u.direct.len()]
+                pick(&u.direct, mix(req.user))
             };
             let cdn = u.cdn;
             self.go_entry(r, entry, cdn);
@@ -456,10 +478,10 @@ impl Simulation {
                 let lb = &mut self.lbs[l];
                 let start = lb.rr as usize;
                 let i = (0..m)
-                    .map(|k| (start + k) % m)
+                    .map(|k| wrap_add(start, k, m))
                     .find(|&i| lb.healthy[i])
                     .unwrap_or(0);
-                lb.rr = ((i + 1) % m) as u32;
+                lb.rr = wrap_add(i, 1, m) as u32;
                 i
             }
             Algo::LeastConnections => {
@@ -467,12 +489,12 @@ impl Simulation {
                 let start = lb.rr as usize;
                 let mut best = usize::MAX;
                 for k in 0..m {
-                    let i = (start + k) % m;
+                    let i = wrap_add(start, k, m);
                     if lb.healthy[i] && (best == usize::MAX || lb.conns[i] < lb.conns[best]) {
                         best = i;
                     }
                 }
-                lb.rr = ((start + 1) % m) as u32;
+                lb.rr = wrap_add(start, 1, m) as u32;
                 best
             }
             Algo::Random => {
@@ -500,12 +522,12 @@ impl Simulation {
         let cache = if web.caches.is_empty() {
             NONE
         } else {
-            web.caches[key as usize % web.caches.len()]
+            pick(&web.caches, key)
         };
         let cluster = if web.clusters.is_empty() {
             NONE
         } else {
-            web.clusters[key as usize % web.clusters.len()]
+            pick(&web.clusters, key)
         };
         match phase {
             W_START => {
@@ -612,7 +634,7 @@ impl Simulation {
                 if cache.strategy == Strategy::CacheAside || cache.clusters.is_empty() {
                     self.respond(r);
                 } else {
-                    let cluster = cache.clusters[key as usize % cache.clusters.len()];
+                    let cluster = pick(&cache.clusters, key);
                     let target = self.db_read_target(cluster);
                     self.reqs[r as usize].top_mut().phase = C_LOAD;
                     self.send(r, target);
@@ -650,7 +672,7 @@ impl Simulation {
             };
         }
         let clusters = &self.caches[c].clusters;
-        let cluster = clusters[key as usize % clusters.len()];
+        let cluster = pick(clusters, key);
         let target = self.db_read_target(cluster);
         self.send(r, target);
     }
@@ -665,7 +687,7 @@ impl Simulation {
             self.fail(r, Cause::NoRoute, node);
             return;
         }
-        let origin = cdn.origins[key as usize % cdn.origins.len()];
+        let origin = pick(&cdn.origins, key);
         if kind != RequestKind::StaticAsset {
             self.reqs[r as usize].top_mut().phase = CDN_PASS;
             self.send(r, origin);
@@ -719,10 +741,10 @@ impl Simulation {
         let c = &mut self.clusters[cluster as usize];
         let m = c.members.len();
         for k in 0..m {
-            let i = (c.rr as usize + k) % m;
+            let i = wrap_add(c.rr as usize, k, m);
             let node = c.members[i];
             if node != c.primary && self.nodes[node as usize].up() {
-                c.rr = ((i + 1) % m) as u32;
+                c.rr = wrap_add(i, 1, m) as u32;
                 return node;
             }
         }
