@@ -3,7 +3,10 @@
 //! Values out of range are explained and not applied.
 
 use leptos::prelude::*;
-use scalelab_engine::{Action, KeyPopularity, Kind, Profile, Scenario, ScheduledEvent, Traffic};
+use scalelab_engine::{
+    Action, Diagram, KeyPopularity, Kind, ParamType, ParamValue, Profile, Scenario, ScheduledEvent,
+    Traffic,
+};
 
 use crate::state::{Editor, ScenarioState};
 
@@ -134,7 +137,7 @@ fn TrafficRow(id: String, name: String) -> impl IntoView {
         let id = id.clone();
         move || {
             let d = editor.diagram.get();
-            sc.with(|s| s.traffic_for(&d, &id))
+            sc.with(|s| effective_traffic(&d, s, &id))
         }
     };
     let set_traffic = {
@@ -172,14 +175,21 @@ fn TrafficRow(id: String, name: String) -> impl IntoView {
         let traffic = traffic.clone();
         Signal::derive(move || traffic().rps)
     };
+    // The level is the Users node's own "rps" parameter (the inspector shows the same
+    // value); the scenario only shapes it over time.
     let set_rps = {
-        let traffic = traffic.clone();
-        let set_traffic = set_traffic.clone();
+        let id = id.clone();
         Callback::new(move |v: f64| {
-            let mut t = traffic();
-            t.rps = v;
-            set_traffic(t);
+            let result = editor.edit(|d| d.set_param(&id, "rps", ParamValue::Num(v)));
+            if let Err(e) = result {
+                editor.show(e.to_string(), true);
+            }
         })
+    };
+    let (rps_min, rps_max) = match Kind::Users.param("rps").map(|p| &p.ty) {
+        Some(ParamType::Float { min, max, .. }) => (*min, *max),
+        Some(ParamType::Int { min, max, .. }) => (*min as f64, *max as f64),
+        _ => (0.0, 1e6),
     };
     let extra = {
         let traffic = traffic.clone();
@@ -265,7 +275,7 @@ fn TrafficRow(id: String, name: String) -> impl IntoView {
                         <option value="spike">"Spike"</option>
                     </select>
                 </label>
-                <NumberField label="Requests/s" testid=format!("traffic-rps-{id}") min=0.0 max=1e6 get=rps set=set_rps/>
+                <NumberField label="Requests/s" testid=format!("traffic-rps-{id}") min=rps_min max=rps_max get=rps set=set_rps/>
             </div>
             {extra}
         </div>
@@ -440,5 +450,58 @@ fn EventsField() -> impl IntoView {
             {rows}
             <button class="btn" data-testid="add-event" on:click=add>"+ Add a failure"</button>
         </fieldset>
+    }
+}
+
+/// The traffic a Users node sends: the scenario's profile at the node's own level.
+pub fn effective_traffic(d: &Diagram, s: &Scenario, users_id: &str) -> Traffic {
+    let mut t = s.traffic_for(d, users_id);
+    if let Some(ParamValue::Num(rps)) = d.param(users_id, "rps") {
+        t.rps = rps;
+    }
+    t
+}
+
+/// The scenario as run: every traffic profile at its Users node's current level, and
+/// no profile for a Users node that no longer exists.
+pub fn effective_scenario(d: &Diagram, s: &Scenario) -> Scenario {
+    let mut out = s.clone();
+    out.traffic = s
+        .traffic
+        .keys()
+        .filter(|id| d.node(id).is_some())
+        .map(|id| (id.clone(), effective_traffic(d, s, id)))
+        .collect();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_run_uses_the_users_node_level_with_the_scenario_shape() {
+        let mut d = Diagram::default();
+        let users = d.add_node(Kind::Users, 0.0, 0.0);
+        d.set_param(&users, "rps", ParamValue::Num(300.0)).unwrap();
+        let mut s = Scenario::default();
+        s.traffic.insert(
+            users.clone(),
+            Traffic {
+                profile: Profile::Daily,
+                rps: 5.0,
+            },
+        );
+        s.traffic.insert(
+            "users-gone".into(),
+            Traffic {
+                profile: Profile::Constant,
+                rps: 1.0,
+            },
+        );
+        let run = effective_scenario(&d, &s);
+        assert_eq!(run.traffic.len(), 1);
+        assert_eq!(run.traffic[&users].rps, 300.0);
+        assert_eq!(run.traffic[&users].profile, Profile::Daily);
     }
 }
