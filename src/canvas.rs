@@ -696,9 +696,13 @@ fn NodeCard(id: String) -> impl IntoView {
                 .unwrap_or_default()
             };
             let down = move || live2.clone()().is_some_and(|l| !l.up);
+            let subtitle_live = subtitle.clone();
             let util_text = move || {
                 live3.clone()().map(|l| {
-                    if l.up {
+                    if l.up && kind == Kind::Users {
+                        // A traffic source has no load of its own: keep its settings.
+                        subtitle_live.clone()
+                    } else if l.up {
                         if l.queue_len > 0 {
                             format!("{:.0}% · {} queued", l.utilisation * 100.0, l.queue_len)
                         } else {

@@ -223,3 +223,30 @@ test('the scenario panel sets traffic and schedules a failure that the run shows
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('screen readers get a live summary; reduced motion hides the moving dots', async () => {
+  const { page, context, problems } = await openPage(session);
+  const app = new ScaleLab(page);
+  await app.ready();
+  const users = await app.addComponent('users', 90, 200);
+  const web = await app.addComponent('web_server', 400, 200);
+  await app.wire(users, web);
+  const summary = app.byTestId('live-summary');
+  assert.equal(await summary.getAttribute('aria-live'), 'polite');
+  assert.match(await summary.textContent(), /not running/);
+  await app.setSpeed(4);
+  await app.run();
+  await page.waitForFunction(
+    () => /requests per second, p95 latency/.test(document.querySelector('[data-testid=live-summary]').textContent),
+    null,
+    { timeout: 20000 },
+  );
+  await app.byTestId('dot-legend').waitFor();
+  await app.byTestId('reduced-motion').check();
+  await app.byTestId('dot-legend').waitFor({ state: 'detached' });
+  // Numbers keep updating without the animation.
+  const before = await app.metric('throughput');
+  assert.ok(before > 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
