@@ -62,6 +62,42 @@ enum What {
     Action(u32),
 }
 
+impl What {
+    /// Packs an event into one word for the queue: the variant in the low 8 bits, the
+    /// first field (an index, below 2^24) in the next 24, the second in the high 32.
+    #[inline]
+    fn pack(self) -> u64 {
+        let (tag, a, b) = match self {
+            What::Gen(a) => (0, a, 0),
+            What::Arrive(a, b) => (1, a, b),
+            What::Done(a, b) => (2, a, b),
+            What::Return(a, b) => (3, a, b),
+            What::LbCheck(a) => (4, a, 0),
+            What::DnsCheck(a) => (5, a, 0),
+            What::Promote(a, b) => (6, a, b),
+            What::Action(a) => (7, a, 0),
+        };
+        debug_assert!(a < 1 << 24);
+        tag | (a as u64) << 8 | (b as u64) << 32
+    }
+
+    #[inline]
+    fn unpack(x: u64) -> What {
+        let a = (x as u32) >> 8;
+        let b = (x >> 32) as u32;
+        match x & 0xff {
+            0 => What::Gen(a),
+            1 => What::Arrive(a, b),
+            2 => What::Done(a, b),
+            3 => What::Return(a, b),
+            4 => What::LbCheck(a),
+            5 => What::DnsCheck(a),
+            6 => What::Promote(a, b),
+            _ => What::Action(a),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default)]
 struct Frame {
     node: u32,
@@ -352,7 +388,8 @@ pub struct Simulation {
     user_state: Vec<UserState>,
     reqs: Vec<Req>,
     free: Vec<u32>,
-    heap: EventQueue<What>,
+    /// Pending events, packed with [`What::pack`].
+    heap: EventQueue<u64>,
     seq: u64,
     deadlines: VecDeque<(u64, u32, u32)>,
     rng: Rng,
@@ -457,6 +494,7 @@ impl Simulation {
             }
             // Nothing was pushed since the peek (timeouts schedule nothing).
             let (time, what) = self.heap.pop_peeked();
+            let what = What::unpack(what);
             self.roll_seconds(time);
             self.now = time;
             self.last_event = time;
@@ -743,7 +781,13 @@ impl Simulation {
         }
     }
 
+    #[inline(always)]
     fn schedule(&mut self, time: u64, what: What) {
+        // Inlined so that packing folds into the caller.
+        self.schedule_packed(time, what.pack());
+    }
+
+    fn schedule_packed(&mut self, time: u64, what: u64) {
         self.seq += 1;
         self.heap.push(time, self.seq, what);
     }

@@ -30,7 +30,7 @@ pub(crate) struct EventQueue<T: Copy> {
     /// Per level, bit `d` set when bucket `(p, d)` is non-empty.
     bits: [[u64; WIDTH / 64]; LEVELS],
     /// Level 0: exact times; only the values are kept.
-    low: Vec<Vec<T>>,
+    low: Box<[Vec<T>; WIDTH]>,
     /// Events of the current bucket already popped.
     head: usize,
     /// Levels 1..8, bucket `(p, d)` at `(p - 1) * 256 + d`.
@@ -53,7 +53,7 @@ impl<T: Copy> EventQueue<T> {
             len: 0,
             levels: 0,
             bits: [[0; WIDTH / 64]; LEVELS],
-            low: (0..WIDTH).map(|_| Vec::new()).collect(),
+            low: Box::new(std::array::from_fn(|_| Vec::new())),
             head: 0,
             high: (0..(LEVELS - 1) * WIDTH).map(|_| Vec::new()).collect(),
         }
@@ -129,32 +129,36 @@ impl<T: Copy> EventQueue<T> {
     /// Makes sure the next event is at `head` of the current bucket.
     #[inline(always)]
     fn settle(&mut self) -> bool {
-        loop {
-            let cur = (self.last & 0xff) as usize;
-            if self.head < self.low[cur].len() {
-                return true;
-            }
-            self.settle_slow();
-            if self.len == 0 {
-                return false;
-            }
-        }
-    }
-
-    /// The current bucket is used up: moves `last` to the next non-empty bucket.
-    #[inline(never)]
-    fn settle_slow(&mut self) {
         let cur = (self.last & 0xff) as usize;
+        if self.head < self.low[cur].len() {
+            return true;
+        }
+        if self.len == 0 {
+            return false;
+        }
+        // The current bucket is used up: move to the next non-empty one of level 0
+        // (there are none before it), or refill level 0 from the levels above.
         self.low[cur].clear();
         self.head = 0;
-        self.bits[0][cur >> 6] &= !(1 << (cur & 63));
-        if self.len == 0 {
-            return;
+        let w = cur >> 6;
+        self.bits[0][w] &= !(1 << (cur & 63));
+        let mut i = w;
+        while i < WIDTH / 64 {
+            let word = self.bits[0][i];
+            if word != 0 {
+                self.last = (self.last & !0xff) | (i * 64 + word.trailing_zeros() as usize) as u64;
+                return true;
+            }
+            i += 1;
         }
-        if let Some(d) = lowest(&self.bits[0]) {
-            self.last = (self.last & !0xff) | d as u64;
-            return;
-        }
+        self.refill();
+        true
+    }
+
+    /// Level 0 is empty (and some event is pending): redistributes the first
+    /// non-empty bucket of the lowest non-empty level.
+    #[inline(never)]
+    fn refill(&mut self) {
         let p = self.levels.trailing_zeros() as usize;
         let d = lowest(&self.bits[p]).expect("level marked non-empty");
         self.bits[p][d >> 6] &= !(1 << (d & 63));
@@ -169,6 +173,7 @@ impl<T: Copy> EventQueue<T> {
         // Keep the allocation for reuse.
         items.clear();
         self.high[(p - 1) * WIDTH + d] = items;
+        debug_assert!(self.head < self.low[(self.last & 0xff) as usize].len());
     }
 
     /// The time of the next event.
