@@ -157,6 +157,18 @@ test('shift-drag draws a box that selects several nodes; the view pans and zooms
   await app.drag(await app.canvasPoint(20, 60), await app.canvasPoint(520, 260), { shift: true });
   assert.match(await app.byTestId('multi-selection').innerText(), /2 components/);
 
+  // Dragging the empty canvas pans the view: the nodes move on screen.
+  const nodeBefore = await app.nodes().first().boundingBox();
+  await app.drag(await app.canvasPoint(500, 450), await app.canvasPoint(560, 420));
+  const nodeAfter = await app.nodes().first().boundingBox();
+  assert.ok(Math.abs(nodeAfter.x - nodeBefore.x - 60) < 2 && Math.abs(nodeAfter.y - nodeBefore.y + 30) < 2, 'the view panned');
+
+  // The wheel zooms about the pointer.
+  const wheelAt = await app.canvasPoint(300, 200);
+  await page.mouse.move(wheelAt.x, wheelAt.y);
+  await page.mouse.wheel(0, -300);
+  assert.notEqual(await app.byTestId('zoom-level').innerText(), '100%');
+
   const zoomBefore = await app.byTestId('zoom-level').innerText();
   await app.byTestId('zoom-in').click();
   assert.notEqual(await app.byTestId('zoom-level').innerText(), zoomBefore);
