@@ -240,7 +240,19 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
             }
             Kind::WebServer => {
                 rt.role = webs.len() as u32;
-                let clusters = clusters_of_succ(i);
+                let mut clusters = clusters_of_succ(i);
+                if clusters.is_empty() {
+                    // Wired web → cache → database, the server still reads and writes
+                    // the database behind its cache (cache-aside fills the cache from
+                    // it), rather than doing the database work itself.
+                    for &t in &succ[i] {
+                        if kind_of(t) == Kind::Cache {
+                            clusters.extend(clusters_of_succ(t as usize));
+                        }
+                    }
+                    clusters.sort_unstable();
+                    clusters.dedup();
+                }
                 let per_instance = match p.num("workers") as u32 {
                     0 => 4 * conc,
                     w => w,

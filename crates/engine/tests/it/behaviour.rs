@@ -68,6 +68,31 @@ fn cache_hit_rate_rises_with_capacity() {
 }
 
 #[test]
+fn a_cache_wired_in_front_of_the_database_fills_and_serves() {
+    // web → cache → database, with no direct web → database wire.
+    let mut d = cache_diagram(5000);
+    assert!(d.disconnect("web-1", "db-1"));
+    d.connect("cache-1", "db-1").unwrap();
+    let s = Scenario {
+        duration_s: 30,
+        mix: RequestMix::only(RequestKind::ApiRead),
+        keys: KeyPopularity::Zipf {
+            keys: 20_000,
+            s: 1.0,
+        },
+        ..Scenario::default()
+    };
+    let m = run_to_end(&d, &s).unwrap();
+    let hit = m.node("cache-1").unwrap().hit_rate.unwrap();
+    let db_reads = m.node("db-1").unwrap().reads as f64 / m.totals.requests as f64;
+    assert!(hit > 0.3, "the cache warms up: hit rate {hit}");
+    assert!(
+        (hit + db_reads - 1.0).abs() < 0.01,
+        "every miss reads the database: {hit} + {db_reads}"
+    );
+}
+
+#[test]
 fn cache_hit_rate_rises_with_skew() {
     let rates: Vec<f64> = [0.6, 0.9, 1.2]
         .iter()
