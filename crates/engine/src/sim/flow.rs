@@ -124,7 +124,7 @@ impl Simulation {
             req.start = now;
             req.trace = NONE;
             req.frames[0] = Frame {
-                node: users_node,
+                node: users_node as u16,
                 phase: 0,
                 aux: 0,
                 epoch,
@@ -187,7 +187,7 @@ impl Simulation {
             cdn
         };
         if target == NONE {
-            let node = self.reqs[r as usize].frames[0].node;
+            let node = self.reqs[r as usize].frames[0].node as u32;
             self.fail(r, Cause::NoRoute, node);
             return;
         }
@@ -215,7 +215,7 @@ impl Simulation {
     /// Calls `to` from the node on top of the request's stack.
     fn send(&mut self, r: u32, to: u32) {
         let req = &self.reqs[r as usize];
-        let from = req.top().node;
+        let from = req.top().node as u32;
         if req.depth as usize >= MAX_DEPTH {
             self.fail(r, Cause::NoRoute, from);
             return;
@@ -227,7 +227,7 @@ impl Simulation {
         let req = &mut self.reqs[r as usize];
         req.depth += 1;
         *req.top_mut() = Frame {
-            node: to,
+            node: to as u16,
             phase: 0,
             aux: 0,
             epoch,
@@ -249,9 +249,9 @@ impl Simulation {
     /// The node on top is done: the response travels back to its caller.
     fn respond(&mut self, r: u32) {
         let req = &mut self.reqs[r as usize];
-        let from = req.top().node;
+        let from = req.top().node as u32;
         req.depth -= 1;
-        let to = req.top().node;
+        let to = req.top().node as u32;
         let region = req.region;
         let gen = req.gen;
         let lat = self.latency(region, from, to);
@@ -262,7 +262,7 @@ impl Simulation {
 
     pub(super) fn arrive(&mut self, r: u32) {
         let req = &self.reqs[r as usize];
-        let node = req.top().node;
+        let node = req.top().node as u32;
         let (req_kind, user) = (req.kind, req.user as usize);
         if req.flags & F_ABANDONED != 0 {
             self.release(r);
@@ -333,7 +333,7 @@ impl Simulation {
         let n = &mut self.nodes[top.node as usize];
         if top.epoch != n.epoch || !n.up() {
             // The node died while serving; its workers were already reset.
-            self.fail(r, Cause::NodeDown, top.node);
+            self.fail(r, Cause::NodeDown, top.node as u32);
             return;
         }
         n.served += 1;
@@ -346,7 +346,7 @@ impl Simulation {
         if !n.fast {
             n.touch(self.now);
             n.busy -= 1;
-            self.start_next(top.node);
+            self.start_next(top.node as u32);
         }
         if self.reqs[r as usize].flags & F_ABANDONED != 0 {
             self.release(r);
@@ -372,7 +372,7 @@ impl Simulation {
         }
         let n = &self.nodes[top.node as usize];
         if !n.up() || top.epoch != n.epoch {
-            self.fail(r, Cause::NodeDown, top.node);
+            self.fail(r, Cause::NodeDown, top.node as u32);
             return;
         }
         let role = n.role as usize;
@@ -462,7 +462,7 @@ impl Simulation {
     }
 
     fn lb_forward(&mut self, r: u32) {
-        let node = self.reqs[r as usize].top().node;
+        let node = self.reqs[r as usize].top().node as u32;
         let user = self.reqs[r as usize].user;
         let l = self.nodes[node as usize].role as usize;
         let m = self.lbs[l].backends.len();
@@ -665,7 +665,7 @@ impl Simulation {
             req.start = self.now;
             req.trace = NONE;
             req.frames[0] = Frame {
-                node,
+                node: node as u16,
                 phase: C_REFRESH,
                 aux: 0,
                 epoch,
@@ -683,7 +683,7 @@ impl Simulation {
         let (key, region, kind) = (req.key, req.region as usize, req.kind);
         let cdn = &mut self.cdns[c];
         if cdn.origins.is_empty() {
-            let node = req.top().node;
+            let node = req.top().node as u32;
             self.fail(r, Cause::NoRoute, node);
             return;
         }
@@ -711,7 +711,7 @@ impl Simulation {
 
     fn db_done(&mut self, r: u32) {
         let req = &self.reqs[r as usize];
-        let node = req.top().node;
+        let node = req.top().node as u32;
         if req.kind.is_write() {
             self.total.db_writes += 1;
             let c = self.cluster_of[node as usize] as usize;
@@ -788,7 +788,7 @@ impl Simulation {
             self.nodes[node as usize].failed += 1;
             if matches!(cause, Cause::NodeDown | Cause::NoRoute)
                 && req.depth >= 2
-                && req.frames[1].node == node
+                && req.frames[1].node as u32 == node
             {
                 // The entry point is gone: the client asks DNS again next time.
                 let user = req.user as usize;
@@ -817,7 +817,7 @@ impl Simulation {
             return false;
         }
         req.flags |= F_ABANDONED;
-        let node = req.top().node;
+        let node = req.top().node as u32;
         let kind = req.kind;
         self.nodes[node as usize].failed += 1;
         self.record_fail(kind, Cause::Timeout);

@@ -98,16 +98,23 @@ impl What {
     }
 }
 
+/// One call of a request's stack (12 bytes: a diagram has at most
+/// [`crate::diagram::MAX_NODES`] nodes, so a node index fits in a `u16`).
 #[derive(Clone, Copy, Debug, Default)]
 struct Frame {
-    node: u32,
+    node: u16,
     phase: u8,
     aux: u32,
     epoch: u32,
 }
 
-/// One request in flight: a small header and a fixed-size call stack.
+const _: () = assert!(crate::diagram::MAX_NODES < u16::MAX as usize);
+
+/// One request in flight: a small header and a fixed-size call stack, laid out so
+/// that the header and the first four frames (all of most requests' stack) share
+/// the first of its two cache lines.
 #[derive(Clone, Copy, Debug)]
+#[repr(C, align(64))]
 struct Req {
     gen: u32,
     flags: u8,
@@ -117,10 +124,12 @@ struct Req {
     users: u32,
     user: u32,
     key: u32,
-    start: u64,
     trace: u32,
     frames: [Frame; MAX_DEPTH],
+    start: u64,
 }
+
+const _: () = assert!(std::mem::size_of::<Req>() == 128);
 
 impl Req {
     fn empty() -> Self {
