@@ -77,6 +77,7 @@ fn Playground(bench: bool) -> impl IntoView {
     start_loop(runner, editor.viewport, bench);
     install_shortcuts(editor, runner);
     if bench {
+        request_animation_frame(move || fit_to_view(editor));
         let d = editor.diagram.get_untracked();
         let s = effective_scenario(&d, &scenario.scenario.get_untracked());
         if let Err(problems) = runner.start(&d, &s) {
@@ -279,35 +280,40 @@ fn RunControls() -> impl IntoView {
     }
 }
 
+/// The canvas area's size on screen.
+fn stage_size() -> (f64, f64) {
+    document()
+        .query_selector("[data-testid=canvas-area]")
+        .ok()
+        .flatten()
+        .map(|el| {
+            let r = el.get_bounding_client_rect();
+            (r.width(), r.height())
+        })
+        .unwrap_or((800.0, 600.0))
+}
+
+/// Pans and zooms so the whole diagram is in view.
+fn fit_to_view(editor: Editor) {
+    let (w, h) = stage_size();
+    let v = editor
+        .diagram
+        .with_untracked(diagram_bounds)
+        .map(|b| Viewport::fit(b, w, h, 48.0))
+        .unwrap_or_default();
+    editor.viewport.set(v);
+}
+
 #[component]
 fn ZoomControls() -> impl IntoView {
     let editor = expect_context::<Editor>();
-    let stage_size = || {
-        document()
-            .query_selector("[data-testid=canvas-area]")
-            .ok()
-            .flatten()
-            .map(|el| {
-                let r = el.get_bounding_client_rect();
-                (r.width(), r.height())
-            })
-            .unwrap_or((800.0, 600.0))
-    };
     let zoom = move |factor: f64| {
         let (w, h) = stage_size();
         editor
             .viewport
             .update(|v| *v = v.zoom_at(Point::new(w / 2.0, h / 2.0), factor));
     };
-    let fit = move |_| {
-        let (w, h) = stage_size();
-        let v = editor
-            .diagram
-            .with_untracked(diagram_bounds)
-            .map(|b| Viewport::fit(b, w, h, 48.0))
-            .unwrap_or_default();
-        editor.viewport.set(v);
-    };
+    let fit = move |_| fit_to_view(editor);
     view! {
         <div class="zoom-controls" role="group" aria-label="Zoom">
             <button class="btn icon" data-testid="zoom-in" aria-label="Zoom in" on:click=move |_| zoom(1.25)>"+"</button>
