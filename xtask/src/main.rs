@@ -184,28 +184,39 @@ fn run_stage(stages: &mut Vec<Stage>, name: &'static str, cmd: &mut Command) {
 fn bench(root: &Path) -> Result<(), String> {
     let tools = tools::ensure_build_tools(root)?;
     let chromium = tools::ensure_chromium()?;
-    println!("=== native engine benchmark ===");
-    let native = Command::new(env_or("CARGO", "cargo"))
-        .current_dir(root)
-        .args([
-            "run",
-            "--quiet",
-            "--release",
-            "-p",
-            "scalelab-cli",
-            "--",
-            "bench",
-        ])
-        .output()
-        .map_err(|e| format!("could not run the native benchmark: {e}"))?;
-    let native_out = String::from_utf8_lossy(&native.stdout).to_string();
-    print!("{native_out}");
-    if !native.status.success() {
-        return Err(format!(
-            "native benchmark failed: {}",
-            String::from_utf8_lossy(&native.stderr)
-        ));
+    // Best of three, as the browser side does: the machine may be busy with other work.
+    println!("=== native engine benchmark (best of 3) ===");
+    let mut native_out = String::new();
+    let mut best = 0.0;
+    for _ in 0..3 {
+        let run = Command::new(env_or("CARGO", "cargo"))
+            .current_dir(root)
+            .args([
+                "run",
+                "--quiet",
+                "--release",
+                "-p",
+                "scalelab-cli",
+                "--",
+                "bench",
+            ])
+            .output()
+            .map_err(|e| format!("could not run the native benchmark: {e}"))?;
+        if !run.status.success() {
+            return Err(format!(
+                "native benchmark failed: {}",
+                String::from_utf8_lossy(&run.stderr)
+            ));
+        }
+        let out = String::from_utf8_lossy(&run.stdout).to_string();
+        let rate = events_per_second(&out).unwrap_or(0.0);
+        println!("run: {rate:.0} events/s");
+        if rate > best {
+            best = rate;
+            native_out = out;
+        }
     }
+    print!("{native_out}");
     println!("\n=== WebAssembly build ===");
     let status = tools::trunk(root, &tools)
         .args(["build", "--release", "--offline"])
@@ -228,6 +239,26 @@ fn bench(root: &Path) -> Result<(), String> {
     }
 }
 
+/// The figure the CLI's `bench` prints as `events per second: N`.
+fn events_per_second(output: &str) -> Option<f64> {
+    output
+        .lines()
+        .find_map(|l| l.strip_prefix("events per second:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
 fn env_or(key: &str, default: &str) -> String {
     std::env::var(key).unwrap_or_else(|_| default.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::events_per_second;
+
+    #[test]
+    fn reads_the_rate_the_cli_bench_prints() {
+        let out = "simulated seconds: 20\nevents: 11065585\nevents per second: 10352465\n";
+        assert_eq!(events_per_second(out), Some(10_352_465.0));
+        assert_eq!(events_per_second("no figure here"), None);
+    }
 }
