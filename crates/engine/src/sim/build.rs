@@ -118,6 +118,14 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
             .as_deref()
             .and_then(|x| dc_index.get(x).copied())
             .unwrap_or(implicit) as u16;
+        // The first successor of node `i` of a kind, or NONE.
+        let first_succ = |i: usize, k: Kind| -> u32 {
+            succ[i]
+                .iter()
+                .copied()
+                .find(|&t| kind_of(t) == k)
+                .unwrap_or(NONE)
+        };
         let clusters_of_succ = |i: usize| -> Vec<u32> {
             let mut cs: Vec<u32> = succ[i]
                 .iter()
@@ -161,17 +169,13 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
                 rt.role = users.len() as u32;
                 let count = p.num("users").max(1.0) as u32;
                 let traffic = s.traffic_for(d, &node.id);
-                let dns = succ[i].iter().copied().find(|&t| kind_of(t) == Kind::Dns);
+                let dns = first_succ(i, Kind::Dns);
                 let direct: Vec<u32> = succ[i]
                     .iter()
                     .copied()
                     .filter(|&t| matches!(kind_of(t), Kind::LoadBalancer | Kind::WebServer))
                     .collect();
-                let cdn = succ[i]
-                    .iter()
-                    .copied()
-                    .find(|&t| kind_of(t) == Kind::Cdn)
-                    .unwrap_or(NONE);
+                let cdn = first_succ(i, Kind::Cdn);
                 let region = Region::from_key(p.text("region")).unwrap_or(Region::NorthAmerica);
                 users.push(UsersRt {
                     node: i as u32,
@@ -181,7 +185,7 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
                     max_rate: traffic.max_rate(),
                     traffic,
                     next_at: 0.0,
-                    dns: dns.unwrap_or(NONE),
+                    dns,
                     direct,
                     cdn,
                 });
@@ -195,11 +199,7 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
                     .copied()
                     .filter(|&t| kind_of(t) != Kind::Cdn)
                     .collect();
-                let cdn = succ[i]
-                    .iter()
-                    .copied()
-                    .find(|&t| kind_of(t) == Kind::Cdn)
-                    .unwrap_or(NONE);
+                let cdn = first_succ(i, Kind::Cdn);
                 dnss.push(DnsRt {
                     node: i as u32,
                     geo: p.text("routing") == "geo",
@@ -272,19 +272,13 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
                         (WEB_MS[k] + embedded) * speed * 1000.0
                     };
                 }
-                let find = |k: Kind| {
-                    succ[i]
-                        .iter()
-                        .copied()
-                        .find(|&t| kind_of(t) == k)
-                        .unwrap_or(NONE)
-                };
+
                 webs.push(WebRt {
                     stateful: p.text("sessions") != "store",
-                    session_store: find(Kind::SessionStore),
+                    session_store: first_succ(i, Kind::SessionStore),
                     caches: Vec::new(), // filled once caches have indices
                     clusters,
-                    storage: find(Kind::ObjectStorage),
+                    storage: first_succ(i, Kind::ObjectStorage),
                 });
             }
             Kind::SessionStore => {
