@@ -140,11 +140,86 @@ fn NodeInspector(id: String) -> impl IntoView {
         <div class="stat"><span class="stat-label">"Monthly cost"</span>
             <span class="stat-value" data-testid="node-cost">{move || format!("${}", format_number(cost()))}</span></div>
         <ul class="findings">{move || findings().into_iter().map(|m| view! { <li class="error">{m}</li> }).collect_view()}</ul>
+        <Connections id=id.clone()/>
         <LiveNode id=id.clone()/>
         <button class="btn danger" data-testid="delete-node" on:click=move |_| editor.delete_selection()
             disabled=move || runner.status.get() != crate::run::Status::Idle>"Delete component"</button>
     }
     .into_any()
+}
+
+/// Where the selected node sends requests, with a way to wire it from the keyboard:
+/// a choice of the components the engine allows as targets, and a remove button per
+/// connection.
+#[component]
+fn Connections(id: String) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let runner = expect_context::<Runner>();
+    let outgoing = {
+        let id = id.clone();
+        move || {
+            editor.diagram.with(|d| {
+                d.edges
+                    .iter()
+                    .filter(|e| e.from == id)
+                    .filter_map(|e| d.node(&e.to).map(|n| (n.id.clone(), n.name.clone())))
+                    .collect::<Vec<_>>()
+            })
+        }
+    };
+    let targets = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            editor.diagram.with(|d| {
+                d.nodes
+                    .iter()
+                    .filter(|n| d.can_connect(&id, &n.id).is_ok())
+                    .map(|n| (n.id.clone(), n.name.clone()))
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+    let idle = move || runner.status.get() == crate::run::Status::Idle;
+    let from = id.clone();
+    let on_pick = move |ev: web_sys::Event| {
+        let to = event_target_value(&ev);
+        if !to.is_empty() {
+            crate::canvas::connect(editor, &from, &to);
+        }
+    };
+    let rows = {
+        let id = id.clone();
+        move || {
+            outgoing()
+                .into_iter()
+                .map(|(to, name)| {
+                    let from = id.clone();
+                    let target = to.clone();
+                    view! {
+                        <li>
+                            <span>{format!("→ {name}")}</span>
+                            <button class="btn icon" data-testid=format!("disconnect-{to}") aria-label=format!("Remove the connection to {name}")
+                                disabled=move || !idle()
+                                on:click=move |_| { editor.edit(|d| d.disconnect(&from, &target)); }>"×"</button>
+                        </li>
+                    }
+                })
+                .collect_view()
+        }
+    };
+    view! {
+        <div class="connections">
+            <h3>"Sends requests to"</h3>
+            <ul class="connection-list" data-testid="connections">{rows}</ul>
+            <label class="field">
+                <span class="field-label">"Connect to"</span>
+                <select data-testid="connect-to" prop:value="" on:change=on_pick disabled=move || !idle()>
+                    <option value="">{move || if targets.with(Vec::is_empty) { "— nothing it can call —" } else { "— choose a component —" }}</option>
+                    {move || targets.get().into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                </select>
+            </label>
+        </div>
+    }
 }
 
 /// The selected node's numbers while a run is going, with a kill / restore button.

@@ -262,3 +262,36 @@ test('screen readers get a live summary; reduced motion hides the moving dots', 
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('keyboard only: add components, wire them from the inspector, run, kill and restore', async () => {
+  const { page, context, problems } = await openPage(session);
+  const app = new ScaleLab(page);
+  await app.ready();
+  await app.byTestId('palette-users').focus();
+  await page.keyboard.press('Enter');
+  const users = (await app.byTestId('node-id').innerText()).trim();
+  await app.byTestId('palette-web_server').focus();
+  await page.keyboard.press('Enter');
+  const web = (await app.byTestId('node-id').innerText()).trim();
+  assert.equal(await app.nodes().count(), 2);
+
+  // Focus the users node (as Tab does) and wire it through the inspector.
+  await app.node(users).focus();
+  await app.byTestId('connect-to').selectOption(web);
+  assert.equal(await app.edges().count(), 1);
+  assert.match(await app.byTestId('connections').innerText(), /Web server/);
+
+  await app.byTestId('run').focus();
+  await page.keyboard.press('Enter');
+  await app.waitForMetric('throughput', (v) => v > 0);
+  await app.node(web).focus();
+  await app.byTestId('toggle-node').press('Enter');
+  await app.node(web).and(page.locator('.down')).waitFor();
+  await app.byTestId('toggle-node').press('Enter');
+  await page.waitForFunction(
+    (id) => !document.querySelector(`svg [data-testid="node-${id}"]`).classList.contains('down'),
+    web,
+  );
+  assert.deepEqual(problems, []);
+  await context.close();
+});
