@@ -256,9 +256,9 @@ impl Runner {
         });
         if finished {
             self.status.set(Status::Finished);
-            snapshot_due = true;
-        }
-        if snapshot_due && status == Status::Running || finished {
+            // The last numbers of the run are always shown.
+            self.publish(true);
+        } else if snapshot_due && status == Status::Running {
             self.publish(false);
         }
         self.draw(viewport)

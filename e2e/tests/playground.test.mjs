@@ -295,3 +295,28 @@ test('keyboard only: add components, wire them from the inspector, run, kill and
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('a run ends at the scenario duration and can be run again', async () => {
+  const { page, context, problems } = await openPage(session);
+  const app = new ScaleLab(page);
+  await app.ready();
+  const users = await app.addComponent('users', 90, 200);
+  const web = await app.addComponent('web_server', 400, 200);
+  await app.wire(users, web);
+  const duration = app.byTestId('scenario-duration');
+  await duration.fill('3');
+  await duration.press('Enter');
+  await app.setSpeed(16);
+  await app.run();
+  await page.getByTestId('run').getByText('Run again').waitFor({ timeout: 20000 });
+  assert.match(await app.byTestId('clock').innerText(), /^3\.0 s \/ 3 s$/);
+  const requests = await app.metric('throughput');
+  assert.ok(requests > 0);
+  // Step is not offered at the end; Run again starts over from zero.
+  assert.ok(await app.byTestId('step').isDisabled());
+  await app.setSpeed(1);
+  await app.run();
+  await page.getByTestId('run').getByText('Pause').waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
