@@ -109,4 +109,31 @@ export class ScaleLab {
     await n.waitFor({ state: 'visible' });
     return (await n.innerText()).trim();
   }
+
+  /** Drags with one finger from `from` to `to` (touch events through the DevTools protocol). */
+  async touchDrag(from, to, steps = 10) {
+    const cdp = await this.page.context().newCDPSession(this.page);
+    const touch = (type, points) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points });
+    await touch('touchStart', [{ x: from.x, y: from.y, id: 1 }]);
+    for (let i = 1; i <= steps; i++) {
+      const t = i / steps;
+      await touch('touchMove', [{ x: from.x + (to.x - from.x) * t, y: from.y + (to.y - from.y) * t, id: 1 }]);
+    }
+    await touch('touchEnd', []);
+    await cdp.detach();
+  }
+
+  /** Spreads two fingers apart around `center` by `grow` pixels each. */
+  async pinchOut(center, grow, steps = 8) {
+    const cdp = await this.page.context().newCDPSession(this.page);
+    const touch = (type, points) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points });
+    const at = (d) => [
+      { x: center.x - 40 - d, y: center.y, id: 1 },
+      { x: center.x + 40 + d, y: center.y, id: 2 },
+    ];
+    await touch('touchStart', at(0));
+    for (let i = 1; i <= steps; i++) await touch('touchMove', at((grow * i) / steps));
+    await touch('touchEnd', []);
+    await cdp.detach();
+  }
 }

@@ -320,3 +320,24 @@ test('a run ends at the scenario duration and can be run again', async () => {
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('touch: drag from the palette, wire by dragging from a port, pinch to zoom', async () => {
+  const { page, context, problems } = await openPage(session);
+  const app = new ScaleLab(page);
+  await app.ready();
+  await app.touchDrag(await app.center(app.byTestId('palette-users')), await app.canvasPoint(120, 200));
+  await app.touchDrag(await app.center(app.byTestId('palette-web_server')), await app.canvasPoint(420, 200));
+  assert.equal(await app.nodes().count(), 2);
+  const ids = await app.nodes().evaluateAll((els) => els.map((e) => e.dataset.testid.replace('node-', '')));
+  const [users, web] = ids;
+  const port = await app.center(page.locator(`[data-testid="port-${users}"]`));
+  await app.touchDrag(port, await app.center(app.node(web)));
+  assert.equal(await app.edges().count(), 1);
+
+  const before = await app.byTestId('zoom-level').innerText();
+  await app.pinchOut(await app.canvasPoint(300, 400), 80);
+  const after = await app.byTestId('zoom-level').innerText();
+  assert.ok(Number.parseInt(after, 10) > Number.parseInt(before, 10), `zoomed in: ${before} → ${after}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
