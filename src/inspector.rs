@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use scalelab_engine::{Diagram, Kind, ParamSpec, ParamType, ParamValue, Region};
 
+use crate::metrics_panel::NodeSparkline;
 use crate::run::Runner;
 use crate::state::Editor;
 use crate::view_util::{format_ms, format_number, kind_color};
@@ -263,6 +264,15 @@ fn LiveNode(id: String) -> impl IntoView {
                         <div class="stat"><span class="stat-label">"Replication lag"</span>
                             <span class="stat-value">{format_ms(l)}</span></div>
                     })}
+                    {
+                        let points = runner.node_points(&id);
+                        let markers = runner.metrics.with_untracked(|m| {
+                            m.as_ref().map(|m| m.markers.iter().map(|mk| mk.at_us as f64 / 1e6).collect::<Vec<_>>())
+                        }).unwrap_or_default();
+                        (!points.is_empty()).then(|| view! {
+                            <NodeSparkline points=points duration_s=runner.duration_s.get_untracked() markers=markers/>
+                        })
+                    }
                     <button class="btn" data-testid="toggle-node" on:click=move |_| runner.toggle_node(&id)>
                         {if up { "Kill this component" } else { "Restore this component" }}
                     </button>

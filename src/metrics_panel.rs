@@ -140,6 +140,43 @@ fn chart_data(
     }
 }
 
+/// A small chart of one node's utilisation (and hit rate, for caches and CDNs) per
+/// simulated second, with the run's failure markers.
+#[component]
+pub fn NodeSparkline(
+    points: Vec<scalelab_engine::NodePoint>,
+    duration_s: f64,
+    markers: Vec<f64>,
+) -> impl IntoView {
+    let ts: Vec<f64> = points.iter().map(|p| p.t_s as f64 + 1.0).collect();
+    let util: Vec<f64> = points.iter().map(|p| p.utilisation).collect();
+    let hits: Vec<f64> = points.iter().map(|p| p.hit_rate.unwrap_or(0.0)).collect();
+    let has_hits = points.iter().any(|p| p.hit_rate.is_some());
+    let t_max = duration_s.max(1.0);
+    let marks = markers
+        .iter()
+        .map(|t| {
+            let x = t / t_max * CHART_W;
+            view! { <line class="marker" x1=x x2=x y1="0" y2=CHART_H></line> }
+        })
+        .collect_view();
+    view! {
+        <figure class="chart" data-testid="node-chart">
+            <figcaption>{if has_hits { "Utilisation and hit rate per second" } else { "Utilisation per second" }}</figcaption>
+            <svg class="chart-svg" viewBox=format!("0 0 {CHART_W} {CHART_H}") preserveAspectRatio="none" role="img"
+                aria-label="Utilisation per second">
+                <line class="axis" x1="0" x2=CHART_W y1=CHART_H y2=CHART_H></line>
+                {marks}
+                <polyline class="series util" points=polyline(&ts, &util, t_max, 1.0, CHART_W, CHART_H)></polyline>
+                {has_hits.then(|| view! {
+                    <polyline class="series hits" points=polyline(&ts, &hits, t_max, 1.0, CHART_W, CHART_H)></polyline>
+                })}
+            </svg>
+            <div class="chart-scale muted small">"0 – 100%"</div>
+        </figure>
+    }
+}
+
 #[component]
 pub fn MetricsPanel() -> impl IntoView {
     let runner = expect_context::<Runner>();

@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use leptos::prelude::*;
-use scalelab_engine::{Diagram, Metrics, Outcome, Scenario, Simulation, Trace};
+use scalelab_engine::{
+    Diagram, Metrics, NodePoint, Outcome, Scenario, Simulation, SnapshotOptions, Trace,
+};
 use wasm_bindgen::JsCast;
 
 use crate::geometry::{self, Leg, Point, Viewport};
@@ -104,6 +106,19 @@ impl Runner {
 
     pub fn node_live(&self, id: &str) -> Option<NodeLive> {
         self.live.with(|l| l.get(id).cloned())
+    }
+
+    /// The per-second points of a node in the current run (empty without a run).
+    pub fn node_points(&self, id: &str) -> Vec<NodePoint> {
+        self.engine.with_value(|e| {
+            e.as_ref()
+                .and_then(|e| {
+                    e.diagram
+                        .node_index(id)
+                        .map(|i| e.sim.node_points(i).to_vec())
+                })
+                .unwrap_or_default()
+        })
     }
 
     pub fn dc_down(&self, id: &str) -> bool {
@@ -275,7 +290,11 @@ impl Runner {
                         return None;
                     }
                     e.last_snapshot_ms = now;
-                    let m = e.sim.snapshot();
+                    // The per-node series are read one node at a time (`node_points`).
+                    let m = e.sim.snapshot_with(SnapshotOptions {
+                        node_series: false,
+                        ..SnapshotOptions::default()
+                    });
                     let live: BTreeMap<String, NodeLive> = m
                         .nodes
                         .iter()

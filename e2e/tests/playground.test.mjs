@@ -43,6 +43,11 @@ test('a learner builds, runs, breaks and repairs a system', async () => {
   await app.node(ids.web1).and(page.locator('.down')).waitFor();
   await app.waitForMetric('errors', (v) => v > errorsBefore);
   await page.screenshot({ path: `${ARTIFACTS}server-killed.png` });
+  // The inspector charts the selected server second by second.
+  const chart = app.byTestId('node-chart');
+  await chart.scrollIntoViewIfNeeded();
+  assert.ok((await chart.locator('polyline.util').getAttribute('points')).split(' ').length >= 2);
+  assert.equal(await app.byTestId('node-state').innerText(), 'down');
 
   // Restore it: it is shown as up again and the run keeps serving.
   await app.clickNode(ids.web1);

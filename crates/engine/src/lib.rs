@@ -23,11 +23,14 @@ pub use diagram::{DataCenter, Diagram, Edge, Finding, Node, Severity, WiringErro
 pub use format::FormatError;
 pub use goals::{evaluate, Goal, GoalResult, GoalSet, Op};
 pub use histogram::Histogram;
-pub use metrics::{KindTotals, Marker, Metrics, NodeMetrics, SecondPoint, Totals, WindowMetrics};
+pub use metrics::{
+    KindTotals, Marker, Metrics, NodeMetrics, NodePoint, NodeSeries, SecondPoint, Totals,
+    WindowMetrics,
+};
 pub use region::{one_way_latency_us, Region};
 pub use scenario::{
     Action, KeyPopularity, Profile, RequestKind, RequestMix, Scenario, ScheduledEvent, Traffic,
     Window,
 };
-pub use sim::{run_to_end, Simulation};
+pub use sim::{run_to_end, Simulation, SnapshotOptions};
 pub use trace::{Cause, Hop, Outcome, Trace};

@@ -20,6 +20,9 @@ pub struct Metrics {
     pub nodes: Vec<NodeMetrics>,
     /// One point per completed simulated second.
     pub series: Vec<SecondPoint>,
+    /// One series per node, same order as `nodes` (empty when not asked for).
+    #[serde(default)]
+    pub node_series: Vec<NodeSeries>,
     pub markers: Vec<Marker>,
     pub cost_per_month: f64,
     /// One entry per scenario window, in scenario order.
@@ -116,9 +119,47 @@ pub struct SecondPoint {
     pub throughput: f64,
     /// Failed requests that ended in this second.
     pub errors: u64,
+    /// Failed requests of this second by cause (causes with none left out).
+    #[serde(default)]
+    pub by_cause: Vec<(Cause, u64)>,
     pub p50_ms: f64,
     pub p95_ms: f64,
     pub p99_ms: f64,
+    #[serde(default)]
+    pub max_ms: f64,
+    /// Database reads and writes served in this second.
+    #[serde(default)]
+    pub db_reads: u64,
+    #[serde(default)]
+    pub db_writes: u64,
+    #[serde(default)]
+    pub lost_writes: u64,
+    #[serde(default)]
+    pub logged_out: u64,
+}
+
+/// One node over one simulated second.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NodePoint {
+    pub t_s: u32,
+    /// Up at the end of the second.
+    pub up: bool,
+    /// Share of its workers' time spent serving, over the second.
+    pub utilisation: f64,
+    /// Requests waiting at the end of the second.
+    pub queue_len: u32,
+    /// Caches and CDNs: hits / lookups within the second (none without lookups).
+    pub hit_rate: Option<f64>,
+    /// Reads and writes served within the second.
+    pub reads: u64,
+    pub writes: u64,
+}
+
+/// The per-second series of one node.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NodeSeries {
+    pub id: String,
+    pub points: Vec<NodePoint>,
 }
 
 /// Something notable at a point in time: a failure, a recovery, a promotion.
@@ -163,6 +204,7 @@ impl Metrics {
         } else {
             let mut m = self.clone();
             m.series.clear();
+            m.node_series.clear();
             serde_json::to_string_pretty(&m).unwrap_or_default()
         }
     }

@@ -161,6 +161,9 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
             last_sec_util: 0.0,
             sec_reads_start: 0,
             sec_writes_start: 0,
+            sec_hits_start: 0,
+            sec_misses_start: 0,
+            points: Vec::new(),
             last_sec_reads: 0,
             last_sec_writes: 0,
         };

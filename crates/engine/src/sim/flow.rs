@@ -714,6 +714,7 @@ impl Simulation {
         let node = req.top().node as u32;
         if req.kind.is_write() {
             self.total.db_writes += 1;
+            self.second.db_writes += 1;
             let c = self.cluster_of[node as usize] as usize;
             if self.clusters[c].primary == node {
                 self.clusters[c].note_write(self.now);
@@ -726,6 +727,7 @@ impl Simulation {
             }
         } else {
             self.total.db_reads += 1;
+            self.second.db_reads += 1;
             let now = self.now;
             for w in &mut self.windows {
                 if now >= w.from_us && now < w.to_us {
@@ -886,6 +888,7 @@ impl Simulation {
     fn record_logged_out(&mut self) {
         let now = self.now;
         self.total.logged_out += 1;
+        self.second.logged_out += 1;
         for w in &mut self.windows {
             if now >= w.from_us && now < w.to_us {
                 w.acc.logged_out += 1;
@@ -896,6 +899,7 @@ impl Simulation {
     fn record_lost(&mut self, lost: u64) {
         let now = self.now;
         self.total.lost_writes += lost;
+        self.second.lost_writes += lost;
         for w in &mut self.windows {
             if now >= w.from_us && now < w.to_us {
                 w.acc.lost_writes += lost;

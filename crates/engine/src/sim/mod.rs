@@ -12,7 +12,9 @@ use std::collections::VecDeque;
 
 use crate::catalog::Kind;
 use crate::diagram::{Diagram, Finding};
-use crate::metrics::{Acc, Marker, Metrics, NodeMetrics, SecondPoint, WindowMetrics};
+use crate::metrics::{
+    Acc, Marker, Metrics, NodeMetrics, NodePoint, NodeSeries, SecondPoint, WindowMetrics,
+};
 use crate::rng::{Rng, Zipf};
 use crate::scenario::{Action, RequestKind, Scenario, Traffic};
 use crate::trace::{Cause, Hop, Trace};
@@ -28,6 +30,24 @@ pub const MAX_IN_FLIGHT: usize = 1 << 18;
 pub const MAX_TRACES: usize = 4096;
 /// Most traces being recorded at once.
 const MAX_ACTIVE_TRACES: usize = 8192;
+/// What [`Simulation::snapshot_with`] includes besides the totals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SnapshotOptions {
+    /// The global per-second series.
+    pub series: bool,
+    /// Every node's per-second series.
+    pub node_series: bool,
+}
+
+impl Default for SnapshotOptions {
+    fn default() -> Self {
+        SnapshotOptions {
+            series: true,
+            node_series: true,
+        }
+    }
+}
+
 /// Most points kept in the per-second series.
 pub const MAX_SERIES: usize = 3700;
 /// Most markers kept.
@@ -189,6 +209,11 @@ struct NodeRt {
     sec_writes_start: u64,
     last_sec_reads: u64,
     last_sec_writes: u64,
+    /// Cache / CDN lookups counted when the current second began.
+    sec_hits_start: u64,
+    sec_misses_start: u64,
+    /// One point per simulated second (at most `MAX_SERIES`).
+    points: Vec<NodePoint>,
 }
 
 impl NodeRt {
@@ -637,6 +662,17 @@ impl Simulation {
 
     /// Everything measured so far.
     pub fn snapshot(&self) -> Metrics {
+        self.snapshot_with(SnapshotOptions::default())
+    }
+
+    /// The per-second points of node `index` (diagram order).
+    pub fn node_points(&self, index: usize) -> &[NodePoint] {
+        self.nodes.get(index).map_or(&[], |n| n.points.as_slice())
+    }
+
+    /// Everything measured so far, leaving out what `options` says is not needed (a
+    /// view that polls several times a second skips the per-node series).
+    pub fn snapshot_with(&self, options: SnapshotOptions) -> Metrics {
         let elapsed_s = self.now.min(self.duration_us) as f64 / 1e6;
         let now = self.now;
         let nodes = (0..self.nodes.len())
@@ -651,7 +687,23 @@ impl Simulation {
                 .map(|k| (*k, self.per_kind[k.index()].kind_totals(elapsed_s)))
                 .collect(),
             nodes,
-            series: self.series.clone(),
+            series: if options.series {
+                self.series.clone()
+            } else {
+                Vec::new()
+            },
+            node_series: if options.node_series {
+                self.nodes
+                    .iter()
+                    .zip(&self.ids)
+                    .map(|(n, id)| NodeSeries {
+                        id: id.clone(),
+                        points: n.points.clone(),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
             markers: self.markers.clone(),
             cost_per_month: self.cost,
             windows: self
@@ -667,6 +719,23 @@ impl Simulation {
                     }
                 })
                 .collect(),
+        }
+    }
+
+    /// Cache and CDN lookups of node `i` so far: (hits, misses).
+    fn lookups(&self, i: usize) -> (u64, u64) {
+        let n = &self.nodes[i];
+        match n.kind {
+            Kind::Cache => {
+                let c = &self.caches[n.role as usize].store;
+                (c.hits, c.misses)
+            }
+            Kind::Cdn => self.cdns[n.role as usize]
+                .edges
+                .iter()
+                .flatten()
+                .fold((0, 0), |(h, m), e| (h + e.hits, m + e.misses)),
+            _ => (0, 0),
         }
     }
 
@@ -689,18 +758,7 @@ impl Simulation {
         } else {
             (n.last_sec_reads as f64, n.last_sec_writes as f64)
         };
-        let (hits, misses) = match n.kind {
-            Kind::Cache => {
-                let c = &self.caches[n.role as usize].store;
-                (c.hits, c.misses)
-            }
-            Kind::Cdn => self.cdns[n.role as usize]
-                .edges
-                .iter()
-                .flatten()
-                .fold((0, 0), |(h, m), e| (h + e.hits, m + e.misses)),
-            _ => (0, 0),
-        };
+        let (hits, misses) = self.lookups(i);
         let hit_rate = match n.kind {
             Kind::Cache | Kind::Cdn if hits + misses > 0 => {
                 Some(hits as f64 / (hits + misses) as f64)
@@ -765,19 +823,34 @@ impl Simulation {
     fn roll_seconds_slow(&mut self, t: u64) {
         while self.next_second_us <= t {
             let boundary = self.next_second_us;
-            if self.series.len() < MAX_SERIES {
-                let [p50, p95, p99] = self.second.hist.quantiles([0.5, 0.95, 0.99]);
+            let t_s = (boundary / 1_000_000 - 1) as u32;
+            let keep = self.series.len() < MAX_SERIES;
+            if keep {
+                let sec = &self.second;
+                let [p50, p95, p99] = sec.hist.quantiles([0.5, 0.95, 0.99]);
                 self.series.push(SecondPoint {
-                    t_s: (boundary / 1_000_000 - 1) as u32,
-                    throughput: self.second.ok as f64,
-                    errors: self.second.failed(),
+                    t_s,
+                    throughput: sec.ok as f64,
+                    errors: sec.failed(),
+                    by_cause: Cause::ALL
+                        .iter()
+                        .map(|c| (*c, sec.by_cause[c.index()]))
+                        .filter(|(_, n)| *n > 0)
+                        .collect(),
                     p50_ms: p50 / 1000.0,
                     p95_ms: p95 / 1000.0,
                     p99_ms: p99 / 1000.0,
+                    max_ms: sec.hist.max() as f64 / 1000.0,
+                    db_reads: sec.db_reads,
+                    db_writes: sec.db_writes,
+                    lost_writes: sec.lost_writes,
+                    logged_out: sec.logged_out,
                 });
             }
             self.second.clear();
-            for n in &mut self.nodes {
+            for i in 0..self.nodes.len() {
+                let (hits, misses) = self.lookups(i);
+                let n = &mut self.nodes[i];
                 n.touch(boundary);
                 n.last_sec_util = n.util_area - n.sec_util_start;
                 n.sec_util_start = n.util_area;
@@ -785,6 +858,21 @@ impl Simulation {
                 n.last_sec_writes = n.writes - n.sec_writes_start;
                 n.sec_reads_start = n.reads;
                 n.sec_writes_start = n.writes;
+                if keep {
+                    let (h, m) = (hits - n.sec_hits_start, misses - n.sec_misses_start);
+                    let lookups = matches!(n.kind, Kind::Cache | Kind::Cdn) && h + m > 0;
+                    n.points.push(NodePoint {
+                        t_s,
+                        up: n.up(),
+                        utilisation: n.last_sec_util / 1e6,
+                        queue_len: n.queue.len() as u32,
+                        hit_rate: lookups.then(|| h as f64 / (h + m) as f64),
+                        reads: n.last_sec_reads,
+                        writes: n.last_sec_writes,
+                    });
+                }
+                n.sec_hits_start = hits;
+                n.sec_misses_start = misses;
             }
             self.next_second_us += 1_000_000;
         }

@@ -439,3 +439,72 @@ fn stateful_servers_log_users_out_and_a_session_store_does_not() {
         .any(|(c, n)| *c == Cause::SessionLost && *n == stateful.totals.logged_out));
     assert_eq!(stateless.totals.logged_out, 0);
 }
+
+#[test]
+fn per_second_series_show_the_cache_warming_and_a_dead_server() {
+    // The cache starts cold: its hit rate second by second climbs.
+    let d = cache_diagram(5000);
+    let s = Scenario {
+        duration_s: 20,
+        mix: RequestMix::only(RequestKind::ApiRead),
+        keys: KeyPopularity::Zipf {
+            keys: 20_000,
+            s: 1.0,
+        },
+        ..Scenario::default()
+    };
+    let m = run_to_end(&d, &s).unwrap();
+    let cache = &m.node_series[d.node_index("cache-1").unwrap()];
+    assert_eq!(cache.id, "cache-1");
+    assert!(cache.points.len() >= 20);
+    let first = cache.points[0].hit_rate.unwrap();
+    let last = cache.points[19].hit_rate.unwrap();
+    assert!(first + 0.1 < last, "cold start: {first} then {last}");
+    // The database's reads per second are the misses, and add up to its total.
+    let db = &m.node_series[d.node_index("db-1").unwrap()];
+    let per_second: u64 = db.points.iter().map(|p| p.reads).sum();
+    let total = m.node("db-1").unwrap().reads;
+    assert!(
+        per_second <= total && per_second * 100 >= total * 95,
+        "{per_second} of {total}"
+    );
+    let global: u64 = m.series.iter().map(|p| p.db_reads).sum();
+    assert!(
+        global.abs_diff(per_second) * 100 <= per_second * 2,
+        "global {global} vs node {per_second}"
+    );
+
+    // A killed server is down from its kill on, and serves nothing while down.
+    let (d, mut s) = two_servers(200.0);
+    s.duration_s = 20;
+    s.events.push(ScheduledEvent {
+        at_s: 8.0,
+        action: Action::KillNode("web-1".into()),
+    });
+    let m = run_to_end(&d, &s).unwrap();
+    let web = &m.node_series[d.node_index("web-1").unwrap()];
+    for p in &web.points {
+        assert_eq!(p.up, p.t_s < 8, "second {}: {p:?}", p.t_s);
+        if p.t_s >= 9 {
+            assert_eq!(p.utilisation, 0.0, "second {}: {p:?}", p.t_s);
+        }
+    }
+    assert!(web.points[3].utilisation > 0.0);
+    let errors_after: u64 = m
+        .series
+        .iter()
+        .filter(|p| p.t_s >= 8)
+        .map(|p| p.errors)
+        .sum();
+    let node_down: u64 = m
+        .series
+        .iter()
+        .flat_map(|p| p.by_cause.iter())
+        .filter(|(c, _)| *c == Cause::NodeDown)
+        .map(|(_, n)| *n)
+        .sum();
+    assert!(
+        node_down > 0 && node_down <= errors_after,
+        "{node_down} {errors_after}"
+    );
+}
