@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use scalelab_engine::Metrics;
 
 use crate::run::Runner;
+use crate::state::Editor;
 use crate::view_util::{format_ms, format_number};
 
 const CHART_W: f64 = 240.0;
@@ -203,6 +204,34 @@ pub fn MetricsPanel() -> impl IntoView {
         m().map(|m| chart_data(&m, |p| vec![p.errors as f64], &["errs"], duration.get()))
             .unwrap_or_default()
     });
+    // The selected component's own numbers, next to the totals.
+    let editor = expect_context::<Editor>();
+    let selected = move || {
+        let id = editor
+            .selection
+            .with(|s| s.single_node().map(str::to_string))?;
+        let name = editor
+            .diagram
+            .with(|d| d.node(&id).map(|n| n.name.clone()))?;
+        let n = runner
+            .metrics
+            .with(|m| m.as_ref().and_then(|m| m.node(&id).cloned()))?;
+        let mut parts = vec![if n.up {
+            format!("{:.0}% busy", n.utilisation * 100.0)
+        } else {
+            "down".to_string()
+        }];
+        parts.push(format!("queue {}", n.queue_len));
+        if let Some(h) = n.hit_rate {
+            parts.push(format!("hit rate {:.0}%", h * 100.0));
+        }
+        Some(view! {
+            <div class="kpi selected-kpi" data-testid="metric-selected">
+                <span class="kpi-label">{name}</span>
+                <span class="kpi-value">{parts.join(" · ")}</span>
+            </div>
+        })
+    };
     let causes = move || {
         m().map(|m| {
             m.totals
@@ -228,6 +257,7 @@ pub fn MetricsPanel() -> impl IntoView {
                     <span class="kpi-value" data-testid="metric-errors">{stat(|m| format_number(m.totals.failed as f64))}</span></div>
                 <div class="kpi"><span class="kpi-label">"Error rate"</span>
                     <span class="kpi-value" data-testid="metric-error-rate">{stat(|m| format!("{:.2}%", m.totals.error_rate * 100.0))}</span></div>
+                {selected}
                 <div class="kpi"><span class="kpi-label">"Cost"</span>
                     <span class="kpi-value" data-testid="metric-cost">{stat(|m| format!("${}/mo", format_number(m.cost_per_month)))}</span></div>
             </div>
