@@ -347,3 +347,18 @@ test('touch: drag from the palette, wire by dragging from a port, pinch to zoom'
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('an unreadable saved sandbox is reported and kept aside, not lost', async () => {
+  const { page, context, problems } = await openPage(session);
+  const app = new ScaleLab(page);
+  await app.ready();
+  await page.evaluate(() => localStorage.setItem('scalelab.sandbox', '{"version":1,"diagram":{"nodes":[oops'));
+  await page.reload();
+  await app.ready();
+  assert.match(await app.notice(), /empty sandbox: the saved sandbox could not be read/);
+  const kept = await page.evaluate(() => localStorage.getItem('scalelab.sandbox.unreadable'));
+  assert.equal(kept, '{"version":1,"diagram":{"nodes":[oops');
+  assert.equal(await app.nodes().count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
