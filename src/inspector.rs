@@ -61,6 +61,15 @@ fn DiagramSummary() -> impl IntoView {
     let editor = expect_context::<Editor>();
     let cost = move || editor.diagram.with(Diagram::monthly_cost);
     let findings = move || editor.diagram.with(Diagram::validate);
+    let analysis = Memo::new(move |_| {
+        let a = editor.diagram.with(scalelab_engine::analyze);
+        a.single_points_of_failure
+            .into_iter()
+            .chain(a.data_center_failures)
+            .chain(a.unreachable)
+            .map(|f| f.message)
+            .collect::<Vec<_>>()
+    });
     view! {
         <div class="summary">
             <div class="stat"><span class="stat-label">"Monthly cost"</span>
@@ -76,6 +85,17 @@ fn DiagramSummary() -> impl IntoView {
                             .map(|f| view! { <li class={format!("{:?}", f.severity).to_lowercase()}>{f.message}</li> })
                             .collect_view()
                             .into_any()
+                    }
+                }}
+            </ul>
+            <h3>"Resilience"</h3>
+            <ul class="findings" data-testid="resilience">
+                {move || {
+                    let found = analysis.get();
+                    if found.is_empty() {
+                        view! { <li class="ok">"No single point of failure found."</li> }.into_any()
+                    } else {
+                        found.into_iter().map(|m| view! { <li class="warning">{m}</li> }).collect_view().into_any()
                     }
                 }}
             </ul>

@@ -30,6 +30,9 @@ test('a learner builds, runs, breaks and repairs a system', async () => {
   const ids = await buildSystem(app);
   assert.equal(await app.nodes().count(), 5);
   assert.equal(await app.edges().count(), 4);
+  // With nothing selected the inspector names the single points of failure.
+  await page.keyboard.press('Escape');
+  assert.match(await app.byTestId('resilience').innerText(), /Load balancer 1 fails.*single point of failure/);
 
   await app.setSpeed(4);
   await app.run();
