@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use leptos::prelude::*;
 use scalelab_engine::{
-    Diagram, Metrics, NodePoint, Outcome, Scenario, Simulation, SnapshotOptions, Trace,
+    Diagram, Metrics, NodePoint, Outcome, RequestKind, Scenario, Simulation, SnapshotOptions, Trace,
 };
 use wasm_bindgen::JsCast;
 
@@ -46,7 +46,7 @@ pub struct NodeLive {
 /// A traced request ready to draw.
 struct Dot {
     legs: Vec<Leg>,
-    color: &'static str,
+    kind: RequestKind,
     /// Where and when it failed, to show a red dot there for a moment.
     failed_at: Option<(Point, u64)>,
     end_us: u64,
@@ -373,11 +373,11 @@ impl Runner {
                 e.dots.pop_front();
             }
             let tau = std::f64::consts::TAU;
-            // Batch dots by colour: one path and one fill per colour.
-            for color in DOT_COLORS {
+            // Batch dots by request kind: one path and one fill per colour.
+            for &kind in RequestKind::ALL {
                 ctx.begin_path();
                 let mut any = false;
-                for d in e.dots.iter().filter(|d| d.color == color) {
+                for d in e.dots.iter().filter(|d| d.kind == kind) {
                     if let Some(p) = geometry::dot_position(&d.legs, t) {
                         ctx.move_to(p.x + 4.0, p.y);
                         let _ = ctx.arc(p.x, p.y, 4.0, 0.0, tau);
@@ -386,7 +386,7 @@ impl Runner {
                     }
                 }
                 if any {
-                    ctx.set_fill_style_str(color);
+                    ctx.set_fill_style_str(request_color(kind));
                     ctx.fill();
                 }
             }
@@ -417,7 +417,6 @@ impl Default for Runner {
 }
 
 const FAIL_COLOR: &str = "#ef4444";
-const DOT_COLORS: [&str; 5] = ["#3b82f6", "#14b8a6", "#f59e0b", "#a855f7", "#ec4899"];
 
 impl Engine {
     /// Turns newly finished traces into dots.
@@ -468,14 +467,9 @@ fn dot_of(d: &Diagram, trace: &Trace) -> Option<Dot> {
         Outcome::Ok => None,
         _ => Some((last.to, last.arrive_us)),
     };
-    let color = request_color(trace.kind);
     Some(Dot {
         legs,
-        color: DOT_COLORS
-            .iter()
-            .find(|c| **c == color)
-            .copied()
-            .unwrap_or(DOT_COLORS[0]),
+        kind: trace.kind,
         failed_at,
         end_us: last.arrive_us,
     })

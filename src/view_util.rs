@@ -22,8 +22,6 @@ pub fn kind_color(kind: Kind) -> &'static str {
         Kind::Cdn => "#06b6d4",
         Kind::Database => "#3b82f6",
         Kind::ObjectStorage => "#a16207",
-        #[allow(unreachable_patterns)]
-        _ => "#64748b",
     }
 }
 
@@ -35,8 +33,6 @@ pub fn request_color(kind: RequestKind) -> &'static str {
         RequestKind::Write => "#f59e0b",
         RequestKind::StaticAsset => "#a855f7",
         RequestKind::Upload => "#ec4899",
-        #[allow(unreachable_patterns)]
-        _ => "#64748b",
     }
 }
 
