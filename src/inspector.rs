@@ -244,61 +244,75 @@ fn Connections(id: String) -> impl IntoView {
 }
 
 /// The selected node's numbers while a run is going, with a kill / restore button.
+/// The numbers update in place, so the button keeps keyboard focus while they change.
 #[component]
 fn LiveNode(id: String) -> impl IntoView {
     let runner = expect_context::<Runner>();
-    let metrics = {
+    let node = {
         let id = id.clone();
-        move || {
+        Memo::new(move |_| {
             runner.metrics.with(|m| {
                 m.as_ref()
                     .and_then(|m| m.nodes.iter().find(|n| n.id == id).cloned())
             })
+        })
+    };
+    // A number of the node, formatted, or nothing before the run has one.
+    let text = move |f: fn(&scalelab_engine::NodeMetrics) -> Option<String>| {
+        move || node.with(|n| n.as_ref().and_then(f))
+    };
+    let up = move || node.with(|n| n.as_ref().is_some_and(|n| n.up));
+    let chart_id = id.clone();
+    let chart = move || {
+        node.track();
+        let points = runner.node_points(&chart_id);
+        let markers = runner
+            .metrics
+            .with_untracked(|m| {
+                m.as_ref().map(|m| {
+                    m.markers
+                        .iter()
+                        .map(|mk| mk.at_us as f64 / 1e6)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .unwrap_or_default();
+        (!points.is_empty()).then(|| view! {
+            <NodeSparkline points=points duration_s=runner.duration_s.get_untracked() markers=markers/>
+        })
+    };
+    let row = move |label: &'static str,
+                    testid: &'static str,
+                    f: fn(&scalelab_engine::NodeMetrics) -> Option<String>| {
+        view! {
+            <Show when=move || text(f)().is_some()>
+                <div class="stat"><span class="stat-label">{label}</span>
+                    <span class="stat-value" data-testid=testid>{text(f)}</span></div>
+            </Show>
         }
     };
-    let toggle_id = id.clone();
-    move || {
-        metrics().map(|n| {
-            let id = toggle_id.clone();
-            let up = n.up;
-            view! {
-                <div class="live" data-testid="node-live">
-                    <h3>"Live"</h3>
-                    <div class="stat"><span class="stat-label">"State"</span>
-                        <span class=if up { "stat-value ok" } else { "stat-value bad" } data-testid="node-state">{if up { "up" } else { "down" }}</span></div>
-                    <div class="stat"><span class="stat-label">"Utilisation"</span>
-                        <span class="stat-value" data-testid="node-utilisation">{format!("{:.0}%", n.utilisation * 100.0)}</span></div>
-                    <div class="stat"><span class="stat-label">"Queue"</span>
-                        <span class="stat-value" data-testid="node-queue">{n.queue_len}</span></div>
-                    <div class="stat"><span class="stat-label">"Served / failed"</span>
-                        <span class="stat-value">{format!("{} / {}", format_number(n.served as f64), format_number(n.failed as f64))}</span></div>
-                    {n.hit_rate.map(|h| view! {
-                        <div class="stat"><span class="stat-label">"Hit rate"</span>
-                            <span class="stat-value" data-testid="node-hit-rate">{format!("{:.1}%", h * 100.0)}</span></div>
-                    })}
-                    {(n.read_qps + n.write_qps > 0.0).then(|| view! {
-                        <div class="stat"><span class="stat-label">"Reads / writes per s"</span>
-                            <span class="stat-value">{format!("{} / {}", format_number(n.read_qps), format_number(n.write_qps))}</span></div>
-                    })}
-                    {n.replication_lag_ms.map(|l| view! {
-                        <div class="stat"><span class="stat-label">"Replication lag"</span>
-                            <span class="stat-value">{format_ms(l)}</span></div>
-                    })}
-                    {
-                        let points = runner.node_points(&id);
-                        let markers = runner.metrics.with_untracked(|m| {
-                            m.as_ref().map(|m| m.markers.iter().map(|mk| mk.at_us as f64 / 1e6).collect::<Vec<_>>())
-                        }).unwrap_or_default();
-                        (!points.is_empty()).then(|| view! {
-                            <NodeSparkline points=points duration_s=runner.duration_s.get_untracked() markers=markers/>
-                        })
-                    }
-                    <button class="btn" data-testid="toggle-node" on:click=move |_| runner.toggle_node(&id)>
-                        {if up { "Kill this component" } else { "Restore this component" }}
-                    </button>
-                </div>
-            }
-        })
+    view! {
+        <Show when=move || node.with(Option::is_some)>
+            <div class="live" data-testid="node-live">
+                <h3>"Live"</h3>
+                <div class="stat"><span class="stat-label">"State"</span>
+                    <span class=move || if up() { "stat-value ok" } else { "stat-value bad" } data-testid="node-state">
+                        {move || if up() { "up" } else { "down" }}</span></div>
+                {row("Utilisation", "node-utilisation", |n| Some(format!("{:.0}%", n.utilisation * 100.0)))}
+                {row("Queue", "node-queue", |n| Some(n.queue_len.to_string()))}
+                {row("Served / failed", "node-served", |n| Some(format!("{} / {}", format_number(n.served as f64), format_number(n.failed as f64))))}
+                {row("Hit rate", "node-hit-rate", |n| n.hit_rate.map(|h| format!("{:.1}%", h * 100.0)))}
+                {row("Reads / writes per s", "node-qps", |n| (n.read_qps + n.write_qps > 0.0).then(|| format!("{} / {}", format_number(n.read_qps), format_number(n.write_qps))))}
+                {row("Replication lag", "node-lag", |n| n.replication_lag_ms.map(format_ms))}
+                {chart.clone()}
+                <button class="btn" data-testid="toggle-node" on:click={
+                    let id = id.clone();
+                    move |_| runner.toggle_node(&id)
+                }>
+                    {move || if up() { "Kill this component" } else { "Restore this component" }}
+                </button>
+            </div>
+        </Show>
     }
 }
 

@@ -294,9 +294,14 @@ test('keyboard only: add components, wire them from the inspector, run, kill and
   await page.keyboard.press('Enter');
   await app.waitForMetric('throughput', (v) => v > 0);
   await app.node(web).focus();
-  await app.byTestId('toggle-node').press('Enter');
+  await app.byTestId('toggle-node').focus();
+  // The live numbers update several times a second; the focused button stays focused.
+  await page.waitForTimeout(700);
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'toggle-node');
+  await page.keyboard.press('Enter');
   await app.node(web).and(page.locator('.down')).waitFor();
-  await app.byTestId('toggle-node').press('Enter');
+  await page.waitForTimeout(500);
+  await page.keyboard.press('Enter');
   await page.waitForFunction(
     (id) => !document.querySelector(`svg [data-testid="node-${id}"]`).classList.contains('down'),
     web,
