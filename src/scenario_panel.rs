@@ -58,7 +58,9 @@ pub fn ScenarioPanel() -> impl IntoView {
     let sc = state.scenario;
     let update = move |f: Box<dyn FnOnce(&mut Scenario)>| sc.update(f);
 
-    let users = move || {
+    // A memo, so the rows are rebuilt (and focus lost) only when the Users nodes
+    // themselves change, not on every edit of the diagram.
+    let users_memo = Memo::new(move |_| {
         editor.diagram.with(|d| {
             d.nodes
                 .iter()
@@ -66,7 +68,8 @@ pub fn ScenarioPanel() -> impl IntoView {
                 .map(|n| (n.id.clone(), n.name.clone()))
                 .collect::<Vec<_>>()
         })
-    };
+    });
+    let users = move || users_memo.get();
     let traffic_rows = move || {
         users()
             .into_iter()
@@ -385,9 +388,11 @@ fn EventsField() -> impl IntoView {
             None => editor.show("Add a component to fail first.", true),
         }
     };
-    let rows = move || {
-        let events = sc.with(|s| s.events.clone());
-        let (nodes, dcs) = editor.diagram.with(|d| {
+    // Memos, so the rows are rebuilt only when the events or the possible targets
+    // change.
+    let events = Memo::new(move |_| sc.with(|s| s.events.clone()));
+    let targets = Memo::new(move |_| {
+        editor.diagram.with(|d| {
             (
                 d.nodes
                     .iter()
@@ -398,7 +403,11 @@ fn EventsField() -> impl IntoView {
                     .map(|c| (c.id.clone(), c.name.clone()))
                     .collect::<Vec<_>>(),
             )
-        });
+        })
+    });
+    let rows = move || {
+        let events = events.get();
+        let (nodes, dcs) = targets.get();
         events
             .into_iter()
             .enumerate()
