@@ -542,14 +542,17 @@ impl Simulation {
             W_SESSION => self.web_data(r, kind, cache, cluster, w),
             W_CACHE => {
                 let hit = self.reqs[r as usize].flags & F_HIT != 0;
-                if !hit
-                    && cluster != NONE
-                    && self.caches[cache as usize].strategy == Strategy::CacheAside
-                {
+                let aside = self.caches[cache as usize].strategy == Strategy::CacheAside;
+                if !hit && aside && cluster != NONE {
                     let target = self.db_read_target(cluster);
                     self.reqs[r as usize].top_mut().phase = W_DB_READ;
                     self.send(r, target);
                 } else {
+                    if !hit && aside {
+                        // No database: the server worked the answer out itself, and
+                        // cache-aside stores it for next time.
+                        self.caches[cache as usize].store.insert(key, self.now);
+                    }
                     self.respond(r);
                 }
             }

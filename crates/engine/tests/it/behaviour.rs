@@ -93,6 +93,31 @@ fn a_cache_wired_in_front_of_the_database_fills_and_serves() {
 }
 
 #[test]
+fn a_cache_in_front_of_a_server_without_database_warms_up() {
+    let mut d = cache_diagram(5000);
+    d.remove_node("db-1");
+    let s = Scenario {
+        duration_s: 30,
+        mix: RequestMix::only(RequestKind::ApiRead),
+        keys: KeyPopularity::Zipf {
+            keys: 20_000,
+            s: 1.0,
+        },
+        ..Scenario::default()
+    };
+    let hit = run_to_end(&d, &s)
+        .unwrap()
+        .node("cache-1")
+        .unwrap()
+        .hit_rate
+        .unwrap();
+    assert!(
+        hit > 0.3,
+        "cache-aside fills the cache from the server's own work: {hit}"
+    );
+}
+
+#[test]
 fn cache_hit_rate_rises_with_skew() {
     let rates: Vec<f64> = [0.6, 0.9, 1.2]
         .iter()
