@@ -374,7 +374,7 @@ fn ParamField(id: String, spec: &'static ParamSpec) -> impl IntoView {
             view! {
                 <select data-testid=testid prop:value=value
                     on:change=move |ev| apply(ParamValue::Text(event_target_value(&ev)))>
-                    {options.iter().map(|o| view! { <option value=*o>{o.replace('_', " ")}</option> }).collect_view()}
+                    {options.iter().map(|o| view! { <option value=o.key>{o.label}</option> }).collect_view()}
                 </select>
             }
             .into_any()

@@ -36,28 +36,23 @@ pub fn request_color(kind: RequestKind) -> &'static str {
     }
 }
 
-/// A one-line summary of a node's main settings, shown under its name.
+/// A one-line summary of a node's main settings, shown under its name. Choices show
+/// their label, numbers their unit.
 pub fn node_subtitle(d: &Diagram, id: &str) -> String {
     let Some(node) = d.node(id) else {
         return String::new();
     };
-    let text = |key: &str| match d.param(id, key) {
-        Some(ParamValue::Text(t)) => Some(t),
-        Some(ParamValue::Num(n)) => Some(format_number(n)),
-        Some(ParamValue::Bool(b)) => Some(if b { "yes".into() } else { "no".into() }),
-        None => None,
-    };
     let mut parts: Vec<String> = Vec::new();
     for key in subtitle_keys(node.kind) {
-        if let Some(v) = text(key) {
-            let spec = node.kind.params().iter().find(|p| p.key == *key);
-            let unit = spec.map(|s| s.unit).unwrap_or("");
-            parts.push(if unit.is_empty() || unit.starts_with('(') {
-                v.replace('_', " ")
-            } else {
-                format!("{v} {unit}")
-            });
-        }
+        let (Some(spec), Some(value)) = (node.kind.param(key), d.param(id, key)) else {
+            continue;
+        };
+        parts.push(match value {
+            ParamValue::Text(t) => spec.choice_label(&t).unwrap_or(&t).to_string(),
+            ParamValue::Num(n) if spec.unit.is_empty() => format_number(n),
+            ParamValue::Num(n) => format!("{} {}", format_number(n), spec.unit),
+            ParamValue::Bool(b) => format!("{}: {}", spec.label, if b { "on" } else { "off" }),
+        });
     }
     parts.join(" · ")
 }
@@ -68,9 +63,9 @@ fn subtitle_keys(kind: Kind) -> &'static [&'static str] {
         Kind::Users => &["rps", "region"],
         Kind::LoadBalancer => &["algorithm"],
         Kind::WebServer => &["size", "instances"],
-        Kind::Cache => &["capacity", "policy"],
-        Kind::Database => &["engine", "role"],
-        Kind::Dns => &["geo"],
+        Kind::Cache => &["capacity", "eviction"],
+        Kind::Database => &["role", "size"],
+        Kind::Dns => &["routing"],
         _ => &["size"],
     }
 }

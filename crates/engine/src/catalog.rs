@@ -35,12 +35,27 @@ pub enum ParamType {
         default: f64,
     },
     Choice {
-        options: &'static [&'static str],
+        options: &'static [Choice],
         default: &'static str,
     },
     Bool {
         default: bool,
     },
+}
+
+/// One option of a choice parameter: the key stored in files and the words a learner
+/// reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Choice {
+    /// Stored in files: "round_robin".
+    pub key: &'static str,
+    /// Shown to the learner: "Round robin".
+    pub label: &'static str,
+}
+
+/// A choice option.
+pub const fn opt(key: &'static str, label: &'static str) -> Choice {
+    Choice { key, label }
 }
 
 /// One parameter of a component kind, as the inspector shows it.
@@ -122,7 +137,7 @@ pub enum ParamError {
     /// Text that is not one of the options.
     UnknownOption {
         label: &'static str,
-        options: &'static [&'static str],
+        options: &'static [Choice],
     },
     /// The kind has no such parameter.
     UnknownParam { kind: Kind, key: String },
@@ -149,7 +164,8 @@ impl fmt::Display for ParamError {
             ParamError::NotWhole { label } => write!(f, "{label} must be a whole number."),
             ParamError::WrongType { label, expected } => write!(f, "{label} must be {expected}."),
             ParamError::UnknownOption { label, options } => {
-                write!(f, "{label} must be one of: {}.", options.join(", "))
+                let names: Vec<&str> = options.iter().map(|o| o.label).collect();
+                write!(f, "{label} must be one of: {}.", names.join(", "))
             }
             ParamError::UnknownParam { kind, key } => {
                 write!(
@@ -181,6 +197,16 @@ impl ParamSpec {
             ParamType::Float { default, .. } => ParamValue::Num(default),
             ParamType::Choice { default, .. } => ParamValue::Text(default.to_string()),
             ParamType::Bool { default } => ParamValue::Bool(default),
+        }
+    }
+
+    /// The learner-facing label of a choice option ("Round robin" for "round_robin").
+    pub fn choice_label(&self, key: &str) -> Option<&'static str> {
+        match self.ty {
+            ParamType::Choice { options, .. } => {
+                options.iter().find(|o| o.key == key).map(|o| o.label)
+            }
+            _ => None,
         }
     }
 
@@ -226,7 +252,7 @@ impl ParamSpec {
                     label,
                     expected: "one of the listed options",
                 })?;
-                if options.contains(&s) {
+                if options.iter().any(|o| o.key == s) {
                     Ok(ParamValue::Text(s.to_string()))
                 } else {
                     Err(ParamError::UnknownOption { label, options })
@@ -244,7 +270,12 @@ impl ParamSpec {
 }
 
 /// The size options of servers, caches and databases.
-pub const SIZES: &[&str] = &["small", "medium", "large", "xlarge"];
+pub const SIZES: &[Choice] = &[
+    opt("small", "Small"),
+    opt("medium", "Medium"),
+    opt("large", "Large"),
+    opt("xlarge", "Extra large"),
+];
 
 /// A machine size. Capacity roughly doubles per step while the price grows about 2.5×,
 /// and `XLarge` is the ceiling.
@@ -323,7 +354,7 @@ const fn choice(
     key: &'static str,
     label: &'static str,
     help: &'static str,
-    options: &'static [&'static str],
+    options: &'static [Choice],
     default: &'static str,
 ) -> ParamSpec {
     ParamSpec {
@@ -353,18 +384,18 @@ const fn flag(
 const SIZE: ParamSpec = choice(
     "size",
     "Size",
-    "Bigger machines handle more at once but cost more than proportionally; xlarge is the ceiling.",
+    "Bigger machines handle more at once but cost more than proportionally; extra large is the ceiling.",
     SIZES,
     "small",
 );
 
-/// The region keys accepted by the Users "region" parameter.
-pub const REGION_KEYS: &[&str] = &[
-    "north_america",
-    "south_america",
-    "europe",
-    "asia",
-    "oceania",
+/// The regions accepted by the Users "region" parameter.
+pub const REGION_KEYS: &[Choice] = &[
+    opt("north_america", "North America"),
+    opt("south_america", "South America"),
+    opt("europe", "Europe"),
+    opt("asia", "Asia"),
+    opt("oceania", "Oceania"),
 ];
 
 const USERS_PARAMS: &[ParamSpec] = &[
@@ -399,8 +430,8 @@ const DNS_PARAMS: &[ParamSpec] = &[
     choice(
         "routing",
         "Routing",
-        "simple answers with any entry point; geo answers with the nearest healthy data center.",
-        &["simple", "geo"],
+        "Simple answers with any entry point; GeoDNS answers with the nearest healthy data center.",
+        &[opt("simple", "Simple"), opt("geo", "GeoDNS (nearest)")],
         "simple",
     ),
     int(
@@ -427,8 +458,13 @@ const LB_PARAMS: &[ParamSpec] = &[
     choice(
         "algorithm",
         "Algorithm",
-        "How the next server is picked; ip_hash keeps each user on one server.",
-        &["round_robin", "least_connections", "random", "ip_hash"],
+        "How the next server is picked; IP hash keeps each user on one server (sticky sessions).",
+        &[
+            opt("round_robin", "Round robin"),
+            opt("least_connections", "Least connections"),
+            opt("random", "Random"),
+            opt("ip_hash", "IP hash (sticky)"),
+        ],
         "round_robin",
     ),
     flag(
@@ -460,10 +496,10 @@ const LB_PARAMS: &[ParamSpec] = &[
 const WEB_PARAMS: &[ParamSpec] = &[
     SIZE,
     int("instances", "Instances", "", "Identical copies of this server sharing its queue.", 1, 20, 1),
-    choice("sessions", "Sessions", "in_memory keeps logins on this server (lost when it dies); store keeps them in a session store.", &["in_memory", "store"], "in_memory"),
+    choice("sessions", "Sessions", "In server memory keeps logins on this server (lost when it dies); in a session store keeps them in a shared store any server can read.", &[opt("in_memory", "In server memory"), opt("store", "In a session store")], "in_memory"),
     int("max_queue", "Queue limit", "requests", "Requests that may wait for a free worker; beyond that they are refused.", 1, 10_000, 200),
-    int("workers", "Workers override", "workers", "Concurrent requests per instance (0 = from the size).", 0, 1024, 0),
-    float("service_ms", "Service time override", "ms", "Mean work per request (0 = from the size and request type).", 0.0, 60_000.0, 0.0),
+    int("workers", "Workers per instance", "", "Requests one instance serves at once (0 = set by the size: 4, 8, 16 or 32).", 0, 1024, 0),
+    float("service_ms", "Work per request", "ms", "Mean time one request keeps a worker busy (0 = set by the size and request type).", 0.0, 60_000.0, 0.0),
 ];
 
 const SESSION_PARAMS: &[ParamSpec] = &[
@@ -483,8 +519,8 @@ const CACHE_PARAMS: &[ParamSpec] = &[
     SIZE,
     int("capacity", "Capacity", "keys", "How many keys fit; when full, the eviction policy picks a victim.", 1, 1_000_000, 1000),
     float("ttl_s", "TTL", "s", "How long an entry stays valid (0 = until evicted).", 0.0, 86_400.0, 60.0),
-    choice("eviction", "Eviction", "Which key leaves when the cache is full: least recently used, least frequently used, or oldest.", &["lru", "lfu", "fifo"], "lru"),
-    choice("strategy", "Strategy", "cache_aside: the server fills the cache; read_through: the cache loads from the database; refresh_ahead: read-through that reloads hot keys before they expire.", &["cache_aside", "read_through", "refresh_ahead"], "cache_aside"),
+    choice("eviction", "Eviction", "Which key leaves when the cache is full: the least recently used, the least frequently used since it entered the cache, or the oldest.", &[opt("lru", "Least recently used (LRU)"), opt("lfu", "Least frequently used (LFU)"), opt("fifo", "Oldest first (FIFO)")], "lru"),
+    choice("strategy", "Strategy", "Cache-aside: the server checks the cache and fills it after a miss. Read-through: the cache loads misses from the database itself. Refresh-ahead: read-through that reloads hot keys before they expire.", &[opt("cache_aside", "Cache-aside"), opt("read_through", "Read-through"), opt("refresh_ahead", "Refresh-ahead")], "cache_aside"),
     int("max_queue", "Queue limit", "requests", "Requests that may wait for a free worker.", 1, 100_000, 1000),
 ];
 
@@ -510,8 +546,8 @@ const CDN_PARAMS: &[ParamSpec] = &[
 ];
 
 const DB_PARAMS: &[ParamSpec] = &[
-    choice("engine", "Engine", "sql handles joins well; nosql is faster for simple key reads and writes.", &["sql", "nosql"], "sql"),
-    choice("role", "Role", "The primary takes writes; replicas copy it and serve reads.", &["primary", "replica"], "primary"),
+    choice("engine", "Engine", "Relational (SQL) handles joins well; NoSQL is faster for simple key reads and writes.", &[opt("sql", "Relational (SQL)"), opt("nosql", "NoSQL")], "sql"),
+    choice("role", "Role", "The primary takes writes; replicas copy it and serve reads.", &[opt("primary", "Primary"), opt("replica", "Replica")], "primary"),
     SIZE,
     float("replication_lag_ms", "Replication lag", "ms", "How far this replica trails its primary; writes inside this window are lost if the primary dies.", 0.0, 10_000.0, 100.0),
     flag("failover", "Automatic failover", "When this primary dies, promote a replica.", true),
@@ -685,9 +721,11 @@ impl Params<'_> {
     pub fn text(&self, key: &str) -> &'static str {
         match self.checked(key) {
             Some((ParamValue::Text(s), spec)) => match spec.ty {
-                ParamType::Choice { options, .. } => {
-                    options.iter().copied().find(|o| *o == s).unwrap_or("")
-                }
+                ParamType::Choice { options, .. } => options
+                    .iter()
+                    .find(|o| o.key == s)
+                    .map(|o| o.key)
+                    .unwrap_or(""),
                 _ => "",
             },
             _ => "",
@@ -774,7 +812,7 @@ mod tests {
                 .check(&ParamValue::Text("mru".into()))
                 .unwrap_err()
                 .to_string(),
-            "Eviction must be one of: lru, lfu, fifo."
+            "Eviction must be one of: Least recently used (LRU), Least frequently used (LFU), Oldest first (FIFO)."
         );
         let ttl = Kind::Cache.param("ttl_s").unwrap();
         assert_eq!(
@@ -789,10 +827,10 @@ mod tests {
         let mut params = BTreeMap::new();
         let mut last_price_per_worker = 0.0;
         for s in SIZES {
-            params.insert("size".to_string(), ParamValue::Text(s.to_string()));
+            params.insert("size".to_string(), ParamValue::Text(s.key.to_string()));
             let cost = monthly_cost(Kind::WebServer, &params);
-            let per_worker = cost / Size::from_key(s).concurrency_factor() as f64;
-            assert!(per_worker > last_price_per_worker, "{s}");
+            let per_worker = cost / Size::from_key(s.key).concurrency_factor() as f64;
+            assert!(per_worker > last_price_per_worker, "{}", s.key);
             last_price_per_worker = per_worker;
         }
     }

@@ -18,7 +18,9 @@ pub mod trace;
 
 pub use analysis::{analyze, Analysis};
 pub use bench::bench_workload;
-pub use catalog::{monthly_cost, Kind, ParamError, ParamSpec, ParamType, ParamValue, Size, SIZES};
+pub use catalog::{
+    monthly_cost, opt, Choice, Kind, ParamError, ParamSpec, ParamType, ParamValue, Size, SIZES,
+};
 pub use diagram::{DataCenter, Diagram, Edge, Finding, Node, Severity, WiringError};
 pub use format::FormatError;
 pub use goals::{evaluate, Goal, GoalResult, GoalSet, Op};
