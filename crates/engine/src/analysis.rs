@@ -7,8 +7,10 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{Bfs, NodeFiltered};
 use serde::Serialize;
 
-use crate::catalog::{Kind, Params};
-use crate::diagram::{db_clusters, Diagram, Finding};
+use crate::components::{dispatch, Kind, Role};
+use crate::diagram::Diagram;
+use crate::finding::Finding;
+use crate::sim::build::service_groups;
 
 /// What the structural analysis found.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -21,16 +23,22 @@ pub struct Analysis {
     pub data_center_failures: Vec<Finding>,
 }
 
-/// Kinds a learner runs and can lose; managed services (DNS, CDN, object storage) are
-/// redundant inside and never reported.
-fn self_managed(kind: Kind) -> bool {
-    matches!(
-        kind,
-        Kind::LoadBalancer | Kind::WebServer | Kind::SessionStore | Kind::Cache | Kind::Database
-    )
+/// Service groups as lists of members (only groups of two or more).
+fn groups(d: &Diagram) -> Vec<Vec<usize>> {
+    let group = service_groups(d);
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    for head in 0..group.len() {
+        let members: Vec<usize> = (0..group.len())
+            .filter(|&m| group[m] as usize == head)
+            .collect();
+        if members.len() > 1 {
+            out.push(members);
+        }
+    }
+    out
 }
 
-fn graph(d: &Diagram) -> DiGraph<usize, ()> {
+fn graph(d: &Diagram, groups: &[Vec<usize>]) -> DiGraph<usize, ()> {
     let mut g = DiGraph::with_capacity(d.nodes.len(), d.edges.len());
     for i in 0..d.nodes.len() {
         g.add_node(i);
@@ -43,9 +51,9 @@ fn graph(d: &Diagram) -> DiGraph<usize, ()> {
         }
     }
     // A replication cluster is one service: whoever reaches a member reaches all.
-    for c in db_clusters(d) {
-        for &a in &c {
-            for &b in &c {
+    for c in groups {
+        for &a in c {
+            for &b in c {
                 if a != b {
                     g.add_edge(NodeIndex::new(a), NodeIndex::new(b), ());
                 }
@@ -71,33 +79,24 @@ fn reached(g: &DiGraph<usize, ()>, start: usize, removed: &BTreeSet<usize>) -> V
 fn kinds_reached(d: &Diagram, seen: &[bool]) -> BTreeSet<Kind> {
     seen.iter()
         .enumerate()
-        .filter(|(i, s)| **s && d.nodes[*i].kind != Kind::Users)
+        .filter(|(i, s)| **s && !d.nodes[*i].kind.info().offers(Role::Source))
         .map(|(i, _)| d.nodes[i].kind)
         .collect()
 }
 
-/// A primary that has a replica and automatic failover survives its own loss.
-fn survives_loss(d: &Diagram, i: usize, clusters: &[Vec<usize>]) -> bool {
+/// Whether node `i` survives its own loss (a primary with a replica and failover).
+fn survives_loss(d: &Diagram, i: usize, groups: &[Vec<usize>]) -> bool {
     let n = &d.nodes[i];
-    if n.kind != Kind::Database {
-        return false;
-    }
-    let p = Params {
-        kind: n.kind,
-        map: &n.params,
-    };
-    if p.text("role") != "primary" {
-        return false;
-    }
-    p.flag("failover") && clusters.iter().any(|c| c.contains(&i) && c.len() > 1)
+    let size = groups.iter().find(|g| g.contains(&i)).map_or(1, Vec::len);
+    dispatch!(n.kind, survives_own_loss(&n.params, size))
 }
 
 /// Runs the analysis.
 pub fn analyze(d: &Diagram) -> Analysis {
-    let g = graph(d);
-    let clusters = db_clusters(d);
+    let clusters = groups(d);
+    let g = graph(d, &clusters);
     let users: Vec<usize> = (0..d.nodes.len())
-        .filter(|&i| d.nodes[i].kind == Kind::Users)
+        .filter(|&i| d.nodes[i].kind.info().offers(Role::Source))
         .collect();
     let none = BTreeSet::new();
     let baseline: Vec<(usize, BTreeSet<Kind>)> = users
@@ -113,7 +112,7 @@ pub fn analyze(d: &Diagram) -> Analysis {
         }
     }
     for (i, n) in d.nodes.iter().enumerate() {
-        if n.kind != Kind::Users && !any_reached[i] {
+        if !n.kind.info().offers(Role::Source) && !any_reached[i] {
             out.unreachable.push(Finding::warning(
                 Some(&n.id),
                 format!(
@@ -135,7 +134,7 @@ pub fn analyze(d: &Diagram) -> Analysis {
     };
 
     for (i, n) in d.nodes.iter().enumerate() {
-        if !self_managed(n.kind) || !any_reached[i] || survives_loss(d, i, &clusters) {
+        if !n.kind.info().self_managed || !any_reached[i] || survives_loss(d, i, &clusters) {
             continue;
         }
         let removed = BTreeSet::from([i]);

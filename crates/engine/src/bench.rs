@@ -1,7 +1,8 @@
 //! The standard benchmark workload, shared by the CLI (`scalelab-cli bench`) and the
 //! browser's benchmark page so native and WebAssembly figures are comparable.
 
-use crate::catalog::{Kind, ParamValue};
+use crate::catalog::ParamValue;
+use crate::components::Kind;
 use crate::diagram::Diagram;
 use crate::region::Region;
 use crate::scenario::{KeyPopularity, Scenario, Traffic};

@@ -1,25 +1,14 @@
-//! The component catalog: kinds, their parameters (units, bounds, defaults), sizes and
-//! monthly cost. The palette and the inspector of the app are generated from this data.
+//! The vocabulary of the component catalog: parameter specifications (units, bounds,
+//! defaults, choices with labels), their checks, machine sizes, and the reader that turns
+//! a node's stored parameters into a component's typed settings. Each component kind's
+//! own entry lives in its module under `components/`.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// A kind of component on the canvas.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Users,
-    Dns,
-    LoadBalancer,
-    WebServer,
-    SessionStore,
-    Cache,
-    Cdn,
-    Database,
-    ObjectStorage,
-}
+use crate::components::Kind;
 
 /// The type, bounds and default of one parameter.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -314,7 +303,7 @@ impl Size {
     }
 }
 
-const fn int(
+pub(crate) const fn int(
     key: &'static str,
     label: &'static str,
     unit: &'static str,
@@ -332,7 +321,7 @@ const fn int(
     }
 }
 
-const fn float(
+pub(crate) const fn float(
     key: &'static str,
     label: &'static str,
     unit: &'static str,
@@ -350,7 +339,7 @@ const fn float(
     }
 }
 
-const fn choice(
+pub(crate) const fn choice(
     key: &'static str,
     label: &'static str,
     help: &'static str,
@@ -366,7 +355,7 @@ const fn choice(
     }
 }
 
-const fn flag(
+pub(crate) const fn flag(
     key: &'static str,
     label: &'static str,
     help: &'static str,
@@ -381,299 +370,14 @@ const fn flag(
     }
 }
 
-const SIZE: ParamSpec = choice(
+/// The size parameter shared by servers, caches and databases.
+pub(crate) const SIZE: ParamSpec = choice(
     "size",
     "Size",
     "Bigger machines handle more at once but cost more than proportionally; extra large is the ceiling.",
     SIZES,
     "small",
 );
-
-/// The regions accepted by the Users "region" parameter.
-pub const REGION_KEYS: &[Choice] = &[
-    opt("north_america", "North America"),
-    opt("south_america", "South America"),
-    opt("europe", "Europe"),
-    opt("asia", "Asia"),
-    opt("oceania", "Oceania"),
-];
-
-const USERS_PARAMS: &[ParamSpec] = &[
-    choice(
-        "region",
-        "Region",
-        "Where these users live; distance to the data center costs network latency.",
-        REGION_KEYS,
-        "north_america",
-    ),
-    float(
-        "rps",
-        "Requests per second",
-        "req/s",
-        "Traffic these users send when the scenario does not say otherwise.",
-        0.0,
-        1_000_000.0,
-        50.0,
-    ),
-    int(
-        "users",
-        "Active users",
-        "users",
-        "Distinct users sending the traffic; each keeps its own DNS answer and login session.",
-        1,
-        100_000,
-        1000,
-    ),
-];
-
-const DNS_PARAMS: &[ParamSpec] = &[
-    choice(
-        "routing",
-        "Routing",
-        "Simple answers with any entry point; GeoDNS answers with the nearest healthy data center.",
-        &[opt("simple", "Simple"), opt("geo", "GeoDNS (nearest)")],
-        "simple",
-    ),
-    int(
-        "ttl_s",
-        "Answer TTL",
-        "s",
-        "How long clients cache an answer before asking again.",
-        0,
-        86_400,
-        300,
-    ),
-    int(
-        "health_check_s",
-        "Health check interval",
-        "s",
-        "How often DNS checks its entry points (0 = never).",
-        0,
-        600,
-        10,
-    ),
-];
-
-const LB_PARAMS: &[ParamSpec] = &[
-    choice(
-        "algorithm",
-        "Algorithm",
-        "How the next server is picked; IP hash keeps each user on one server (sticky sessions).",
-        &[
-            opt("round_robin", "Round robin"),
-            opt("least_connections", "Least connections"),
-            opt("random", "Random"),
-            opt("ip_hash", "IP hash (sticky)"),
-        ],
-        "round_robin",
-    ),
-    flag(
-        "health_checks",
-        "Health checks",
-        "Probe servers and stop sending requests to dead ones.",
-        true,
-    ),
-    float(
-        "check_interval_s",
-        "Check interval",
-        "s",
-        "Time between two probes of a server.",
-        0.5,
-        60.0,
-        5.0,
-    ),
-    int(
-        "unhealthy_threshold",
-        "Failures before removal",
-        "probes",
-        "Failed probes in a row before a server is taken out of rotation.",
-        1,
-        10,
-        2,
-    ),
-];
-
-const WEB_PARAMS: &[ParamSpec] = &[
-    SIZE,
-    int("instances", "Instances", "", "Identical copies of this server sharing its queue.", 1, 20, 1),
-    choice("sessions", "Sessions", "In server memory keeps logins on this server (lost when it dies); in a session store keeps them in a shared store any server can read.", &[opt("in_memory", "In server memory"), opt("store", "In a session store")], "in_memory"),
-    int("max_queue", "Queue limit", "requests", "Requests that may wait for a free worker; beyond that they are refused.", 1, 10_000, 200),
-    int("workers", "Workers per instance", "", "Requests one instance serves at once (0 = set by the size: 4, 8, 16 or 32).", 0, 1024, 0),
-    float("service_ms", "Work per request", "ms", "Mean time one request keeps a worker busy (0 = set by the size and request type).", 0.0, 60_000.0, 0.0),
-];
-
-const SESSION_PARAMS: &[ParamSpec] = &[
-    SIZE,
-    int(
-        "max_queue",
-        "Queue limit",
-        "requests",
-        "Requests that may wait for a free worker.",
-        1,
-        100_000,
-        1000,
-    ),
-];
-
-const CACHE_PARAMS: &[ParamSpec] = &[
-    SIZE,
-    int("capacity", "Capacity", "keys", "How many keys fit; when full, the eviction policy picks a victim.", 1, 1_000_000, 1000),
-    float("ttl_s", "TTL", "s", "How long an entry stays valid (0 = until evicted).", 0.0, 86_400.0, 60.0),
-    choice("eviction", "Eviction", "Which key leaves when the cache is full: the least recently used, the least frequently used since it entered the cache, or the oldest.", &[opt("lru", "Least recently used (LRU)"), opt("lfu", "Least frequently used (LFU)"), opt("fifo", "Oldest first (FIFO)")], "lru"),
-    choice("strategy", "Strategy", "Cache-aside: the server checks the cache and fills it after a miss. Read-through: the cache loads misses from the database itself. Refresh-ahead: read-through that reloads hot keys before they expire.", &[opt("cache_aside", "Cache-aside"), opt("read_through", "Read-through"), opt("refresh_ahead", "Refresh-ahead")], "cache_aside"),
-    int("max_queue", "Queue limit", "requests", "Requests that may wait for a free worker.", 1, 100_000, 1000),
-];
-
-const CDN_PARAMS: &[ParamSpec] = &[
-    int(
-        "capacity",
-        "Capacity per edge",
-        "objects",
-        "Objects each edge location keeps.",
-        1,
-        1_000_000,
-        10_000,
-    ),
-    float(
-        "ttl_s",
-        "TTL",
-        "s",
-        "How long an edge serves an object before fetching it again.",
-        0.0,
-        604_800.0,
-        3600.0,
-    ),
-];
-
-const DB_PARAMS: &[ParamSpec] = &[
-    choice("engine", "Engine", "Relational (SQL) handles joins well; NoSQL is faster for simple key reads and writes.", &[opt("sql", "Relational (SQL)"), opt("nosql", "NoSQL")], "sql"),
-    choice("role", "Role", "The primary takes writes; replicas copy it and serve reads.", &[opt("primary", "Primary"), opt("replica", "Replica")], "primary"),
-    SIZE,
-    float("replication_lag_ms", "Replication lag", "ms", "How far this replica trails its primary; writes inside this window are lost if the primary dies.", 0.0, 10_000.0, 100.0),
-    flag("failover", "Automatic failover", "When this primary dies, promote a replica.", true),
-    float("promotion_s", "Promotion delay", "s", "Time to detect a dead primary and promote a replica.", 0.0, 600.0, 10.0),
-    int("max_queue", "Queue limit", "requests", "Queries that may wait for a free connection.", 1, 100_000, 500),
-];
-
-const OBJECT_PARAMS: &[ParamSpec] = &[float(
-    "latency_ms",
-    "Latency",
-    "ms",
-    "Mean time to read or store one object.",
-    1.0,
-    1000.0,
-    20.0,
-)];
-
-impl Kind {
-    /// Every kind, in palette order.
-    pub const ALL: &'static [Kind] = &[
-        Kind::Users,
-        Kind::Dns,
-        Kind::LoadBalancer,
-        Kind::WebServer,
-        Kind::SessionStore,
-        Kind::Cache,
-        Kind::Cdn,
-        Kind::Database,
-        Kind::ObjectStorage,
-    ];
-
-    /// A human name: "Load balancer".
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::Users => "Users",
-            Kind::Dns => "DNS",
-            Kind::LoadBalancer => "Load balancer",
-            Kind::WebServer => "Web server",
-            Kind::SessionStore => "Session store",
-            Kind::Cache => "Cache",
-            Kind::Cdn => "CDN",
-            Kind::Database => "Database",
-            Kind::ObjectStorage => "Object storage",
-        }
-    }
-
-    /// One to three characters for the icon.
-    pub fn glyph(self) -> &'static str {
-        match self {
-            Kind::Users => "U",
-            Kind::Dns => "DNS",
-            Kind::LoadBalancer => "LB",
-            Kind::WebServer => "WEB",
-            Kind::SessionStore => "SS",
-            Kind::Cache => "C",
-            Kind::Cdn => "CDN",
-            Kind::Database => "DB",
-            Kind::ObjectStorage => "OS",
-        }
-    }
-
-    /// One sentence a learner understands.
-    pub fn description(self) -> &'static str {
-        match self {
-            Kind::Users => "People in one region sending requests to your site.",
-            Kind::Dns => "Turns your domain name into the address of an entry point; clients remember the answer for a while.",
-            Kind::LoadBalancer => "Spreads requests over several web servers and stops using the ones that fail health checks.",
-            Kind::WebServer => "Runs your application: a fixed number of workers handle requests, the rest wait in a queue.",
-            Kind::SessionStore => "A shared key-value store that keeps user logins so any web server can serve any user.",
-            Kind::Cache => "Keeps recently used data in memory so most reads never reach the database.",
-            Kind::Cdn => "Edge servers around the world that keep copies of static files close to users.",
-            Kind::Database => "Stores your data; a primary takes writes and replicas copy it to serve reads.",
-            Kind::ObjectStorage => "Stores files such as images and uploads, and serves as the origin for the CDN.",
-        }
-    }
-
-    /// The prefix of generated node ids: "lb", "web", "db".
-    pub fn id_prefix(self) -> &'static str {
-        match self {
-            Kind::Users => "users",
-            Kind::Dns => "dns",
-            Kind::LoadBalancer => "lb",
-            Kind::WebServer => "web",
-            Kind::SessionStore => "sessions",
-            Kind::Cache => "cache",
-            Kind::Cdn => "cdn",
-            Kind::Database => "db",
-            Kind::ObjectStorage => "storage",
-        }
-    }
-
-    /// The parameters this kind has, in inspector order.
-    pub fn params(self) -> &'static [ParamSpec] {
-        match self {
-            Kind::Users => USERS_PARAMS,
-            Kind::Dns => DNS_PARAMS,
-            Kind::LoadBalancer => LB_PARAMS,
-            Kind::WebServer => WEB_PARAMS,
-            Kind::SessionStore => SESSION_PARAMS,
-            Kind::Cache => CACHE_PARAMS,
-            Kind::Cdn => CDN_PARAMS,
-            Kind::Database => DB_PARAMS,
-            Kind::ObjectStorage => OBJECT_PARAMS,
-        }
-    }
-
-    /// The parameter with this key, if the kind has one.
-    pub fn param(self, key: &str) -> Option<&'static ParamSpec> {
-        self.params().iter().find(|p| p.key == key)
-    }
-
-    /// The snake_case name used in files: "load_balancer".
-    pub fn key(self) -> &'static str {
-        match self {
-            Kind::Users => "users",
-            Kind::Dns => "dns",
-            Kind::LoadBalancer => "load_balancer",
-            Kind::WebServer => "web_server",
-            Kind::SessionStore => "session_store",
-            Kind::Cache => "cache",
-            Kind::Cdn => "cdn",
-            Kind::Database => "database",
-            Kind::ObjectStorage => "object_storage",
-        }
-    }
-}
 
 /// "a load balancer" / "A database" / "an object storage".
 pub(crate) fn with_article(label: &str, capital: bool) -> String {
@@ -692,16 +396,30 @@ pub(crate) fn with_article(label: &str, capital: bool) -> String {
     format!("{article} {lower}")
 }
 
-/// Reads parameters of one node, falling back to catalog defaults for missing or
-/// invalid values (validation reports the invalid ones separately).
-pub(crate) struct Params<'a> {
-    pub kind: Kind,
-    pub map: &'a BTreeMap<String, ParamValue>,
+/// The stored parameters of one node: key to value.
+pub type ParamMap = BTreeMap<String, ParamValue>;
+
+/// Reads one node's stored parameters as a component's typed settings. Missing or
+/// invalid values read as the catalog default (validation reports the invalid ones);
+/// asking for a key the component does not declare is a bug, caught by each
+/// component's tests.
+pub(crate) struct Reader<'a> {
+    specs: &'static [ParamSpec],
+    map: &'a ParamMap,
 }
 
-impl Params<'_> {
-    fn checked(&self, key: &str) -> Option<(ParamValue, &'static ParamSpec)> {
-        let spec = self.kind.param(key)?;
+impl<'a> Reader<'a> {
+    pub(crate) fn new(specs: &'static [ParamSpec], map: &'a ParamMap) -> Self {
+        Reader { specs, map }
+    }
+
+    fn value(&self, key: &str) -> Option<(ParamValue, &'static ParamSpec)> {
+        let spec = self.specs.iter().find(|p| p.key == key);
+        debug_assert!(
+            spec.is_some(),
+            "a component read its undeclared parameter {key:?}"
+        );
+        let spec = spec?;
         let v = self
             .map
             .get(key)
@@ -710,16 +428,26 @@ impl Params<'_> {
         Some((v, spec))
     }
 
-    /// A numeric parameter (0 when the kind has no such parameter).
-    pub fn num(&self, key: &str) -> f64 {
-        self.checked(key)
-            .and_then(|(v, _)| v.as_f64())
-            .unwrap_or(0.0)
+    /// A number.
+    pub(crate) fn num(&self, key: &str) -> f64 {
+        self.value(key).and_then(|(v, _)| v.as_f64()).unwrap_or(0.0)
     }
 
-    /// A choice parameter ("" when the kind has no such parameter).
-    pub fn text(&self, key: &str) -> &'static str {
-        match self.checked(key) {
+    /// A whole number (parameters of type `Int` hold whole values within `u32`).
+    pub(crate) fn int(&self, key: &str) -> u32 {
+        self.num(key).clamp(0.0, u32::MAX as f64) as u32
+    }
+
+    /// An on/off setting.
+    pub(crate) fn flag(&self, key: &str) -> bool {
+        self.value(key)
+            .and_then(|(v, _)| v.as_bool())
+            .unwrap_or(false)
+    }
+
+    /// The key of a choice ("" only if the component declared no such parameter).
+    pub(crate) fn choice(&self, key: &str) -> &'static str {
+        match self.value(key) {
             Some((ParamValue::Text(s), spec)) => match spec.ty {
                 ParamType::Choice { options, .. } => options
                     .iter()
@@ -732,107 +460,108 @@ impl Params<'_> {
         }
     }
 
-    /// A boolean parameter (false when the kind has no such parameter).
-    pub fn flag(&self, key: &str) -> bool {
-        self.checked(key)
-            .and_then(|(v, _)| v.as_bool())
-            .unwrap_or(false)
-    }
-
-    /// The size parameter (small when the kind has none).
-    pub fn size(&self) -> Size {
-        Size::from_key(self.text("size"))
+    /// The machine size.
+    pub(crate) fn size(&self) -> Size {
+        Size::from_key(self.choice("size"))
     }
 }
 
-/// Monthly price of one component in dollars. Bigger sizes cost more than the capacity
-/// they add.
-pub fn monthly_cost(kind: Kind, params: &BTreeMap<String, ParamValue>) -> f64 {
-    let p = Params { kind, map: params };
-    let by_size = |prices: [f64; 4]| prices[p.size().step()];
-    match kind {
-        Kind::Users => 0.0,
-        Kind::Dns => {
-            if p.text("routing") == "geo" {
-                10.0
-            } else {
-                1.0
+/// Declares a choice parameter's options as an enum: one variant per option, with the
+/// key stored in files and the label a learner reads. Generates `OPTIONS` (for the
+/// parameter's spec), `from_key` and `key`.
+macro_rules! choice_enum {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($variant:ident = $key:literal : $label:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        $vis enum $name { $($variant),+ }
+
+        impl $name {
+            /// The options, in the order the inspector lists them.
+            pub const OPTIONS: &'static [$crate::catalog::Choice] =
+                &[$($crate::catalog::opt($key, $label)),+];
+
+            /// The option stored as `key`.
+            #[allow(dead_code)]
+            pub fn from_key(key: &str) -> Option<Self> {
+                match key {
+                    $($key => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+
+            /// The key stored in files.
+            #[allow(dead_code)]
+            pub fn key(self) -> &'static str {
+                match self {
+                    $($name::$variant => $key,)+
+                }
             }
         }
-        Kind::LoadBalancer => 20.0,
-        Kind::WebServer => by_size([20.0, 50.0, 130.0, 340.0]) * p.num("instances").max(1.0),
-        Kind::SessionStore => by_size([15.0, 35.0, 85.0, 210.0]),
-        Kind::Cache => by_size([15.0, 35.0, 85.0, 210.0]) + p.num("capacity") * 0.0005,
-        Kind::Cdn => 20.0 + p.num("capacity") * 0.001,
-        Kind::Database => by_size([30.0, 75.0, 190.0, 480.0]),
-        Kind::ObjectStorage => 10.0,
-    }
+    };
 }
+pub(crate) use choice_enum;
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_default_passes_its_own_check() {
-        for &k in Kind::ALL {
-            for p in k.params() {
-                assert_eq!(
-                    p.check(&p.default_value()),
-                    Ok(p.default_value()),
-                    "{k:?}.{}",
-                    p.key
-                );
-            }
-            assert!(!k.glyph().is_empty() && k.glyph().len() <= 3);
-            assert!(k.description().ends_with('.'));
-        }
+    const INSTANCES: ParamSpec = int("instances", "Instances", "", "Copies.", 1, 20, 1);
+    const TTL: ParamSpec = float("ttl_s", "TTL", "s", "How long.", 0.0, 86_400.0, 60.0);
+    choice_enum! {
+        enum Eviction { Lru = "lru" : "Least recently used (LRU)", Lfu = "lfu" : "Least frequently used (LFU)", Fifo = "fifo" : "Oldest first (FIFO)" }
     }
+    const EVICTION: ParamSpec = choice(
+        "eviction",
+        "Eviction",
+        "Which key leaves.",
+        Eviction::OPTIONS,
+        "lru",
+    );
 
     #[test]
     fn bounds_and_types_are_enforced_with_a_sentence() {
-        let instances = Kind::WebServer.param("instances").unwrap();
-        let err = instances.check(&ParamValue::Num(21.0)).unwrap_err();
+        let err = INSTANCES.check(&ParamValue::Num(21.0)).unwrap_err();
         assert_eq!(err.to_string(), "Instances must be between 1 and 20.");
         assert_eq!(
-            instances
+            INSTANCES
                 .check(&ParamValue::Num(2.5))
                 .unwrap_err()
                 .to_string(),
             "Instances must be a whole number."
         );
-        assert!(instances.check(&ParamValue::Text("3".into())).is_err());
+        assert!(INSTANCES.check(&ParamValue::Text("3".into())).is_err());
         assert_eq!(
-            instances.check(&ParamValue::Num(3.0)),
+            INSTANCES.check(&ParamValue::Num(3.0)),
             Ok(ParamValue::Num(3.0))
         );
-        let eviction = Kind::Cache.param("eviction").unwrap();
         assert_eq!(
-            eviction
+            EVICTION
                 .check(&ParamValue::Text("mru".into()))
                 .unwrap_err()
                 .to_string(),
             "Eviction must be one of: Least recently used (LRU), Least frequently used (LFU), Oldest first (FIFO)."
         );
-        let ttl = Kind::Cache.param("ttl_s").unwrap();
         assert_eq!(
-            ttl.check(&ParamValue::Num(-1.0)).unwrap_err().to_string(),
+            TTL.check(&ParamValue::Num(-1.0)).unwrap_err().to_string(),
             "TTL must be between 0 and 86400 s."
         );
-        assert!(ttl.check(&ParamValue::Num(f64::NAN)).is_err());
+        assert!(TTL.check(&ParamValue::Num(f64::NAN)).is_err());
     }
 
     #[test]
-    fn bigger_sizes_cost_more_than_the_capacity_they_add() {
-        let mut params = BTreeMap::new();
-        let mut last_price_per_worker = 0.0;
-        for s in SIZES {
-            params.insert("size".to_string(), ParamValue::Text(s.key.to_string()));
-            let cost = monthly_cost(Kind::WebServer, &params);
-            let per_worker = cost / Size::from_key(s.key).concurrency_factor() as f64;
-            assert!(per_worker > last_price_per_worker, "{}", s.key);
-            last_price_per_worker = per_worker;
-        }
+    fn choices_read_as_their_enum_and_show_their_label() {
+        assert_eq!(Eviction::from_key("lfu"), Some(Eviction::Lfu));
+        assert_eq!(Eviction::from_key("mru"), None);
+        assert_eq!(Eviction::Fifo.key(), "fifo");
+        assert_eq!(EVICTION.choice_label("fifo"), Some("Oldest first (FIFO)"));
+        let specs: &'static [ParamSpec] = &[EVICTION, TTL];
+        let mut map = ParamMap::new();
+        map.insert("eviction".into(), ParamValue::Text("lfu".into()));
+        map.insert("ttl_s".into(), ParamValue::Num(-5.0));
+        let r = Reader::new(specs, &map);
+        assert_eq!(r.choice("eviction"), "lfu");
+        // An invalid stored value reads as the default; validation reports it.
+        assert_eq!(r.num("ttl_s"), 60.0);
     }
 
     #[test]

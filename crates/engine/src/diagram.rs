@@ -1,13 +1,14 @@
 //! The diagram a learner draws: nodes, directed edges (the direction requests flow) and
-//! data centers; the editing operations the app calls; and `validate`, which reports
-//! every problem with a sentence a learner understands.
+//! data centers, and the editing operations the app calls. Checking a diagram is
+//! `validate.rs`'s job.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{self, with_article, Kind, ParamError, ParamValue, Params};
+use crate::catalog::{with_article, ParamError, ParamValue};
+use crate::components::Kind;
 use crate::format::{self, FormatError};
 use crate::region::Region;
 
@@ -74,55 +75,6 @@ pub struct DataCenter {
     pub h: f64,
 }
 
-/// How serious a finding is: errors stop a run, warnings do not.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Error,
-    Warning,
-}
-
-/// One problem found in a diagram or scenario.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Finding {
-    pub severity: Severity,
-    /// The node concerned, when there is one.
-    pub node: Option<String>,
-    /// A sentence for the learner.
-    pub message: String,
-}
-
-impl Finding {
-    pub(crate) fn error(node: Option<&str>, message: impl Into<String>) -> Self {
-        Finding {
-            severity: Severity::Error,
-            node: node.map(str::to_string),
-            message: message.into(),
-        }
-    }
-
-    pub(crate) fn warning(node: Option<&str>, message: impl Into<String>) -> Self {
-        Finding {
-            severity: Severity::Warning,
-            node: node.map(str::to_string),
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for Finding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sev = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        match &self.node {
-            Some(n) => write!(f, "{sev} ({n}): {}", self.message),
-            None => write!(f, "{sev}: {}", self.message),
-        }
-    }
-}
-
 /// Why two nodes cannot be connected.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WiringError {
@@ -164,17 +116,7 @@ impl std::error::Error for WiringError {}
 
 /// Whether requests may flow from a `from` node to a `to` node.
 pub fn may_send(from: Kind, to: Kind) -> bool {
-    use Kind::*;
-    matches!(
-        (from, to),
-        (Users, Dns | LoadBalancer | WebServer | Cdn)
-            | (Dns, LoadBalancer | WebServer | Cdn)
-            | (LoadBalancer, WebServer)
-            | (WebServer, SessionStore | Cache | Database | ObjectStorage)
-            | (Cache, Database)
-            | (Cdn, ObjectStorage | LoadBalancer | WebServer)
-            | (Database, Database)
-    )
+    from.may_send(to)
 }
 
 impl Default for Diagram {
@@ -378,7 +320,7 @@ impl Diagram {
     pub fn monthly_cost(&self) -> f64 {
         self.nodes
             .iter()
-            .map(|n| catalog::monthly_cost(n.kind, &n.params))
+            .map(|n| n.kind.monthly_cost(&n.params))
             .sum()
     }
 
@@ -401,12 +343,8 @@ impl Diagram {
     /// The region a node stands in (users: their region parameter; nodes outside any
     /// data center: North America).
     pub fn node_region(&self, node: &Node) -> Region {
-        if node.kind == Kind::Users {
-            let p = Params {
-                kind: node.kind,
-                map: &node.params,
-            };
-            return Region::from_key(p.text("region")).unwrap_or(Region::NorthAmerica);
+        if let Some(region) = node.kind.region_of(&node.params) {
+            return region;
         }
         node.dc
             .as_deref()
@@ -414,284 +352,6 @@ impl Diagram {
             .map(|d| d.region)
             .unwrap_or(Region::NorthAmerica)
     }
-
-    /// Every problem in the diagram: errors (which stop a run) and warnings.
-    pub fn validate(&self) -> Vec<Finding> {
-        let mut out = Vec::new();
-        if self.nodes.len() > MAX_NODES {
-            out.push(Finding::error(
-                None,
-                format!(
-                    "The diagram has {} components; the limit is {MAX_NODES}.",
-                    self.nodes.len()
-                ),
-            ));
-        }
-        if self.edges.len() > MAX_EDGES {
-            out.push(Finding::error(
-                None,
-                format!(
-                    "The diagram has {} connections; the limit is {MAX_EDGES}.",
-                    self.edges.len()
-                ),
-            ));
-        }
-        if self.data_centers.len() > MAX_DATA_CENTERS {
-            out.push(Finding::error(
-                None,
-                format!(
-                    "The diagram has {} data centers; the limit is {MAX_DATA_CENTERS}.",
-                    self.data_centers.len()
-                ),
-            ));
-        }
-        let mut dc_ids = BTreeSet::new();
-        for d in &self.data_centers {
-            if d.id.is_empty() || d.id.len() > MAX_ID_LEN {
-                out.push(Finding::error(
-                    None,
-                    format!(
-                        "Data center \"{}\" needs an id of 1 to {MAX_ID_LEN} characters.",
-                        d.name
-                    ),
-                ));
-            }
-            if !dc_ids.insert(d.id.as_str()) {
-                out.push(Finding::error(
-                    None,
-                    format!(
-                        "Two data centers share the id \"{}\"; give each its own.",
-                        d.id
-                    ),
-                ));
-            }
-        }
-        let mut ids = BTreeSet::new();
-        for n in &self.nodes {
-            let id = Some(n.id.as_str());
-            if n.id.is_empty() || n.id.len() > MAX_ID_LEN {
-                out.push(Finding::error(
-                    id,
-                    format!(
-                        "\"{}\" needs an id of 1 to {MAX_ID_LEN} characters.",
-                        n.name
-                    ),
-                ));
-            }
-            if !ids.insert(n.id.as_str()) {
-                out.push(Finding::error(
-                    id,
-                    format!(
-                        "Two components share the id \"{}\"; give each its own.",
-                        n.id
-                    ),
-                ));
-            }
-            if let Some(dc) = &n.dc {
-                if !dc_ids.contains(dc.as_str()) {
-                    out.push(Finding::error(
-                        id,
-                        format!(
-                            "{} is placed in data center \"{dc}\", which does not exist.",
-                            n.name
-                        ),
-                    ));
-                }
-            }
-            for (key, value) in &n.params {
-                match n.kind.param(key) {
-                    None => out.push(Finding::warning(
-                        id,
-                        format!("{} has no parameter \"{key}\"; it is ignored.", n.name),
-                    )),
-                    Some(spec) => {
-                        if let Err(e) = spec.check(value) {
-                            out.push(Finding::error(id, format!("{}: {e}", n.name)));
-                        }
-                    }
-                }
-            }
-        }
-        let mut seen_edges = BTreeSet::new();
-        for e in &self.edges {
-            let (a, b) = (self.node(&e.from), self.node(&e.to));
-            match (a, b) {
-                (None, _) => out.push(Finding::error(
-                    Some(&e.to),
-                    format!(
-                        "A connection starts at \"{}\", which does not exist; delete it.",
-                        e.from
-                    ),
-                )),
-                (_, None) => out.push(Finding::error(
-                    Some(&e.from),
-                    format!(
-                        "A connection ends at \"{}\", which does not exist; delete it.",
-                        e.to
-                    ),
-                )),
-                (Some(a), Some(b)) => {
-                    if e.from == e.to {
-                        out.push(Finding::error(
-                            Some(&a.id),
-                            WiringError::SelfLoop { kind: a.kind }.to_string(),
-                        ));
-                    } else if !may_send(a.kind, b.kind) {
-                        out.push(Finding::error(
-                            Some(&a.id),
-                            format!(
-                                "{} {}",
-                                WiringError::NotAllowed {
-                                    from: a.kind,
-                                    to: b.kind
-                                },
-                                wiring_hint(a.kind, b.kind)
-                            ),
-                        ));
-                    }
-                    if !seen_edges.insert((e.from.as_str(), e.to.as_str())) {
-                        out.push(Finding::warning(
-                            Some(&a.id),
-                            format!("{} is connected to {} twice.", a.name, b.name),
-                        ));
-                    }
-                }
-            }
-        }
-        self.validate_structure(&mut out);
-        out.extend(crate::analysis::analyze(self).unreachable);
-        out
-    }
-
-    fn validate_structure(&self, out: &mut Vec<Finding>) {
-        if !self.nodes.iter().any(|n| n.kind == Kind::Users) {
-            out.push(Finding::error(
-                None,
-                "Add a Users component: nothing sends traffic yet.",
-            ));
-        }
-        fn p(n: &Node) -> Params<'_> {
-            Params {
-                kind: n.kind,
-                map: &n.params,
-            }
-        }
-        for n in &self.nodes {
-            let id = Some(n.id.as_str());
-            let succ: Vec<&Node> = self.successors(&n.id).collect();
-            let has = |k: Kind| succ.iter().any(|s| s.kind == k);
-            match n.kind {
-                Kind::Users => {
-                    if succ.is_empty() {
-                        out.push(Finding::error(id, format!("{} is not connected to anything; connect it to a DNS or an entry point.", n.name)));
-                    } else if has(Kind::Dns) && succ.iter().any(|s| s.kind != Kind::Dns) {
-                        out.push(Finding::warning(id, format!("{} is connected to a DNS and directly to servers; the direct connections are ignored.", n.name)));
-                    }
-                }
-                Kind::Dns => {
-                    if succ.is_empty() {
-                        out.push(Finding::error(id, format!("{} has no entry point to answer with; connect it to a load balancer, web server or CDN.", n.name)));
-                    }
-                    if p(n).text("routing") == "geo" && succ.iter().any(|s| s.dc.is_none()) {
-                        out.push(Finding::warning(id, format!("{} uses GeoDNS, but some entry points are in no data center, so it cannot tell where they are.", n.name)));
-                    }
-                }
-                Kind::LoadBalancer if !has(Kind::WebServer) => {
-                    out.push(Finding::error(
-                        id,
-                        format!(
-                            "{} has no servers behind it; connect it to web servers.",
-                            n.name
-                        ),
-                    ));
-                }
-                Kind::Cdn if succ.is_empty() => {
-                    out.push(Finding::error(id, format!("{} has no origin to fetch from on a miss; connect it to object storage or a web server.", n.name)));
-                }
-                Kind::WebServer => {
-                    if p(n).text("sessions") == "store" && !has(Kind::SessionStore) {
-                        out.push(Finding::error(
-                            id,
-                            format!(
-                                "{} keeps sessions in a store, but no session store is connected.",
-                                n.name
-                            ),
-                        ));
-                    }
-                    if p(n).text("sessions") == "in_memory" && has(Kind::SessionStore) {
-                        out.push(Finding::warning(id, format!("{} keeps sessions in memory, so its session store is unused; set Sessions to store.", n.name)));
-                    }
-                }
-                Kind::Cache => {
-                    let strategy = p(n).text("strategy");
-                    if strategy != "cache_aside" && !has(Kind::Database) {
-                        out.push(Finding::error(id, format!("{} is {strategy} but has no database to load from; connect it to a database.", n.name)));
-                    }
-                }
-                Kind::Database => {
-                    let role = p(n).text("role");
-                    let primaries_in: Vec<&Node> = self
-                        .predecessors(&n.id)
-                        .filter(|q| q.kind == Kind::Database)
-                        .collect();
-                    if role == "replica" {
-                        if primaries_in.is_empty() {
-                            out.push(Finding::error(id, format!("{} is a replica but no primary replicates to it; connect a primary database to it.", n.name)));
-                        }
-                        if succ.iter().any(|s| s.kind == Kind::Database) {
-                            out.push(Finding::error(id, format!("{} is a replica and cannot replicate to another database; connect the primary to it instead.", n.name)));
-                        }
-                    } else if primaries_in.iter().any(|q| p(q).text("role") == "primary") {
-                        out.push(Finding::error(id, format!("{} is a primary but another primary replicates to it; make one of them a replica.", n.name)));
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-}
-
-fn wiring_hint(from: Kind, to: Kind) -> &'static str {
-    use Kind::*;
-    match (from, to) {
-        (Database, _) | (ObjectStorage, _) | (SessionStore, _) => {
-            "Connections point the way requests flow: from the caller to the service."
-        }
-        (Users, _) => "Users reach a DNS, a load balancer, a web server or a CDN.",
-        (LoadBalancer, _) => "A load balancer sends requests to web servers.",
-        (Cdn, _) => "A CDN fetches misses from object storage or a web server.",
-        _ => "Connections point the way requests flow: from the caller to the service.",
-    }
-}
-
-/// Databases grouped into replication clusters (connected by database-to-database
-/// edges), each a sorted list of node indices; clusters sorted by their first member.
-pub(crate) fn db_clusters(d: &Diagram) -> Vec<Vec<usize>> {
-    let n = d.nodes.len();
-    let mut parent: Vec<usize> = (0..n).collect();
-    fn find(p: &mut [usize], mut x: usize) -> usize {
-        while p[x] != x {
-            p[x] = p[p[x]];
-            x = p[x];
-        }
-        x
-    }
-    for e in &d.edges {
-        if let (Some(a), Some(b)) = (d.node_index(&e.from), d.node_index(&e.to)) {
-            if d.nodes[a].kind == Kind::Database && d.nodes[b].kind == Kind::Database {
-                let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
-                parent[ra.max(rb)] = ra.min(rb);
-            }
-        }
-    }
-    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for i in 0..n {
-        if d.nodes[i].kind == Kind::Database {
-            let r = find(&mut parent, i);
-            groups.entry(r).or_default().push(i);
-        }
-    }
-    groups.into_values().collect()
 }
 
 #[cfg(test)]
@@ -720,17 +380,6 @@ mod tests {
         let w = d.add_node(Kind::WebServer, 0.0, 0.0);
         assert_ne!(w, "web-2");
         assert!(d.node(&w).is_some());
-    }
-
-    #[test]
-    fn a_valid_diagram_has_no_errors() {
-        let d = small();
-        let errors: Vec<_> = d
-            .validate()
-            .into_iter()
-            .filter(|f| f.severity == Severity::Error)
-            .collect();
-        assert!(errors.is_empty(), "{errors:?}");
     }
 
     #[test]
@@ -783,63 +432,6 @@ mod tests {
     }
 
     #[test]
-    fn validate_reports_every_problem_with_its_node() {
-        let mut d = small();
-        d.edges.push(Edge {
-            from: "web-1".into(),
-            to: "ghost".into(),
-        });
-        d.edges.push(Edge {
-            from: "db-1".into(),
-            to: "web-1".into(),
-        });
-        let cdn = d.add_node(Kind::Cdn, 0.0, 0.0);
-        let lb = d.add_node(Kind::LoadBalancer, 0.0, 0.0);
-        let replica = d.add_node(Kind::Database, 0.0, 0.0);
-        d.set_param(&replica, "role", ParamValue::Text("replica".into()))
-            .unwrap();
-        d.set_param("web-1", "sessions", ParamValue::Text("store".into()))
-            .unwrap();
-        d.nodes[2]
-            .params
-            .insert("max_queue".into(), ParamValue::Num(0.0));
-        d.nodes[2].dc = Some("dc-9".into());
-        let f = d.validate();
-        let has = |node: &str, needle: &str| {
-            f.iter()
-                .any(|x| x.node.as_deref() == Some(node) && x.message.contains(needle))
-        };
-        assert!(has("web-1", "\"ghost\", which does not exist"), "{f:#?}");
-        assert!(
-            has("db-1", "A database cannot send requests to a web server."),
-            "{f:#?}"
-        );
-        assert!(has(&cdn, "no origin"), "{f:#?}");
-        assert!(has(&lb, "no servers behind it"), "{f:#?}");
-        assert!(has(&replica, "no primary replicates to it"), "{f:#?}");
-        assert!(has("web-1", "no session store is connected"), "{f:#?}");
-        assert!(
-            has("web-1", "Queue limit must be between 1 and 10000"),
-            "{f:#?}"
-        );
-        assert!(
-            has("web-1", "data center \"dc-9\", which does not exist"),
-            "{f:#?}"
-        );
-        assert!(has(&cdn, "receives no traffic"), "{f:#?}");
-        assert!(f.iter().filter(|x| x.severity == Severity::Error).count() >= 7);
-    }
-
-    #[test]
-    fn no_users_is_an_error() {
-        let d = Diagram::new();
-        assert!(d
-            .validate()
-            .iter()
-            .any(|f| f.severity == Severity::Error && f.message.contains("Users")));
-    }
-
-    #[test]
     fn removing_things_cleans_up() {
         let mut d = small();
         let (node, edges) = d.remove_node("web-1").unwrap();
@@ -876,20 +468,5 @@ mod tests {
         assert!(e.to_string().contains("version 7"), "{e}");
         let e = Diagram::from_json("{\"version\": 1, \"nodes\": [], \"edgez\": []}").unwrap_err();
         assert!(e.to_string().contains("edgez"), "{e}");
-    }
-
-    #[test]
-    fn clusters_group_replicas_with_their_primary() {
-        let mut d = small();
-        let r1 = d.add_node(Kind::Database, 0.0, 0.0);
-        let other = d.add_node(Kind::Database, 0.0, 0.0);
-        d.connect("db-1", &r1).unwrap();
-        let c = db_clusters(&d);
-        assert_eq!(c.len(), 2);
-        assert_eq!(
-            c[0],
-            vec![d.node_index("db-1").unwrap(), d.node_index(&r1).unwrap()]
-        );
-        assert_eq!(c[1], vec![d.node_index(&other).unwrap()]);
     }
 }

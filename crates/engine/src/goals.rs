@@ -7,7 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::analyze;
-use crate::catalog::{Kind, Params};
+use crate::components::{dispatch, Kind, NodeCx};
 use crate::diagram::Diagram;
 use crate::format::{self, FormatError};
 use crate::metrics::{Metrics, NodeMetrics, Totals};
@@ -385,8 +385,10 @@ fn was_down(m: &Metrics, id: &str) -> bool {
         })
 }
 
-fn has_replica(d: &Diagram, id: &str) -> bool {
-    d.successors(id).any(|s| s.kind == Kind::Database)
+/// The component's own explanation of failures while it was down, if it has one.
+fn down_reason(d: &Diagram, id: &str) -> Option<String> {
+    let node = d.node(id)?;
+    dispatch!(node.kind, down_reason(&NodeCx::new(d, node)))
 }
 
 /// A sentence explaining why a run metric is off.
@@ -424,7 +426,7 @@ fn run_reason(d: &Diagram, m: &Metrics, t: &Totals, metric: Metric) -> String {
             let priciest = d
                 .nodes
                 .iter()
-                .map(|n| (n, crate::catalog::monthly_cost(n.kind, &n.params)))
+                .map(|n| (n, n.kind.monthly_cost(&n.params)))
                 .max_by(|a, b| a.1.total_cmp(&b.1));
             match priciest {
                 Some((n, c)) => format!("The design costs ${:.0} a month; the most expensive part is {} (${c:.0}).", m.cost_per_month, n.id),
@@ -444,11 +446,14 @@ fn failure_reason(d: &Diagram, m: &Metrics, t: &Totals) -> String {
         return "No request failed.".to_string();
     };
     let worst = most_failed(m);
+    let explained = match (cause, worst) {
+        (Cause::NodeDown, Some(n)) => down_reason(d, &n.id),
+        _ => None,
+    };
+    if let Some(reason) = explained {
+        return format!("{count} requests failed because {reason}");
+    }
     match (cause, worst) {
-        (Cause::NodeDown, Some(n)) if n.kind == Kind::Database && !has_replica(d, &n.id) => format!(
-            "{count} requests failed because {} was down and has no replica to take over; add a replica.",
-            n.id
-        ),
         (Cause::NodeDown, Some(n)) if was_down(m, &n.id) => format!(
             "{count} requests failed: {} was down and still received traffic; add health checks or redundancy.",
             n.id
@@ -662,19 +667,11 @@ fn evaluate_one(d: &Diagram, m: &Metrics, goal: &Goal) -> GoalResult {
             let stateful: Vec<&str> = d
                 .nodes
                 .iter()
-                .filter(|n| {
-                    n.kind == Kind::WebServer
-                        && Params {
-                            kind: n.kind,
-                            map: &n.params,
-                        }
-                        .text("sessions")
-                            != "store"
-                })
+                .filter(|n| n.kind.keeps_sessions_locally(&n.params))
                 .map(|n| n.id.as_str())
                 .collect();
             let reason = match stateful.first() {
-                Some(id) => format!("{id} keeps sessions in its own memory; set Sessions to store and connect a session store."),
+                Some(id) => format!("{id} keeps sessions in its own memory; set Sessions to a session store and connect one."),
                 None => String::new(),
             };
             result(

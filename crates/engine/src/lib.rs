@@ -5,7 +5,9 @@
 pub mod analysis;
 pub mod bench;
 pub mod catalog;
+pub mod components;
 pub mod diagram;
+pub mod finding;
 pub mod format;
 pub mod goals;
 pub mod histogram;
@@ -15,13 +17,16 @@ pub mod rng;
 pub mod scenario;
 pub mod sim;
 pub mod trace;
+mod validate;
 
 pub use analysis::{analyze, Analysis};
 pub use bench::bench_workload;
 pub use catalog::{
-    monthly_cost, opt, Choice, Kind, ParamError, ParamSpec, ParamType, ParamValue, Size, SIZES,
+    opt, Choice, ParamError, ParamMap, ParamSpec, ParamType, ParamValue, Size, SIZES,
 };
-pub use diagram::{DataCenter, Diagram, Edge, Finding, Node, Severity, WiringError};
+pub use components::{monthly_cost, Info, Kind, Placement, Role};
+pub use diagram::{DataCenter, Diagram, Edge, Node, WiringError};
+pub use finding::{Finding, Severity};
 pub use format::FormatError;
 pub use goals::{evaluate, Goal, GoalResult, GoalSet, Op};
 pub use histogram::Histogram;

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::Kind;
+use crate::components::Kind;
 use crate::histogram::Histogram;
 use crate::scenario::RequestKind;
 use crate::trace::Cause;

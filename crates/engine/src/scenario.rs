@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{Kind, Params};
-use crate::diagram::{Diagram, Finding};
+use crate::components::{users, Role};
+use crate::diagram::Diagram;
+use crate::finding::Finding;
 use crate::format::{self, FormatError};
 
 /// The scenario format version this engine writes.
@@ -348,13 +349,7 @@ impl Scenario {
         }
         let rps = d
             .node(users_id)
-            .map(|n| {
-                Params {
-                    kind: n.kind,
-                    map: &n.params,
-                }
-                .num("rps")
-            })
+            .map(|n| users::Params::parse(&n.params).rps)
             .unwrap_or(0.0);
         Traffic {
             profile: Profile::Constant,
@@ -386,7 +381,7 @@ impl Scenario {
         }
         for (id, t) in &self.traffic {
             match d.node(id) {
-                Some(n) if n.kind == Kind::Users => {}
+                Some(n) if n.kind.info().offers(Role::Source) => {}
                 Some(n) => err(
                     Some(id),
                     format!(
@@ -570,6 +565,7 @@ mod tests {
 
     #[test]
     fn validate_names_each_problem() {
+        use crate::components::Kind;
         let mut d = Diagram::new();
         let u = d.add_node(Kind::Users, 0.0, 0.0);
         let w = d.add_node(Kind::WebServer, 0.0, 0.0);

@@ -1,28 +1,117 @@
 //! Compiles a validated diagram and scenario into the simulation's flat, index-based
-//! runtime state (no strings on the hot path).
+//! runtime state (no strings on the hot path). The generic parts (locations, latency,
+//! service groups, the request mix) are built here; each node's own settings and state
+//! come from its component's `build`.
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::cache::{Eviction, KeyCache};
 use super::*;
-use crate::catalog::{Params, Size};
-use crate::diagram::{db_clusters, Severity};
+use crate::catalog::ParamMap;
+use crate::components::{self, Placement, Role};
+use crate::finding::Severity;
 use crate::region::{one_way_latency_us, Region, IN_DC_HOP_US};
 use crate::scenario::KeyPopularity;
-
-/// Mean service time in ms of a web server (small size) per request kind, for the
-/// application's own work.
-const WEB_MS: [f64; 5] = [10.0, 5.0, 8.0, 1.0, 30.0];
-/// Extra work a web server does when it has no database and keeps the data itself.
-const EMBEDDED_DB_MS: [f64; 5] = [6.0, 3.0, 6.0, 0.0, 2.0];
-/// Mean query time in ms of a SQL database (small size) per request kind.
-const SQL_MS: [f64; 5] = [6.0, 3.0, 6.0, 1.0, 2.0];
-/// NoSQL: faster simple reads and writes, slower join-heavy page reads.
-const NOSQL_MS: [f64; 5] = [7.8, 1.8, 3.6, 1.0, 1.2];
 
 fn errors(mut f: Vec<Finding>) -> Vec<Finding> {
     f.retain(|x| x.severity == Severity::Error);
     f
+}
+
+/// What a component's `build` may look at: the diagram and scenario, every node's
+/// successors, the service groups, and the client ids handed out so far.
+pub(crate) struct BuildCx<'a> {
+    pub d: &'a Diagram,
+    pub s: &'a Scenario,
+    /// Successors of each node (node indices, in edge order).
+    pub succ: Vec<Vec<u32>>,
+    /// The service group of each node: the lowest index of the nodes joined to it by
+    /// edges between nodes of a kind whose catalog says they form one service
+    /// (replication clusters); its own index otherwise.
+    pub group: Vec<u32>,
+    /// Size of the key space.
+    pub keys: u32,
+    /// Client ids handed out to Users nodes so far.
+    pub clients: u32,
+}
+
+impl<'a> BuildCx<'a> {
+    /// The kind of node `i`.
+    pub(crate) fn kind(&self, i: u32) -> Kind {
+        self.d.nodes[i as usize].kind
+    }
+
+    /// The stored parameters of node `i`.
+    pub(crate) fn params(&self, i: usize) -> &'a ParamMap {
+        &self.d.nodes[i].params
+    }
+
+    /// Successors of `i` offering `role`, in edge order.
+    pub(crate) fn succ_offering(&self, i: usize, role: Role) -> Vec<u32> {
+        self.succ[i]
+            .iter()
+            .copied()
+            .filter(|&t| self.kind(t).info().offers(role))
+            .collect()
+    }
+
+    /// The first successor of `i` offering `role`, or `NONE`.
+    pub(crate) fn first_offering(&self, i: usize, role: Role) -> u32 {
+        self.succ[i]
+            .iter()
+            .copied()
+            .find(|&t| self.kind(t).info().offers(role))
+            .unwrap_or(NONE)
+    }
+
+    /// The service groups (by their lowest member) of the successors of `i` offering
+    /// `role`, sorted.
+    pub(crate) fn groups_offering(&self, i: usize, role: Role) -> Vec<u32> {
+        let mut gs: Vec<u32> = self
+            .succ_offering(i, role)
+            .into_iter()
+            .map(|t| self.group[t as usize])
+            .collect();
+        gs.sort_unstable();
+        gs.dedup();
+        gs
+    }
+
+    /// The members of the service group headed by `head`, in diagram order.
+    pub(crate) fn group_members(&self, head: u32) -> Vec<u32> {
+        (0..self.group.len() as u32)
+            .filter(|&m| self.group[m as usize] == head)
+            .collect()
+    }
+}
+
+/// Service groups: union-find over edges joining two nodes of one kind whose catalog
+/// entry says such edges form one service. Each node maps to the lowest member.
+pub(crate) fn service_groups(d: &Diagram) -> Vec<u32> {
+    let n = d.nodes.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(p: &mut [usize], mut x: usize) -> usize {
+        while p[x] != x {
+            p[x] = p[p[x]];
+            x = p[x];
+        }
+        x
+    }
+    let index: BTreeMap<&str, usize> = d
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.id.as_str(), i))
+        .collect();
+    for e in &d.edges {
+        if let (Some(&a), Some(&b)) = (index.get(e.from.as_str()), index.get(e.to.as_str())) {
+            let k = d.nodes[a].kind;
+            if k == d.nodes[b].kind && k.info().grouped_by_own_edges {
+                let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+                parent[ra.max(rb)] = ra.min(rb);
+            }
+        }
+    }
+    (0..n).map(|i| find(&mut parent, i) as u32).collect()
 }
 
 pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding>> {
@@ -49,7 +138,6 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
                 .collect()
         })
         .collect();
-    let kind_of = |i: u32| d.nodes[i as usize].kind;
 
     // Locations: each data center, the implicit default data center, then the regions.
     let dc_index: BTreeMap<&str, usize> = d
@@ -82,71 +170,33 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
         }
     }
 
-    let clusters_idx = db_clusters(d);
-    let mut cluster_of = vec![NONE; n];
-    for (c, members) in clusters_idx.iter().enumerate() {
-        for &m in members {
-            cluster_of[m] = c as u32;
-        }
-    }
-
-    let keys = s.keys.keys();
+    let mut cx = BuildCx {
+        d,
+        s,
+        succ,
+        group: service_groups(d),
+        keys: s.keys.keys(),
+        clients: 0,
+    };
     let mut nodes = Vec::with_capacity(n);
-    let (mut users, mut dnss, mut lbs, mut webs, mut caches, mut cdns) = (
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-    );
-    let mut lag_base_us = vec![0u64; n];
-    let mut failover = vec![false; n];
-    let mut promotion_us = vec![0u64; n];
-    let mut user_total: u32 = 0;
-
+    let mut states = Vec::with_capacity(n);
     for (i, node) in d.nodes.iter().enumerate() {
-        let p = Params {
-            kind: node.kind,
-            map: &node.params,
-        };
-        let size: Size = p.size();
-        let speed = size.speed_factor();
-        let conc = size.concurrency_factor();
         let loc = node
             .dc
             .as_deref()
             .and_then(|x| dc_index.get(x).copied())
             .unwrap_or(implicit) as u16;
-        // The first successor of node `i` of a kind, or NONE.
-        let first_succ = |i: usize, k: Kind| -> u32 {
-            succ[i]
-                .iter()
-                .copied()
-                .find(|&t| kind_of(t) == k)
-                .unwrap_or(NONE)
-        };
-        let clusters_of_succ = |i: usize| -> Vec<u32> {
-            let mut cs: Vec<u32> = succ[i]
-                .iter()
-                .filter(|&&t| kind_of(t) == Kind::Database)
-                .map(|&t| cluster_of[t as usize])
-                .collect();
-            cs.sort_unstable();
-            cs.dedup();
-            cs
-        };
-        let mut rt = NodeRt {
+        let (setup, state) = components::build(node.kind, &mut cx, i);
+        nodes.push(NodeRt {
             kind: node.kind,
             loc,
-            edge: matches!(node.kind, Kind::Users | Kind::Dns | Kind::Cdn),
-            role: 0,
-            fast: false,
-            workers: UNLIMITED,
+            edge: node.kind.info().placement == Placement::Edge,
+            fast: setup.fast,
+            workers: setup.workers,
             busy: 0,
             queue: VecDeque::new(),
-            queue_cap: 0,
-            svc_us: [0.0; 5],
+            queue_cap: setup.queue_cap,
+            svc_us: setup.svc_us,
             killed: false,
             dc_down: false,
             epoch: 0,
@@ -161,230 +211,14 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
             last_sec_util: 0.0,
             sec_reads_start: 0,
             sec_writes_start: 0,
+            last_sec_reads: 0,
+            last_sec_writes: 0,
             sec_hits_start: 0,
             sec_misses_start: 0,
             points: Vec::new(),
-            last_sec_reads: 0,
-            last_sec_writes: 0,
-        };
-        match node.kind {
-            Kind::Users => {
-                rt.role = users.len() as u32;
-                let count = p.num("users").max(1.0) as u32;
-                let traffic = s.traffic_for(d, &node.id);
-                let dns = first_succ(i, Kind::Dns);
-                let direct: Vec<u32> = succ[i]
-                    .iter()
-                    .copied()
-                    .filter(|&t| matches!(kind_of(t), Kind::LoadBalancer | Kind::WebServer))
-                    .collect();
-                let cdn = first_succ(i, Kind::Cdn);
-                let region = Region::from_key(p.text("region")).unwrap_or(Region::NorthAmerica);
-                users.push(UsersRt {
-                    node: i as u32,
-                    region: region.index() as u8,
-                    user_base: user_total,
-                    users: count,
-                    max_rate: traffic.max_rate(),
-                    traffic,
-                    next_at: 0.0,
-                    dns,
-                    direct,
-                    cdn,
-                });
-                user_total += count;
-            }
-            Kind::Dns => {
-                rt.role = dnss.len() as u32;
-                rt.svc_us = [1000.0; 5];
-                let entries: Vec<u32> = succ[i]
-                    .iter()
-                    .copied()
-                    .filter(|&t| kind_of(t) != Kind::Cdn)
-                    .collect();
-                let cdn = first_succ(i, Kind::Cdn);
-                dnss.push(DnsRt {
-                    node: i as u32,
-                    geo: p.text("routing") == "geo",
-                    ttl_us: p.num("ttl_s") as u64 * 1_000_000,
-                    check_us: p.num("health_check_s") as u64 * 1_000_000,
-                    healthy: vec![true; entries.len()],
-                    entries,
-                    cdn,
-                });
-            }
-            Kind::LoadBalancer => {
-                rt.role = lbs.len() as u32;
-                rt.svc_us = [50.0; 5];
-                let backends: Vec<u32> = succ[i]
-                    .iter()
-                    .copied()
-                    .filter(|&t| kind_of(t) == Kind::WebServer)
-                    .collect();
-                let m = backends.len();
-                lbs.push(LbRt {
-                    node: i as u32,
-                    algo: match p.text("algorithm") {
-                        "least_connections" => Algo::LeastConnections,
-                        "random" => Algo::Random,
-                        "ip_hash" => Algo::IpHash,
-                        _ => Algo::RoundRobin,
-                    },
-                    backends,
-                    healthy: vec![true; m],
-                    fails: vec![0; m],
-                    conns: vec![0; m],
-                    rr: 0,
-                    checks: p.flag("health_checks"),
-                    interval_us: (p.num("check_interval_s") * 1e6) as u64,
-                    threshold: p.num("unhealthy_threshold").max(1.0) as u32,
-                    sent: vec![0; m],
-                });
-            }
-            Kind::WebServer => {
-                rt.role = webs.len() as u32;
-                let mut clusters = clusters_of_succ(i);
-                if clusters.is_empty() {
-                    // Wired web → cache → database, the server still reads and writes
-                    // the database behind its cache (cache-aside fills the cache from
-                    // it), rather than doing the database work itself.
-                    for &t in &succ[i] {
-                        if kind_of(t) == Kind::Cache {
-                            clusters.extend(clusters_of_succ(t as usize));
-                        }
-                    }
-                    clusters.sort_unstable();
-                    clusters.dedup();
-                }
-                let per_instance = match p.num("workers") as u32 {
-                    0 => 4 * conc,
-                    w => w,
-                };
-                rt.workers = per_instance * p.num("instances").max(1.0) as u32;
-                rt.queue_cap = p.num("max_queue") as u32;
-                let override_ms = p.num("service_ms");
-                for k in 0..5 {
-                    rt.svc_us[k] = if override_ms > 0.0 {
-                        override_ms * 1000.0
-                    } else {
-                        let embedded = if clusters.is_empty() {
-                            EMBEDDED_DB_MS[k]
-                        } else {
-                            0.0
-                        };
-                        (WEB_MS[k] + embedded) * speed * 1000.0
-                    };
-                }
-
-                webs.push(WebRt {
-                    stateful: p.text("sessions") != "store",
-                    session_store: first_succ(i, Kind::SessionStore),
-                    caches: Vec::new(), // filled once caches have indices
-                    clusters,
-                    storage: first_succ(i, Kind::ObjectStorage),
-                });
-            }
-            Kind::SessionStore => {
-                rt.workers = 8 * conc;
-                rt.queue_cap = p.num("max_queue") as u32;
-                rt.svc_us = [300.0 * speed; 5];
-            }
-            Kind::Cache => {
-                rt.role = caches.len() as u32;
-                rt.workers = 8 * conc;
-                rt.queue_cap = p.num("max_queue") as u32;
-                rt.svc_us = [300.0 * speed; 5];
-                caches.push(CacheRt {
-                    node: i as u32,
-                    store: KeyCache::new(
-                        Eviction::from_key(p.text("eviction")),
-                        p.num("capacity") as u32,
-                        (p.num("ttl_s") * 1e6) as u64,
-                        keys,
-                    ),
-                    strategy: match p.text("strategy") {
-                        "read_through" => Strategy::ReadThrough,
-                        "refresh_ahead" => Strategy::RefreshAhead,
-                        _ => Strategy::CacheAside,
-                    },
-                    clusters: clusters_of_succ(i),
-                });
-            }
-            Kind::Cdn => {
-                rt.role = cdns.len() as u32;
-                rt.svc_us = [500.0; 5];
-                cdns.push(CdnRt {
-                    edges: vec![None; Region::ALL.len()],
-                    capacity: p.num("capacity") as u32,
-                    ttl_us: (p.num("ttl_s") * 1e6) as u64,
-                    origins: succ[i].clone(),
-                });
-            }
-            Kind::Database => {
-                rt.workers = 8 * conc;
-                rt.queue_cap = p.num("max_queue") as u32;
-                let table = if p.text("engine") == "nosql" {
-                    NOSQL_MS
-                } else {
-                    SQL_MS
-                };
-                for (svc, ms) in rt.svc_us.iter_mut().zip(table) {
-                    *svc = ms * speed * 1000.0;
-                }
-                lag_base_us[i] = (p.num("replication_lag_ms") * 1000.0) as u64;
-                failover[i] = p.flag("failover");
-                promotion_us[i] = (p.num("promotion_s") * 1e6) as u64;
-            }
-            Kind::ObjectStorage => {
-                rt.svc_us = [p.num("latency_ms") * 1000.0; 5];
-            }
-        }
-        rt.fast = rt.workers == UNLIMITED && !matches!(node.kind, Kind::Users | Kind::WebServer);
-        nodes.push(rt);
+        });
+        states.push(state);
     }
-    // Web servers address caches by runtime index.
-    let cache_rt_of: BTreeMap<u32, u32> = caches
-        .iter()
-        .enumerate()
-        .map(|(ci, c)| (c.node, ci as u32))
-        .collect();
-    let mut w = 0;
-    for (i, node) in d.nodes.iter().enumerate() {
-        if node.kind == Kind::WebServer {
-            webs[w].caches = succ[i]
-                .iter()
-                .filter_map(|t| cache_rt_of.get(t).copied())
-                .collect();
-            w += 1;
-        }
-    }
-
-    let clusters: Vec<ClusterRt> = clusters_idx
-        .iter()
-        .map(|members| {
-            let primary = members
-                .iter()
-                .copied()
-                .find(|&m| {
-                    Params {
-                        kind: Kind::Database,
-                        map: &d.nodes[m].params,
-                    }
-                    .text("role")
-                        == "primary"
-                })
-                .unwrap_or(members[0]);
-            ClusterRt {
-                members: members.iter().map(|&m| m as u32).collect(),
-                primary: primary as u32,
-                rr: 0,
-                token: 0,
-                pending_lost: 0,
-                ring: vec![0; RING_MS],
-                ring_last_ms: 0,
-            }
-        })
-        .collect();
 
     let dcs = d
         .data_centers
@@ -402,40 +236,30 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
 
     let shares = s.mix.shares();
     let sum: f64 = shares.iter().sum();
-    let mut mix_cdf = [0.0; 5];
+    let mut mix_cdf = [0.0; REQUEST_KINDS];
     let mut acc = 0.0;
-    for k in 0..5 {
+    for k in 0..REQUEST_KINDS {
         acc += shares[k] / sum;
         mix_cdf[k] = acc;
     }
-    mix_cdf[4] = 1.0;
+    mix_cdf[REQUEST_KINDS - 1] = 1.0;
 
     let mut sim = Simulation {
         ids: d.nodes.iter().map(|x| x.id.clone()).collect(),
         nodes,
-        users,
-        dnss,
-        lbs,
-        webs,
-        caches,
-        cdns,
-        clusters,
-        cluster_of,
-        lag_base_us,
-        failover,
-        promotion_us,
+        states,
         dcs,
         n_locs,
         region_loc_base,
         lat,
-        user_state: vec![
-            UserState {
+        clients: vec![
+            Client {
                 dns_entry: NONE,
                 dns_expiry: 0,
                 sess_node: NONE,
                 sess_epoch: 0
             };
-            user_total as usize
+            cx.clients as usize
         ],
         reqs: Vec::new(),
         free: Vec::new(),
@@ -447,7 +271,7 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
             KeyPopularity::Zipf { keys, s } => Some(Zipf::new(keys, s)),
             KeyPopularity::Uniform { .. } => None,
         },
-        keys,
+        keys: cx.keys,
         mix_cdf,
         timeout_us: s.client_timeout_ms as u64 * 1000,
         duration_us: s.duration_s as u64 * 1_000_000,
@@ -456,7 +280,7 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
         events_processed: 0,
         live: 0,
         total: Acc::default(),
-        per_kind: vec![Acc::default(); 5],
+        per_kind: vec![Acc::default(); REQUEST_KINDS],
         second: Acc::default(),
         windows: s
             .windows
@@ -492,21 +316,8 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
             sim.schedule(at, What::Action(i as u32));
         }
     }
-    for u in 0..sim.users.len() {
-        sim.users[u].next_at = 0.0;
-        sim.schedule_next_arrival(u as u32);
-    }
-    for l in 0..sim.lbs.len() {
-        if sim.lbs[l].checks && sim.lbs[l].interval_us < sim.duration_us {
-            let t = sim.lbs[l].interval_us;
-            sim.schedule(t, What::LbCheck(l as u32));
-        }
-    }
-    for x in 0..sim.dnss.len() {
-        let t = sim.dnss[x].check_us;
-        if t > 0 && t < sim.duration_us {
-            sim.schedule(t, What::DnsCheck(x as u32));
-        }
+    for i in 0..n as u32 {
+        dispatch!(sim.nodes[i as usize].kind, start(&mut sim, i));
     }
     Ok(sim)
 }

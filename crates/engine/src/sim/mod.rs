@@ -1,29 +1,32 @@
-//! The discrete-event simulation: integer microsecond time, a min-heap of small `Copy`
-//! events ordered by (time, sequence number), one seeded generator, and every request
-//! pushed hop by hop through the diagram. The browser drives it slice by slice with
-//! [`Simulation::advance`]; goal checks call [`run_to_end`].
+//! The discrete-event simulation core: integer microsecond time, a min-heap of small
+//! `Copy` events ordered by (time, sequence number), one seeded generator, and every
+//! request pushed hop by hop through the diagram. The core knows requests, nodes as
+//! servers with workers and a queue, network hops, failures and metrics; what a node
+//! does with a request is its component's business (`components/`), reached through
+//! [`dispatch!`]. The browser drives a run slice by slice with [`Simulation::advance`];
+//! goal checks call [`run_to_end`].
 
-mod build;
-pub(crate) mod cache;
-mod flow;
+pub(crate) mod build;
+pub(crate) mod flow;
+pub(crate) mod keycache;
 mod queue;
 
 use std::collections::VecDeque;
 
-use crate::catalog::Kind;
-use crate::diagram::{Diagram, Finding};
+use crate::components::{dispatch, Kind, State, StateOf};
+use crate::diagram::Diagram;
+use crate::finding::Finding;
 use crate::metrics::{
     Acc, Marker, Metrics, NodeMetrics, NodePoint, NodeSeries, SecondPoint, WindowMetrics,
 };
 use crate::rng::{Rng, Zipf};
-use crate::scenario::{Action, RequestKind, Scenario, Traffic};
+use crate::scenario::{Action, RequestKind, Scenario};
 use crate::trace::{Cause, Hop, Trace};
 
-use cache::KeyCache;
 use queue::EventQueue;
 
 /// Deepest call chain a request may build (users → CDN → LB → web → cache → database is 6).
-const MAX_DEPTH: usize = 8;
+pub(crate) const MAX_DEPTH: usize = 8;
 /// Most requests in flight at once; beyond it new requests are refused.
 pub const MAX_IN_FLIGHT: usize = 1 << 18;
 /// Most finished traces kept between two `take_traces` calls.
@@ -53,31 +56,33 @@ pub const MAX_SERIES: usize = 3700;
 /// Most markers kept.
 pub const MAX_MARKERS: usize = 1000;
 /// Stand-in for "as many workers as needed" (managed services).
-const UNLIMITED: u32 = 1_000_000;
-const NONE: u32 = u32::MAX;
+pub(crate) const UNLIMITED: u32 = 1_000_000;
+/// "No node", "no trace", "no index".
+pub(crate) const NONE: u32 = u32::MAX;
+/// Number of request kinds (service times are given per kind).
+pub(crate) const REQUEST_KINDS: usize = RequestKind::ALL.len();
 
 // Request flags.
-const F_LIVE: u8 = 1;
-const F_ABANDONED: u8 = 2;
-const F_HIT: u8 = 4;
-const F_INTERNAL: u8 = 8;
+pub(crate) const F_LIVE: u8 = 1;
+pub(crate) const F_ABANDONED: u8 = 2;
+/// The last lookup on the way was answered from memory.
+pub(crate) const F_HIT: u8 = 4;
+/// An internal request (a cache refreshing a key): real load, but no user waits for it
+/// and it is never counted as a request.
+pub(crate) const F_INTERNAL: u8 = 8;
+/// The cache that missed asks its caller to fill it (cache-aside).
+pub(crate) const F_FILL: u8 = 16;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum What {
-    /// The next request of a Users node (index into `users`).
-    Gen(u32),
+    /// A timer of a node's component (next arrival, health check, promotion).
+    Tick(u32, u32),
     /// A request reaches the node on top of its stack.
     Arrive(u32, u32),
     /// The node on top finished serving it.
     Done(u32, u32),
     /// A response reaches the node on top (the caller).
     Return(u32, u32),
-    /// A load balancer probes its servers.
-    LbCheck(u32),
-    /// A DNS checks its entry points.
-    DnsCheck(u32),
-    /// A replica is promoted (cluster, token).
-    Promote(u32, u32),
     /// A scheduled scenario action (index into `actions`).
     Action(u32),
 }
@@ -88,14 +93,11 @@ impl What {
     #[inline]
     fn pack(self) -> u64 {
         let (tag, a, b) = match self {
-            What::Gen(a) => (0, a, 0),
+            What::Tick(a, b) => (0, a, b),
             What::Arrive(a, b) => (1, a, b),
             What::Done(a, b) => (2, a, b),
             What::Return(a, b) => (3, a, b),
-            What::LbCheck(a) => (4, a, 0),
-            What::DnsCheck(a) => (5, a, 0),
-            What::Promote(a, b) => (6, a, b),
-            What::Action(a) => (7, a, 0),
+            What::Action(a) => (4, a, 0),
         };
         debug_assert!(a < 1 << 24);
         tag | (a as u64) << 8 | (b as u64) << 32
@@ -106,26 +108,25 @@ impl What {
         let a = (x as u32) >> 8;
         let b = (x >> 32) as u32;
         match x & 0xff {
-            0 => What::Gen(a),
+            0 => What::Tick(a, b),
             1 => What::Arrive(a, b),
             2 => What::Done(a, b),
             3 => What::Return(a, b),
-            4 => What::LbCheck(a),
-            5 => What::DnsCheck(a),
-            6 => What::Promote(a, b),
             _ => What::Action(a),
         }
     }
 }
 
 /// One call of a request's stack (12 bytes: a diagram has at most
-/// [`crate::diagram::MAX_NODES`] nodes, so a node index fits in a `u16`).
+/// [`crate::diagram::MAX_NODES`] nodes, so a node index fits in a `u16`). `phase` and
+/// `aux` belong to the component of `node`; a callee may leave a one-word reply in its
+/// frame's `aux`, which the caller reads with [`Simulation::reply`] after the return.
 #[derive(Clone, Copy, Debug, Default)]
-struct Frame {
-    node: u16,
-    phase: u8,
-    aux: u32,
-    epoch: u32,
+pub(crate) struct Frame {
+    pub node: u16,
+    pub phase: u8,
+    pub aux: u32,
+    pub epoch: u32,
 }
 
 const _: () = assert!(crate::diagram::MAX_NODES < u16::MAX as usize);
@@ -135,18 +136,20 @@ const _: () = assert!(crate::diagram::MAX_NODES < u16::MAX as usize);
 /// the first of its two cache lines.
 #[derive(Clone, Copy, Debug)]
 #[repr(C, align(64))]
-struct Req {
-    gen: u32,
-    flags: u8,
-    depth: u8,
-    region: u8,
-    kind: RequestKind,
-    users: u32,
-    user: u32,
-    key: u32,
-    trace: u32,
-    frames: [Frame; MAX_DEPTH],
-    start: u64,
+pub(crate) struct Req {
+    pub gen: u32,
+    pub flags: u8,
+    pub depth: u8,
+    pub region: u8,
+    pub kind: RequestKind,
+    /// The Users node that created it (`NONE` for internal requests).
+    pub users: u32,
+    /// The client (user) id.
+    pub user: u32,
+    pub key: u32,
+    pub trace: u32,
+    pub frames: [Frame; MAX_DEPTH],
+    pub start: u64,
 }
 
 const _: () = assert!(std::mem::size_of::<Req>() == 128);
@@ -168,38 +171,39 @@ impl Req {
         }
     }
 
-    fn top(&self) -> &Frame {
+    #[inline]
+    pub(crate) fn top(&self) -> &Frame {
         &self.frames[self.depth as usize - 1]
     }
 
-    fn top_mut(&mut self) -> &mut Frame {
+    #[inline]
+    pub(crate) fn top_mut(&mut self) -> &mut Frame {
         &mut self.frames[self.depth as usize - 1]
     }
 }
 
-/// Runtime state of one node.
+/// The generic part of a node: a server with workers and a bounded queue (or a managed
+/// service that never queues), its failure state and its counters.
 #[derive(Clone, Debug)]
-struct NodeRt {
-    kind: Kind,
+pub(crate) struct NodeRt {
+    pub kind: Kind,
     /// Location index for latency; edge services (users, DNS, CDN) sit in the user's region.
-    loc: u16,
-    edge: bool,
-    /// Index into the kind-specific vector.
-    role: u32,
+    pub loc: u16,
+    pub edge: bool,
     /// A managed service with unlimited workers: no queue, arrival and service fused.
-    fast: bool,
-    workers: u32,
-    busy: u32,
-    queue: VecDeque<(u32, u32)>,
-    queue_cap: u32,
-    svc_us: [f64; 5],
-    killed: bool,
-    dc_down: bool,
-    epoch: u32,
-    served: u64,
-    failed: u64,
-    reads: u64,
-    writes: u64,
+    pub fast: bool,
+    pub workers: u32,
+    pub busy: u32,
+    pub queue: VecDeque<(u32, u32)>,
+    pub queue_cap: u32,
+    pub svc_us: [f64; REQUEST_KINDS],
+    pub killed: bool,
+    pub dc_down: bool,
+    pub epoch: u32,
+    pub served: u64,
+    pub failed: u64,
+    pub reads: u64,
+    pub writes: u64,
     util_area: f64,
     in_system_area: f64,
     last_change: u64,
@@ -209,21 +213,56 @@ struct NodeRt {
     sec_writes_start: u64,
     last_sec_reads: u64,
     last_sec_writes: u64,
-    /// Cache / CDN lookups counted when the current second began.
+    /// Lookups counted when the current second began.
     sec_hits_start: u64,
     sec_misses_start: u64,
     /// One point per simulated second (at most `MAX_SERIES`).
     points: Vec<NodePoint>,
 }
 
+/// What a component's `build` decides about its node's generic part.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NodeSetup {
+    /// Requests served at once ([`UNLIMITED`] for managed services).
+    pub workers: u32,
+    /// Requests that may wait when every worker is busy.
+    pub queue_cap: u32,
+    /// Mean service time per request kind, in microseconds.
+    pub svc_us: [f64; REQUEST_KINDS],
+    /// A managed service that never queues (arrival and service are one event).
+    pub fast: bool,
+}
+
+impl NodeSetup {
+    /// A managed service answering every request kind in `svc_us` on average.
+    pub(crate) fn managed(svc_us: f64) -> Self {
+        NodeSetup {
+            workers: UNLIMITED,
+            queue_cap: 0,
+            svc_us: [svc_us; REQUEST_KINDS],
+            fast: true,
+        }
+    }
+
+    /// A server with `workers` workers and a queue of `queue_cap`.
+    pub(crate) fn server(workers: u32, queue_cap: u32, svc_us: [f64; REQUEST_KINDS]) -> Self {
+        NodeSetup {
+            workers,
+            queue_cap,
+            svc_us,
+            fast: false,
+        }
+    }
+}
+
 impl NodeRt {
-    fn up(&self) -> bool {
+    pub(crate) fn up(&self) -> bool {
         !self.killed && !self.dc_down
     }
 
     /// Brings the busy/queue integrals up to `now`.
     #[inline]
-    fn touch(&mut self, now: u64) {
+    pub(crate) fn touch(&mut self, now: u64) {
         if now > self.last_change {
             let dt = (now - self.last_change) as f64;
             if self.busy > 0 || !self.queue.is_empty() {
@@ -244,127 +283,6 @@ impl NodeRt {
 }
 
 #[derive(Clone, Debug)]
-struct UsersRt {
-    node: u32,
-    region: u8,
-    user_base: u32,
-    users: u32,
-    traffic: Traffic,
-    max_rate: f64,
-    /// Next arrival time in µs (fractional, so gaps are not biased by rounding).
-    next_at: f64,
-    dns: u32,
-    direct: Vec<u32>,
-    cdn: u32,
-}
-
-#[derive(Clone, Debug)]
-struct DnsRt {
-    node: u32,
-    geo: bool,
-    ttl_us: u64,
-    check_us: u64,
-    entries: Vec<u32>,
-    healthy: Vec<bool>,
-    cdn: u32,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Algo {
-    RoundRobin,
-    LeastConnections,
-    Random,
-    IpHash,
-}
-
-#[derive(Clone, Debug)]
-struct LbRt {
-    node: u32,
-    algo: Algo,
-    backends: Vec<u32>,
-    healthy: Vec<bool>,
-    fails: Vec<u32>,
-    conns: Vec<u32>,
-    rr: u32,
-    checks: bool,
-    interval_us: u64,
-    threshold: u32,
-    /// Requests sent to each backend (for tests and goal reasons).
-    sent: Vec<u64>,
-}
-
-#[derive(Clone, Debug)]
-struct WebRt {
-    stateful: bool,
-    session_store: u32,
-    caches: Vec<u32>,
-    clusters: Vec<u32>,
-    storage: u32,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Strategy {
-    CacheAside,
-    ReadThrough,
-    RefreshAhead,
-}
-
-#[derive(Clone, Debug)]
-struct CacheRt {
-    node: u32,
-    store: KeyCache,
-    strategy: Strategy,
-    clusters: Vec<u32>,
-}
-
-#[derive(Clone, Debug)]
-struct CdnRt {
-    edges: Vec<Option<KeyCache>>,
-    capacity: u32,
-    ttl_us: u64,
-    origins: Vec<u32>,
-}
-
-/// Milliseconds of write history kept to count writes lost in a lag window.
-const RING_MS: usize = 16_384;
-
-#[derive(Clone, Debug)]
-struct ClusterRt {
-    members: Vec<u32>,
-    primary: u32,
-    rr: u32,
-    token: u32,
-    pending_lost: u64,
-    ring: Vec<u32>,
-    ring_last_ms: u64,
-}
-
-impl ClusterRt {
-    fn note_write(&mut self, now: u64) {
-        let ms = now / 1000;
-        if ms > self.ring_last_ms {
-            let steps = (ms - self.ring_last_ms).min(RING_MS as u64);
-            for i in 1..=steps {
-                self.ring[((self.ring_last_ms + i) % RING_MS as u64) as usize] = 0;
-            }
-            self.ring_last_ms = ms;
-        }
-        self.ring[(ms % RING_MS as u64) as usize] += 1;
-    }
-
-    /// Writes acknowledged in the last `lag_us` before `now`.
-    fn writes_within(&self, now: u64, lag_us: u64) -> u64 {
-        let ms = now / 1000;
-        let span = (lag_us / 1000).min(RING_MS as u64 - 1);
-        (0..=span)
-            .filter_map(|i| ms.checked_sub(i))
-            .filter(|m| *m <= self.ring_last_ms && self.ring_last_ms - *m < RING_MS as u64)
-            .map(|m| self.ring[(m % RING_MS as u64) as usize] as u64)
-            .sum()
-    }
-}
-
-#[derive(Clone, Debug)]
 struct DcRt {
     id: String,
     name: String,
@@ -372,12 +290,14 @@ struct DcRt {
     down: bool,
 }
 
+/// What the simulation remembers about one user's client: the DNS answer it caches and
+/// the server holding its login (for servers that keep sessions in memory).
 #[derive(Clone, Copy, Debug)]
-struct UserState {
-    dns_entry: u32,
-    dns_expiry: u64,
-    sess_node: u32,
-    sess_epoch: u32,
+pub(crate) struct Client {
+    pub dns_entry: u32,
+    pub dns_expiry: u64,
+    pub sess_node: u32,
+    pub sess_epoch: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -400,39 +320,28 @@ struct WindowAcc {
 /// A running simulation of one diagram under one scenario.
 #[derive(Clone, Debug)]
 pub struct Simulation {
-    ids: Vec<String>,
-    nodes: Vec<NodeRt>,
-    users: Vec<UsersRt>,
-    dnss: Vec<DnsRt>,
-    lbs: Vec<LbRt>,
-    webs: Vec<WebRt>,
-    caches: Vec<CacheRt>,
-    cdns: Vec<CdnRt>,
-    clusters: Vec<ClusterRt>,
-    /// Cluster of each database node (NONE for other kinds).
-    cluster_of: Vec<u32>,
-    /// Base replication lag of each node (databases only).
-    lag_base_us: Vec<u64>,
-    failover: Vec<bool>,
-    promotion_us: Vec<u64>,
+    pub(crate) ids: Vec<String>,
+    pub(crate) nodes: Vec<NodeRt>,
+    /// Each node's component state, in diagram order.
+    states: Vec<State>,
     dcs: Vec<DcRt>,
     n_locs: usize,
-    region_loc_base: usize,
-    lat: Vec<u64>,
-    user_state: Vec<UserState>,
-    reqs: Vec<Req>,
+    pub(crate) region_loc_base: usize,
+    pub(crate) lat: Vec<u64>,
+    pub(crate) clients: Vec<Client>,
+    pub(crate) reqs: Vec<Req>,
     free: Vec<u32>,
     /// Pending events, packed with [`What::pack`].
     heap: EventQueue<u64>,
     seq: u64,
     deadlines: VecDeque<(u64, u32, u32)>,
-    rng: Rng,
+    pub(crate) rng: Rng,
     zipf: Option<Zipf>,
-    keys: u32,
-    mix_cdf: [f64; 5],
+    pub(crate) keys: u32,
+    mix_cdf: [f64; REQUEST_KINDS],
     timeout_us: u64,
-    duration_us: u64,
-    now: u64,
+    pub(crate) duration_us: u64,
+    pub(crate) now: u64,
     last_event: u64,
     events_processed: u64,
     live: usize,
@@ -550,8 +459,20 @@ impl Simulation {
         }
     }
 
-    fn node_by_id(&self, id: &str) -> Option<usize> {
+    pub(crate) fn node_by_id(&self, id: &str) -> Option<usize> {
         self.ids.iter().position(|x| x == id)
+    }
+
+    /// The component state of `node`, as its own kind's type.
+    #[inline]
+    pub(crate) fn state<T: StateOf>(&self, node: u32) -> &T {
+        T::of(&self.states[node as usize])
+    }
+
+    /// The component state of `node`, as its own kind's type, to change.
+    #[inline]
+    pub(crate) fn state_mut<T: StateOf>(&mut self, node: u32) -> &mut T {
+        T::of_mut(&mut self.states[node as usize])
     }
 
     /// Kills a node now; false if unknown or already killed.
@@ -633,20 +554,9 @@ impl Simulation {
         self.nodes.get(index).is_some_and(|n| n.up())
     }
 
-    /// Requests a load balancer has sent to each of its servers so far, as
-    /// (server node index, count).
-    pub fn lb_sent(&self, lb_node: usize) -> Vec<(usize, u64)> {
-        match self.nodes.get(lb_node) {
-            Some(n) if n.kind == Kind::LoadBalancer => {
-                let lb = &self.lbs[n.role as usize];
-                lb.backends
-                    .iter()
-                    .zip(&lb.sent)
-                    .map(|(b, s)| (*b as usize, *s))
-                    .collect()
-            }
-            _ => Vec::new(),
-        }
+    /// Whether the data center with this id is down.
+    pub fn dc_down(&self, id: &str) -> bool {
+        self.dcs.iter().any(|d| d.id == id && d.down)
     }
 
     /// Traces of sampled requests that ended since the last call (at most
@@ -722,21 +632,10 @@ impl Simulation {
         }
     }
 
-    /// Cache and CDN lookups of node `i` so far: (hits, misses).
-    fn lookups(&self, i: usize) -> (u64, u64) {
-        let n = &self.nodes[i];
-        match n.kind {
-            Kind::Cache => {
-                let c = &self.caches[n.role as usize].store;
-                (c.hits, c.misses)
-            }
-            Kind::Cdn => self.cdns[n.role as usize]
-                .edges
-                .iter()
-                .flatten()
-                .fold((0, 0), |(h, m), e| (h + e.hits, m + e.misses)),
-            _ => (0, 0),
-        }
+    /// Lookups of node `i` answered from memory and missed so far, for kinds that look
+    /// things up.
+    fn lookups(&self, i: usize) -> Option<(u64, u64)> {
+        dispatch!(self.nodes[i].kind, lookups(self, i as u32))
     }
 
     fn node_metrics(&self, i: usize, now: u64) -> NodeMetrics {
@@ -758,27 +657,16 @@ impl Simulation {
         } else {
             (n.last_sec_reads as f64, n.last_sec_writes as f64)
         };
-        let (hits, misses) = self.lookups(i);
-        let hit_rate = match n.kind {
-            Kind::Cache | Kind::Cdn if hits + misses > 0 => {
-                Some(hits as f64 / (hits + misses) as f64)
-            }
-            Kind::Cache | Kind::Cdn => Some(0.0),
-            _ => None,
-        };
-        let (replication_lag_ms, role) = if n.kind == Kind::Database {
-            let c = &self.clusters[self.cluster_of[i] as usize];
-            if c.primary == i as u32 {
-                (None, Some("primary".to_string()))
+        let lookups = self.lookups(i);
+        let (hits, misses) = lookups.unwrap_or((0, 0));
+        let hit_rate = lookups.map(|(h, m)| {
+            if h + m > 0 {
+                h as f64 / (h + m) as f64
             } else {
-                (
-                    Some(self.replica_lag_us(i as u32) as f64 / 1000.0),
-                    Some("replica".to_string()),
-                )
+                0.0
             }
-        } else {
-            (None, None)
-        };
+        });
+        let extras = dispatch!(n.kind, extras(self, i as u32));
         let t = now.max(1) as f64;
         NodeMetrics {
             id: self.ids[i].clone(),
@@ -797,12 +685,12 @@ impl Simulation {
             misses,
             read_qps,
             write_qps,
-            replication_lag_ms,
-            role,
+            replication_lag_ms: extras.replication_lag_ms,
+            role: extras.role,
         }
     }
 
-    fn mark(&mut self, text: String) {
+    pub(crate) fn mark(&mut self, text: String) {
         if self.markers.len() < MAX_MARKERS {
             self.markers.push(Marker {
                 at_us: self.now,
@@ -849,7 +737,8 @@ impl Simulation {
             }
             self.second.clear();
             for i in 0..self.nodes.len() {
-                let (hits, misses) = self.lookups(i);
+                let lookups = self.lookups(i);
+                let (hits, misses) = lookups.unwrap_or((0, 0));
                 let n = &mut self.nodes[i];
                 n.touch(boundary);
                 n.last_sec_util = n.util_area - n.sec_util_start;
@@ -860,13 +749,13 @@ impl Simulation {
                 n.sec_writes_start = n.writes;
                 if keep {
                     let (h, m) = (hits - n.sec_hits_start, misses - n.sec_misses_start);
-                    let lookups = matches!(n.kind, Kind::Cache | Kind::Cdn) && h + m > 0;
+                    let looked_up = lookups.is_some() && h + m > 0;
                     n.points.push(NodePoint {
                         t_s,
                         up: n.up(),
                         utilisation: n.last_sec_util / 1e6,
                         queue_len: n.queue.len() as u32,
-                        hit_rate: lookups.then(|| h as f64 / (h + m) as f64),
+                        hit_rate: looked_up.then(|| h as f64 / (h + m) as f64),
                         reads: n.last_sec_reads,
                         writes: n.last_sec_writes,
                     });
@@ -876,6 +765,12 @@ impl Simulation {
             }
             self.next_second_us += 1_000_000;
         }
+    }
+
+    /// Sets a timer of `node`'s component: its `on_tick(node, token)` runs at `time`.
+    #[inline]
+    pub(crate) fn schedule_tick(&mut self, time: u64, node: u32, token: u32) {
+        self.schedule(time, What::Tick(node, token));
     }
 
     #[inline(always)]
@@ -891,7 +786,9 @@ impl Simulation {
 
     fn handle(&mut self, what: What) {
         match what {
-            What::Gen(u) => self.generate(u),
+            What::Tick(node, token) => {
+                dispatch!(self.nodes[node as usize].kind, on_tick(self, node, token))
+            }
             What::Arrive(r, g) => {
                 if self.reqs[r as usize].gen == g {
                     self.arrive(r)
@@ -907,9 +804,6 @@ impl Simulation {
                     self.returned(r)
                 }
             }
-            What::LbCheck(lb) => self.lb_check(lb),
-            What::DnsCheck(d) => self.dns_check(d),
-            What::Promote(c, token) => self.promote(c, token),
             What::Action(i) => match self.actions[i as usize].clone() {
                 Action::KillNode(id) => {
                     self.kill_node(&id);

@@ -14,16 +14,6 @@ pub(crate) enum Eviction {
     Fifo,
 }
 
-impl Eviction {
-    pub fn from_key(key: &str) -> Eviction {
-        match key {
-            "lfu" => Eviction::Lfu,
-            "fifo" => Eviction::Fifo,
-            _ => Eviction::Lru,
-        }
-    }
-}
-
 /// The cache's answer to a lookup.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Lookup {

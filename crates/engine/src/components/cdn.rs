@@ -1,0 +1,173 @@
+//! CDN: edge locations in every region keep copies of static assets close to users.
+//! A static asset is served from the user's nearest edge; a miss is fetched from the
+//! origin (object storage or a web server) and kept for its TTL. Other requests pass
+//! through to the origin. A managed service answering from the edge.
+
+use crate::catalog::{float, int, ParamMap, ParamSpec, Reader};
+use crate::components::{Component, Info, NodeCx, Placement, Role};
+use crate::finding::Finding;
+use crate::region::Region;
+use crate::scenario::RequestKind;
+use crate::sim::build::BuildCx;
+use crate::sim::flow::pick;
+use crate::sim::keycache::{Eviction, KeyCache, Lookup};
+use crate::sim::{Frame, NodeSetup, Simulation, F_HIT};
+use crate::trace::Cause;
+
+const PARAMS: &[ParamSpec] = &[
+    int(
+        "capacity",
+        "Capacity per edge",
+        "objects",
+        "Objects each edge location keeps.",
+        1,
+        1_000_000,
+        10_000,
+    ),
+    float(
+        "ttl_s",
+        "TTL",
+        "s",
+        "How long an edge serves an object before fetching it again.",
+        0.0,
+        604_800.0,
+        3600.0,
+    ),
+];
+
+/// Typed settings of a CDN.
+pub(crate) struct Params {
+    pub capacity: u32,
+    pub ttl_s: f64,
+}
+
+impl Params {
+    pub(crate) fn parse(map: &ParamMap) -> Params {
+        let p = Reader::new(PARAMS, map);
+        Params {
+            capacity: p.int("capacity"),
+            ttl_s: p.num("ttl_s"),
+        }
+    }
+}
+
+/// Phases of a CDN's frame.
+#[repr(u8)]
+enum Phase {
+    /// Fetching a missed static asset from the origin.
+    Fill = 1,
+    /// Passing a dynamic request through to the origin.
+    Pass = 2,
+}
+
+/// A CDN during a run: one edge cache per region, created on first use.
+#[derive(Clone, Debug)]
+pub(crate) struct State {
+    edges: Vec<Option<KeyCache>>,
+    capacity: u32,
+    ttl_us: u64,
+    origins: Vec<u32>,
+}
+
+pub(crate) struct Def;
+
+impl Component for Def {
+    const INFO: Info = Info {
+        key: "cdn",
+        label: "CDN",
+        glyph: "CDN",
+        color: "#06b6d4",
+        description: "Edge servers around the world that keep copies of static files close to users.",
+        id_prefix: "cdn",
+        params: PARAMS,
+        roles: &[Role::Edge],
+        calls: &[Role::Origin],
+        placement: Placement::Edge,
+        self_managed: false,
+        grouped_by_own_edges: false,
+    };
+
+    type State = State;
+
+    fn validate(cx: &NodeCx, out: &mut Vec<Finding>) {
+        if cx.succ.is_empty() {
+            out.push(cx.error(format!(
+                "{} has no origin to fetch from on a miss; connect it to object storage or a web server.",
+                cx.name()
+            )));
+        }
+    }
+
+    fn monthly_cost(params: &ParamMap) -> f64 {
+        20.0 + Params::parse(params).capacity as f64 * 0.001
+    }
+
+    fn build(cx: &mut BuildCx, i: usize) -> (NodeSetup, State) {
+        let p = Params::parse(cx.params(i));
+        let state = State {
+            edges: vec![None; Region::ALL.len()],
+            capacity: p.capacity,
+            ttl_us: (p.ttl_s * 1e6) as u64,
+            origins: cx.succ_offering(i, Role::Origin),
+        };
+        (NodeSetup::managed(500.0), state)
+    }
+
+    fn on_served(sim: &mut Simulation, r: u32, node: u32) {
+        let (key, region, kind) = {
+            let req = &sim.reqs[r as usize];
+            (req.key, req.region as usize, req.kind)
+        };
+        let keys = sim.keys;
+        let now = sim.now;
+        let cdn = sim.state_mut::<State>(node);
+        if cdn.origins.is_empty() {
+            sim.fail(r, Cause::NoRoute, node);
+            return;
+        }
+        let origin = pick(&cdn.origins, key);
+        if kind != RequestKind::StaticAsset {
+            sim.set_phase(r, Phase::Pass as u8);
+            sim.send(r, origin);
+            return;
+        }
+        let (capacity, ttl) = (cdn.capacity, cdn.ttl_us);
+        let edge = cdn.edges[region]
+            .get_or_insert_with(|| KeyCache::new(Eviction::Lru, capacity, ttl, keys));
+        match edge.get(key, now) {
+            Lookup::Hit { .. } => {
+                sim.reqs[r as usize].flags |= F_HIT;
+                sim.respond(r);
+            }
+            Lookup::Miss => {
+                sim.reqs[r as usize].flags &= !F_HIT;
+                sim.set_phase(r, Phase::Fill as u8);
+                sim.send(r, origin);
+            }
+        }
+    }
+
+    fn on_return(sim: &mut Simulation, r: u32, node: u32, frame: Frame) {
+        if frame.phase == Phase::Fill as u8 {
+            let (key, region) = {
+                let req = &sim.reqs[r as usize];
+                (req.key, req.region as usize)
+            };
+            let now = sim.now;
+            if let Some(edge) = sim.state_mut::<State>(node).edges[region].as_mut() {
+                edge.insert(key, now);
+            }
+        }
+        sim.respond(r);
+    }
+
+    fn lookups(sim: &Simulation, node: u32) -> Option<(u64, u64)> {
+        Some(
+            sim.state::<State>(node)
+                .edges
+                .iter()
+                .flatten()
+                .fold((0, 0), |(h, m), e| (h + e.hits, m + e.misses)),
+        )
+    }
+}

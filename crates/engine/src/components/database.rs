@@ -1,0 +1,378 @@
+//! Database: SQL or NoSQL, primary or replica. A primary wired to replicas forms a
+//! replication cluster: the primary takes every write, reads go round robin to live
+//! replicas (or the primary when none is left), replicas trail by their replication lag.
+//! When a primary with automatic failover dies, a replica is promoted after the
+//! promotion delay; writes it had acknowledged within that replica's lag are lost.
+
+use crate::catalog::{choice, choice_enum, flag, float, int, ParamMap, ParamSpec, Reader, Size, SIZE};
+use crate::components::{Component, Extras, Info, NodeCx, Placement, Role};
+use crate::finding::Finding;
+use crate::scenario::RequestKind;
+use crate::sim::build::BuildCx;
+use crate::sim::flow::wrap_add;
+use crate::sim::{NodeSetup, Simulation, NONE, REQUEST_KINDS};
+
+/// Mean query time in ms of a small SQL database per request kind.
+const SQL_MS: [f64; REQUEST_KINDS] = [6.0, 3.0, 6.0, 1.0, 2.0];
+/// NoSQL: faster simple reads and writes, slower join-heavy page reads.
+const NOSQL_MS: [f64; REQUEST_KINDS] = [7.8, 1.8, 3.6, 1.0, 1.2];
+/// Milliseconds of write history kept to count writes lost in a lag window.
+const RING_MS: usize = 16_384;
+
+choice_enum! {
+    /// The database engine.
+    pub(crate) enum Engine {
+        Sql = "sql" : "Relational (SQL)",
+        NoSql = "nosql" : "NoSQL",
+    }
+}
+
+choice_enum! {
+    /// Primary (takes writes) or replica (copies the primary, serves reads).
+    pub(crate) enum DbRole {
+        Primary = "primary" : "Primary",
+        Replica = "replica" : "Replica",
+    }
+}
+
+const PARAMS: &[ParamSpec] = &[
+    choice("engine", "Engine", "Relational (SQL) handles joins well; NoSQL is faster for simple key reads and writes.", Engine::OPTIONS, "sql"),
+    choice("role", "Role", "The primary takes writes; replicas copy it and serve reads.", DbRole::OPTIONS, "primary"),
+    SIZE,
+    float("replication_lag_ms", "Replication lag", "ms", "How far this replica trails its primary; writes inside this window are lost if the primary dies.", 0.0, 10_000.0, 100.0),
+    flag("failover", "Automatic failover", "When this primary dies, promote a replica.", true),
+    float("promotion_s", "Promotion delay", "s", "Time to detect a dead primary and promote a replica.", 0.0, 600.0, 10.0),
+    int("max_queue", "Queue limit", "requests", "Queries that may wait for a free connection.", 1, 100_000, 500),
+];
+
+/// Typed settings of a database.
+pub(crate) struct Params {
+    pub engine: Engine,
+    pub role: DbRole,
+    pub size: Size,
+    pub replication_lag_ms: f64,
+    pub failover: bool,
+    pub promotion_s: f64,
+    pub max_queue: u32,
+}
+
+impl Params {
+    pub(crate) fn parse(map: &ParamMap) -> Params {
+        let p = Reader::new(PARAMS, map);
+        Params {
+            engine: Engine::from_key(p.choice("engine")).unwrap_or(Engine::Sql),
+            role: DbRole::from_key(p.choice("role")).unwrap_or(DbRole::Primary),
+            size: p.size(),
+            replication_lag_ms: p.num("replication_lag_ms"),
+            failover: p.flag("failover"),
+            promotion_s: p.num("promotion_s"),
+            max_queue: p.int("max_queue"),
+        }
+    }
+}
+
+/// A replication cluster, kept in the state of its lowest-index member (the head).
+#[derive(Clone, Debug)]
+struct Cluster {
+    members: Vec<u32>,
+    primary: u32,
+    rr: u32,
+    /// Invalidates a pending promotion when the primary comes back first.
+    token: u32,
+    pending_lost: u64,
+    ring: Vec<u32>,
+    ring_last_ms: u64,
+}
+
+impl Cluster {
+    fn note_write(&mut self, now: u64) {
+        let ms = now / 1000;
+        if ms > self.ring_last_ms {
+            let steps = (ms - self.ring_last_ms).min(RING_MS as u64);
+            for i in 1..=steps {
+                self.ring[((self.ring_last_ms + i) % RING_MS as u64) as usize] = 0;
+            }
+            self.ring_last_ms = ms;
+        }
+        self.ring[(ms % RING_MS as u64) as usize] += 1;
+    }
+
+    /// Writes acknowledged in the last `lag_us` before `now`.
+    fn writes_within(&self, now: u64, lag_us: u64) -> u64 {
+        let ms = now / 1000;
+        let span = (lag_us / 1000).min(RING_MS as u64 - 1);
+        (0..=span)
+            .filter_map(|i| ms.checked_sub(i))
+            .filter(|m| *m <= self.ring_last_ms && self.ring_last_ms - *m < RING_MS as u64)
+            .map(|m| self.ring[(m % RING_MS as u64) as usize] as u64)
+            .sum()
+    }
+}
+
+/// A database during a run.
+#[derive(Clone, Debug)]
+pub(crate) struct State {
+    /// The member holding the cluster.
+    head: u32,
+    lag_base_us: u64,
+    failover: bool,
+    promotion_us: u64,
+    /// Only on the head.
+    cluster: Option<Cluster>,
+}
+
+pub(crate) struct Def;
+
+impl Component for Def {
+    const INFO: Info = Info {
+        key: "database",
+        label: "Database",
+        glyph: "DB",
+        color: "#3b82f6",
+        description: "Stores your data; a primary takes writes and replicas copy it to serve reads.",
+        id_prefix: "db",
+        params: PARAMS,
+        roles: &[Role::Database, Role::Replica],
+        calls: &[Role::Replica],
+        placement: Placement::DataCenter,
+        self_managed: true,
+        grouped_by_own_edges: true,
+    };
+
+    type State = State;
+
+    fn validate(cx: &NodeCx, out: &mut Vec<Finding>) {
+        let role = Params::parse(&cx.node.params).role;
+        let own_kind = cx.node.kind;
+        let primaries_in: Vec<_> = cx.pred.iter().filter(|q| q.kind == own_kind).collect();
+        if role == DbRole::Replica {
+            if primaries_in.is_empty() {
+                out.push(cx.error(format!(
+                    "{} is a replica but no primary replicates to it; connect a primary database to it.",
+                    cx.name()
+                )));
+            }
+            if cx.succ.iter().any(|s| s.kind == own_kind) {
+                out.push(cx.error(format!(
+                    "{} is a replica and cannot replicate to another database; connect the primary to it instead.",
+                    cx.name()
+                )));
+            }
+        } else if primaries_in
+            .iter()
+            .any(|q| Params::parse(&q.params).role == DbRole::Primary)
+        {
+            out.push(cx.error(format!(
+                "{} is a primary but another primary replicates to it; make one of them a replica.",
+                cx.name()
+            )));
+        }
+    }
+
+    fn monthly_cost(params: &ParamMap) -> f64 {
+        [30.0, 75.0, 190.0, 480.0][Params::parse(params).size.step()]
+    }
+
+    fn survives_own_loss(params: &ParamMap, group_size: usize) -> bool {
+        let p = Params::parse(params);
+        p.role == DbRole::Primary && p.failover && group_size > 1
+    }
+
+    fn down_reason(cx: &NodeCx) -> Option<String> {
+        (!cx.calls(Role::Replica))
+            .then(|| format!("{} was down and has no replica to take over; add a replica.", cx.node.id))
+    }
+
+    fn build(cx: &mut BuildCx, i: usize) -> (NodeSetup, State) {
+        let p = Params::parse(cx.params(i));
+        let table = match p.engine {
+            Engine::NoSql => NOSQL_MS,
+            Engine::Sql => SQL_MS,
+        };
+        let mut svc_us = [0.0; REQUEST_KINDS];
+        for (svc, ms) in svc_us.iter_mut().zip(table) {
+            *svc = ms * p.size.speed_factor() * 1000.0;
+        }
+        let head = cx.group[i];
+        let cluster = (head == i as u32).then(|| {
+            let members = cx.group_members(head);
+            let primary = members
+                .iter()
+                .copied()
+                .find(|&m| Params::parse(cx.params(m as usize)).role == DbRole::Primary)
+                .unwrap_or(members[0]);
+            Cluster {
+                members,
+                primary,
+                rr: 0,
+                token: 0,
+                pending_lost: 0,
+                ring: vec![0; RING_MS],
+                ring_last_ms: 0,
+            }
+        });
+        let state = State {
+            head,
+            lag_base_us: (p.replication_lag_ms * 1000.0) as u64,
+            failover: p.failover,
+            promotion_us: (p.promotion_s * 1e6) as u64,
+            cluster,
+        };
+        (
+            NodeSetup::server(8 * p.size.concurrency_factor(), p.max_queue, svc_us),
+            state,
+        )
+    }
+
+    fn on_served(sim: &mut Simulation, r: u32, node: u32) {
+        let write = sim.reqs[r as usize].kind.is_write();
+        sim.record_db_query(write);
+        if write {
+            let now = sim.now;
+            let c = cluster_mut(sim, node);
+            if c.primary == node {
+                c.note_write(now);
+            }
+        }
+        sim.respond(r);
+    }
+
+    /// Reads go to a live replica (round robin), or to the primary when none is left.
+    fn route_read(sim: &mut Simulation, node: u32, _key: u32) -> u32 {
+        let head = sim.state::<State>(node).head;
+        let m = cluster(sim, head).members.len();
+        let start = cluster(sim, head).rr as usize;
+        let primary = cluster(sim, head).primary;
+        for k in 0..m {
+            let i = wrap_add(start, k, m);
+            let member = cluster(sim, head).members[i];
+            if member != primary && sim.nodes[member as usize].up() {
+                cluster_mut(sim, head).rr = wrap_add(i, 1, m) as u32;
+                return member;
+            }
+        }
+        primary
+    }
+
+    fn route_write(sim: &mut Simulation, node: u32) -> u32 {
+        cluster(sim, node).primary
+    }
+
+    /// A dead primary starts a failover (or writes fail when no replica can take over).
+    fn on_down(sim: &mut Simulation, node: u32) {
+        if cluster(sim, node).primary != node {
+            return;
+        }
+        let now = sim.now;
+        let candidate = promotion_candidate(sim, node, node);
+        let id = sim.ids[node as usize].clone();
+        let own = sim.state::<State>(node);
+        let (failover, delay) = (own.failover, own.promotion_us);
+        if failover && candidate != NONE {
+            let lag = replica_lag_us(sim, candidate);
+            let head = sim.state::<State>(node).head;
+            let c = cluster_mut(sim, node);
+            let lost = c.writes_within(now, lag);
+            c.pending_lost = lost;
+            c.token += 1;
+            let token = c.token;
+            sim.schedule_tick(now + delay, head, token);
+            sim.mark(format!(
+                "{id} (primary) is down; a replica will be promoted in {} s",
+                delay as f64 / 1e6
+            ));
+        } else {
+            sim.mark(format!(
+                "{id} (primary) is down and no replica can take over; writes fail"
+            ));
+        }
+    }
+
+    fn on_up(sim: &mut Simulation, node: u32) {
+        let id = sim.ids[node as usize].clone();
+        let c = cluster_mut(sim, node);
+        if c.primary == node {
+            // Back before a promotion: nothing was lost after all.
+            c.token += 1;
+            c.pending_lost = 0;
+            sim.mark(format!("{id} is primary again"));
+        } else if c.members.len() > 1 {
+            sim.mark(format!("{id} rejoined as a replica"));
+        }
+    }
+
+    /// The promotion delay of a dead primary ended (on the cluster's head).
+    fn on_tick(sim: &mut Simulation, head: u32, token: u32) {
+        if cluster(sim, head).token != token {
+            return;
+        }
+        let old = cluster(sim, head).primary;
+        if sim.nodes[old as usize].up() {
+            return;
+        }
+        let candidate = promotion_candidate(sim, head, old);
+        if candidate == NONE {
+            let text = format!("no replica of {} is left to promote", sim.ids[old as usize]);
+            sim.mark(text);
+            return;
+        }
+        let c = cluster_mut(sim, head);
+        let lost = std::mem::take(&mut c.pending_lost);
+        c.primary = candidate;
+        sim.record_lost(lost);
+        let text = format!(
+            "{} promoted to primary; {lost} writes not yet replicated from {} were lost",
+            sim.ids[candidate as usize], sim.ids[old as usize]
+        );
+        sim.mark(text);
+    }
+
+    fn extras(sim: &Simulation, node: u32) -> Extras {
+        if cluster(sim, node).primary == node {
+            Extras {
+                replication_lag_ms: None,
+                role: Some("primary".to_string()),
+            }
+        } else {
+            Extras {
+                replication_lag_ms: Some(replica_lag_us(sim, node) as f64 / 1000.0),
+                role: Some("replica".to_string()),
+            }
+        }
+    }
+}
+
+/// The cluster `node` belongs to.
+fn cluster(sim: &Simulation, node: u32) -> &Cluster {
+    let head = sim.state::<State>(node).head;
+    sim.state::<State>(head)
+        .cluster
+        .as_ref()
+        .expect("the head of a cluster holds it")
+}
+
+fn cluster_mut(sim: &mut Simulation, node: u32) -> &mut Cluster {
+    let head = sim.state::<State>(node).head;
+    sim.state_mut::<State>(head)
+        .cluster
+        .as_mut()
+        .expect("the head of a cluster holds it")
+}
+
+/// The first live member other than `old`.
+fn promotion_candidate(sim: &Simulation, node: u32, old: u32) -> u32 {
+    cluster(sim, node)
+        .members
+        .iter()
+        .copied()
+        .find(|&m| m != old && sim.nodes[m as usize].up())
+        .unwrap_or(NONE)
+}
+
+/// How far a replica trails: its configured lag plus the writes queued at it.
+fn replica_lag_us(sim: &Simulation, node: u32) -> u64 {
+    let n = &sim.nodes[node as usize];
+    let backlog =
+        n.queue.len() as f64 * n.svc_us[RequestKind::Write.index()] / n.workers.max(1) as f64;
+    sim.state::<State>(node).lag_base_us + backlog as u64
+}

@@ -1,0 +1,287 @@
+//! Load balancer: spreads requests over the web servers behind it (round robin, least
+//! connections, random or IP hash), probes them with health checks and takes a server
+//! out of rotation after enough failed probes. Until then, requests sent to a dead
+//! server fail. A managed service: it never queues.
+
+use crate::catalog::{choice, choice_enum, flag, float, int, ParamMap, ParamSpec, Reader};
+use crate::components::{Component, Info, Kind, NodeCx, Placement, Role};
+use crate::finding::Finding;
+use crate::sim::build::BuildCx;
+use crate::sim::flow::{mix, wrap_add};
+use crate::sim::{Frame, NodeSetup, Simulation};
+use crate::trace::Cause;
+
+choice_enum! {
+    /// How the next server is picked.
+    pub(crate) enum Algorithm {
+        RoundRobin = "round_robin" : "Round robin",
+        LeastConnections = "least_connections" : "Least connections",
+        Random = "random" : "Random",
+        IpHash = "ip_hash" : "IP hash (sticky)",
+    }
+}
+
+const PARAMS: &[ParamSpec] = &[
+    choice(
+        "algorithm",
+        "Algorithm",
+        "How the next server is picked; IP hash keeps each user on one server (sticky sessions).",
+        Algorithm::OPTIONS,
+        "round_robin",
+    ),
+    flag(
+        "health_checks",
+        "Health checks",
+        "Probe servers and stop sending requests to dead ones.",
+        true,
+    ),
+    float(
+        "check_interval_s",
+        "Check interval",
+        "s",
+        "Time between two probes of a server.",
+        0.5,
+        60.0,
+        5.0,
+    ),
+    int(
+        "unhealthy_threshold",
+        "Failures before removal",
+        "probes",
+        "Failed probes in a row before a server is taken out of rotation.",
+        1,
+        10,
+        2,
+    ),
+];
+
+/// Typed settings of a load balancer.
+pub(crate) struct Params {
+    pub algorithm: Algorithm,
+    pub health_checks: bool,
+    pub check_interval_s: f64,
+    pub unhealthy_threshold: u32,
+}
+
+impl Params {
+    pub(crate) fn parse(map: &ParamMap) -> Params {
+        let p = Reader::new(PARAMS, map);
+        Params {
+            algorithm: Algorithm::from_key(p.choice("algorithm")).unwrap_or(Algorithm::RoundRobin),
+            health_checks: p.flag("health_checks"),
+            check_interval_s: p.num("check_interval_s"),
+            unhealthy_threshold: p.int("unhealthy_threshold").max(1),
+        }
+    }
+}
+
+/// The phase of a load balancer's frame once it has picked a server (`aux` holds the
+/// server's position among the backends).
+const SENT: u8 = 1;
+
+/// A load balancer during a run.
+#[derive(Clone, Debug)]
+pub(crate) struct State {
+    algo: Algorithm,
+    backends: Vec<u32>,
+    healthy: Vec<bool>,
+    fails: Vec<u32>,
+    conns: Vec<u32>,
+    rr: u32,
+    checks: bool,
+    interval_us: u64,
+    threshold: u32,
+    /// Requests sent to each backend (for tests and goal reasons).
+    sent: Vec<u64>,
+}
+
+pub(crate) struct Def;
+
+impl Component for Def {
+    const INFO: Info = Info {
+        key: "load_balancer",
+        label: "Load balancer",
+        glyph: "LB",
+        color: "#6366f1",
+        description: "Spreads requests over several web servers and stops using the ones that fail health checks.",
+        id_prefix: "lb",
+        params: PARAMS,
+        roles: &[Role::EntryPoint, Role::Origin],
+        calls: &[Role::AppServer],
+        placement: Placement::DataCenter,
+        self_managed: true,
+        grouped_by_own_edges: false,
+    };
+
+    type State = State;
+
+    fn validate(cx: &NodeCx, out: &mut Vec<Finding>) {
+        if !cx.calls(Role::AppServer) {
+            out.push(cx.error(format!(
+                "{} has no servers behind it; connect it to web servers.",
+                cx.name()
+            )));
+        }
+    }
+
+    fn monthly_cost(_params: &ParamMap) -> f64 {
+        20.0
+    }
+
+    fn build(cx: &mut BuildCx, i: usize) -> (NodeSetup, State) {
+        let p = Params::parse(cx.params(i));
+        let backends = cx.succ_offering(i, Role::AppServer);
+        let m = backends.len();
+        let state = State {
+            algo: p.algorithm,
+            backends,
+            healthy: vec![true; m],
+            fails: vec![0; m],
+            conns: vec![0; m],
+            rr: 0,
+            checks: p.health_checks,
+            interval_us: (p.check_interval_s * 1e6) as u64,
+            threshold: p.unhealthy_threshold,
+            sent: vec![0; m],
+        };
+        (NodeSetup::managed(50.0), state)
+    }
+
+    fn start(sim: &mut Simulation, node: u32) {
+        let lb = sim.state::<State>(node);
+        if lb.checks && lb.interval_us < sim.duration_us {
+            let t = lb.interval_us;
+            sim.schedule_tick(t, node, 0);
+        }
+    }
+
+    fn on_served(sim: &mut Simulation, r: u32, node: u32) {
+        forward(sim, r, node);
+    }
+
+    fn on_return(sim: &mut Simulation, r: u32, node: u32, frame: Frame) {
+        sim.state_mut::<State>(node).conns[frame.aux as usize] -= 1;
+        sim.respond(r);
+    }
+
+    #[inline]
+    fn on_release(sim: &mut Simulation, node: u32, frame: Frame) {
+        if frame.phase == SENT {
+            sim.state_mut::<State>(node).conns[frame.aux as usize] -= 1;
+        }
+    }
+
+    /// A health check of every server.
+    fn on_tick(sim: &mut Simulation, node: u32, _token: u32) {
+        let lb_id = sim.ids[node as usize].clone();
+        for b in 0..sim.state::<State>(node).backends.len() {
+            let server = sim.state::<State>(node).backends[b];
+            let up = sim.nodes[server as usize].up();
+            let lb = sim.state_mut::<State>(node);
+            let threshold = lb.threshold;
+            // Some(true): back in rotation; Some(false): taken out.
+            let change = if up {
+                lb.fails[b] = 0;
+                (!lb.healthy[b]).then(|| {
+                    lb.healthy[b] = true;
+                    true
+                })
+            } else {
+                lb.fails[b] += 1;
+                (lb.healthy[b] && lb.fails[b] >= threshold).then(|| {
+                    lb.healthy[b] = false;
+                    false
+                })
+            };
+            let server_id = &sim.ids[server as usize];
+            let text = match change {
+                Some(true) => format!("{lb_id} sees {server_id} healthy again"),
+                Some(false) => format!(
+                    "{lb_id} took {server_id} out of rotation after {threshold} failed health checks"
+                ),
+                None => continue,
+            };
+            sim.mark(text);
+        }
+        let next = sim.now + sim.state::<State>(node).interval_us.max(1);
+        if next < sim.duration_us {
+            sim.schedule_tick(next, node, 0);
+        }
+    }
+}
+
+/// Picks a server it believes healthy and sends the request there.
+fn forward(sim: &mut Simulation, r: u32, node: u32) {
+    let user = sim.reqs[r as usize].user;
+    let m = sim.state::<State>(node).backends.len();
+    let healthy_count = sim
+        .state::<State>(node)
+        .healthy
+        .iter()
+        .filter(|h| **h)
+        .count();
+    if healthy_count == 0 {
+        sim.fail(r, Cause::NoRoute, node);
+        return;
+    }
+    let nth_healthy = |lb: &State, j: usize| (0..m).filter(|&i| lb.healthy[i]).nth(j).unwrap_or(0);
+    let b = match sim.state::<State>(node).algo {
+        Algorithm::RoundRobin => {
+            let lb = sim.state_mut::<State>(node);
+            let start = lb.rr as usize;
+            let i = (0..m)
+                .map(|k| wrap_add(start, k, m))
+                .find(|&i| lb.healthy[i])
+                .unwrap_or(0);
+            lb.rr = wrap_add(i, 1, m) as u32;
+            i
+        }
+        Algorithm::LeastConnections => {
+            let lb = sim.state_mut::<State>(node);
+            let start = lb.rr as usize;
+            let mut best = usize::MAX;
+            for k in 0..m {
+                let i = wrap_add(start, k, m);
+                if lb.healthy[i] && (best == usize::MAX || lb.conns[i] < lb.conns[best]) {
+                    best = i;
+                }
+            }
+            lb.rr = wrap_add(start, 1, m) as u32;
+            best
+        }
+        Algorithm::Random => {
+            let j = sim.rng.below(healthy_count as u32) as usize;
+            nth_healthy(sim.state::<State>(node), j)
+        }
+        Algorithm::IpHash => nth_healthy(
+            sim.state::<State>(node),
+            mix(user) as usize % healthy_count,
+        ),
+    };
+    let lb = sim.state_mut::<State>(node);
+    lb.conns[b] += 1;
+    lb.sent[b] += 1;
+    let backend = lb.backends[b];
+    let f = sim.reqs[r as usize].top_mut();
+    f.aux = b as u32;
+    f.phase = SENT;
+    sim.send(r, backend);
+}
+
+impl Simulation {
+    /// Requests a load balancer has sent to each of its servers so far, as
+    /// (server node index, count); empty for any other node.
+    pub fn lb_sent(&self, lb_node: usize) -> Vec<(usize, u64)> {
+        match self.nodes.get(lb_node) {
+            Some(n) if n.kind == Kind::LoadBalancer => {
+                let lb = self.state::<State>(lb_node as u32);
+                lb.backends
+                    .iter()
+                    .zip(&lb.sent)
+                    .map(|(b, s)| (*b as usize, *s))
+                    .collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,352 @@
+//! Checking a diagram: limits, ids, data centers, parameters, wiring, each component's
+//! own rules and unreachable components. Every problem is reported (not only the
+//! first), each with the node concerned and a sentence a learner understands.
+
+use std::collections::BTreeSet;
+
+use crate::components::{dispatch, NodeCx, Role};
+use crate::diagram::{Diagram, WiringError, MAX_DATA_CENTERS, MAX_EDGES, MAX_ID_LEN, MAX_NODES};
+use crate::finding::Finding;
+
+/// The known name closest to `typed` (a small edit distance), to suggest for a typo.
+pub(crate) fn nearest<'a>(
+    typed: &str,
+    known: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    known
+        .into_iter()
+        .map(|k| (edit_distance(typed, k), k))
+        .filter(|(d, k)| *d <= (k.chars().count() / 3).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance over characters (inputs are short names).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+impl Diagram {
+    /// Every problem in the diagram: errors (which stop a run) and warnings.
+    pub fn validate(&self) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let too_big = [
+            (self.nodes.len(), MAX_NODES, "components"),
+            (self.edges.len(), MAX_EDGES, "connections"),
+            (self.data_centers.len(), MAX_DATA_CENTERS, "data centers"),
+        ];
+        for (count, limit, what) in too_big {
+            if count > limit {
+                out.push(Finding::error(
+                    None,
+                    format!("The diagram has {count} {what}; the limit is {limit}."),
+                ));
+            }
+        }
+        if !out.is_empty() {
+            // Past the limits, the rest would only be slow and say little more.
+            return out;
+        }
+        self.validate_ids(&mut out);
+        self.validate_params(&mut out);
+        self.validate_edges(&mut out);
+        if !self
+            .nodes
+            .iter()
+            .any(|n| n.kind.info().offers(Role::Source))
+        {
+            out.push(Finding::error(
+                None,
+                "Add a Users component: nothing sends traffic yet.",
+            ));
+        }
+        for n in &self.nodes {
+            dispatch!(n.kind, validate(&NodeCx::new(self, n), &mut out));
+        }
+        out.extend(crate::analysis::analyze(self).unreachable);
+        out
+    }
+
+    fn validate_ids(&self, out: &mut Vec<Finding>) {
+        let mut dc_ids = BTreeSet::new();
+        for d in &self.data_centers {
+            if d.id.is_empty() || d.id.chars().count() > MAX_ID_LEN {
+                out.push(Finding::error(
+                    None,
+                    format!(
+                        "Data center \"{}\" needs an id of 1 to {MAX_ID_LEN} characters.",
+                        d.name
+                    ),
+                ));
+            }
+            if !dc_ids.insert(d.id.as_str()) {
+                out.push(Finding::error(
+                    None,
+                    format!(
+                        "Two data centers share the id \"{}\"; give each its own.",
+                        d.id
+                    ),
+                ));
+            }
+        }
+        let mut ids = BTreeSet::new();
+        for n in &self.nodes {
+            let id = Some(n.id.as_str());
+            if n.id.is_empty() || n.id.chars().count() > MAX_ID_LEN {
+                out.push(Finding::error(
+                    id,
+                    format!(
+                        "\"{}\" needs an id of 1 to {MAX_ID_LEN} characters.",
+                        n.name
+                    ),
+                ));
+            }
+            if !ids.insert(n.id.as_str()) {
+                out.push(Finding::error(
+                    id,
+                    format!(
+                        "Two components share the id \"{}\"; give each its own.",
+                        n.id
+                    ),
+                ));
+            }
+            if let Some(dc) = &n.dc {
+                if !dc_ids.contains(dc.as_str()) {
+                    out.push(Finding::error(
+                        id,
+                        format!(
+                            "{} is placed in data center \"{dc}\", which does not exist.",
+                            n.name
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Unknown parameters (with the nearest known name) and values out of bounds.
+    fn validate_params(&self, out: &mut Vec<Finding>) {
+        for n in &self.nodes {
+            let id = Some(n.id.as_str());
+            for (key, value) in &n.params {
+                match n.kind.param(key) {
+                    None => {
+                        let hint = nearest(key, n.kind.params().iter().map(|p| p.key))
+                            .map(|k| format!(" Did you mean \"{k}\"?"))
+                            .unwrap_or_else(|| {
+                                let keys: Vec<&str> =
+                                    n.kind.params().iter().map(|p| p.key).collect();
+                                format!(" Its settings are: {}.", keys.join(", "))
+                            });
+                        out.push(Finding::error(
+                            id,
+                            format!(
+                                "{} ({}) has no setting \"{key}\".{hint}",
+                                n.name,
+                                n.kind.label().to_lowercase()
+                            ),
+                        ));
+                    }
+                    Some(spec) => {
+                        if let Err(e) = spec.check(value) {
+                            out.push(Finding::error(id, format!("{}: {e}", n.name)));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn validate_edges(&self, out: &mut Vec<Finding>) {
+        let mut seen_edges = BTreeSet::new();
+        for e in &self.edges {
+            let (a, b) = (self.node(&e.from), self.node(&e.to));
+            match (a, b) {
+                (None, _) => out.push(Finding::error(
+                    Some(&e.to),
+                    format!(
+                        "A connection starts at \"{}\", which does not exist; delete it.",
+                        e.from
+                    ),
+                )),
+                (_, None) => out.push(Finding::error(
+                    Some(&e.from),
+                    format!(
+                        "A connection ends at \"{}\", which does not exist; delete it.",
+                        e.to
+                    ),
+                )),
+                (Some(a), Some(b)) => {
+                    if e.from == e.to {
+                        out.push(Finding::error(
+                            Some(&a.id),
+                            WiringError::SelfLoop { kind: a.kind }.to_string(),
+                        ));
+                    } else if !a.kind.may_send(b.kind) {
+                        let refused = WiringError::NotAllowed {
+                            from: a.kind,
+                            to: b.kind,
+                        };
+                        out.push(Finding::error(
+                            Some(&a.id),
+                            format!("{refused} {}", a.kind.wiring_hint()),
+                        ));
+                    }
+                    if !seen_edges.insert((e.from.as_str(), e.to.as_str())) {
+                        out.push(Finding::warning(
+                            Some(&a.id),
+                            format!("{} is connected to {} twice.", a.name, b.name),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::ParamValue;
+    use crate::components::Kind;
+    use crate::diagram::Edge;
+    use crate::finding::Severity;
+    use crate::region::Region;
+
+    fn small() -> Diagram {
+        let mut d = Diagram::new();
+        let u = d.add_node(Kind::Users, 0.0, 0.0);
+        let dns = d.add_node(Kind::Dns, 1.0, 0.0);
+        let web = d.add_node(Kind::WebServer, 2.0, 0.0);
+        let db = d.add_node(Kind::Database, 3.0, 0.0);
+        d.connect(&u, &dns).unwrap();
+        d.connect(&dns, &web).unwrap();
+        d.connect(&web, &db).unwrap();
+        d
+    }
+
+    #[test]
+    fn a_valid_diagram_has_no_errors() {
+        let errors: Vec<_> = small()
+            .validate()
+            .into_iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn validate_reports_every_problem_with_its_node() {
+        let mut d = small();
+        d.edges.push(Edge {
+            from: "web-1".into(),
+            to: "ghost".into(),
+        });
+        d.edges.push(Edge {
+            from: "db-1".into(),
+            to: "web-1".into(),
+        });
+        let cdn = d.add_node(Kind::Cdn, 0.0, 0.0);
+        let lb = d.add_node(Kind::LoadBalancer, 0.0, 0.0);
+        let replica = d.add_node(Kind::Database, 0.0, 0.0);
+        d.set_param(&replica, "role", ParamValue::Text("replica".into()))
+            .unwrap();
+        d.set_param("web-1", "sessions", ParamValue::Text("store".into()))
+            .unwrap();
+        d.nodes[2]
+            .params
+            .insert("max_queue".into(), ParamValue::Num(0.0));
+        d.nodes[2]
+            .params
+            .insert("instanses".into(), ParamValue::Num(2.0));
+        d.nodes[2].dc = Some("dc-9".into());
+        let f = d.validate();
+        let has = |node: &str, needle: &str| {
+            f.iter()
+                .any(|x| x.node.as_deref() == Some(node) && x.message.contains(needle))
+        };
+        assert!(has("web-1", "\"ghost\", which does not exist"), "{f:#?}");
+        assert!(
+            has("db-1", "A database cannot send requests to a web server."),
+            "{f:#?}"
+        );
+        assert!(has(&cdn, "no origin"), "{f:#?}");
+        assert!(has(&lb, "no servers behind it"), "{f:#?}");
+        assert!(has(&replica, "no primary replicates to it"), "{f:#?}");
+        assert!(has("web-1", "no session store is connected"), "{f:#?}");
+        assert!(
+            has("web-1", "Queue limit must be between 1 and 10000"),
+            "{f:#?}"
+        );
+        assert!(
+            has(
+                "web-1",
+                "has no setting \"instanses\". Did you mean \"instances\"?"
+            ),
+            "{f:#?}"
+        );
+        assert!(
+            has("web-1", "data center \"dc-9\", which does not exist"),
+            "{f:#?}"
+        );
+        assert!(has(&cdn, "receives no traffic"), "{f:#?}");
+        assert!(f.iter().filter(|x| x.severity == Severity::Error).count() >= 8);
+    }
+
+    #[test]
+    fn no_users_is_an_error() {
+        let d = Diagram::new();
+        assert!(d
+            .validate()
+            .iter()
+            .any(|f| f.severity == Severity::Error && f.message.contains("Users")));
+    }
+
+    #[test]
+    fn past_the_node_limit_only_the_limit_is_reported() {
+        let mut d = Diagram::new();
+        for _ in 0..=MAX_NODES {
+            d.add_node(Kind::WebServer, 0.0, 0.0);
+        }
+        let f = d.validate();
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(f[0].message.contains("the limit is 500"));
+    }
+
+    #[test]
+    fn ids_are_measured_in_characters() {
+        let mut d = small();
+        let dc = d.add_data_center(Region::Europe, 0.0, 0.0, 10.0, 10.0);
+        // 64 two-byte characters: 128 bytes, but within the 64-character limit.
+        d.data_centers[0].id = "é".repeat(64);
+        d.nodes[0].id = "ü".repeat(64);
+        let _ = dc;
+        let f = d.validate();
+        assert!(
+            !f.iter().any(|x| x.message.contains("needs an id")),
+            "{f:#?}"
+        );
+        d.nodes[1].id = "x".repeat(65);
+        assert!(d
+            .validate()
+            .iter()
+            .any(|x| x.message.contains("needs an id")));
+    }
+
+    #[test]
+    fn nearest_names_are_suggested_only_when_close() {
+        assert_eq!(nearest("polcy", ["policy", "size"]), Some("policy"));
+        assert_eq!(nearest("zzzzzz", ["policy", "size"]), None);
+    }
+}
