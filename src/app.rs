@@ -12,7 +12,7 @@ use crate::inspector::Inspector;
 use crate::metrics_panel::MetricsPanel;
 use crate::palette::Palette;
 use crate::run::{start_loop, Runner, Status};
-use crate::scenario_panel::{effective_scenario, ScenarioPanel};
+use crate::scenario_panel::ScenarioPanel;
 use crate::state::{Editor, ScenarioState};
 use crate::storage;
 use crate::view_util::{format_ms, format_number, request_color};
@@ -79,7 +79,7 @@ fn Playground(bench: bool) -> impl IntoView {
     if bench {
         request_animation_frame(move || fit_to_view(editor));
         let d = editor.diagram.get_untracked();
-        let s = effective_scenario(&d, &scenario.scenario.get_untracked());
+        let s = scenario.scenario.get_untracked();
         if let Err(problems) = runner.start(&d, &s) {
             editor.show(
                 format!("The benchmark diagram does not run: {}", problems.join(" ")),
@@ -199,7 +199,7 @@ fn RunControls() -> impl IntoView {
     let run_or_pause = move |_| match status.get_untracked() {
         Status::Idle => {
             let d = editor.diagram.get_untracked();
-            let s = effective_scenario(&d, &scenario.scenario.get_untracked());
+            let s = scenario.scenario.get_untracked();
             if let Err(problems) = runner.start(&d, &s) {
                 editor.show(format!("Can't run yet: {}", problems.join(" ")), true);
             }
@@ -209,7 +209,7 @@ fn RunControls() -> impl IntoView {
         Status::Finished => {
             runner.reset();
             let d = editor.diagram.get_untracked();
-            let s = effective_scenario(&d, &scenario.scenario.get_untracked());
+            let s = scenario.scenario.get_untracked();
             if let Err(problems) = runner.start(&d, &s) {
                 editor.show(format!("Can't run yet: {}", problems.join(" ")), true);
             }
@@ -233,7 +233,7 @@ fn RunControls() -> impl IntoView {
     let step = move |_| {
         if status.get_untracked() == Status::Idle {
             let d = editor.diagram.get_untracked();
-            let s = effective_scenario(&d, &scenario.scenario.get_untracked());
+            let s = scenario.scenario.get_untracked();
             if let Err(problems) = runner.start(&d, &s) {
                 editor.show(format!("Can't run yet: {}", problems.join(" ")), true);
                 return;

@@ -100,7 +100,6 @@ pub fn anim_workload() -> (Diagram, Scenario) {
     let dc = d.add_data_center(Region::NorthAmerica, 560.0, 0.0, 440.0, 1040.0);
     let users = d.add_node(Kind::Users, 0.0, 480.0);
     let _ = d.set_param(&users, "region", ParamValue::Text("asia".into()));
-    let _ = d.set_param(&users, "rps", ParamValue::Num(12_500.0));
     let dns = d.add_node(Kind::Dns, 240.0, 480.0);
     let lb = d.add_node(Kind::LoadBalancer, 608.0, 480.0);
     let _ = d.connect(&users, &dns);
@@ -112,10 +111,11 @@ pub fn anim_workload() -> (Diagram, Scenario) {
         d.set_node_dc(&web, Some(&dc));
     }
     d.set_node_dc(&lb, Some(&dc));
-    let scenario = Scenario {
+    let mut scenario = Scenario {
         duration_s: 600,
         ..Scenario::default()
     };
+    scenario.set_rps(&users, 12_500.0);
     (d, scenario)
 }
 

@@ -3,10 +3,7 @@
 //! Values out of range are explained and not applied.
 
 use leptos::prelude::*;
-use scalelab_engine::{
-    Action, Diagram, KeyPopularity, Kind, ParamType, ParamValue, Profile, Scenario, ScheduledEvent,
-    Traffic,
-};
+use scalelab_engine::{Action, KeyPopularity, Profile, Role, Scenario, ScheduledEvent, Traffic};
 
 use crate::state::{Editor, ScenarioState};
 
@@ -64,7 +61,7 @@ pub fn ScenarioPanel() -> impl IntoView {
         editor.diagram.with(|d| {
             d.nodes
                 .iter()
-                .filter(|n| n.kind == Kind::Users)
+                .filter(|n| n.kind.info().offers(Role::Source))
                 .map(|n| (n.id.clone(), n.name.clone()))
                 .collect::<Vec<_>>()
         })
@@ -134,14 +131,10 @@ pub fn ScenarioPanel() -> impl IntoView {
 
 #[component]
 fn TrafficRow(id: String, name: String) -> impl IntoView {
-    let editor = expect_context::<Editor>();
     let sc = expect_context::<ScenarioState>().scenario;
     let traffic = {
         let id = id.clone();
-        move || {
-            let d = editor.diagram.get();
-            sc.with(|s| effective_traffic(&d, s, &id))
-        }
+        move || sc.with(|s| s.traffic_for(&id))
     };
     let set_traffic = {
         let id = id.clone();
@@ -178,22 +171,12 @@ fn TrafficRow(id: String, name: String) -> impl IntoView {
         let traffic = traffic.clone();
         Signal::derive(move || traffic().rps)
     };
-    // The level is the Users node's own "rps" parameter (the inspector shows the same
-    // value); the scenario only shapes it over time.
+    // The scenario holds the level (the one place it is stored) and its shape.
     let set_rps = {
         let id = id.clone();
-        Callback::new(move |v: f64| {
-            let result = editor.edit(|d| d.set_param(&id, "rps", ParamValue::Num(v)));
-            if let Err(e) = result {
-                editor.show(e.to_string(), true);
-            }
-        })
+        Callback::new(move |v: f64| sc.update(|s| s.set_rps(&id, v)))
     };
-    let (rps_min, rps_max) = match Kind::Users.param("rps").map(|p| &p.ty) {
-        Some(ParamType::Float { min, max, .. }) => (*min, *max),
-        Some(ParamType::Int { min, max, .. }) => (*min as f64, *max as f64),
-        _ => (0.0, 1e6),
-    };
+    let (rps_min, rps_max) = (0.0, 1_000_000.0);
     let extra = {
         let traffic = traffic.clone();
         let set_traffic = set_traffic.clone();
@@ -374,7 +357,7 @@ fn EventsField() -> impl IntoView {
         let target = editor.diagram.with_untracked(|d| {
             d.nodes
                 .iter()
-                .find(|n| n.kind != Kind::Users)
+                .find(|n| !n.kind.info().offers(Role::Source))
                 .map(|n| n.id.clone())
         });
         match target {
@@ -459,58 +442,5 @@ fn EventsField() -> impl IntoView {
             {rows}
             <button class="btn" data-testid="add-event" on:click=add>"+ Add a failure"</button>
         </fieldset>
-    }
-}
-
-/// The traffic a Users node sends: the scenario's profile at the node's own level.
-pub fn effective_traffic(d: &Diagram, s: &Scenario, users_id: &str) -> Traffic {
-    let mut t = s.traffic_for(d, users_id);
-    if let Some(ParamValue::Num(rps)) = d.param(users_id, "rps") {
-        t.rps = rps;
-    }
-    t
-}
-
-/// The scenario as run: every traffic profile at its Users node's current level, and
-/// no profile for a Users node that no longer exists.
-pub fn effective_scenario(d: &Diagram, s: &Scenario) -> Scenario {
-    let mut out = s.clone();
-    out.traffic = s
-        .traffic
-        .keys()
-        .filter(|id| d.node(id).is_some())
-        .map(|id| (id.clone(), effective_traffic(d, s, id)))
-        .collect();
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_run_uses_the_users_node_level_with_the_scenario_shape() {
-        let mut d = Diagram::default();
-        let users = d.add_node(Kind::Users, 0.0, 0.0);
-        d.set_param(&users, "rps", ParamValue::Num(300.0)).unwrap();
-        let mut s = Scenario::default();
-        s.traffic.insert(
-            users.clone(),
-            Traffic {
-                profile: Profile::Daily,
-                rps: 5.0,
-            },
-        );
-        s.traffic.insert(
-            "users-gone".into(),
-            Traffic {
-                profile: Profile::Constant,
-                rps: 1.0,
-            },
-        );
-        let run = effective_scenario(&d, &s);
-        assert_eq!(run.traffic.len(), 1);
-        assert_eq!(run.traffic[&users].rps, 300.0);
-        assert_eq!(run.traffic[&users].profile, Profile::Daily);
     }
 }

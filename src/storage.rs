@@ -1,38 +1,50 @@
 //! Autosave: the sandbox diagram and scenario live in the browser's local storage, so
 //! a reload restores them exactly. The saved record is versioned like every format.
 
-use scalelab_engine::{Diagram, Scenario};
-use serde::{Deserialize, Serialize};
+use scalelab_engine::{Diagram, LevelRule, Scenario};
+use serde::Serialize;
+use serde_json::Value;
 
 const KEY: &str = "scalelab.sandbox";
 /// Where an unreadable record is moved, so a bad save is never silently lost.
 const BACKUP_KEY: &str = "scalelab.sandbox.unreadable";
-const VERSION: u32 = 1;
+/// Version 2: the diagram and scenario inside are of their version 2 (the traffic
+/// level moved from the Users nodes to the scenario).
+const VERSION: u64 = 2;
 
-#[derive(Serialize, Deserialize)]
-struct Saved {
-    version: u32,
-    diagram: Diagram,
-    scenario: Scenario,
-}
-
-/// Parses a saved record; an error says what is wrong in words.
+/// Parses a saved record, upgrading an older one; an error says what is wrong in words.
 pub fn decode(text: &str) -> Result<(Diagram, Scenario), String> {
-    let saved: Saved = serde_json::from_str(text)
-        .map_err(|e| format!("the saved sandbox could not be read ({e})"))?;
-    if saved.version != VERSION {
-        return Err(format!(
-            "the saved sandbox has format version {}, this version of Scale Lab reads version {VERSION}",
-            saved.version
-        ));
+    let unreadable = |what: &str| format!("the saved sandbox could not be read ({what})");
+    let saved: Value = serde_json::from_str(text).map_err(|_| unreadable("it is not JSON"))?;
+    let version = saved.get("version").and_then(Value::as_u64);
+    match version {
+        Some(1) | Some(VERSION) => {}
+        Some(v) if v > VERSION => {
+            return Err(format!(
+                "the saved sandbox has format version {v}, this version of Scale Lab reads up to version {VERSION}"
+            ))
+        }
+        _ => return Err(unreadable("its version is missing or too old")),
     }
-    Ok((saved.diagram, saved.scenario))
+    let part = |key: &str| {
+        saved
+            .get(key)
+            .map(Value::to_string)
+            .ok_or_else(|| unreadable(&format!("its {key} is missing")))
+    };
+    let (diagram, levels) = Diagram::from_json_with_levels(&part("diagram")?)
+        .map_err(|e| unreadable(&format!("its diagram: {e}")))?;
+    let mut scenario = Scenario::from_json(&part("scenario")?)
+        .map_err(|e| unreadable(&format!("its scenario: {e}")))?;
+    // Version 1 ran each Users node at its own level, shaped by the scenario.
+    scenario.adopt_levels(&levels, LevelRule::NodeLevel);
+    Ok((diagram, scenario))
 }
 
 pub fn encode(diagram: &Diagram, scenario: &Scenario) -> String {
     #[derive(Serialize)]
     struct SavedRef<'a> {
-        version: u32,
+        version: u64,
         diagram: &'a Diagram,
         scenario: &'a Scenario,
     }
@@ -87,12 +99,26 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_record_keeps_what_it_ran() {
+        let v1 = r#"{"version": 1,
+            "diagram": {"version": 1, "nodes": [
+                {"id": "users-1", "kind": "users", "name": "Users 1", "x": 0, "y": 0, "params": {"rps": 300}}
+            ]},
+            "scenario": {"version": 1, "traffic": {"users-1": {"profile": {"type": "daily"}, "rps": 5}}}}"#;
+        let (d, s) = decode(v1).unwrap();
+        assert!(d.node("users-1").unwrap().params.is_empty());
+        let t = s.traffic_for("users-1");
+        assert_eq!(t.rps, 300.0);
+        assert_eq!(t.profile, scalelab_engine::Profile::Daily);
+    }
+
+    #[test]
     fn unreadable_or_future_records_are_refused_with_a_reason() {
         assert!(decode("not json")
             .unwrap_err()
             .contains("could not be read"));
         let future = encode(&Diagram::default(), &Scenario::default()).replacen(
-            "\"version\":1",
+            "\"version\":2",
             "\"version\":99",
             1,
         );

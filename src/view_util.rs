@@ -60,7 +60,7 @@ pub fn node_subtitle(d: &Diagram, id: &str) -> String {
 /// Which parameters summarise a kind best.
 fn subtitle_keys(kind: Kind) -> &'static [&'static str] {
     match kind {
-        Kind::Users => &["rps", "region"],
+        Kind::Users => &["region", "users"],
         Kind::LoadBalancer => &["algorithm"],
         Kind::WebServer => &["size", "instances"],
         Kind::Cache => &["capacity", "eviction"],

@@ -2,12 +2,13 @@
 //! JSON, checks goals (exit 1 when one fails), and benchmarks the engine. Bad input
 //! files are reported with file, line and column, and exit with code 2.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use scalelab_engine::bench::bench_workload_for;
-use scalelab_engine::{evaluate, Diagram, FormatError, GoalSet, Scenario, Simulation};
+use scalelab_engine::format::MAX_INPUT_BYTES;
+use scalelab_engine::{evaluate, Diagram, FormatError, GoalSet, LevelRule, Scenario, Simulation};
 
 const USAGE: &str = "\
 usage:
@@ -108,10 +109,28 @@ fn parse_args(raw: &[String]) -> Result<Args, CliError> {
     Ok(a)
 }
 
+/// Reads a file of at most [`MAX_INPUT_BYTES`], checking the size while reading so a
+/// huge file or an endless stream never fills memory.
 fn read(path: &str) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|e| CliError::Read {
+    let fail = |message: String| CliError::Read {
         path: path.to_string(),
-        message: e.to_string(),
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_INPUT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(e.to_string()))?;
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(fail(format!(
+            "the file is larger than the limit of {MAX_INPUT_BYTES} bytes"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        fail(format!(
+            "the file is not UTF-8 text (byte {} is not valid)",
+            e.utf8_error().valid_up_to()
+        ))
     })
 }
 
@@ -120,10 +139,11 @@ fn load(a: &Args) -> Result<(String, Diagram, Scenario), CliError> {
         .file
         .clone()
         .ok_or_else(|| CliError::Usage(format!("{} needs a DIAGRAM.json", a.command)))?;
-    let diagram = Diagram::from_json(&read(&path)?).map_err(|error| CliError::Format {
-        path: path.clone(),
-        error,
-    })?;
+    let (diagram, legacy_levels) =
+        Diagram::from_json_with_levels(&read(&path)?).map_err(|error| CliError::Format {
+            path: path.clone(),
+            error,
+        })?;
     let mut scenario = match &a.scenario {
         Some(p) => Scenario::from_json(&read(p)?).map_err(|error| CliError::Format {
             path: p.clone(),
@@ -131,6 +151,9 @@ fn load(a: &Args) -> Result<(String, Diagram, Scenario), CliError> {
         })?,
         None => Scenario::default(),
     };
+    // A version-1 diagram carried its Users nodes' traffic levels; this tool used them
+    // for the nodes its scenario did not list.
+    scenario.adopt_levels(&legacy_levels, LevelRule::ScenarioFirst);
     if let Some(seed) = a.seed {
         scenario.seed = seed;
     }

@@ -182,3 +182,31 @@ fn bench_reports_events_per_second() {
     assert!(events > 100_000, "{text}");
     assert!(text.contains("events per second: "));
 }
+
+#[test]
+fn a_version_1_diagram_still_runs_its_users_at_their_own_level() {
+    // Before version 2, a Users node carried its traffic level; the run must keep it.
+    let v1 = temp_file(
+        "v1-diagram.json",
+        r#"{"version": 1, "nodes": [
+            {"id": "u", "kind": "users", "name": "U", "x": 0, "y": 0, "params": {"rps": 200}},
+            {"id": "w", "kind": "web_server", "name": "W", "x": 0, "y": 0, "params": {"size": "xlarge"}}
+        ], "edges": [{"from": "u", "to": "w"}]}"#,
+    );
+    let scenario = temp_file("short.json", r#"{"version": 2, "duration_s": 20}"#);
+    let o = cli(&["run", &v1, "--scenario", &scenario]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let requests = stdout_json(&o)["totals"]["requests"].as_f64().unwrap();
+    // 200 req/s for 20 s: 4,000 requests, Poisson spread ±65 (1 sigma).
+    assert!((requests - 4000.0).abs() < 300.0, "{requests}");
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_without_reading_it_all() {
+    let path = temp_file("huge.json", "");
+    std::fs::write(&path, vec![b' '; 4 * 1024 * 1024 + 10]).unwrap();
+    let o = cli(&["run", &path]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("larger than the limit"), "{err}");
+}

@@ -6,14 +6,43 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::catalog::{with_article, ParamError, ParamValue};
 use crate::components::Kind;
 use crate::format::{self, FormatError};
 use crate::region::Region;
 
-/// The diagram format version this engine writes.
-pub const DIAGRAM_VERSION: u32 = 1;
+/// The diagram format version this engine writes. Version 2 moved a Users node's
+/// traffic level (its `rps` parameter) into the scenario.
+pub const DIAGRAM_VERSION: u32 = 2;
+
+const FORMAT: format::Versioned = format::Versioned {
+    what: "diagram",
+    current: DIAGRAM_VERSION,
+    migrate,
+};
+
+/// Upgrades a diagram document from version `from` to `from + 1`.
+fn migrate(mut v: Value, from: u32) -> Value {
+    if from == 1 {
+        for node in users_nodes_v1(&mut v) {
+            if let Some(params) = node.get_mut("params").and_then(Value::as_object_mut) {
+                params.remove("rps");
+            }
+        }
+    }
+    v
+}
+
+/// The Users nodes of a version-1 diagram document.
+fn users_nodes_v1(v: &mut Value) -> impl Iterator<Item = &mut Value> {
+    v.get_mut("nodes")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+        .filter(|n| n.get("kind").and_then(Value::as_str) == Some("users"))
+}
 /// Most nodes a diagram may have.
 pub const MAX_NODES: usize = 500;
 /// Most edges a diagram may have.
@@ -136,9 +165,31 @@ impl Diagram {
         Self::default()
     }
 
-    /// Reads a diagram file, upgrading older versions.
+    /// Reads a diagram file, upgrading older versions. A version-1 file's traffic
+    /// levels are dropped; use [`Diagram::from_json_with_levels`] to keep them.
     pub fn from_json(text: &str) -> Result<Diagram, FormatError> {
-        format::parse_versioned(text, "diagram", DIAGRAM_VERSION, format::no_older_versions)
+        format::parse_versioned(text, &FORMAT)
+    }
+
+    /// Reads a diagram file and, for a version-1 file, the traffic level (`rps`) each
+    /// Users node carried, by node id: since version 2 the scenario holds it (see
+    /// [`crate::Scenario::adopt_levels`]).
+    pub fn from_json_with_levels(
+        text: &str,
+    ) -> Result<(Diagram, BTreeMap<String, f64>), FormatError> {
+        let d = Diagram::from_json(text)?;
+        let mut levels = BTreeMap::new();
+        let mut v = format::parse_value(text)?;
+        if v.get("version").and_then(Value::as_i64) == Some(1) {
+            for node in users_nodes_v1(&mut v) {
+                let id = node.get("id").and_then(Value::as_str).map(str::to_string);
+                let rps = node.pointer("/params/rps").and_then(Value::as_f64);
+                if let (Some(id), Some(rps)) = (id, rps) {
+                    levels.insert(id, rps);
+                }
+            }
+        }
+        Ok((d, levels))
     }
 
     /// The diagram as indented JSON.
@@ -448,25 +499,47 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_diagram_gives_its_traffic_levels_to_the_scenario() {
+        let v1 = r#"{"version": 1, "nodes": [
+            {"id": "u", "kind": "users", "name": "U", "x": 0, "y": 0, "params": {"rps": 120, "region": "europe"}},
+            {"id": "w", "kind": "web_server", "name": "W", "x": 0, "y": 0}
+        ], "edges": [{"from": "u", "to": "w"}]}"#;
+        let (d, levels) = Diagram::from_json_with_levels(v1).unwrap();
+        assert_eq!(d.version, DIAGRAM_VERSION);
+        assert!(!d.node("u").unwrap().params.contains_key("rps"));
+        assert_eq!(
+            d.param("u", "region"),
+            Some(ParamValue::Text("europe".into()))
+        );
+        assert_eq!(levels.get("u"), Some(&120.0));
+        assert_eq!(levels.len(), 1);
+        let current = d.to_json_pretty();
+        assert!(Diagram::from_json_with_levels(&current)
+            .unwrap()
+            .1
+            .is_empty());
+    }
+
+    #[test]
     fn json_round_trips_and_errors_have_positions() {
         let d = small();
         let text = d.to_json_pretty();
         assert_eq!(Diagram::from_json(&text).unwrap(), d);
 
-        let bad = "{\n  \"version\": 1,\n  \"nodes\": [\n    {\"id\": \"a\", \"kind\": \"toaster\", \"name\": \"A\", \"x\": 0, \"y\": 0}\n  ]\n}";
+        let bad = "{\n  \"version\": 2,\n  \"nodes\": [\n    {\"id\": \"a\", \"kind\": \"toaster\", \"name\": \"A\", \"x\": 0, \"y\": 0}\n  ]\n}";
         let e = Diagram::from_json(bad).unwrap_err();
         assert_eq!(e.line(), Some(4), "{e}");
         assert!(e.to_string().starts_with("line 4, column "), "{e}");
         assert!(e.to_string().contains("toaster"), "{e}");
 
-        let e = Diagram::from_json("{\"version\": 1,\n \"nodes\": [}").unwrap_err();
+        let e = Diagram::from_json("{\"version\": 2,\n \"nodes\": [}").unwrap_err();
         assert_eq!(e.line(), Some(2), "{e}");
 
         let e = Diagram::from_json("{\"nodes\": []}").unwrap_err();
         assert_eq!(e, FormatError::MissingVersion { what: "diagram" });
         let e = Diagram::from_json("{\"version\": 7, \"nodes\": []}").unwrap_err();
         assert!(e.to_string().contains("version 7"), "{e}");
-        let e = Diagram::from_json("{\"version\": 1, \"nodes\": [], \"edgez\": []}").unwrap_err();
+        let e = Diagram::from_json("{\"version\": 2, \"nodes\": [], \"edgez\": []}").unwrap_err();
         assert!(e.to_string().contains("edgez"), "{e}");
     }
 }

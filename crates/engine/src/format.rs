@@ -1,10 +1,15 @@
-//! Reading versioned JSON files (diagrams, scenarios, goals) with errors that say where
-//! and what is wrong, and the migration hook that keeps old files opening.
+//! Reading versioned JSON files (diagrams, scenarios, goals, lessons) with errors that
+//! say where and what is wrong in plain words, and the migrations that keep old files
+//! opening. A file is read in this order: size limit, byte-order mark, repeated keys,
+//! JSON syntax, version, migrations to the current version, then the fields.
 
 use std::fmt;
 
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde_json::Value;
+
+use crate::jsonpos::{self, Seg};
+use crate::validate::nearest;
 
 /// The largest file the engine agrees to parse.
 pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
@@ -12,8 +17,8 @@ pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
 /// Why a JSON file could not be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FormatError {
-    /// The text is not valid JSON, or a field has the wrong shape. `line` and `column`
-    /// are 1-based and point at the problem.
+    /// The text is not valid JSON, a key is repeated, or a field has the wrong shape.
+    /// `line` and `column` are 1-based and point at the problem.
     Syntax {
         line: usize,
         column: usize,
@@ -21,10 +26,16 @@ pub enum FormatError {
     },
     /// The file has no `"version"` field.
     MissingVersion { what: &'static str },
-    /// The file was written by a newer Scale Lab.
-    UnsupportedVersion {
+    /// The file's version is older than any this program reads.
+    TooOld {
         what: &'static str,
-        found: u32,
+        found: i64,
+        oldest: u32,
+    },
+    /// The file was written by a newer Scale Lab.
+    TooNew {
+        what: &'static str,
+        found: i64,
         newest: u32,
     },
     /// The file is larger than [`MAX_INPUT_BYTES`].
@@ -54,9 +65,13 @@ impl fmt::Display for FormatError {
         match self {
             FormatError::Syntax { line, column, message } => write!(f, "line {line}, column {column}: {message}"),
             FormatError::MissingVersion { what } => {
-                write!(f, "line 1, column 1: this {what} has no \"version\" field; add \"version\": 1 at the top level")
+                write!(f, "line 1, column 1: this {what} has no \"version\" field; add \"version\" at the top level")
             }
-            FormatError::UnsupportedVersion { what, found, newest } => write!(
+            FormatError::TooOld { what, found, oldest } => write!(
+                f,
+                "line 1, column 1: this {what} has version {found}, which is too old: the oldest version Scale Lab reads is {oldest}"
+            ),
+            FormatError::TooNew { what, found, newest } => write!(
                 f,
                 "line 1, column 1: this {what} has version {found}, but this Scale Lab reads versions up to {newest}; update Scale Lab to open it"
             ),
@@ -69,71 +84,511 @@ impl fmt::Display for FormatError {
 
 impl std::error::Error for FormatError {}
 
-impl From<serde_json::Error> for FormatError {
-    fn from(e: serde_json::Error) -> Self {
-        let full = e.to_string();
-        // serde_json appends " at line L column C"; the position is reported separately.
-        let message = match full.rfind(" at line ") {
-            Some(i) => full[..i].to_string(),
-            None => full,
-        };
-        let message = if message.is_empty() {
-            "invalid JSON".to_string()
-        } else {
-            message
-        };
-        FormatError::Syntax {
-            line: e.line().max(1),
-            column: e.column().max(1),
-            message,
-        }
-    }
+/// A versioned file format.
+pub(crate) struct Versioned {
+    /// What the file is, in messages: "diagram".
+    pub what: &'static str,
+    /// The version this program writes.
+    pub current: u32,
+    /// Upgrades a document of version `from` to version `from + 1`.
+    pub migrate: fn(Value, u32) -> Value,
 }
 
-#[derive(Deserialize)]
-struct VersionProbe {
-    version: Option<u32>,
-}
-
-/// Parses `text` as a `T` stored with a `version` field. Files older than `current`
-/// go through `migrate` (a JSON-to-JSON upgrade) before being read.
+/// Parses `text` as a `T` stored with a top-level `version` field, migrating older
+/// versions. Every error names the place and says what is wrong.
 pub(crate) fn parse_versioned<T: DeserializeOwned>(
     text: &str,
-    what: &'static str,
-    current: u32,
-    migrate: fn(serde_json::Value, u32) -> Result<serde_json::Value, FormatError>,
+    format: &Versioned,
 ) -> Result<T, FormatError> {
+    let value = parse_value(text)?;
+    let version = match value.get("version") {
+        None => return Err(FormatError::MissingVersion { what: format.what }),
+        Some(v) => v
+            .as_i64()
+            .filter(|_| v.is_i64() || v.is_u64())
+            .ok_or_else(|| {
+                syntax_at(
+                    text,
+                    &[Seg::Key("version")],
+                    "the \"version\" must be a whole number".into(),
+                )
+            })?,
+    };
+    if version < 1 {
+        return Err(FormatError::TooOld {
+            what: format.what,
+            found: version,
+            oldest: 1,
+        });
+    }
+    if version > format.current as i64 {
+        return Err(FormatError::TooNew {
+            what: format.what,
+            found: version,
+            newest: format.current,
+        });
+    }
+    let body = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    if version == format.current as i64 {
+        return serde_json::from_str(body).map_err(|e| translate(body, &e));
+    }
+    let mut upgraded = value;
+    for v in version as u32..format.current {
+        upgraded = (format.migrate)(upgraded, v);
+    }
+    if let Some(obj) = upgraded.as_object_mut() {
+        obj.insert("version".into(), Value::from(format.current));
+    }
+    // Reading the upgraded document from text keeps positions for its errors; they are
+    // mapped back to the same field in the original file when it has one.
+    let rewritten = serde_json::to_string_pretty(&upgraded).unwrap_or_default();
+    serde_json::from_str(&rewritten).map_err(|e| match translate(&rewritten, &e) {
+        FormatError::Syntax { message, .. } => {
+            let offset = jsonpos::offset_of(&rewritten, e.line(), e.column().max(1) - 1);
+            let original = jsonpos::path_at(&rewritten, offset)
+                .and_then(|at| locate_path(body, &at.member))
+                .unwrap_or((1, 1));
+            FormatError::Syntax {
+                line: original.0,
+                column: original.1,
+                message,
+            }
+        }
+        other => other,
+    })
+}
+
+/// Parses JSON text into a value after the size limit, the byte-order mark and the
+/// repeated-key check.
+pub(crate) fn parse_value(text: &str) -> Result<Value, FormatError> {
     if text.len() > MAX_INPUT_BYTES {
         return Err(FormatError::TooLarge {
             bytes: text.len(),
             limit: MAX_INPUT_BYTES,
         });
     }
-    let probe: VersionProbe = serde_json::from_str(text)?;
-    match probe.version {
-        None => Err(FormatError::MissingVersion { what }),
-        Some(v) if v > current => Err(FormatError::UnsupportedVersion {
-            what,
-            found: v,
-            newest: current,
-        }),
-        Some(v) if v == current => Ok(serde_json::from_str(text)?),
-        Some(v) => {
-            let value: serde_json::Value = serde_json::from_str(text)?;
-            let upgraded = migrate(value, v)?;
-            Ok(serde_json::from_value(upgraded)?)
-        }
+    let body = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    if let Some(d) = jsonpos::duplicate_keys(body).first() {
+        let place = if d.path == "$" {
+            "at the top level".to_string()
+        } else {
+            format!("in {}", d.path)
+        };
+        return Err(FormatError::Syntax {
+            line: d.line,
+            column: d.column,
+            message: format!("\"{}\" appears twice {place}; keep only one", short(&d.key)),
+        });
+    }
+    serde_json::from_str(body).map_err(|e| translate(body, &e))
+}
+
+/// A syntax error at the value found at `path` (or the start of the file).
+fn syntax_at(text: &str, path: &[Seg], message: String) -> FormatError {
+    let (line, column) = jsonpos::locate(text, path).map_or((1, 1), |p| (p.line, p.column));
+    FormatError::Syntax {
+        line,
+        column,
+        message,
     }
 }
 
+/// The (line, column) of the value at a rendered path such as `nodes[3].params.size`.
+fn locate_path(text: &str, path: &str) -> Option<(usize, usize)> {
+    if path == "$" {
+        return Some((1, 1));
+    }
+    let mut segs = Vec::new();
+    for part in path.split('.') {
+        let mut rest = part;
+        if let Some(i) = rest.find('[') {
+            if i > 0 {
+                segs.push(Seg::Key(&rest[..i]));
+            }
+            rest = &rest[i..];
+            while let Some(stripped) = rest.strip_prefix('[') {
+                let end = stripped.find(']')?;
+                segs.push(Seg::Index(stripped[..end].parse().ok()?));
+                rest = &stripped[end + 1..];
+            }
+        } else {
+            segs.push(Seg::Key(rest));
+        }
+    }
+    jsonpos::locate(text, &segs).map(|p| (p.line, p.column))
+}
+
+/// A name cut to a length that fits in a message.
+pub(crate) fn short(text: &str) -> String {
+    const MAX: usize = 40;
+    if text.chars().count() <= MAX {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(MAX - 1).collect();
+        format!("{cut}…")
+    }
+}
+
+/// Turns a serde_json error into a sentence in plain words, naming the field.
+fn translate(text: &str, e: &serde_json::Error) -> FormatError {
+    let full = e.to_string();
+    // serde_json appends " at line L column C"; the position is reported separately.
+    let raw = match full.rfind(" at line ") {
+        Some(i) => &full[..i],
+        None => &full,
+    };
+    let (line, column) = (e.line().max(1), e.column().max(1));
+    let offset = jsonpos::offset_of(text, line, column.saturating_sub(1));
+    let at = jsonpos::path_at(text, offset);
+    let member = at.as_ref().map(|a| a.member.as_str()).unwrap_or("$");
+    let container = at.as_ref().map(|a| a.container.as_str()).unwrap_or("$");
+    let field = |path: &str| -> String {
+        if path == "$" {
+            "the file".to_string()
+        } else {
+            format!("\"{}\"", short(path))
+        }
+    };
+    let message = if let Some(rest) = raw.strip_prefix("invalid type: ") {
+        let (found, expected) = split_expected(rest);
+        format!(
+            "{} must be {}, not {}",
+            field(member),
+            expected_words(expected),
+            found_words(found)
+        )
+    } else if let Some(rest) = raw.strip_prefix("invalid value: ") {
+        let (found, expected) = split_expected(rest);
+        format!(
+            "{} must be {}, not {}",
+            field(member),
+            expected_words(expected),
+            found_words(found)
+        )
+    } else if let Some(rest) = raw.strip_prefix("unknown variant ") {
+        let (name, options) = name_and_options(rest);
+        let hint = nearest(name, options.iter().copied())
+            .map(|n| format!(" Did you mean \"{n}\"?"))
+            .unwrap_or_default();
+        format!(
+            "{} cannot be \"{}\"; it must be one of: {}.{hint}",
+            field(member),
+            short(name),
+            options.join(", ")
+        )
+    } else if let Some(rest) = raw.strip_prefix("unknown field ") {
+        let (name, options) = name_and_options(rest);
+        let hint = nearest(name, options.iter().copied())
+            .map(|n| format!(" Did you mean \"{n}\"?"))
+            .unwrap_or_default();
+        let place = if container == "$" {
+            "at the top level".to_string()
+        } else {
+            format!("in {}", field(container))
+        };
+        if options.is_empty() {
+            format!("\"{}\" is not allowed {place}.", short(name))
+        } else {
+            format!(
+                "\"{}\" is not allowed {place}; the allowed fields are {}.{hint}",
+                short(name),
+                options.join(", ")
+            )
+        }
+    } else if let Some(rest) = raw.strip_prefix("missing field ") {
+        let name = rest.trim_matches('`');
+        let place = if container == "$" {
+            "at the top level".to_string()
+        } else {
+            format!("in {}", field(container))
+        };
+        format!("\"{name}\" is missing {place}; add it")
+    } else if let Some(rest) = raw.strip_prefix("duplicate field ") {
+        format!(
+            "\"{}\" appears twice in {}; keep only one",
+            rest.trim_matches('`'),
+            field(container)
+        )
+    } else if raw.starts_with("data did not match any variant of untagged enum") {
+        format!(
+            "{} must be a number, text in quotes, or true or false",
+            field(member)
+        )
+    } else if let Some(rest) = raw.strip_prefix("invalid length ") {
+        let n = rest.split(',').next().unwrap_or("");
+        format!("{} has the wrong number of items ({n})", field(member))
+    } else {
+        syntax_words(raw)
+    };
+    FormatError::Syntax {
+        line,
+        column,
+        message,
+    }
+}
+
+/// Splits "X, expected Y".
+fn split_expected(rest: &str) -> (&str, &str) {
+    match rest.rfind(", expected ") {
+        Some(i) => (&rest[..i], &rest[i + ", expected ".len()..]),
+        None => (rest, ""),
+    }
+}
+
+/// Splits "`name`, expected one of `a`, `b`" (or "expected `a` or `b`", "expected `a`",
+/// "there are no variants") into the name and the options.
+fn name_and_options(rest: &str) -> (&str, Vec<&str>) {
+    let mut parts = rest.split('`').skip(1);
+    let name = parts.next().unwrap_or("");
+    let options: Vec<&str> = parts.skip(1).step_by(2).collect();
+    (name, options)
+}
+
+/// What serde expected, in words.
+fn expected_words(expected: &str) -> String {
+    let e = expected.trim();
+    let words = match e {
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number of 0 or more",
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number",
+        "f32" | "f64" => "a number",
+        "a string" | "a borrowed string" | "string" => "text in quotes",
+        "a boolean" => "true or false",
+        "a sequence" => "a list in [ ]",
+        "a map" => "an object in { }",
+        "unit" => "null",
+        _ if e.starts_with("struct ") || e.starts_with("struct variant") => "an object in { }",
+        _ if e.starts_with("internally tagged enum") => "an object with a \"type\" field",
+        _ if e.starts_with("enum ") || e.contains("variant") => "one of the allowed choices",
+        _ if e.starts_with("tuple") || e.starts_with("an array") => "a list in [ ]",
+        _ if e.is_empty() => "something else",
+        _ => return e.to_string(),
+    };
+    words.to_string()
+}
+
+/// What serde found, in words.
+fn found_words(found: &str) -> String {
+    let f = found.trim();
+    let strip = |p: &str| f.strip_prefix(p).map(|v| v.trim_matches('`').to_string());
+    if let Some(v) = strip("string ") {
+        return format!("the text {}", short(&v));
+    }
+    for p in ["integer ", "floating point ", "boolean "] {
+        if let Some(v) = strip(p) {
+            return v;
+        }
+    }
+    match f {
+        "map" => "an object".into(),
+        "sequence" => "a list".into(),
+        "null" | "unit value" => "null".into(),
+        _ => f.to_string(),
+    }
+}
+
+/// serde_json's syntax errors, in words.
+fn syntax_words(raw: &str) -> String {
+    let words = match raw {
+        "EOF while parsing a list" => "the file ends before this list is closed with ]",
+        "EOF while parsing an object" => "the file ends before this object is closed with }",
+        "EOF while parsing a string" => "the file ends inside a text in quotes",
+        "EOF while parsing a value" => "the file ends where a value was expected",
+        "expected `:`" => "a colon (:) was expected after the field name",
+        "expected `,` or `]`" => "a comma or ] was expected here",
+        "expected `,` or `}`" => "a comma or } was expected here",
+        "expected ident" => "a value such as true, false or null was misspelt",
+        "expected value" => "a value was expected here",
+        "expected `\"`" => "a field name in double quotes was expected here",
+        "invalid escape" => "a backslash in a text starts an escape that does not exist",
+        "invalid number" => "this is not a valid number",
+        "number out of range" => "this number is too large",
+        "invalid unicode code point" => "a \\u escape names a character that does not exist",
+        "key must be a string" => "field names must be in double quotes",
+        "trailing comma" => "a comma is followed by nothing; remove it",
+        "trailing characters" => "there is more text after the end of the file's main value",
+        "recursion limit exceeded" => "the file nests lists and objects too deeply",
+        _ if raw.starts_with("control character") => {
+            "a text contains a raw line break or control character; write it as \\n"
+        }
+        _ if raw.contains("surrogate") || raw.contains("hex escape") => {
+            "a \\u escape in a text is incomplete or invalid"
+        }
+        _ => return format!("this is not valid JSON ({raw})"),
+    };
+    words.to_string()
+}
+
 /// The migration of a format that has had only one version: nothing older exists.
-pub(crate) fn no_older_versions(
-    _value: serde_json::Value,
-    found: u32,
-) -> Result<serde_json::Value, FormatError> {
-    Err(FormatError::UnsupportedVersion {
-        what: "file",
-        found,
-        newest: 1,
-    })
+pub(crate) fn no_migration(value: Value, _from: u32) -> Value {
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Doc {
+        version: u32,
+        nodes: Vec<Item>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Item {
+        id: String,
+        count: u32,
+        #[serde(default)]
+        kind: Option<Shape>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Shape {
+        Round,
+        Square,
+    }
+
+    /// Version 1 had a "legacy" flag that version 2 dropped.
+    fn drop_legacy(mut v: Value, from: u32) -> Value {
+        if from == 1 {
+            if let Some(o) = v.as_object_mut() {
+                o.remove("legacy");
+            }
+        }
+        v
+    }
+
+    const DOC: Versioned = Versioned {
+        what: "test file",
+        current: 2,
+        migrate: drop_legacy,
+    };
+
+    fn err(text: &str) -> FormatError {
+        parse_versioned::<Doc>(text, &DOC).unwrap_err()
+    }
+
+    #[test]
+    fn field_errors_name_the_field_in_plain_words() {
+        let e = err("{\"version\": 2,\n \"nodes\": [{\"id\": \"a\", \"count\": -3}]}");
+        assert_eq!(e.line(), Some(2));
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "line 2, column {}: \"nodes[0].count\" must be a whole number of 0 or more, not -3",
+                e.column().unwrap()
+            )
+        );
+        let e = err("{\"version\": 2, \"nodes\": [{\"id\": \"a\", \"count\": \"3\"}]}");
+        assert!(
+            e.to_string().ends_with(
+                "\"nodes[0].count\" must be a whole number of 0 or more, not the text \"3\""
+            ),
+            "{e}"
+        );
+        let e = err(
+            "{\"version\": 2, \"nodes\": [{\"id\": \"a\", \"count\": 1, \"kind\": \"sqare\"}]}",
+        );
+        assert!(
+            e.to_string().ends_with(
+                "\"nodes[0].kind\" cannot be \"sqare\"; it must be one of: round, square. Did you mean \"square\"?"
+            ),
+            "{e}"
+        );
+        let e = err("{\"version\": 2, \"nodes\": [{\"id\": \"a\", \"cnt\": 1}]}");
+        assert!(
+            e.to_string().contains(
+                "\"cnt\" is not allowed in \"nodes[0]\"; the allowed fields are id, count, kind."
+            ),
+            "{e}"
+        );
+        let e = err("{\"version\": 2, \"nodes\": [{\"count\": 1}]}");
+        assert!(
+            e.to_string()
+                .ends_with("\"id\" is missing in \"nodes[0]\"; add it"),
+            "{e}"
+        );
+        let e = err("{\"version\": 2, \"nodes\": {}}");
+        assert!(
+            e.to_string()
+                .ends_with("\"nodes\" must be a list in [ ], not an object"),
+            "{e}"
+        );
+        for e in [
+            err("{\"version\": 2, \"nodes\": [}"),
+            err("{\"version\": 2, \"nodes\": [{\"id\": \"a\" \"count\": 1}]}"),
+        ] {
+            let text = e.to_string();
+            for jargon in ["u32", "sequence", "struct", "enum", "`"] {
+                assert!(!text.contains(jargon), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn repeated_keys_are_errors_with_their_place() {
+        let e = err("{\"version\": 2,\n \"nodes\": [{\"id\": \"a\", \"count\": 1, \"count\": 2}]}");
+        assert_eq!(e.line(), Some(2));
+        assert!(
+            e.to_string()
+                .ends_with("\"count\" appears twice in nodes[0]; keep only one"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn versions_are_checked_and_old_ones_migrated() {
+        assert_eq!(
+            err("{\"nodes\": []}"),
+            FormatError::MissingVersion { what: "test file" }
+        );
+        let too_old = err("{\"version\": 0, \"nodes\": []}");
+        assert!(too_old.to_string().contains("too old"), "{too_old}");
+        assert!(!too_old.to_string().contains("update"), "{too_old}");
+        let too_new = err("{\"version\": 3, \"nodes\": []}");
+        assert!(
+            too_new.to_string().contains("update Scale Lab"),
+            "{too_new}"
+        );
+        let bad = err("{\"version\": \"2\", \"nodes\": []}");
+        assert!(bad.to_string().contains("whole number"), "{bad}");
+        let migrated: Doc = parse_versioned(
+            "{\"version\": 1, \"legacy\": true, \"nodes\": [{\"id\": \"a\", \"count\": 1}]}",
+            &DOC,
+        )
+        .unwrap();
+        assert_eq!(migrated.version, 2);
+        assert_eq!(migrated.nodes[0].id, "a");
+        // An error in a migrated file points into the original file.
+        let e = err(
+            "{\"version\": 1, \"legacy\": true,\n\n \"nodes\": [{\"id\": \"a\", \"count\": -1}]}",
+        );
+        assert_eq!(e.line(), Some(3), "{e}");
+        assert!(e.to_string().contains("must be a whole number"), "{e}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted() {
+        let doc: Doc = parse_versioned("\u{FEFF}{\"version\": 2, \"nodes\": []}", &DOC).unwrap();
+        assert!(doc.nodes.is_empty());
+    }
+
+    #[test]
+    fn oversized_input_is_refused_before_parsing() {
+        let big = " ".repeat(MAX_INPUT_BYTES + 1);
+        assert!(matches!(err(&big), FormatError::TooLarge { .. }));
+    }
+
+    #[test]
+    fn long_names_are_shortened() {
+        assert_eq!(short("abc"), "abc");
+        let s = short(&"x".repeat(100));
+        assert_eq!(s.chars().count(), 40);
+        assert!(s.ends_with('…'));
+    }
 }

@@ -28,7 +28,14 @@ pub struct GoalSet {
 impl GoalSet {
     /// Reads a goals file, upgrading older versions.
     pub fn from_json(text: &str) -> Result<GoalSet, FormatError> {
-        format::parse_versioned(text, "goals file", GOALS_VERSION, format::no_older_versions)
+        format::parse_versioned(
+            text,
+            &format::Versioned {
+                what: "goals file",
+                current: GOALS_VERSION,
+                migrate: format::no_migration,
+            },
+        )
     }
 }
 

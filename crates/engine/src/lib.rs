@@ -11,6 +11,7 @@ pub mod finding;
 pub mod format;
 pub mod goals;
 pub mod histogram;
+pub mod jsonpos;
 pub mod metrics;
 pub mod region;
 pub mod rng;
@@ -36,8 +37,8 @@ pub use metrics::{
 };
 pub use region::{one_way_latency_us, Region};
 pub use scenario::{
-    Action, KeyPopularity, Profile, RequestKind, RequestMix, Scenario, ScheduledEvent, Traffic,
-    Window,
+    Action, KeyPopularity, LevelRule, Profile, RequestKind, RequestMix, Scenario, ScheduledEvent,
+    Traffic, Window, DEFAULT_RPS,
 };
 pub use sim::{run_to_end, Simulation, SnapshotOptions};
 pub use trace::{Cause, Hop, Outcome, Trace};

@@ -5,13 +5,24 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::components::{users, Role};
+use crate::components::Role;
 use crate::diagram::Diagram;
 use crate::finding::Finding;
 use crate::format::{self, FormatError};
 
-/// The scenario format version this engine writes.
-pub const SCENARIO_VERSION: u32 = 1;
+/// The scenario format version this engine writes. Version 2 holds every Users node's
+/// traffic level (before, a diagram's Users node could carry one too).
+pub const SCENARIO_VERSION: u32 = 2;
+/// Requests per second of a Users node the scenario says nothing about.
+pub const DEFAULT_RPS: f64 = 50.0;
+
+const FORMAT: format::Versioned = format::Versioned {
+    what: "scenario",
+    current: SCENARIO_VERSION,
+    // Version 1 reads as version 2: the fields are the same; only the meaning of a
+    // Users node not listed changed, which `Scenario::adopt_levels` restores.
+    migrate: format::no_migration,
+};
 /// Longest scenario in simulated seconds.
 pub const MAX_DURATION_S: u32 = 3600;
 /// Longest client timeout in milliseconds.
@@ -34,9 +45,13 @@ pub struct Scenario {
     /// Seed of the run's random generator.
     #[serde(default = "default_seed")]
     pub seed: u64,
-    /// Traffic per Users node id; Users nodes not listed send their own "rps" steadily.
+    /// Traffic per Users node id: the one place a traffic level is stored.
     #[serde(default)]
     pub traffic: BTreeMap<String, Traffic>,
+    /// Traffic of Users nodes not listed in `traffic` (by default a steady
+    /// [`DEFAULT_RPS`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_traffic: Option<Traffic>,
     #[serde(default)]
     pub mix: RequestMix,
     #[serde(default)]
@@ -77,6 +92,7 @@ impl Default for Scenario {
             duration_s: default_duration(),
             seed: default_seed(),
             traffic: BTreeMap::new(),
+            default_traffic: None,
             mix: RequestMix::default(),
             keys: KeyPopularity::default(),
             client_timeout_ms: default_timeout(),
@@ -85,6 +101,16 @@ impl Default for Scenario {
             latency_scale: default_latency_scale(),
         }
     }
+}
+
+/// How old files' traffic levels are combined with a scenario's (see
+/// [`Scenario::adopt_levels`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LevelRule {
+    /// A listed Users node keeps the scenario's traffic (what the command-line tool ran).
+    ScenarioFirst,
+    /// The node's level, with the scenario's profile (what the browser app ran).
+    NodeLevel,
 }
 
 /// The traffic one Users node sends.
@@ -326,15 +352,68 @@ pub struct Window {
     pub to_s: f64,
 }
 
+/// The problems of one traffic entry (`who` names it in messages).
+fn traffic_problems(
+    who: &str,
+    node: Option<&str>,
+    t: &Traffic,
+    err: &mut impl FnMut(Option<&str>, String),
+) {
+    let ok = |x: f64| x.is_finite() && (0.0..=1_000_000.0).contains(&x);
+    if !ok(t.rps) {
+        err(
+            node,
+            format!("The traffic of {who} must be between 0 and 1000000 requests per second."),
+        );
+    }
+    match t.profile {
+        Profile::Ramp { from_rps } if !ok(from_rps) => err(
+            node,
+            format!("The ramp of {who} must start between 0 and 1000000 requests per second."),
+        ),
+        Profile::Spike { factor, .. }
+            if !(factor.is_finite() && (0.0..=100.0).contains(&factor)) =>
+        {
+            err(
+                node,
+                format!("The spike factor of {who} must be between 0 and 100."),
+            )
+        }
+        _ => {}
+    }
+}
+
 impl Scenario {
     /// Reads a scenario file, upgrading older versions.
     pub fn from_json(text: &str) -> Result<Scenario, FormatError> {
-        format::parse_versioned(
-            text,
-            "scenario",
-            SCENARIO_VERSION,
-            format::no_older_versions,
-        )
+        format::parse_versioned(text, &FORMAT)
+    }
+
+    /// Takes over the traffic levels a version-1 diagram's Users nodes carried (from
+    /// [`Diagram::from_json_with_levels`]), so the run is the one the old files described.
+    pub fn adopt_levels(&mut self, levels: &BTreeMap<String, f64>, rule: LevelRule) {
+        for (id, &rps) in levels {
+            match (self.traffic.get_mut(id), rule) {
+                (Some(_), LevelRule::ScenarioFirst) => {}
+                (Some(t), LevelRule::NodeLevel) => t.rps = rps,
+                (None, _) => {
+                    self.traffic.insert(
+                        id.clone(),
+                        Traffic {
+                            profile: Profile::Constant,
+                            rps,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// Sets the traffic level of one Users node, keeping its profile.
+    pub fn set_rps(&mut self, users_id: &str, rps: f64) {
+        let mut t = self.traffic_for(users_id);
+        t.rps = rps;
+        self.traffic.insert(users_id.to_string(), t);
     }
 
     /// The scenario as indented JSON.
@@ -342,19 +421,17 @@ impl Scenario {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
-    /// The traffic of a Users node: from the scenario, or its own "rps" parameter.
-    pub fn traffic_for(&self, d: &Diagram, users_id: &str) -> Traffic {
-        if let Some(t) = self.traffic.get(users_id) {
-            return t.clone();
-        }
-        let rps = d
-            .node(users_id)
-            .map(|n| users::Params::parse(&n.params).rps)
-            .unwrap_or(0.0);
-        Traffic {
-            profile: Profile::Constant,
-            rps,
-        }
+    /// The traffic of a Users node: its own entry, the default traffic, or a steady
+    /// [`DEFAULT_RPS`].
+    pub fn traffic_for(&self, users_id: &str) -> Traffic {
+        self.traffic
+            .get(users_id)
+            .or(self.default_traffic.as_ref())
+            .cloned()
+            .unwrap_or(Traffic {
+                profile: Profile::Constant,
+                rps: DEFAULT_RPS,
+            })
     }
 
     /// Every problem with this scenario when run on `d`.
@@ -394,24 +471,10 @@ impl Scenario {
                     format!("The scenario gives traffic to \"{id}\", which is not in the diagram."),
                 ),
             }
-            let ok = |x: f64| x.is_finite() && (0.0..=1_000_000.0).contains(&x);
-            if !ok(t.rps) {
-                err(
-                    Some(id),
-                    format!(
-                        "Traffic of \"{id}\" must be between 0 and 1000000 requests per second."
-                    ),
-                );
-            }
-            match t.profile {
-                Profile::Ramp { from_rps } if !ok(from_rps) => {
-                    err(Some(id), format!("The ramp of \"{id}\" must start between 0 and 1000000 requests per second."))
-                }
-                Profile::Spike { factor, .. } if !(factor.is_finite() && (0.0..=100.0).contains(&factor)) => {
-                    err(Some(id), format!("The spike factor of \"{id}\" must be between 0 and 100."))
-                }
-                _ => {}
-            }
+            traffic_problems(&format!("\"{id}\""), Some(id), t, &mut err);
+        }
+        if let Some(t) = &self.default_traffic {
+            traffic_problems("the default traffic", None, t, &mut err);
         }
         let shares = self.mix.shares();
         if shares.iter().any(|s| !s.is_finite() || *s < 0.0) || shares.iter().sum::<f64>() <= 0.0 {

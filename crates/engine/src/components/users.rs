@@ -1,9 +1,10 @@
-//! Users: a population in one region sending requests. Each request is created here
+//! Users: a population in one region sending requests at the level and in the shape
+//! the scenario gives them. Each request is created here
 //! (Poisson arrivals, thinned for time-varying traffic), resolves the domain through
 //! DNS unless the user's cached answer is still fresh, goes to its entry point (static
 //! assets to the CDN) and ends back here.
 
-use crate::catalog::{choice, float, int, opt, Choice, ParamMap, ParamSpec, Reader};
+use crate::catalog::{choice, int, opt, Choice, ParamMap, ParamSpec, Reader};
 use crate::components::{Component, Info, NodeCx, Placement, Role};
 use crate::finding::Finding;
 use crate::region::Region;
@@ -30,15 +31,6 @@ const PARAMS: &[ParamSpec] = &[
         REGIONS,
         "north_america",
     ),
-    float(
-        "rps",
-        "Requests per second",
-        "req/s",
-        "Traffic these users send when the scenario does not say otherwise.",
-        0.0,
-        1_000_000.0,
-        50.0,
-    ),
     int(
         "users",
         "Active users",
@@ -53,7 +45,6 @@ const PARAMS: &[ParamSpec] = &[
 /// Typed settings of a Users node.
 pub(crate) struct Params {
     pub region: Region,
-    pub rps: f64,
     pub users: u32,
 }
 
@@ -62,7 +53,6 @@ impl Params {
         let p = Reader::new(PARAMS, map);
         Params {
             region: Region::from_key(p.choice("region")).unwrap_or(Region::NorthAmerica),
-            rps: p.num("rps"),
             users: p.int("users").max(1),
         }
     }
@@ -141,7 +131,7 @@ impl Component for Def {
 
     fn build(cx: &mut BuildCx, i: usize) -> (NodeSetup, State) {
         let p = Params::parse(cx.params(i));
-        let traffic = cx.s.traffic_for(cx.d, &cx.d.nodes[i].id);
+        let traffic = cx.s.traffic_for(&cx.d.nodes[i].id);
         let dns = cx.first_offering(i, Role::Resolver);
         let dns_cdn = if dns == NONE {
             NONE

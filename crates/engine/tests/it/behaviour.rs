@@ -6,7 +6,7 @@ use scalelab_engine::{
     RequestMix, Scenario, ScheduledEvent, Simulation, Window,
 };
 
-use crate::common::{advance_to, num, set, text, two_servers};
+use crate::common::{advance_to, num, set, steady, text, two_servers};
 
 fn node_down(t: &scalelab_engine::Totals) -> u64 {
     t.by_cause
@@ -22,7 +22,6 @@ fn cache_diagram(capacity: u32) -> Diagram {
     let w = d.add_node(Kind::WebServer, 0.0, 0.0);
     let c = d.add_node(Kind::Cache, 0.0, 0.0);
     let db = d.add_node(Kind::Database, 0.0, 0.0);
-    set(&mut d, &u, "rps", num(400.0));
     set(&mut d, &w, "size", text("large"));
     set(&mut d, &c, "capacity", num(capacity as f64));
     set(&mut d, &c, "ttl_s", num(600.0));
@@ -36,6 +35,7 @@ fn cache_diagram(capacity: u32) -> Diagram {
 fn cache_run(capacity: u32, zipf_s: f64) -> (f64, f64) {
     let d = cache_diagram(capacity);
     let s = Scenario {
+        default_traffic: Some(steady(400.0)),
         duration_s: 30,
         mix: RequestMix::only(RequestKind::ApiRead),
         keys: KeyPopularity::Zipf {
@@ -74,6 +74,7 @@ fn a_cache_wired_in_front_of_the_database_fills_and_serves() {
     assert!(d.disconnect("web-1", "db-1"));
     d.connect("cache-1", "db-1").unwrap();
     let s = Scenario {
+        default_traffic: Some(steady(400.0)),
         duration_s: 30,
         mix: RequestMix::only(RequestKind::ApiRead),
         keys: KeyPopularity::Zipf {
@@ -97,6 +98,7 @@ fn a_cache_in_front_of_a_server_without_database_warms_up() {
     let mut d = cache_diagram(5000);
     d.remove_node("db-1");
     let s = Scenario {
+        default_traffic: Some(steady(400.0)),
         duration_s: 30,
         mix: RequestMix::only(RequestKind::ApiRead),
         keys: KeyPopularity::Zipf {
@@ -130,6 +132,7 @@ fn cache_hit_rate_rises_with_skew() {
 fn writes_invalidate_the_cache() {
     let d = cache_diagram(5000);
     let mut s = Scenario {
+        default_traffic: Some(steady(400.0)),
         duration_s: 20,
         keys: KeyPopularity::Zipf { keys: 2000, s: 1.0 },
         ..Scenario::default()
@@ -261,7 +264,6 @@ fn failover_run(lag_ms: f64) -> (scalelab_engine::Metrics, Vec<Option<String>>) 
     let w = d.add_node(Kind::WebServer, 0.0, 0.0);
     let p = d.add_node(Kind::Database, 0.0, 0.0);
     let r = d.add_node(Kind::Database, 0.0, 0.0);
-    set(&mut d, &u, "rps", num(400.0));
     set(&mut d, &w, "size", text("large"));
     set(&mut d, &p, "promotion_s", num(5.0));
     set(&mut d, &p, "size", text("large"));
@@ -272,6 +274,7 @@ fn failover_run(lag_ms: f64) -> (scalelab_engine::Metrics, Vec<Option<String>>) 
         d.connect(a, b).unwrap();
     }
     let s = Scenario {
+        default_traffic: Some(steady(400.0)),
         duration_s: 40,
         mix: RequestMix {
             api_read: 0.5,
@@ -358,7 +361,6 @@ fn data_center_outage_with_geodns_moves_traffic_to_the_other() {
     let eu = d.add_data_center(Region::Europe, 0.0, 0.0, 1.0, 1.0);
     let users_eu = d.add_node(Kind::Users, 0.0, 0.0);
     set(&mut d, &users_eu, "region", text("europe"));
-    set(&mut d, &users_eu, "rps", num(200.0));
     let dns = d.add_node(Kind::Dns, 0.0, 0.0);
     set(&mut d, &dns, "routing", text("geo"));
     set(&mut d, &dns, "ttl_s", num(10.0));
@@ -376,6 +378,7 @@ fn data_center_outage_with_geodns_moves_traffic_to_the_other() {
         webs.push(d.node_index(&w).unwrap());
     }
     let s = Scenario {
+        default_traffic: Some(steady(200.0)),
         duration_s: 60,
         mix: RequestMix::only(RequestKind::ApiRead),
         events: vec![ScheduledEvent {
@@ -470,6 +473,7 @@ fn per_second_series_show_the_cache_warming_and_a_dead_server() {
     // The cache starts cold: its hit rate second by second climbs.
     let d = cache_diagram(5000);
     let s = Scenario {
+        default_traffic: Some(steady(400.0)),
         duration_s: 20,
         mix: RequestMix::only(RequestKind::ApiRead),
         keys: KeyPopularity::Zipf {

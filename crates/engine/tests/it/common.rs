@@ -1,7 +1,8 @@
 //! Builders shared by the integration tests.
 
 use scalelab_engine::{
-    Diagram, Kind, ParamValue, Region, RequestKind, RequestMix, Scenario, Simulation,
+    Diagram, Kind, ParamValue, Profile, Region, RequestKind, RequestMix, Scenario, Simulation,
+    Traffic,
 };
 
 pub fn num(x: f64) -> ParamValue {
@@ -10,6 +11,14 @@ pub fn num(x: f64) -> ParamValue {
 
 pub fn text(s: &str) -> ParamValue {
     ParamValue::Text(s.to_string())
+}
+
+/// A steady `rps` requests per second.
+pub fn steady(rps: f64) -> Traffic {
+    Traffic {
+        profile: Profile::Constant,
+        rps,
+    }
 }
 
 pub fn set(d: &mut Diagram, id: &str, key: &str, v: ParamValue) {
@@ -30,13 +39,13 @@ pub fn mmc(
     let u = d.add_node(Kind::Users, 0.0, 0.0);
     let w = d.add_node(Kind::WebServer, 100.0, 0.0);
     d.connect(&u, &w).unwrap();
-    set(&mut d, &u, "rps", num(rps));
     set(&mut d, &w, "workers", num(workers as f64));
     set(&mut d, &w, "service_ms", num(service_ms));
     set(&mut d, &w, "max_queue", num(10_000.0));
     let s = Scenario {
         duration_s,
         seed,
+        default_traffic: Some(steady(rps)),
         client_timeout_ms: 60_000,
         latency_scale: 0.0,
         mix: RequestMix::only(RequestKind::ApiRead),
@@ -55,7 +64,6 @@ pub fn two_servers(rps: f64) -> (Diagram, Scenario) {
     let w1 = d.add_node(Kind::WebServer, 0.0, 0.0);
     let w2 = d.add_node(Kind::WebServer, 0.0, 0.0);
     let db = d.add_node(Kind::Database, 0.0, 0.0);
-    set(&mut d, &u, "rps", num(rps));
     set(&mut d, &db, "size", text("large"));
     for (a, b) in [
         (&u, &dns),
@@ -74,6 +82,7 @@ pub fn two_servers(rps: f64) -> (Diagram, Scenario) {
         d,
         Scenario {
             duration_s: 60,
+            default_traffic: Some(steady(rps)),
             ..Scenario::default()
         },
     )
