@@ -8,7 +8,11 @@ use std::time::Instant;
 
 use scalelab_engine::bench::bench_workload_for;
 use scalelab_engine::format::MAX_INPUT_BYTES;
-use scalelab_engine::{evaluate, Diagram, FormatError, GoalSet, LevelRule, Scenario, Simulation};
+use scalelab_engine::lesson::{check_chapter, course_problems, ChapterReport, CourseManifest};
+use scalelab_engine::{
+    evaluate, Diagram, FormatError, GoalResult, GoalSet, Lesson, LessonProblem, LevelRule,
+    Scenario, Simulation, Starter,
+};
 
 const USAGE: &str = "\
 usage:
@@ -16,6 +20,11 @@ usage:
       Run the diagram and print the metrics as JSON (the per-second series only with --series).
   scalelab-cli check DIAGRAM.json --goals GOALS.json [--scenario SCENARIO.json] [--seed N]
       Run and check the goals; print the results as JSON; exit 1 if a goal fails.
+  scalelab-cli check-lesson LESSON.json
+      Check a chapter for its author: the file loads without problems, its reference
+      solution passes every goal and its starting diagram fails at least one. A chapter
+      that continues from the previous one uses course.json in the same folder.
+      Exit 0 when both hold, 1 otherwise.
   scalelab-cli bench [--seconds N]
       Run the standard benchmark workload for N simulated seconds (default 20) and
       print events processed, wall time and events per second.
@@ -26,9 +35,22 @@ Exit codes: 0 success, 1 a goal failed, 2 bad input or usage.";
 #[derive(Debug)]
 enum CliError {
     Usage(String),
-    Read { path: String, message: String },
-    Format { path: String, error: FormatError },
-    Invalid { path: String, findings: Vec<String> },
+    Read {
+        path: String,
+        message: String,
+    },
+    Format {
+        path: String,
+        error: FormatError,
+    },
+    Invalid {
+        path: String,
+        findings: Vec<String>,
+    },
+    Lesson {
+        path: String,
+        problems: Vec<LessonProblem>,
+    },
 }
 
 impl std::fmt::Display for CliError {
@@ -39,8 +61,17 @@ impl std::fmt::Display for CliError {
                 write!(f, "{path}: cannot read the file: {message}")
             }
             CliError::Format { path, error } => write!(f, "{path}: {error}"),
+            CliError::Lesson { path, problems } => {
+                for (i, p) in problems.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(f)?;
+                    }
+                    write!(f, "{path}: {p}")?;
+                }
+                Ok(())
+            }
             CliError::Invalid { path, findings } => {
-                write!(f, "{path}: the diagram and scenario cannot run:")?;
+                write!(f, "{path}: these problems stop the run:")?;
                 for x in findings {
                     write!(f, "\n  - {x}")?;
                 }
@@ -179,6 +210,97 @@ fn simulate(
     Ok(sim.snapshot())
 }
 
+fn read_lesson(path: &str) -> Result<Lesson, CliError> {
+    Lesson::from_json(&read(path)?).map_err(|problems| CliError::Lesson {
+        path: path.to_string(),
+        problems,
+    })
+}
+
+/// The lesson at `path`, with the chapters before it when it continues from them (read
+/// through course.json in its folder). Returns the chapters and its index.
+fn load_chapter(path: &str) -> Result<(Vec<Lesson>, usize), CliError> {
+    let lesson = read_lesson(path)?;
+    if lesson.starter != Starter::Continue {
+        return Ok((vec![lesson], 0));
+    }
+    let dir = std::path::Path::new(path)
+        .parent()
+        .map(|p| p.to_path_buf())
+        .unwrap_or_default();
+    let manifest_path = dir.join("course.json").to_string_lossy().into_owned();
+    let manifest =
+        CourseManifest::from_json(&read(&manifest_path)?).map_err(|p| CliError::Lesson {
+            path: manifest_path.clone(),
+            problems: vec![p],
+        })?;
+    let name = std::path::Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let index = manifest
+        .chapters
+        .iter()
+        .position(|c| *c == name)
+        .ok_or_else(|| CliError::Read {
+            path: manifest_path.clone(),
+            message: format!(
+                "{name} continues from the previous chapter, but course.json does not list it"
+            ),
+        })?;
+    let mut lessons = Vec::new();
+    for chapter in &manifest.chapters[..index] {
+        lessons.push(read_lesson(&dir.join(chapter).to_string_lossy())?);
+    }
+    lessons.push(lesson);
+    if let Some((_, m)) = course_problems(&lessons)
+        .into_iter()
+        .find(|(i, _)| *i == index)
+    {
+        return Err(CliError::Read {
+            path: path.to_string(),
+            message: m,
+        });
+    }
+    Ok((lessons, index))
+}
+
+fn print_results(title: &str, results: &[GoalResult]) {
+    eprintln!("{title}:");
+    for r in results {
+        let mark = if r.pass { "pass" } else { "FAIL" };
+        let measured = r
+            .measured
+            .map(|v| format!(" (measured {})", (v * 1e4).round() / 1e4))
+            .unwrap_or_default();
+        let reason = if r.reason.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", r.reason)
+        };
+        eprintln!("  {mark}  {}{measured}{reason}", r.goal);
+    }
+}
+
+fn print_report(lesson: &Lesson, report: &ChapterReport) {
+    eprintln!("{}", lesson.title);
+    print_results(
+        "reference solution (must pass every goal)",
+        &report.solution,
+    );
+    print_results(
+        "starting diagram (must fail at least one goal)",
+        &report.start,
+    );
+    let json = serde_json::json!({
+        "lesson": lesson.id,
+        "ok": report.ok(),
+        "solution": report.solution,
+        "start": report.start,
+    });
+    out(&serde_json::to_string_pretty(&json).unwrap_or_default());
+}
+
 /// Prints to stdout; a closed pipe (`| head`) is not an error worth a panic.
 fn out(text: &str) {
     let mut stdout = std::io::stdout().lock();
@@ -205,23 +327,36 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
                     error,
                 })?;
             let (path, d, s) = load(&a)?;
+            let problems = goals.problems(&d, &s);
+            if !problems.is_empty() {
+                return Err(CliError::Invalid {
+                    path: goals_path,
+                    findings: problems.into_iter().map(|(_, m)| m).collect(),
+                });
+            }
             let m = simulate(&path, &a, &d, &s)?;
             let results = evaluate(&d, &m, &goals.goals);
             out(&serde_json::to_string_pretty(&results).unwrap_or_default());
-            for r in &results {
-                let mark = if r.pass { "pass" } else { "FAIL" };
-                let measured = r
-                    .measured
-                    .map(|v| format!(" (measured {})", (v * 1e4).round() / 1e4))
-                    .unwrap_or_default();
-                let reason = if r.reason.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", r.reason)
-                };
-                eprintln!("{mark}  {}{measured}{reason}", r.goal);
-            }
+            print_results("goals", &results);
             Ok(if results.iter().all(|r| r.pass) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        "check-lesson" => {
+            let path = a
+                .file
+                .clone()
+                .ok_or_else(|| CliError::Usage("check-lesson needs a LESSON.json".into()))?;
+            let (lessons, index) = load_chapter(&path)?;
+            let report =
+                check_chapter(&lessons, index).map_err(|(which, findings)| CliError::Invalid {
+                    path: format!("{path} ({which})"),
+                    findings: findings.iter().map(|f| f.to_string()).collect(),
+                })?;
+            print_report(&lessons[index], &report);
+            Ok(if report.ok() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)

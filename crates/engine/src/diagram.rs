@@ -17,7 +17,7 @@ use crate::region::Region;
 /// traffic level (its `rps` parameter) into the scenario.
 pub const DIAGRAM_VERSION: u32 = 2;
 
-const FORMAT: format::Versioned = format::Versioned {
+pub(crate) const FORMAT: format::Versioned = format::Versioned {
     what: "diagram",
     current: DIAGRAM_VERSION,
     migrate,

@@ -100,6 +100,77 @@ pub(crate) fn parse_versioned<T: DeserializeOwned>(
     text: &str,
     format: &Versioned,
 ) -> Result<T, FormatError> {
+    parse_versioned_in(text, format, "")
+}
+
+/// The value at `path` inside a larger JSON document, parsed as a `T` (versioned when
+/// `format` is given). Errors give the line and column in the whole document and name
+/// fields by their full path (`starter.nodes[2].kind`). `None` when there is no value
+/// at `path`.
+pub(crate) fn parse_part<T: DeserializeOwned>(
+    text: &str,
+    path: &[Seg],
+    format: Option<&Versioned>,
+) -> Option<Result<T, FormatError>> {
+    let start = jsonpos::locate(text, path)?;
+    let rest = &text[start.offset..];
+    let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<serde::de::IgnoredAny>();
+    let _ = stream.next();
+    let part = &rest[..stream.byte_offset()];
+    let prefix = render_path(path);
+    let result = match format {
+        Some(f) => parse_versioned_in(part, f, &prefix),
+        None => serde_json::from_str(part).map_err(|e| translate(part, &e, &prefix)),
+    };
+    Some(result.map_err(|e| match e {
+        FormatError::Syntax {
+            line,
+            column,
+            message,
+        } => FormatError::Syntax {
+            line: start.line + line - 1,
+            column: if line == 1 {
+                start.column + column - 1
+            } else {
+                column
+            },
+            message,
+        },
+        FormatError::MissingVersion { .. }
+        | FormatError::TooOld { .. }
+        | FormatError::TooNew { .. } => FormatError::Syntax {
+            line: start.line,
+            column: start.column,
+            message: format!(
+                "{prefix}: {}",
+                e.to_string().trim_start_matches("line 1, column 1: ")
+            ),
+        },
+        other => other,
+    }))
+}
+
+/// `starter.nodes[2]` for a path.
+pub(crate) fn render_path(path: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) if out.is_empty() => out.push_str(k),
+            Seg::Key(k) => {
+                out.push('.');
+                out.push_str(k);
+            }
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+fn parse_versioned_in<T: DeserializeOwned>(
+    text: &str,
+    format: &Versioned,
+    prefix: &str,
+) -> Result<T, FormatError> {
     let value = parse_value(text)?;
     let version = match value.get("version") {
         None => return Err(FormatError::MissingVersion { what: format.what }),
@@ -130,7 +201,7 @@ pub(crate) fn parse_versioned<T: DeserializeOwned>(
     }
     let body = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     if version == format.current as i64 {
-        return serde_json::from_str(body).map_err(|e| translate(body, &e));
+        return serde_json::from_str(body).map_err(|e| translate(body, &e, prefix));
     }
     let mut upgraded = value;
     for v in version as u32..format.current {
@@ -142,7 +213,7 @@ pub(crate) fn parse_versioned<T: DeserializeOwned>(
     // Reading the upgraded document from text keeps positions for its errors; they are
     // mapped back to the same field in the original file when it has one.
     let rewritten = serde_json::to_string_pretty(&upgraded).unwrap_or_default();
-    serde_json::from_str(&rewritten).map_err(|e| match translate(&rewritten, &e) {
+    serde_json::from_str(&rewritten).map_err(|e| match translate(&rewritten, &e, prefix) {
         FormatError::Syntax { message, .. } => {
             let offset = jsonpos::offset_of(&rewritten, e.line(), e.column().max(1) - 1);
             let original = jsonpos::path_at(&rewritten, offset)
@@ -180,7 +251,7 @@ pub(crate) fn parse_value(text: &str) -> Result<Value, FormatError> {
             message: format!("\"{}\" appears twice {place}; keep only one", short(&d.key)),
         });
     }
-    serde_json::from_str(body).map_err(|e| translate(body, &e))
+    serde_json::from_str(body).map_err(|e| translate(body, &e, ""))
 }
 
 /// A syntax error at the value found at `path` (or the start of the file).
@@ -229,8 +300,9 @@ pub(crate) fn short(text: &str) -> String {
     }
 }
 
-/// Turns a serde_json error into a sentence in plain words, naming the field.
-fn translate(text: &str, e: &serde_json::Error) -> FormatError {
+/// Turns a serde_json error into a sentence in plain words, naming the field (under
+/// `prefix`, the path of `text` inside a larger document).
+fn translate(text: &str, e: &serde_json::Error, prefix: &str) -> FormatError {
     let full = e.to_string();
     // serde_json appends " at line L column C"; the position is reported separately.
     let raw = match full.rfind(" at line ") {
@@ -243,10 +315,11 @@ fn translate(text: &str, e: &serde_json::Error) -> FormatError {
     let member = at.as_ref().map(|a| a.member.as_str()).unwrap_or("$");
     let container = at.as_ref().map(|a| a.container.as_str()).unwrap_or("$");
     let field = |path: &str| -> String {
-        if path == "$" {
-            "the file".to_string()
-        } else {
-            format!("\"{}\"", short(path))
+        match (path, prefix) {
+            ("$", "") => "the file".to_string(),
+            ("$", p) => format!("\"{}\"", short(p)),
+            (path, "") => format!("\"{}\"", short(path)),
+            (path, p) => format!("\"{}\"", short(&format!("{p}.{path}"))),
         }
     };
     let message = if let Some(rest) = raw.strip_prefix("invalid type: ") {
@@ -267,6 +340,13 @@ fn translate(text: &str, e: &serde_json::Error) -> FormatError {
         )
     } else if let Some(rest) = raw.strip_prefix("unknown variant ") {
         let (name, options) = name_and_options(rest);
+        // A tagged object is read whole before its tag is checked, so the parser stood
+        // at its end: find the field holding the name instead.
+        let tagged_at = text
+            .find(&format!("\"{name}\""))
+            .and_then(|i| jsonpos::path_at(text, i))
+            .map(|a| a.member);
+        let member = tagged_at.as_deref().unwrap_or(member);
         let hint = nearest(name, options.iter().copied())
             .map(|n| format!(" Did you mean \"{n}\"?"))
             .unwrap_or_default();
@@ -281,7 +361,7 @@ fn translate(text: &str, e: &serde_json::Error) -> FormatError {
         let hint = nearest(name, options.iter().copied())
             .map(|n| format!(" Did you mean \"{n}\"?"))
             .unwrap_or_default();
-        let place = if container == "$" {
+        let place = if container == "$" && prefix.is_empty() {
             "at the top level".to_string()
         } else {
             format!("in {}", field(container))
@@ -297,7 +377,7 @@ fn translate(text: &str, e: &serde_json::Error) -> FormatError {
         }
     } else if let Some(rest) = raw.strip_prefix("missing field ") {
         let name = rest.trim_matches('`');
-        let place = if container == "$" {
+        let place = if container == "$" && prefix.is_empty() {
             "at the top level".to_string()
         } else {
             format!("in {}", field(container))
@@ -570,6 +650,37 @@ mod tests {
         );
         assert_eq!(e.line(), Some(3), "{e}");
         assert!(e.to_string().contains("must be a whole number"), "{e}");
+    }
+
+    #[test]
+    fn a_part_of_a_larger_file_reports_positions_and_paths_in_that_file() {
+        let text = "{\"title\": \"x\",\n \"doc\": {\"version\": 2,\n   \"nodes\": [{\"id\": \"a\", \"count\": -1}]}}";
+        let e = parse_part::<Doc>(text, &[Seg::Key("doc")], Some(&DOC))
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(e.line(), Some(3), "{e}");
+        assert!(
+            e.to_string()
+                .contains("\"doc.nodes[0].count\" must be a whole number"),
+            "{e}"
+        );
+        let ok: Doc = parse_part(
+            "{\"doc\": {\"version\": 2, \"nodes\": []}, \"after\": 1}",
+            &[Seg::Key("doc")],
+            Some(&DOC),
+        )
+        .unwrap()
+        .unwrap();
+        assert!(ok.nodes.is_empty());
+        assert!(parse_part::<Doc>("{}", &[Seg::Key("doc")], Some(&DOC)).is_none());
+        let e = parse_part::<Doc>("{\"doc\": {\"nodes\": []}}", &[Seg::Key("doc")], Some(&DOC))
+            .unwrap()
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("doc: this test file has no \"version\""),
+            "{e}"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::components::{dispatch, Kind, NodeCx};
 use crate::diagram::Diagram;
 use crate::format::{self, FormatError};
 use crate::metrics::{Metrics, NodeMetrics, Totals};
-use crate::scenario::RequestKind;
+use crate::scenario::{RequestKind, Scenario};
 use crate::trace::Cause;
 
 /// The goals file format version this engine writes.
@@ -26,6 +26,13 @@ pub struct GoalSet {
 }
 
 impl GoalSet {
+    /// Every problem of these goals for a run of `d` under `s`, by goal index: names of
+    /// nodes or windows that do not exist, node goals naming both or neither of a node
+    /// and a kind, bounds that are not numbers.
+    pub fn problems(&self, d: &Diagram, s: &Scenario) -> Vec<(usize, String)> {
+        goal_problems(&self.goals, d, s)
+    }
+
     /// Reads a goals file, upgrading older versions.
     pub fn from_json(text: &str) -> Result<GoalSet, FormatError> {
         format::parse_versioned(
@@ -158,6 +165,55 @@ impl NodeMetric {
             NodeMetric::ReplicationLagMs => "replication lag (ms)",
         }
     }
+}
+
+/// Every problem of `goals` for a run of `d` under `s` (see [`GoalSet::problems`]).
+pub fn goal_problems(goals: &[Goal], d: &Diagram, s: &Scenario) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (i, g) in goals.iter().enumerate() {
+        let mut problem = |m: String| out.push((i, format!("Goal {}: {m}", i + 1)));
+        match g {
+            Goal::Metric { value, window, .. } => {
+                if !value.is_finite() {
+                    problem("its value must be a number.".into());
+                }
+                if let Some(w) = window {
+                    if !s.windows.iter().any(|x| &x.name == w) {
+                        problem(format!(
+                            "the scenario has no window named \"{}\".",
+                            format::short(w)
+                        ));
+                    }
+                }
+            }
+            Goal::NodeMetric {
+                node, kind, value, ..
+            } => {
+                if !value.is_finite() {
+                    problem("its value must be a number.".into());
+                }
+                match (node, kind) {
+                    (Some(_), Some(_)) => problem(
+                        "it names both a component and a kind; keep one of \"node\" and \"kind\"."
+                            .into(),
+                    ),
+                    (None, None) => problem(
+                        "it needs a \"node\" (a component id) or a \"kind\" (all components of a kind)."
+                            .into(),
+                    ),
+                    (Some(id), None) if d.node(id).is_none() => problem(format!(
+                        "there is no component \"{}\" in the diagram.",
+                        format::short(id)
+                    )),
+                    _ => {}
+                }
+            }
+            Goal::Has { .. }
+            | Goal::NoSinglePointOfFailure { .. }
+            | Goal::SessionsNotOnWebServers { .. } => {}
+        }
+    }
+    out
 }
 
 /// One goal.
@@ -369,12 +425,69 @@ fn percent(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
 }
 
-/// The busiest node, if it is close to saturation.
-fn saturated(m: &Metrics) -> Option<&NodeMetrics> {
-    m.nodes
+/// A node that ran out of capacity during the run.
+struct Saturation<'a> {
+    node: &'a NodeMetrics,
+    /// Seconds it was (almost) fully busy, when the per-second series is known.
+    busy_seconds: usize,
+    seconds: usize,
+}
+
+impl Saturation<'_> {
+    /// "Web server 1 was fully busy for 23 of 60 seconds" (or "… 85% busy on average").
+    fn describe(&self, d: &Diagram) -> String {
+        let name = name_of(d, &self.node.id);
+        if self.busy_seconds > 0 {
+            format!(
+                "{name} was fully busy for {} of {} seconds",
+                self.busy_seconds, self.seconds
+            )
+        } else {
+            format!(
+                "{name} was {} busy on average",
+                percent(self.node.mean_utilisation)
+            )
+        }
+    }
+}
+
+/// The node that was saturated longest: fully busy (95 % or more) for at least two
+/// seconds of the per-second series, or busy 80 % or more over the whole run.
+fn saturated(m: &Metrics) -> Option<Saturation<'_>> {
+    let by_series = m
+        .nodes
         .iter()
-        .filter(|n| n.mean_utilisation >= 0.8)
-        .max_by(|a, b| a.mean_utilisation.total_cmp(&b.mean_utilisation))
+        .zip(&m.node_series)
+        .map(|(node, series)| Saturation {
+            node,
+            busy_seconds: series
+                .points
+                .iter()
+                .filter(|p| p.utilisation >= 0.95)
+                .count(),
+            seconds: series.points.len(),
+        })
+        .filter(|s| s.busy_seconds >= 2)
+        .max_by_key(|s| s.busy_seconds);
+    by_series.or_else(|| {
+        m.nodes
+            .iter()
+            .filter(|n| n.mean_utilisation >= 0.8)
+            .max_by(|a, b| a.mean_utilisation.total_cmp(&b.mean_utilisation))
+            .map(|node| Saturation {
+                node,
+                busy_seconds: 0,
+                seconds: 0,
+            })
+    })
+}
+
+/// The name a learner gave a node (its id when it has none).
+fn name_of<'a>(d: &'a Diagram, id: &'a str) -> &'a str {
+    d.node(id)
+        .map(|n| n.name.as_str())
+        .filter(|n| !n.is_empty())
+        .unwrap_or(id)
 }
 
 fn most_failed(m: &Metrics) -> Option<&NodeMetrics> {
@@ -402,11 +515,10 @@ fn down_reason(d: &Diagram, id: &str) -> Option<String> {
 fn run_reason(d: &Diagram, m: &Metrics, t: &Totals, metric: Metric) -> String {
     let sat = saturated(m);
     if metric.is_latency() || metric == Metric::ThroughputRps {
-        if let Some(n) = sat {
+        if let Some(s) = &sat {
             return format!(
-                "{} is saturated ({} busy on average), so requests wait in its queue; give it more capacity or add servers.",
-                n.id,
-                percent(n.mean_utilisation)
+                "{}, so requests waited in its queue; give it more capacity or add servers.",
+                s.describe(d)
             );
         }
         if metric == Metric::ThroughputRps && t.failed > 0 {
@@ -441,7 +553,7 @@ fn run_reason(d: &Diagram, m: &Metrics, t: &Totals, metric: Metric) -> String {
             }
         }
         _ => match sat {
-            Some(n) => format!("{} is saturated ({} busy on average).", n.id, percent(n.mean_utilisation)),
+            Some(s) => format!("{}.", s.describe(d)),
             None => failure_reason(d, m, t),
         },
     }
@@ -467,12 +579,15 @@ fn failure_reason(d: &Diagram, m: &Metrics, t: &Totals) -> String {
         ),
         (Cause::QueueFull, Some(n)) | (Cause::Timeout, Some(n)) => match saturated(m) {
             Some(s) => format!(
-                "{count} requests failed ({}): {} is saturated ({} busy); give it more capacity.",
+                "{count} requests failed ({}): {}; give it more capacity.",
                 cause.label().to_lowercase(),
-                s.id,
-                percent(s.mean_utilisation)
+                s.describe(d)
             ),
-            None => format!("{count} requests failed ({}) at {}.", cause.label().to_lowercase(), n.id),
+            None => format!(
+                "{count} requests failed ({}) at {}.",
+                cause.label().to_lowercase(),
+                name_of(d, &n.id)
+            ),
         },
         (Cause::SessionLost, _) => format!(
             "{} users were logged out when a web server holding their sessions died; keep sessions in a session store.",

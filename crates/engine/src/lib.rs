@@ -12,6 +12,7 @@ pub mod format;
 pub mod goals;
 pub mod histogram;
 pub mod jsonpos;
+pub mod lesson;
 pub mod metrics;
 pub mod region;
 pub mod rng;
@@ -31,6 +32,7 @@ pub use finding::{Finding, Severity};
 pub use format::FormatError;
 pub use goals::{evaluate, Goal, GoalResult, GoalSet, Op};
 pub use histogram::Histogram;
+pub use lesson::{CourseManifest, Lesson, LessonProblem, Prediction, Starter};
 pub use metrics::{
     KindTotals, Marker, Metrics, NodeMetrics, NodePoint, NodeSeries, SecondPoint, Totals,
     WindowMetrics,

@@ -16,7 +16,7 @@ pub const SCENARIO_VERSION: u32 = 2;
 /// Requests per second of a Users node the scenario says nothing about.
 pub const DEFAULT_RPS: f64 = 50.0;
 
-const FORMAT: format::Versioned = format::Versioned {
+pub(crate) const FORMAT: format::Versioned = format::Versioned {
     what: "scenario",
     current: SCENARIO_VERSION,
     // Version 1 reads as version 2: the fields are the same; only the meaning of a
