@@ -33,6 +33,7 @@ pub fn request_color(kind: RequestKind) -> &'static str {
         RequestKind::Write => "#f59e0b",
         RequestKind::StaticAsset => "#a855f7",
         RequestKind::Upload => "#ec4899",
+        RequestKind::BackgroundJob => "#84cc16",
     }
 }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::components::Kind;
 use crate::histogram::Histogram;
 use crate::scenario::RequestKind;
-use crate::trace::Cause;
+use crate::trace::{Cause, CAUSES};
 
 /// Everything measured so far.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -24,10 +24,59 @@ pub struct Metrics {
     #[serde(default)]
     pub node_series: Vec<NodeSeries>,
     pub markers: Vec<Marker>,
+    /// Monthly price of the design as it ran: autoscaled components at their average
+    /// number of instances, CDN egress at the run's rate.
     pub cost_per_month: f64,
     /// One entry per scenario window, in scenario order.
     #[serde(default)]
     pub windows: Vec<WindowMetrics>,
+    /// Background jobs handed to message queues.
+    #[serde(default)]
+    pub jobs: JobTotals,
+    /// A Monitoring component watched the run: dashboards may show what each component
+    /// did (host level and aggregated) and the business numbers below. Without one,
+    /// only what users see is available to dashboards.
+    #[serde(default)]
+    pub monitored: bool,
+    /// Business numbers, when monitored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business: Option<Business>,
+}
+
+/// What the business sees of a run (only with monitoring).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Business {
+    /// Distinct users who sent at least one request.
+    pub active_users: u64,
+    /// Requests per active user.
+    pub requests_per_user: f64,
+}
+
+/// Background jobs: created when a producer hands work to a message queue, ended when a
+/// worker finishes it (or when it is lost or refused).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct JobTotals {
+    pub created: u64,
+    pub completed: u64,
+    /// Jobs lost with a queue that was not durable, or with nowhere left to go.
+    pub lost: u64,
+    /// Jobs a full queue refused (their producer's request failed).
+    pub rejected: u64,
+    /// Jobs waiting or being worked on now.
+    pub in_system: u64,
+    /// Completion latency, from hand-over to done.
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub mean_ms: f64,
+    /// Most jobs waiting in queues at the end of any second.
+    pub backlog_max: u64,
+    /// Oldest waiting job at the end of any second, in ms.
+    pub oldest_max_ms: f64,
+    /// The end of the last second that closed with jobs waiting (0 when none ever
+    /// waited): when the backlog was last drained.
+    pub backlog_empty_at_s: f64,
 }
 
 /// Totals over the run (or over a window).
@@ -109,6 +158,37 @@ pub struct NodeMetrics {
     pub replication_lag_ms: Option<f64>,
     /// For databases: "primary" or "replica" right now (promotion changes it).
     pub role: Option<String>,
+    /// Instances running now, for components that have instances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instances: Option<u32>,
+    /// Most instances at once over the run (autoscaling).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instances_max: Option<u32>,
+    /// Jobs waiting, for message queues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backlog: Option<u64>,
+    /// A memory proxy: requests held (in service or queued) times a per-request cost,
+    /// plus keys kept in memory; in MB.
+    #[serde(default)]
+    pub memory_mb: f64,
+    /// The parts of a component that has several (the shards of a sharded database).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<PartMetrics>,
+}
+
+/// One part of a component (a shard).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PartMetrics {
+    pub label: String,
+    pub up: bool,
+    pub utilisation: f64,
+    pub mean_utilisation: f64,
+    pub queue_len: u32,
+    pub served: u64,
+    pub reads: u64,
+    pub writes: u64,
+    pub read_qps: f64,
+    pub write_qps: f64,
 }
 
 /// One simulated second.
@@ -136,6 +216,15 @@ pub struct SecondPoint {
     pub lost_writes: u64,
     #[serde(default)]
     pub logged_out: u64,
+    /// Background jobs finished in this second.
+    #[serde(default)]
+    pub jobs_done: u64,
+    /// Jobs waiting in queues at the end of the second.
+    #[serde(default)]
+    pub backlog: u64,
+    /// Age of the oldest waiting job at the end of the second, in ms.
+    #[serde(default)]
+    pub oldest_job_ms: f64,
 }
 
 /// One node over one simulated second.
@@ -153,6 +242,9 @@ pub struct NodePoint {
     /// Reads and writes served within the second.
     pub reads: u64,
     pub writes: u64,
+    /// Instances running at the end of the second, for components that have instances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instances: Option<u32>,
 }
 
 /// The per-second series of one node.
@@ -176,6 +268,19 @@ pub struct WindowMetrics {
     pub from_s: f64,
     pub to_s: f64,
     pub totals: Totals,
+    /// The same per request kind.
+    #[serde(default)]
+    pub per_kind: Vec<(RequestKind, KindTotals)>,
+}
+
+impl WindowMetrics {
+    /// The totals of one request kind in this window.
+    pub fn kind(&self, kind: RequestKind) -> Option<&KindTotals> {
+        self.per_kind
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, t)| t)
+    }
 }
 
 impl Metrics {
@@ -210,17 +315,53 @@ impl Metrics {
     }
 }
 
+/// Running counts behind [`JobTotals`].
+#[derive(Clone, Debug, Default)]
+pub(crate) struct JobAcc {
+    pub created: u64,
+    pub completed: u64,
+    pub lost: u64,
+    pub rejected: u64,
+    pub hist: Histogram,
+    pub backlog_max: u64,
+    pub oldest_max_us: u64,
+    pub backlog_empty_at_s: f64,
+}
+
+impl JobAcc {
+    pub fn totals(&self) -> JobTotals {
+        let [p50, p95, p99] = self.hist.quantiles([0.5, 0.95, 0.99]);
+        JobTotals {
+            created: self.created,
+            completed: self.completed,
+            lost: self.lost,
+            rejected: self.rejected,
+            in_system: self.created - self.completed - self.lost,
+            p50_ms: ms(p50),
+            p95_ms: ms(p95),
+            p99_ms: ms(p99),
+            max_ms: ms(self.hist.max() as f64),
+            mean_ms: ms(self.hist.mean()),
+            backlog_max: self.backlog_max,
+            oldest_max_ms: ms(self.oldest_max_us as f64),
+            backlog_empty_at_s: self.backlog_empty_at_s,
+        }
+    }
+}
+
 /// Running counts behind [`Totals`] and [`KindTotals`].
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Acc {
     pub ok: u64,
-    pub by_cause: [u64; 6],
+    pub by_cause: [u64; CAUSES],
     pub hist: Histogram,
     pub lost_writes: u64,
     pub logged_out: u64,
     pub db_reads: u64,
     pub db_writes: u64,
     pub created: u64,
+    /// Background jobs finished (used for the per-second series).
+    pub jobs_done: u64,
 }
 
 fn ms(us: f64) -> f64 {
@@ -234,13 +375,14 @@ impl Acc {
 
     pub fn clear(&mut self) {
         self.ok = 0;
-        self.by_cause = [0; 6];
+        self.by_cause = [0; CAUSES];
         self.hist.clear();
         self.lost_writes = 0;
         self.logged_out = 0;
         self.db_reads = 0;
         self.db_writes = 0;
         self.created = 0;
+        self.jobs_done = 0;
     }
 
     pub fn totals(&self, elapsed_s: f64) -> Totals {

@@ -66,6 +66,11 @@ pub struct Scenario {
     /// them ("during primary-failure").
     #[serde(default)]
     pub windows: Vec<Window>,
+    /// The work (ms on a small machine) each upload and background job leaves to do
+    /// after the user's request: done by workers behind a message queue, or by the web
+    /// server itself while the user waits. 0 (the default): no such work.
+    #[serde(default = "default_job_ms")]
+    pub job_ms: f64,
     /// Multiplies every network latency; 0 turns the network off (useful for checking
     /// the engine against queueing theory).
     #[serde(default = "default_latency_scale")]
@@ -84,6 +89,11 @@ fn default_timeout() -> u32 {
 fn default_latency_scale() -> f64 {
     1.0
 }
+fn default_job_ms() -> f64 {
+    0.0
+}
+/// Most work one job may take, in ms.
+pub const MAX_JOB_MS: f64 = 60_000.0;
 
 impl Default for Scenario {
     fn default() -> Self {
@@ -98,6 +108,7 @@ impl Default for Scenario {
             client_timeout_ms: default_timeout(),
             events: Vec::new(),
             windows: Vec::new(),
+            job_ms: default_job_ms(),
             latency_scale: default_latency_scale(),
         }
     }
@@ -203,6 +214,9 @@ pub enum RequestKind {
     Write,
     StaticAsset,
     Upload,
+    /// Work done in the background (a report, an email): with a message queue the
+    /// server only hands it over; without one it does the work while the user waits.
+    BackgroundJob,
 }
 
 impl RequestKind {
@@ -213,6 +227,7 @@ impl RequestKind {
         RequestKind::Write,
         RequestKind::StaticAsset,
         RequestKind::Upload,
+        RequestKind::BackgroundJob,
     ];
 
     /// A human name: "Page read".
@@ -223,6 +238,7 @@ impl RequestKind {
             RequestKind::Write => "Write",
             RequestKind::StaticAsset => "Static asset",
             RequestKind::Upload => "Upload",
+            RequestKind::BackgroundJob => "Background job",
         }
     }
 
@@ -251,6 +267,8 @@ pub struct RequestMix {
     pub static_asset: f64,
     #[serde(default)]
     pub upload: f64,
+    #[serde(default)]
+    pub background_job: f64,
 }
 
 impl Default for RequestMix {
@@ -261,19 +279,21 @@ impl Default for RequestMix {
             write: 0.10,
             static_asset: 0.18,
             upload: 0.02,
+            background_job: 0.0,
         }
     }
 }
 
 impl RequestMix {
     /// Shares in [`RequestKind::ALL`] order.
-    pub fn shares(&self) -> [f64; 5] {
+    pub fn shares(&self) -> [f64; 6] {
         [
             self.page_read,
             self.api_read,
             self.write,
             self.static_asset,
             self.upload,
+            self.background_job,
         ]
     }
 
@@ -285,6 +305,7 @@ impl RequestMix {
             write: 0.0,
             static_asset: 0.0,
             upload: 0.0,
+            background_job: 0.0,
         };
         match kind {
             RequestKind::PageRead => m.page_read = 1.0,
@@ -292,6 +313,7 @@ impl RequestMix {
             RequestKind::Write => m.write = 1.0,
             RequestKind::StaticAsset => m.static_asset = 1.0,
             RequestKind::Upload => m.upload = 1.0,
+            RequestKind::BackgroundJob => m.background_job = 1.0,
         }
         m
     }
@@ -448,6 +470,12 @@ impl Scenario {
             err(
                 None,
                 format!("The client timeout must be between 1 and {MAX_TIMEOUT_MS} ms."),
+            );
+        }
+        if !(self.job_ms.is_finite() && (0.0..=MAX_JOB_MS).contains(&self.job_ms)) {
+            err(
+                None,
+                format!("The work per job must be between 0 and {MAX_JOB_MS} ms."),
             );
         }
         if !(self.latency_scale.is_finite() && (0.0..=10.0).contains(&self.latency_scale)) {
@@ -651,6 +679,7 @@ mod tests {
             write: 0.0,
             static_asset: 0.0,
             upload: 0.0,
+            background_job: 0.0,
         };
         s.keys = KeyPopularity::Zipf { keys: 10, s: 0.0 };
         s.events.push(ScheduledEvent {

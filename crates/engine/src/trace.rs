@@ -4,6 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::scenario::RequestKind;
 
+/// How many failure causes there are.
+pub const CAUSES: usize = 7;
+
 /// Why a request failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -14,6 +17,7 @@ pub enum Cause {
     SessionLost,
     NoRoute,
     RateLimited,
+    Overloaded,
 }
 
 impl Cause {
@@ -25,6 +29,7 @@ impl Cause {
         Cause::SessionLost,
         Cause::NoRoute,
         Cause::RateLimited,
+        Cause::Overloaded,
     ];
 
     /// A short name: "Node down".
@@ -36,6 +41,7 @@ impl Cause {
             Cause::SessionLost => "Session lost",
             Cause::NoRoute => "No route",
             Cause::RateLimited => "Rate limited",
+            Cause::Overloaded => "Over the simulation's limit",
         }
     }
 
@@ -47,7 +53,8 @@ impl Cause {
             Cause::Timeout => "The client gave up waiting for an answer.",
             Cause::SessionLost => "The user's login lived in a server's memory and that server died, so the user was logged out.",
             Cause::NoRoute => "A load balancer had no healthy server to send the request to.",
-            Cause::RateLimited => "Too many requests were already in flight, so the request was refused.",
+            Cause::RateLimited => "An API gateway's rate limit refused it: the user sent more requests than allowed.",
+            Cause::Overloaded => "More requests were in flight than the simulation follows at once (262,144), so it was refused; lower the traffic or the client timeout.",
         }
     }
 

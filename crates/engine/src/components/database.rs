@@ -13,9 +13,9 @@ use crate::sim::flow::wrap_add;
 use crate::sim::{NodeSetup, Simulation, NONE, REQUEST_KINDS};
 
 /// Mean query time in ms of a small SQL database per request kind.
-const SQL_MS: [f64; REQUEST_KINDS] = [6.0, 3.0, 6.0, 1.0, 2.0];
+const SQL_MS: [f64; REQUEST_KINDS] = [6.0, 3.0, 6.0, 1.0, 2.0, 3.0];
 /// NoSQL: faster simple reads and writes, slower join-heavy page reads.
-const NOSQL_MS: [f64; REQUEST_KINDS] = [7.8, 1.8, 3.6, 1.0, 1.2];
+const NOSQL_MS: [f64; REQUEST_KINDS] = [7.8, 1.8, 3.6, 1.0, 1.2, 1.8];
 /// Milliseconds of write history kept to count writes lost in a lag window.
 const RING_MS: usize = 16_384;
 

@@ -80,6 +80,12 @@ macro_rules! define_registry {
         }
 
         $(
+            impl From<$module::State> for State {
+                fn from(state: $module::State) -> State {
+                    State::$variant(state)
+                }
+            }
+
             impl StateOf for $module::State {
                 #[inline]
                 fn of(state: &State) -> &Self {
@@ -148,6 +154,12 @@ pub enum Role {
     Replica,
     /// Stores files.
     ObjectStore,
+    /// Holds jobs until a worker takes them.
+    Queue,
+    /// Takes jobs from a queue and does them.
+    Workers,
+    /// Watches every component and feeds dashboards.
+    Monitor,
 }
 
 /// Where a component stands for network latency.
@@ -348,6 +360,44 @@ pub(crate) trait Component {
 
     /// An internal request this node started ended without an answer.
     fn on_internal_end(_sim: &mut Simulation, _node: u32, _key: u32) {}
+
+    /// A job this node (a queue) handed out failed before it was done (its worker
+    /// died): hand it out again, or lose it.
+    fn on_job_failed(sim: &mut Simulation, _node: u32, r: u32) {
+        sim.lose_job(r);
+    }
+
+    /// Jobs this node (a worker pool) can start right now.
+    fn job_slots(_sim: &Simulation, _node: u32) -> u32 {
+        0
+    }
+
+    /// A job is on its way to this node (a worker pool): keep a worker for it.
+    fn on_job_sent(_sim: &mut Simulation, _node: u32) {}
+
+    /// Take jobs from this node (a queue) for whoever has room.
+    fn pump(_sim: &mut Simulation, _node: u32) {}
+
+    /// Jobs waiting here and when the oldest of them was handed over, in µs (queues).
+    fn backlog(_sim: &Simulation, _node: u32) -> Option<(u64, u64)> {
+        None
+    }
+
+    /// Instances running now and the most at once so far, for kinds with instances.
+    fn instances(_sim: &Simulation, _node: u32) -> Option<(u32, u32)> {
+        None
+    }
+
+    /// The monthly price of the node as it ran (instances that came and went, egress);
+    /// `None` keeps the price of its settings.
+    fn run_cost(_sim: &Simulation, _node: u32) -> Option<f64> {
+        None
+    }
+
+    /// Keys the node keeps in memory (for the memory figure).
+    fn keys_held(_sim: &Simulation, _node: u32) -> u64 {
+        0
+    }
 
     /// Lookups answered from memory and missed so far, for kinds that look things up.
     fn lookups(_sim: &Simulation, _node: u32) -> Option<(u64, u64)> {

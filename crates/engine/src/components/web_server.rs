@@ -2,7 +2,9 @@
 //! rest of the requests wait in a bounded queue). After its own work it calls what it is
 //! wired to: the session store, then a cache or the database for reads (filling a
 //! cache-aside cache after a miss), the database for writes (invalidating the cache),
-//! and object storage for files. Without a database it does the database work itself.
+//! and object storage for files. Uploads and background jobs leave work to do: with a
+//! message queue the server hands it over as a job; without one it does it while the
+//! user waits. Without a database it does the database work itself.
 //! With sessions in memory, a user whose server died is logged out.
 
 use crate::catalog::{choice, choice_enum, float, int, ParamMap, ParamSpec, Reader, Size, SIZE};
@@ -16,9 +18,9 @@ use crate::trace::Cause;
 
 /// Mean service time in ms of a small web server per request kind, for the
 /// application's own work.
-const WEB_MS: [f64; REQUEST_KINDS] = [10.0, 5.0, 8.0, 1.0, 30.0];
+const WEB_MS: [f64; REQUEST_KINDS] = [10.0, 5.0, 8.0, 1.0, 30.0, 3.0];
 /// Extra work a web server does when it has no database and keeps the data itself.
-const EMBEDDED_DB_MS: [f64; REQUEST_KINDS] = [6.0, 3.0, 6.0, 0.0, 2.0];
+const EMBEDDED_DB_MS: [f64; REQUEST_KINDS] = [6.0, 3.0, 6.0, 0.0, 2.0, 0.0];
 
 choice_enum! {
     /// Where a web server keeps user logins.
@@ -71,6 +73,7 @@ enum Phase {
     DbRead = 3,
     DbWrite = 4,
     Storage = 5,
+    Enqueue = 6,
 }
 
 impl Phase {
@@ -81,6 +84,7 @@ impl Phase {
             3 => Phase::DbRead,
             4 => Phase::DbWrite,
             5 => Phase::Storage,
+            6 => Phase::Enqueue,
             _ => Phase::Start,
         }
     }
@@ -96,6 +100,8 @@ pub(crate) struct State {
     /// cache); the database routes each query within its service.
     dbs: Vec<u32>,
     storage: u32,
+    /// The message queue it hands background work to.
+    queue: u32,
 }
 
 pub(crate) struct Def;
@@ -115,6 +121,7 @@ impl Component for Def {
             Role::Cache,
             Role::Database,
             Role::ObjectStore,
+            Role::Queue,
         ],
         placement: Placement::DataCenter,
         self_managed: true,
@@ -166,6 +173,7 @@ impl Component for Def {
             0 => 4 * p.size.concurrency_factor(),
             w => w,
         };
+        let queue = cx.first_offering(i, Role::Queue);
         let mut svc_us = [0.0; REQUEST_KINDS];
         for (k, svc) in svc_us.iter_mut().enumerate() {
             *svc = if p.service_ms > 0.0 {
@@ -174,6 +182,10 @@ impl Component for Def {
                 let embedded = if dbs.is_empty() { EMBEDDED_DB_MS[k] } else { 0.0 };
                 (WEB_MS[k] + embedded) * p.size.speed_factor() * 1000.0
             };
+            if queue == NONE && leaves_a_job(RequestKind::ALL[k]) {
+                // No queue: the background work is done here, while the user waits.
+                *svc += cx.s.job_ms * p.size.speed_factor() * 1000.0;
+            }
         }
         let state = State {
             stateful: p.sessions == Sessions::InMemory,
@@ -181,6 +193,7 @@ impl Component for Def {
             caches,
             dbs,
             storage: cx.first_offering(i, Role::ObjectStore),
+            queue,
         };
         (
             NodeSetup::server(per_instance * p.instances, p.max_queue, svc_us),
@@ -277,7 +290,24 @@ fn step(sim: &mut Simulation, r: u32, node: u32, phase: Phase) {
             }
             sim.respond(r);
         }
-        Phase::Storage => sim.respond(r),
+        Phase::Storage => hand_over_job(sim, r, node),
+        Phase::Enqueue => sim.respond(r),
+    }
+}
+
+/// Whether a request of this kind leaves background work to do.
+fn leaves_a_job(kind: RequestKind) -> bool {
+    matches!(kind, RequestKind::Upload | RequestKind::BackgroundJob)
+}
+
+/// Hands the request's background work to the message queue (which answers quickly),
+/// or answers the user when there is none (the work was done in the service time).
+fn hand_over_job(sim: &mut Simulation, r: u32, node: u32) {
+    let queue = sim.state::<State>(node).queue;
+    if queue != NONE && leaves_a_job(sim.reqs[r as usize].kind) {
+        call(sim, r, Phase::Enqueue, queue);
+    } else {
+        sim.respond(r);
     }
 }
 
@@ -313,9 +343,10 @@ fn work_on_data(sim: &mut Simulation, r: u32, node: u32, cache: u32, db: u32) {
             if storage != NONE {
                 call(sim, r, Phase::Storage, storage);
             } else {
-                sim.respond(r);
+                hand_over_job(sim, r, node);
             }
         }
+        RequestKind::BackgroundJob => hand_over_job(sim, r, node),
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use super::*;
 use crate::catalog::ParamMap;
-use crate::components::{self, Placement, Role};
+use crate::components::{self, Placement, Role, State};
 use crate::finding::Severity;
 use crate::region::{one_way_latency_us, Region, IN_DC_HOP_US};
 use crate::scenario::KeyPopularity;
@@ -32,6 +32,8 @@ pub(crate) struct BuildCx<'a> {
     pub keys: u32,
     /// Client ids handed out to Users nodes so far.
     pub clients: u32,
+    /// Parts of components (runtime nodes after the diagram's): owner, settings, state.
+    children: Vec<(u32, NodeSetup, State)>,
 }
 
 impl<'a> BuildCx<'a> {
@@ -76,11 +78,56 @@ impl<'a> BuildCx<'a> {
         gs
     }
 
+    /// Adds a part of component `parent` (a shard): a runtime node of its own, after the
+    /// diagram's nodes, down whenever `parent` is. Returns its node index.
+    pub(crate) fn add_child(&mut self, parent: usize, setup: NodeSetup, state: State) -> u32 {
+        let index = self.d.nodes.len() + self.children.len();
+        self.children.push((parent as u32, setup, state));
+        index as u32
+    }
+
     /// The members of the service group headed by `head`, in diagram order.
     pub(crate) fn group_members(&self, head: u32) -> Vec<u32> {
         (0..self.group.len() as u32)
             .filter(|&m| self.group[m as usize] == head)
             .collect()
+    }
+}
+
+/// The generic runtime part of a node.
+fn node_rt(kind: Kind, parent: u32, loc: u16, setup: NodeSetup) -> NodeRt {
+    NodeRt {
+        kind,
+        parent,
+        children: Vec::new(),
+        parent_down: false,
+        loc,
+        edge: kind.info().placement == Placement::Edge,
+        fast: setup.fast,
+        workers: setup.workers,
+        busy: 0,
+        queue: VecDeque::new(),
+        queue_cap: setup.queue_cap,
+        svc_us: setup.svc_us,
+        killed: false,
+        dc_down: false,
+        epoch: 0,
+        served: 0,
+        failed: 0,
+        reads: 0,
+        writes: 0,
+        util_area: 0.0,
+        in_system_area: 0.0,
+        last_change: 0,
+        sec_util_start: 0.0,
+        last_sec_util: 0.0,
+        sec_reads_start: 0,
+        sec_writes_start: 0,
+        last_sec_reads: 0,
+        last_sec_writes: 0,
+        sec_hits_start: 0,
+        sec_misses_start: 0,
+        points: Vec::new(),
     }
 }
 
@@ -177,6 +224,7 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
         group: service_groups(d),
         keys: s.keys.keys(),
         clients: 0,
+        children: Vec::new(),
     };
     let mut nodes = Vec::with_capacity(n);
     let mut states = Vec::with_capacity(n);
@@ -187,37 +235,20 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
             .and_then(|x| dc_index.get(x).copied())
             .unwrap_or(implicit) as u16;
         let (setup, state) = components::build(node.kind, &mut cx, i);
-        nodes.push(NodeRt {
-            kind: node.kind,
-            loc,
-            edge: node.kind.info().placement == Placement::Edge,
-            fast: setup.fast,
-            workers: setup.workers,
-            busy: 0,
-            queue: VecDeque::new(),
-            queue_cap: setup.queue_cap,
-            svc_us: setup.svc_us,
-            killed: false,
-            dc_down: false,
-            epoch: 0,
-            served: 0,
-            failed: 0,
-            reads: 0,
-            writes: 0,
-            util_area: 0.0,
-            in_system_area: 0.0,
-            last_change: 0,
-            sec_util_start: 0.0,
-            last_sec_util: 0.0,
-            sec_reads_start: 0,
-            sec_writes_start: 0,
-            last_sec_reads: 0,
-            last_sec_writes: 0,
-            sec_hits_start: 0,
-            sec_misses_start: 0,
-            points: Vec::new(),
-        });
+        nodes.push(node_rt(node.kind, i as u32, loc, setup));
         states.push(state);
+    }
+    let mut ids: Vec<String> = d.nodes.iter().map(|x| x.id.clone()).collect();
+    for (k, (parent, setup, state)) in std::mem::take(&mut cx.children).into_iter().enumerate() {
+        let index = (n + k) as u32;
+        let p = parent as usize;
+        let mut rt = node_rt(nodes[p].kind, parent, nodes[p].loc, setup);
+        rt.edge = nodes[p].edge;
+        nodes.push(rt);
+        nodes[p].children.push(index);
+        states.push(state);
+        let part = nodes[p].children.len();
+        ids.push(format!("{} part {part}", d.nodes[p].id));
     }
 
     let dcs = d
@@ -242,11 +273,17 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
         acc += shares[k] / sum;
         mix_cdf[k] = acc;
     }
-    mix_cdf[REQUEST_KINDS - 1] = 1.0;
+    // From the last kind with a share on, the sum is 1 exactly: rounding must never
+    // send a request to a kind with no share.
+    let last = shares.iter().rposition(|x| *x > 0.0).unwrap_or(0);
+    for c in &mut mix_cdf[last..] {
+        *c = 1.0;
+    }
 
     let mut sim = Simulation {
-        ids: d.nodes.iter().map(|x| x.id.clone()).collect(),
+        ids,
         nodes,
+        n_diagram: n,
         states,
         dcs,
         n_locs,
@@ -257,7 +294,8 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
                 dns_entry: NONE,
                 dns_expiry: 0,
                 sess_node: NONE,
-                sess_epoch: 0
+                sess_epoch: 0,
+                seen: false,
             };
             cx.clients as usize
         ],
@@ -282,6 +320,9 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
         total: Acc::default(),
         per_kind: vec![Acc::default(); REQUEST_KINDS],
         second: Acc::default(),
+        jobs: JobAcc::default(),
+        monitored: d.nodes.iter().any(|x| x.kind.info().offers(Role::Monitor)),
+        active_users: 0,
         windows: s
             .windows
             .iter()
@@ -292,13 +333,18 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
                 from_s: w.from_s,
                 to_s: w.to_s,
                 acc: Acc::default(),
+                per_kind: vec![Acc::default(); REQUEST_KINDS],
             })
             .collect(),
         series: Vec::new(),
         markers: Vec::new(),
         next_second_us: 1_000_000,
         finished: false,
-        cost: d.monthly_cost(),
+        static_cost: d
+            .nodes
+            .iter()
+            .map(|x| x.kind.monthly_cost(&x.params))
+            .collect(),
         actions: s.events.iter().map(|e| e.action.clone()).collect(),
         trace_every: 1,
         trace_counter: 0,
@@ -316,7 +362,7 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
             sim.schedule(at, What::Action(i as u32));
         }
     }
-    for i in 0..n as u32 {
+    for i in 0..sim.nodes.len() as u32 {
         dispatch!(sim.nodes[i as usize].kind, start(&mut sim, i));
     }
     Ok(sim)

@@ -68,10 +68,16 @@ impl Simulation {
         for w in &mut self.windows {
             if now >= w.from_us && now < w.to_us {
                 w.acc.created += 1;
+                w.per_kind[k].created += 1;
             }
         }
+        let client = &mut self.clients[user as usize];
+        if !client.seen {
+            client.seen = true;
+            self.active_users += 1;
+        }
         if self.live >= MAX_IN_FLIGHT {
-            self.record_fail(kind, Cause::RateLimited);
+            self.record_fail(kind, Cause::Overloaded);
             self.nodes[node as usize].failed += 1;
             return None;
         }
@@ -133,6 +139,78 @@ impl Simulation {
             epoch,
         };
         Some(r)
+    }
+
+    /// A job of `kind` about `key`, handed to the message queue `queue` now. `None` when
+    /// too many requests and jobs are in flight (the caller counts it as refused).
+    pub(crate) fn new_job(&mut self, queue: u32, kind: RequestKind, key: u32) -> Option<u32> {
+        if self.live >= MAX_IN_FLIGHT {
+            return None;
+        }
+        let r = self.alloc();
+        let epoch = self.nodes[queue as usize].epoch;
+        let now = self.now;
+        let req = &mut self.reqs[r as usize];
+        req.flags = F_LIVE | F_JOB;
+        req.depth = 1;
+        req.region = 0;
+        req.kind = kind;
+        req.users = NONE;
+        req.user = 0;
+        req.key = key;
+        req.start = now;
+        req.trace = NONE;
+        req.frames[0] = Frame {
+            node: queue as u16,
+            phase: 0,
+            aux: 0,
+            epoch,
+        };
+        self.jobs.created += 1;
+        if self.trace_every > 0 {
+            self.trace_counter += 1;
+            if self.trace_counter >= self.trace_every {
+                self.trace_counter = 0;
+                self.start_trace(r);
+            }
+        }
+        Some(r)
+    }
+
+    /// A worker finished the job: it ends here.
+    pub(crate) fn complete_job(&mut self, r: u32) {
+        let latency = self.now - self.reqs[r as usize].start;
+        self.jobs.completed += 1;
+        self.jobs.hist.record(latency);
+        self.second.jobs_done += 1;
+        self.trace_finish(r, Outcome::Ok);
+        self.release(r);
+    }
+
+    /// The job is lost (its queue died without keeping it, or it has nowhere to go).
+    pub(crate) fn lose_job(&mut self, r: u32) {
+        self.jobs.lost += 1;
+        self.trace_finish(r, Outcome::Failed(Cause::NodeDown));
+        self.release(r);
+    }
+
+    /// A full queue refused a job.
+    pub(crate) fn record_job_rejected(&mut self) {
+        self.jobs.rejected += 1;
+    }
+
+    /// Changes how many requests `node` serves at once (autoscaling), starting queued
+    /// requests when it grows. Requests in service when it shrinks finish first.
+    pub(crate) fn set_workers(&mut self, node: u32, workers: u32) {
+        let now = self.now;
+        let n = &mut self.nodes[node as usize];
+        n.touch(now);
+        n.workers = workers;
+        while self.nodes[node as usize].busy < self.nodes[node as usize].workers
+            && !self.nodes[node as usize].queue.is_empty()
+        {
+            self.start_next(node);
+        }
     }
 
     fn alloc(&mut self) -> u32 {
@@ -270,7 +348,7 @@ impl Simulation {
         self.schedule(self.now + (svc + 0.5) as u64, What::Done(r, gen));
     }
 
-    fn start_next(&mut self, node: u32) {
+    pub(crate) fn start_next(&mut self, node: u32) {
         while let Some((q, g)) = self.nodes[node as usize].queue.pop_front() {
             if self.reqs[q as usize].gen != g {
                 continue;
@@ -344,6 +422,15 @@ impl Simulation {
     /// timed out is only cleaned up).
     pub(crate) fn fail(&mut self, r: u32, cause: Cause, node: u32) {
         let req = &self.reqs[r as usize];
+        if req.flags & F_JOB != 0 {
+            // The queue that handed the job out decides: hand it out again, or lose it.
+            let queue = req.frames[0].node as u32;
+            dispatch!(
+                self.nodes[queue as usize].kind,
+                on_job_failed(self, queue, r)
+            );
+            return;
+        }
         if req.flags & F_INTERNAL != 0 {
             let (owner, key) = (req.frames[0].node as u32, req.key);
             dispatch!(
@@ -431,8 +518,10 @@ impl Simulation {
         }
         for w in &mut self.windows {
             if now >= w.from_us && now < w.to_us {
-                w.acc.ok += 1;
-                w.acc.hist.record(latency);
+                for a in [&mut w.acc, &mut w.per_kind[kind.index()]] {
+                    a.ok += 1;
+                    a.hist.record(latency);
+                }
             }
         }
     }
@@ -450,6 +539,7 @@ impl Simulation {
         for w in &mut self.windows {
             if now >= w.from_us && now < w.to_us {
                 w.acc.by_cause[c] += 1;
+                w.per_kind[kind.index()].by_cause[c] += 1;
             }
         }
     }
@@ -527,6 +617,14 @@ impl Simulation {
         let t = self.reqs[r as usize].trace;
         if t != NONE {
             let now = self.now;
+            // Parts of a component are drawn as the component.
+            let (from, to) = (
+                self.nodes[from as usize].parent,
+                self.nodes[to as usize].parent,
+            );
+            if from == to {
+                return;
+            }
             self.active_traces[t as usize].hops.push(Hop {
                 from,
                 to,
@@ -575,11 +673,26 @@ impl Simulation {
             }
         }
         dispatch!(self.nodes[i as usize].kind, on_down(self, i));
+        for k in 0..self.nodes[i as usize].children.len() {
+            let c = self.nodes[i as usize].children[k];
+            let was_up = self.nodes[c as usize].up();
+            self.nodes[c as usize].parent_down = true;
+            if was_up {
+                self.went_down(c);
+            }
+        }
     }
 
     pub(super) fn came_up(&mut self, i: u32) {
         let now = self.now;
         self.nodes[i as usize].touch(now);
+        for k in 0..self.nodes[i as usize].children.len() {
+            let c = self.nodes[i as usize].children[k];
+            self.nodes[c as usize].parent_down = false;
+            if self.nodes[c as usize].up() {
+                self.came_up(c);
+            }
+        }
         dispatch!(self.nodes[i as usize].kind, on_up(self, i));
     }
 }

@@ -17,7 +17,8 @@ use crate::components::{dispatch, Kind, State, StateOf};
 use crate::diagram::Diagram;
 use crate::finding::Finding;
 use crate::metrics::{
-    Acc, Marker, Metrics, NodeMetrics, NodePoint, NodeSeries, SecondPoint, WindowMetrics,
+    Acc, Business, JobAcc, Marker, Metrics, NodeMetrics, NodePoint, NodeSeries, PartMetrics,
+    SecondPoint, WindowMetrics,
 };
 use crate::rng::{Rng, Zipf};
 use crate::scenario::{Action, RequestKind, Scenario};
@@ -51,6 +52,10 @@ impl Default for SnapshotOptions {
     }
 }
 
+/// The memory proxy: what one request held costs, and one key kept in memory.
+const MB_PER_REQUEST: f64 = 1.0;
+const MB_PER_KEY: f64 = 0.001;
+
 /// Most points kept in the per-second series.
 pub const MAX_SERIES: usize = 3700;
 /// Most markers kept.
@@ -72,6 +77,9 @@ pub(crate) const F_HIT: u8 = 4;
 pub(crate) const F_INTERNAL: u8 = 8;
 /// The cache that missed asks its caller to fill it (cache-aside).
 pub(crate) const F_FILL: u8 = 16;
+/// A background job: handed to a message queue, done by a worker; no user waits for it
+/// and it is counted among jobs, not requests.
+pub(crate) const F_JOB: u8 = 32;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum What {
@@ -187,6 +195,13 @@ impl Req {
 #[derive(Clone, Debug)]
 pub(crate) struct NodeRt {
     pub kind: Kind,
+    /// The diagram node this runtime node belongs to: itself, or the component that
+    /// owns it as a part (a shard of a sharded database).
+    pub parent: u32,
+    /// Parts of this node (runtime nodes after the diagram's).
+    pub children: Vec<u32>,
+    /// Down because its parent is.
+    pub parent_down: bool,
     /// Location index for latency; edge services (users, DNS, CDN) sit in the user's region.
     pub loc: u16,
     pub edge: bool,
@@ -257,7 +272,7 @@ impl NodeSetup {
 
 impl NodeRt {
     pub(crate) fn up(&self) -> bool {
-        !self.killed && !self.dc_down
+        !self.killed && !self.dc_down && !self.parent_down
     }
 
     /// Brings the busy/queue integrals up to `now`.
@@ -273,7 +288,8 @@ impl NodeRt {
         }
     }
 
-    fn areas_at(&self, now: u64) -> (f64, f64) {
+    /// The busy-share and requests-held integrals up to `now` (µs-weighted).
+    pub(crate) fn areas_at(&self, now: u64) -> (f64, f64) {
         let dt = now.saturating_sub(self.last_change) as f64;
         (
             self.util_area + self.busy as f64 / self.workers.max(1) as f64 * dt,
@@ -298,6 +314,8 @@ pub(crate) struct Client {
     pub dns_expiry: u64,
     pub sess_node: u32,
     pub sess_epoch: u32,
+    /// Sent at least one request (for the business numbers).
+    pub seen: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -315,6 +333,7 @@ struct WindowAcc {
     from_s: f64,
     to_s: f64,
     acc: Acc,
+    per_kind: Vec<Acc>,
 }
 
 /// A running simulation of one diagram under one scenario.
@@ -322,6 +341,8 @@ struct WindowAcc {
 pub struct Simulation {
     pub(crate) ids: Vec<String>,
     pub(crate) nodes: Vec<NodeRt>,
+    /// Nodes of the diagram (the runtime nodes after them are parts of components).
+    n_diagram: usize,
     /// Each node's component state, in diagram order.
     states: Vec<State>,
     dcs: Vec<DcRt>,
@@ -348,12 +369,16 @@ pub struct Simulation {
     total: Acc,
     per_kind: Vec<Acc>,
     second: Acc,
+    pub(crate) jobs: JobAcc,
+    monitored: bool,
+    active_users: u64,
     windows: Vec<WindowAcc>,
     series: Vec<SecondPoint>,
     markers: Vec<Marker>,
     next_second_us: u64,
     finished: bool,
-    cost: f64,
+    /// Each diagram node's monthly price from its settings.
+    static_cost: Vec<f64>,
     actions: Vec<Action>,
     trace_every: u32,
     trace_counter: u32,
@@ -585,9 +610,38 @@ impl Simulation {
     pub fn snapshot_with(&self, options: SnapshotOptions) -> Metrics {
         let elapsed_s = self.now.min(self.duration_us) as f64 / 1e6;
         let now = self.now;
-        let nodes = (0..self.nodes.len())
-            .map(|i| self.node_metrics(i, now))
+        let nodes = (0..self.n_diagram)
+            .map(|i| {
+                let mut m = self.node_metrics(i, now);
+                m.parts = self.nodes[i]
+                    .children
+                    .iter()
+                    .map(|&c| {
+                        let cm = self.node_metrics(c as usize, now);
+                        PartMetrics {
+                            label: self.ids[c as usize].clone(),
+                            up: cm.up,
+                            utilisation: cm.utilisation,
+                            mean_utilisation: cm.mean_utilisation,
+                            queue_len: cm.queue_len,
+                            served: cm.served,
+                            reads: cm.reads,
+                            writes: cm.writes,
+                            read_qps: cm.read_qps,
+                            write_qps: cm.write_qps,
+                        }
+                    })
+                    .collect();
+                m
+            })
             .collect();
+        let cost = (0..self.n_diagram)
+            .map(|i| {
+                dispatch!(self.nodes[i].kind, run_cost(self, i as u32))
+                    .unwrap_or(self.static_cost[i])
+            })
+            .sum();
+        let requests = self.total.ok + self.total.failed();
         Metrics {
             now_us: now,
             duration_us: self.duration_us,
@@ -603,7 +657,7 @@ impl Simulation {
                 Vec::new()
             },
             node_series: if options.node_series {
-                self.nodes
+                self.nodes[..self.n_diagram]
                     .iter()
                     .zip(&self.ids)
                     .map(|(n, id)| NodeSeries {
@@ -615,7 +669,7 @@ impl Simulation {
                 Vec::new()
             },
             markers: self.markers.clone(),
-            cost_per_month: self.cost,
+            cost_per_month: cost,
             windows: self
                 .windows
                 .iter()
@@ -626,9 +680,23 @@ impl Simulation {
                         from_s: w.from_s,
                         to_s: w.to_s,
                         totals: w.acc.totals(span),
+                        per_kind: RequestKind::ALL
+                            .iter()
+                            .map(|k| (*k, w.per_kind[k.index()].kind_totals(span)))
+                            .collect(),
                     }
                 })
                 .collect(),
+            jobs: self.jobs.totals(),
+            monitored: self.monitored,
+            business: self.monitored.then(|| Business {
+                active_users: self.active_users,
+                requests_per_user: if self.active_users > 0 {
+                    requests as f64 / self.active_users as f64
+                } else {
+                    0.0
+                },
+            }),
         }
     }
 
@@ -667,6 +735,9 @@ impl Simulation {
             }
         });
         let extras = dispatch!(n.kind, extras(self, i as u32));
+        let instances = dispatch!(n.kind, instances(self, i as u32));
+        let backlog = dispatch!(n.kind, backlog(self, i as u32));
+        let keys = dispatch!(n.kind, keys_held(self, i as u32));
         let t = now.max(1) as f64;
         NodeMetrics {
             id: self.ids[i].clone(),
@@ -687,6 +758,12 @@ impl Simulation {
             write_qps,
             replication_lag_ms: extras.replication_lag_ms,
             role: extras.role,
+            instances: instances.map(|(now, _)| now),
+            instances_max: instances.map(|(_, max)| max),
+            backlog: backlog.map(|(len, _)| len),
+            memory_mb: (n.busy as f64 + n.queue.len() as f64) * MB_PER_REQUEST
+                + keys as f64 * MB_PER_KEY,
+            parts: Vec::new(),
         }
     }
 
@@ -733,12 +810,43 @@ impl Simulation {
                     db_writes: sec.db_writes,
                     lost_writes: sec.lost_writes,
                     logged_out: sec.logged_out,
+                    jobs_done: sec.jobs_done,
+                    backlog: 0,
+                    oldest_job_ms: 0.0,
                 });
             }
             self.second.clear();
+            // Jobs waiting in queues at the end of the second.
+            let (mut backlog, mut oldest_since) = (0u64, u64::MAX);
+            for i in 0..self.n_diagram {
+                if let Some((len, since)) = dispatch!(self.nodes[i].kind, backlog(self, i as u32)) {
+                    backlog += len;
+                    if len > 0 {
+                        oldest_since = oldest_since.min(since);
+                    }
+                }
+            }
+            let oldest_us = if backlog > 0 {
+                boundary.saturating_sub(oldest_since)
+            } else {
+                0
+            };
+            self.jobs.backlog_max = self.jobs.backlog_max.max(backlog);
+            self.jobs.oldest_max_us = self.jobs.oldest_max_us.max(oldest_us);
+            if backlog > 0 {
+                self.jobs.backlog_empty_at_s = boundary as f64 / 1e6;
+            }
+            if keep {
+                if let Some(p) = self.series.last_mut() {
+                    p.backlog = backlog;
+                    p.oldest_job_ms = oldest_us as f64 / 1000.0;
+                }
+            }
             for i in 0..self.nodes.len() {
                 let lookups = self.lookups(i);
                 let (hits, misses) = lookups.unwrap_or((0, 0));
+                let instances = dispatch!(self.nodes[i].kind, instances(self, i as u32));
+                let in_diagram = i < self.n_diagram;
                 let n = &mut self.nodes[i];
                 n.touch(boundary);
                 n.last_sec_util = n.util_area - n.sec_util_start;
@@ -747,7 +855,7 @@ impl Simulation {
                 n.last_sec_writes = n.writes - n.sec_writes_start;
                 n.sec_reads_start = n.reads;
                 n.sec_writes_start = n.writes;
-                if keep {
+                if keep && in_diagram {
                     let (h, m) = (hits - n.sec_hits_start, misses - n.sec_misses_start);
                     let looked_up = lookups.is_some() && h + m > 0;
                     n.points.push(NodePoint {
@@ -758,6 +866,7 @@ impl Simulation {
                         hit_rate: looked_up.then(|| h as f64 / (h + m) as f64),
                         reads: n.last_sec_reads,
                         writes: n.last_sec_writes,
+                        instances: instances.map(|(now, _)| now),
                     });
                 }
                 n.sec_hits_start = hits;

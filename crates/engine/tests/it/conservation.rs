@@ -213,6 +213,7 @@ fn build(sh: &Shape) -> (Diagram, Scenario) {
             write: 0.2,
             static_asset: 0.15,
             upload: 0.05,
+            background_job: 0.0,
         },
         ..Scenario::default()
     };
