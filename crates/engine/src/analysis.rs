@@ -112,7 +112,7 @@ pub fn analyze(d: &Diagram) -> Analysis {
         }
     }
     for (i, n) in d.nodes.iter().enumerate() {
-        if !n.kind.info().offers(Role::Source) && !any_reached[i] {
+        if n.kind.takes_calls() && !any_reached[i] {
             out.unreachable.push(Finding::warning(
                 Some(&n.id),
                 format!(

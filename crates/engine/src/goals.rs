@@ -107,6 +107,26 @@ pub enum Metric {
     /// Database reads per request.
     DbReadShare,
     CostPerMonth,
+    /// Background jobs: completion latency (from hand-over to done) and counts.
+    JobP50Ms,
+    JobP95Ms,
+    JobP99Ms,
+    JobsCompleted,
+    JobsLost,
+    JobsRejected,
+    /// Most jobs waiting in queues at the end of any second.
+    QueueBacklogMax,
+    /// Oldest waiting job at the end of any second (ms).
+    OldestJobMaxMs,
+    /// When the job backlog first emptied after its peak (s from the start; 0 when no
+    /// job ever waited).
+    BacklogDrainedAtS,
+    /// Requests an API gateway refused.
+    RateLimited,
+    /// Most instances at once of any autoscaled component.
+    InstancesMax,
+    /// Distinct users who sent a request.
+    ActiveUsers,
 }
 
 impl Metric {
@@ -127,6 +147,18 @@ impl Metric {
             Metric::DbWriteQps => "database writes per second",
             Metric::DbReadShare => "database reads per request",
             Metric::CostPerMonth => "monthly cost ($)",
+            Metric::JobP50Ms => "median job time (ms)",
+            Metric::JobP95Ms => "p95 job time (ms)",
+            Metric::JobP99Ms => "p99 job time (ms)",
+            Metric::JobsCompleted => "jobs done",
+            Metric::JobsLost => "jobs lost",
+            Metric::JobsRejected => "jobs refused by a full queue",
+            Metric::QueueBacklogMax => "most jobs waiting",
+            Metric::OldestJobMaxMs => "oldest waiting job (ms)",
+            Metric::BacklogDrainedAtS => "backlog emptied at (s)",
+            Metric::RateLimited => "requests rate limited",
+            Metric::InstancesMax => "most instances at once",
+            Metric::ActiveUsers => "active users",
         }
     }
 
@@ -383,7 +415,8 @@ fn elapsed_s(m: &Metrics) -> f64 {
     (m.now_us.min(m.duration_us).max(1)) as f64 / 1e6
 }
 
-fn metric_value(metric: Metric, t: &Totals, cost: f64) -> f64 {
+fn metric_value(metric: Metric, t: &Totals, m: &Metrics) -> f64 {
+    let jobs = &m.jobs;
     match metric {
         Metric::P50Ms => t.p50_ms,
         Metric::P95Ms => t.p95_ms,
@@ -405,7 +438,29 @@ fn metric_value(metric: Metric, t: &Totals, cost: f64) -> f64 {
                 0.0
             }
         }
-        Metric::CostPerMonth => cost,
+        Metric::CostPerMonth => m.cost_per_month,
+        Metric::JobP50Ms => jobs.p50_ms,
+        Metric::JobP95Ms => jobs.p95_ms,
+        Metric::JobP99Ms => jobs.p99_ms,
+        Metric::JobsCompleted => jobs.completed as f64,
+        Metric::JobsLost => jobs.lost as f64,
+        Metric::JobsRejected => jobs.rejected as f64,
+        Metric::QueueBacklogMax => jobs.backlog_max as f64,
+        Metric::OldestJobMaxMs => jobs.oldest_max_ms,
+        Metric::BacklogDrainedAtS => jobs.backlog_drained_at_s,
+        Metric::RateLimited => t
+            .by_cause
+            .iter()
+            .filter(|(c, _)| *c == Cause::RateLimited)
+            .map(|(_, n)| *n as f64)
+            .sum(),
+        Metric::InstancesMax => m
+            .nodes
+            .iter()
+            .filter_map(|n| n.instances_max)
+            .max()
+            .unwrap_or(0) as f64,
+        Metric::ActiveUsers => m.business.as_ref().map_or(0.0, |b| b.active_users as f64),
     }
 }
 
@@ -482,6 +537,28 @@ fn saturated(m: &Metrics) -> Option<Saturation<'_>> {
     })
 }
 
+/// The worker pool that was saturated longest.
+fn busiest_workers<'a>(d: &'a Diagram, m: &'a Metrics) -> Option<Saturation<'a>> {
+    m.nodes
+        .iter()
+        .zip(&m.node_series)
+        .filter(|(n, _)| {
+            d.node(&n.id)
+                .is_some_and(|x| x.kind.info().offers(crate::components::Role::Workers))
+        })
+        .map(|(node, series)| Saturation {
+            node,
+            busy_seconds: series
+                .points
+                .iter()
+                .filter(|p| p.utilisation >= 0.95)
+                .count(),
+            seconds: series.points.len(),
+        })
+        .filter(|s| s.busy_seconds >= 1)
+        .max_by_key(|s| s.busy_seconds)
+}
+
 /// The name a learner gave a node (its id when it has none).
 fn name_of<'a>(d: &'a Diagram, id: &'a str) -> &'a str {
     d.node(id)
@@ -541,6 +618,30 @@ fn run_reason(d: &Diagram, m: &Metrics, t: &Totals, metric: Metric) -> String {
             "Most reads still reach the database; put a cache in front of it (bigger, with a longer TTL) or add replicas.".to_string()
         }
         Metric::DbWriteQps => "The database takes more writes than allowed.".to_string(),
+        Metric::JobP50Ms | Metric::JobP95Ms | Metric::JobP99Ms | Metric::QueueBacklogMax
+        | Metric::OldestJobMaxMs | Metric::BacklogDrainedAtS => match busiest_workers(d, m) {
+            Some(s) => format!(
+                "Jobs waited in the queue: {}; add workers or let the pool autoscale.",
+                s.describe(d)
+            ),
+            None if m.jobs.created == 0 => {
+                "No job reached a message queue; connect the web servers to one, and the queue to a worker pool.".to_string()
+            }
+            None => "Jobs waited in the queue; add workers or let the pool autoscale.".to_string(),
+        },
+        Metric::JobsLost => format!(
+            "{} jobs were lost: a message queue that is not durable went down with them; make it durable.",
+            m.jobs.lost
+        ),
+        Metric::JobsRejected => format!(
+            "{} jobs were refused because a message queue was full; raise its maximum depth or add workers.",
+            m.jobs.rejected
+        ),
+        Metric::JobsCompleted => "Fewer jobs were done than the goal asks; add workers.".to_string(),
+        Metric::RateLimited => "An API gateway refused users who sent more than their allowance; raise the allowed rate or the burst.".to_string(),
+        Metric::InstancesMax => "Autoscaling needed more instances than the goal allows; give each more capacity or lower the load.".to_string(),
+        Metric::ActiveUsers if !m.monitored => "Nothing counts the business numbers: add a Monitoring component.".to_string(),
+        Metric::ActiveUsers => "Fewer users were active than the goal asks.".to_string(),
         Metric::CostPerMonth => {
             let priciest = d
                 .nodes
@@ -667,7 +768,7 @@ fn evaluate_one(d: &Diagram, m: &Metrics, goal: &Goal) -> GoalResult {
                     "No request succeeded, so there is no latency to measure.".to_string(),
                 );
             }
-            let v = metric_value(*metric, &totals, m.cost_per_month);
+            let v = metric_value(*metric, &totals, m);
             let pass = op.holds(v, *value);
             let reason = if pass {
                 String::new()

@@ -74,9 +74,10 @@ pub struct JobTotals {
     pub backlog_max: u64,
     /// Oldest waiting job at the end of any second, in ms.
     pub oldest_max_ms: f64,
-    /// The end of the last second that closed with jobs waiting (0 when none ever
-    /// waited): when the backlog was last drained.
-    pub backlog_empty_at_s: f64,
+    /// When the backlog first emptied after its peak: the end of the first second
+    /// after the peak that closed with no job waiting (the end of the run when it never
+    /// did, 0 when no job ever waited).
+    pub backlog_drained_at_s: f64,
 }
 
 /// Totals over the run (or over a window).
@@ -325,7 +326,9 @@ pub(crate) struct JobAcc {
     pub hist: Histogram,
     pub backlog_max: u64,
     pub oldest_max_us: u64,
-    pub backlog_empty_at_s: f64,
+    pub backlog_drained_at_s: f64,
+    /// The backlog has been empty since its peak.
+    pub drained: bool,
 }
 
 impl JobAcc {
@@ -344,7 +347,7 @@ impl JobAcc {
             mean_ms: ms(self.hist.mean()),
             backlog_max: self.backlog_max,
             oldest_max_ms: ms(self.oldest_max_us as f64),
-            backlog_empty_at_s: self.backlog_empty_at_s,
+            backlog_drained_at_s: self.backlog_drained_at_s,
         }
     }
 }

@@ -51,6 +51,18 @@ impl Params {
     }
 }
 
+/// Size of one static asset, for egress.
+const OBJECT_KB: f64 = 20.0;
+/// Price of data sent from the edges to users, per GB.
+const EGRESS_PER_GB: f64 = 0.005;
+/// Seconds in a 30-day month.
+const MONTH_S: f64 = 2_592_000.0;
+
+/// Monthly price of the edges alone.
+fn base_cost(capacity: u32) -> f64 {
+    20.0 + capacity as f64 * 0.001
+}
+
 /// Phases of a CDN's frame.
 #[repr(u8)]
 enum Phase {
@@ -99,7 +111,20 @@ impl Component for Def {
     }
 
     fn monthly_cost(params: &ParamMap) -> f64 {
-        20.0 + Params::parse(params).capacity as f64 * 0.001
+        base_cost(Params::parse(params).capacity)
+    }
+
+    /// The edges plus egress: every asset sent to a user, at the run's rate for a month.
+    fn run_cost(sim: &Simulation, node: u32) -> Option<f64> {
+        let (hits, misses) = Self::lookups(sim, node)?;
+        let elapsed_s = sim.now.min(sim.duration_us) as f64 / 1e6;
+        let per_s = if elapsed_s > 0.0 {
+            (hits + misses) as f64 / elapsed_s
+        } else {
+            0.0
+        };
+        let gb = per_s * MONTH_S * OBJECT_KB / 1e6;
+        Some(base_cost(sim.state::<State>(node).capacity) + gb * EGRESS_PER_GB)
     }
 
     fn build(cx: &mut BuildCx, i: usize) -> (NodeSetup, State) {

@@ -29,6 +29,10 @@ macro_rules! with_kinds {
             Cdn => cdn,
             Database => database,
             ObjectStorage => object_storage,
+            MessageQueue => message_queue,
+            WorkerPool => worker_pool,
+            ApiGateway => api_gateway,
+            Monitoring => monitoring,
         }
     };
 }
@@ -119,6 +123,9 @@ macro_rules! define_registry {
 }
 
 pub(crate) use {define_registry, dispatch, dispatch_match, with_kinds};
+
+/// Autoscaling shared by the kinds that run instances.
+pub(crate) mod autoscale;
 
 with_kinds!(define_registry!());
 
@@ -449,6 +456,12 @@ impl Kind {
     /// The parameter with this key, if the kind has one.
     pub fn param(self, key: &str) -> Option<&'static ParamSpec> {
         self.params().iter().find(|p| p.key == key)
+    }
+
+    /// Whether some kind may call this one (a component nothing can call, such as
+    /// monitoring or users, is not expected to receive traffic).
+    pub fn takes_calls(self) -> bool {
+        Kind::ALL.iter().any(|k| k.may_send(self))
     }
 
     /// Whether requests may flow from a node of this kind to a node of kind `to`.

@@ -8,6 +8,7 @@
 //! With sessions in memory, a user whose server died is logged out.
 
 use crate::catalog::{choice, choice_enum, float, int, ParamMap, ParamSpec, Reader, Size, SIZE};
+use crate::components::autoscale::{self, Autoscaler, Decision, Settings};
 use crate::components::{Component, Info, NodeCx, Placement, Role};
 use crate::finding::Finding;
 use crate::scenario::RequestKind;
@@ -32,12 +33,25 @@ choice_enum! {
 
 const PARAMS: &[ParamSpec] = &[
     SIZE,
-    int("instances", "Instances", "", "Identical copies of this server sharing its queue.", 1, 20, 1),
+    int("instances", "Instances", "instances", "Identical copies of this server sharing its queue (the starting number with autoscaling).", 1, 100, 1),
     choice("sessions", "Sessions", "In server memory keeps logins on this server (lost when it dies); in a session store keeps them in a shared store any server can read.", Sessions::OPTIONS, "in_memory"),
     int("max_queue", "Queue limit", "requests", "Requests that may wait for a free worker; beyond that they are refused.", 1, 10_000, 200),
     int("workers", "Workers per instance", "", "Requests one instance serves at once (0 = set by the size: 4, 8, 16 or 32).", 0, 1024, 0),
     float("service_ms", "Work per request", "ms", "Mean time one request keeps a worker busy (0 = set by the size and request type).", 0.0, 60_000.0, 0.0),
+    autoscale::ENABLED,
+    autoscale::MIN,
+    autoscale::MAX,
+    int("target_utilisation", "Target busy share", "%", "Autoscaling adds instances when the servers are busier than this, and removes them when quieter.", 10, 95, 60),
+    autoscale::INTERVAL,
+    autoscale::WARMUP,
 ];
+
+/// Monthly price of one instance by size.
+const PRICE: [f64; 4] = [20.0, 50.0, 130.0, 340.0];
+
+/// The timers of a web server.
+const CHECK: u32 = 0;
+const WARM: u32 = 1;
 
 /// Typed settings of a web server.
 pub(crate) struct Params {
@@ -47,6 +61,8 @@ pub(crate) struct Params {
     pub max_queue: u32,
     pub workers: u32,
     pub service_ms: f64,
+    pub autoscale: Settings,
+    pub target_utilisation: f64,
 }
 
 impl Params {
@@ -59,6 +75,8 @@ impl Params {
             max_queue: p.int("max_queue"),
             workers: p.int("workers"),
             service_ms: p.num("service_ms"),
+            autoscale: Settings::read(&p),
+            target_utilisation: p.num("target_utilisation") / 100.0,
         }
     }
 }
@@ -102,6 +120,10 @@ pub(crate) struct State {
     storage: u32,
     /// The message queue it hands background work to.
     queue: u32,
+    per_instance: u32,
+    price: f64,
+    target_utilisation: f64,
+    scaler: Autoscaler,
 }
 
 pub(crate) struct Def;
@@ -131,7 +153,18 @@ impl Component for Def {
     type State = State;
 
     fn validate(cx: &NodeCx, out: &mut Vec<Finding>) {
-        let sessions = Params::parse(&cx.node.params).sessions;
+        let p = Params::parse(&cx.node.params);
+        let a = p.autoscale;
+        if a.enabled && (p.instances < a.min || p.instances > a.max) {
+            out.push(cx.error(format!(
+                "{} starts with {} instances, outside its autoscaling range of {} to {}.",
+                cx.name(),
+                p.instances,
+                a.min,
+                a.max
+            )));
+        }
+        let sessions = p.sessions;
         if sessions == Sessions::Store && !cx.calls(Role::SessionStore) {
             out.push(cx.error(format!(
                 "{} keeps sessions in a store, but no session store is connected.",
@@ -148,7 +181,7 @@ impl Component for Def {
 
     fn monthly_cost(params: &ParamMap) -> f64 {
         let p = Params::parse(params);
-        [20.0, 50.0, 130.0, 340.0][p.size.step()] * p.instances as f64
+        PRICE[p.size.step()] * p.instances as f64
     }
 
     fn keeps_sessions_locally(params: &ParamMap) -> bool {
@@ -194,11 +227,63 @@ impl Component for Def {
             dbs,
             storage: cx.first_offering(i, Role::ObjectStore),
             queue,
+            per_instance,
+            price: PRICE[p.size.step()],
+            target_utilisation: p.target_utilisation,
+            scaler: Autoscaler::new(p.autoscale, p.instances),
         };
-        (
-            NodeSetup::server(per_instance * p.instances, p.max_queue, svc_us),
-            state,
-        )
+        let workers = per_instance * state.scaler.active();
+        (NodeSetup::server(workers, p.max_queue, svc_us), state)
+    }
+
+    fn start(sim: &mut Simulation, node: u32) {
+        let s = sim.state::<State>(node).scaler.settings;
+        if s.enabled && s.interval_us < sim.duration_us {
+            sim.schedule_tick(s.interval_us, node, CHECK);
+        }
+    }
+
+    /// Autoscaling: every check, aim the busy share over the last interval at the
+    /// target; new instances take work after their warm-up.
+    fn on_tick(sim: &mut Simulation, node: u32, token: u32) {
+        let now = sim.now;
+        if token == WARM {
+            if sim.state_mut::<State>(node).scaler.warm_up(now) > 0 {
+                resize(sim, node);
+            }
+            return;
+        }
+        let (util_area, _) = sim.nodes[node as usize].areas_at(now);
+        let web = sim.state_mut::<State>(node);
+        let interval = web.scaler.settings.interval_us;
+        let utilisation = (util_area - web.scaler.last_util_area) / interval as f64;
+        web.scaler.last_util_area = util_area;
+        let desired = autoscale::instances_for_utilisation(
+            web.scaler.active(),
+            utilisation,
+            web.target_utilisation,
+        );
+        match web.scaler.decide(now, desired) {
+            Decision::Started(_, ready) => sim.schedule_tick(ready, node, WARM),
+            Decision::Stopped(_) => resize(sim, node),
+            Decision::Keep => {}
+        }
+        if now + interval < sim.duration_us {
+            sim.schedule_tick(now + interval, node, CHECK);
+        }
+    }
+
+    fn instances(sim: &Simulation, node: u32) -> Option<(u32, u32)> {
+        let s = &sim.state::<State>(node).scaler;
+        Some((s.active(), s.max_seen()))
+    }
+
+    fn run_cost(sim: &Simulation, node: u32) -> Option<f64> {
+        let web = sim.state::<State>(node);
+        web.scaler
+            .settings
+            .enabled
+            .then(|| web.price * web.scaler.average_paid(sim.now))
     }
 
     /// With sessions in memory, the server that holds a user's login must still be the
@@ -293,6 +378,13 @@ fn step(sim: &mut Simulation, r: u32, node: u32, phase: Phase) {
         Phase::Storage => hand_over_job(sim, r, node),
         Phase::Enqueue => sim.respond(r),
     }
+}
+
+/// Workers follow the number of instances taking work.
+fn resize(sim: &mut Simulation, node: u32) {
+    let web = sim.state::<State>(node);
+    let workers = web.per_instance * web.scaler.active();
+    sim.set_workers(node, workers);
 }
 
 /// Whether a request of this kind leaves background work to do.

@@ -56,6 +56,14 @@ impl<'a> BuildCx<'a> {
             .collect()
     }
 
+    /// Nodes sending requests to `i` that offer `role`, in diagram order.
+    pub(crate) fn pred_offering(&self, i: usize, role: Role) -> Vec<u32> {
+        (0..self.succ.len() as u32)
+            .filter(|&j| self.succ[j as usize].contains(&(i as u32)))
+            .filter(|&j| self.kind(j).info().offers(role))
+            .collect()
+    }
+
     /// The first successor of `i` offering `role`, or `NONE`.
     pub(crate) fn first_offering(&self, i: usize, role: Role) -> u32 {
         self.succ[i]

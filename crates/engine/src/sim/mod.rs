@@ -831,10 +831,17 @@ impl Simulation {
             } else {
                 0
             };
-            self.jobs.backlog_max = self.jobs.backlog_max.max(backlog);
-            self.jobs.oldest_max_us = self.jobs.oldest_max_us.max(oldest_us);
-            if backlog > 0 {
-                self.jobs.backlog_empty_at_s = boundary as f64 / 1e6;
+            let j = &mut self.jobs;
+            if backlog > j.backlog_max {
+                j.backlog_max = backlog;
+                j.drained = false;
+            }
+            j.oldest_max_us = j.oldest_max_us.max(oldest_us);
+            if j.backlog_max > 0 && !j.drained {
+                // Until it empties, it is "drained by" the end of this second at the
+                // earliest.
+                j.backlog_drained_at_s = boundary as f64 / 1e6;
+                j.drained = backlog == 0;
             }
             if keep {
                 if let Some(p) = self.series.last_mut() {

@@ -92,3 +92,40 @@ pub fn two_servers(rps: f64) -> (Diagram, Scenario) {
 pub fn advance_to(sim: &mut Simulation, t_s: f64) {
     sim.advance((t_s * 1e6) as u64, u64::MAX);
 }
+
+/// Users → web server → message queue → worker pool with `workers` workers, without
+/// network latency and with a web server that never queues: jobs arrive at the queue
+/// as a Poisson stream of `rate` per second, each `job_ms` of exponential work.
+pub fn job_pipeline(
+    rate: f64,
+    workers: u32,
+    job_ms: f64,
+    max_depth: u32,
+    duration_s: u32,
+    seed: u64,
+) -> (Diagram, Scenario) {
+    let mut d = Diagram::new();
+    let u = d.add_node(Kind::Users, 0.0, 0.0);
+    let w = d.add_node(Kind::WebServer, 0.0, 0.0);
+    let q = d.add_node(Kind::MessageQueue, 0.0, 0.0);
+    let p = d.add_node(Kind::WorkerPool, 0.0, 0.0);
+    set(&mut d, &w, "workers", num(1024.0));
+    set(&mut d, &w, "service_ms", num(0.01));
+    set(&mut d, &q, "max_depth", num(max_depth as f64));
+    set(&mut d, &p, "instances", num(1.0));
+    set(&mut d, &p, "workers", num(workers as f64));
+    for (a, b) in [(&u, &w), (&w, &q), (&q, &p)] {
+        d.connect(a, b).unwrap();
+    }
+    let s = Scenario {
+        duration_s,
+        seed,
+        job_ms,
+        client_timeout_ms: 60_000,
+        latency_scale: 0.0,
+        mix: RequestMix::only(RequestKind::BackgroundJob),
+        default_traffic: Some(steady(rate)),
+        ..Scenario::default()
+    };
+    (d, s)
+}

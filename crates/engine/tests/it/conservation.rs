@@ -32,6 +32,11 @@ struct Shape {
     kills: Vec<(usize, f64, Option<f64>)>,
     kill_dc: Option<f64>,
     seed: u64,
+    /// A message queue and worker pool behind the web servers: (durable, autoscaled,
+    /// maximum depth, work per job in ms).
+    jobs: Option<(bool, bool, u32, f64)>,
+    /// An API gateway in front, with this allowance per user.
+    gateway: Option<f64>,
 }
 
 fn shape() -> impl Strategy<Value = Shape> {
@@ -62,8 +67,12 @@ fn shape() -> impl Strategy<Value = Shape> {
             proptest::option::of(0.0f64..6.0),
             any::<u64>(),
         ),
+        (
+            proptest::option::of((any::<bool>(), any::<bool>(), 1u32..200, 1.0f64..300.0)),
+            proptest::option::of(0.5f64..50.0),
+        ),
     )
-        .prop_map(|(a, b, c, d)| Shape {
+        .prop_map(|(a, b, c, d, e)| Shape {
             dns: a.0,
             geo: a.1,
             webs: a.2,
@@ -84,6 +93,8 @@ fn shape() -> impl Strategy<Value = Shape> {
             kills: d.0,
             kill_dc: d.1,
             seed: d.2,
+            jobs: e.0,
+            gateway: e.1,
         })
 }
 
@@ -125,6 +136,27 @@ fn build(sh: &Shape) -> (Diagram, Scenario) {
     let storage = sh
         .storage
         .then(|| d.add_node(Kind::ObjectStorage, 0.0, 0.0));
+    let queue = sh.jobs.map(|(durable, autoscale, depth, _)| {
+        let q = d.add_node(Kind::MessageQueue, 0.0, 0.0);
+        let p = d.add_node(Kind::WorkerPool, 0.0, 0.0);
+        set(
+            &mut d,
+            &q,
+            "durable",
+            scalelab_engine::ParamValue::Bool(durable),
+        );
+        set(&mut d, &q, "max_depth", num(depth as f64));
+        set(
+            &mut d,
+            &p,
+            "autoscale",
+            scalelab_engine::ParamValue::Bool(autoscale),
+        );
+        set(&mut d, &p, "check_interval_s", num(1.0));
+        set(&mut d, &p, "warmup_s", num(1.0));
+        d.connect(&q, &p).unwrap();
+        q
+    });
     let mut entries = Vec::new();
     let dcs: Vec<&String> = if sh.second_dc {
         vec![&dc1, &dc2]
@@ -164,8 +196,20 @@ fn build(sh: &Shape) -> (Diagram, Scenario) {
             if let Some(s) = &storage {
                 d.connect(&w, s).unwrap();
             }
+            if let Some(q) = &queue {
+                d.connect(&w, q).unwrap();
+            }
         }
         entries.push(lb);
+    }
+    if let Some(rate) = sh.gateway {
+        let g = d.add_node(Kind::ApiGateway, 0.0, 0.0);
+        set(&mut d, &g, "rate_per_user", num(rate));
+        set(&mut d, &g, "burst", num(3.0));
+        for e in &entries {
+            d.connect(&g, e).unwrap();
+        }
+        entries = vec![g];
     }
     let cdn = sh.cdn.then(|| {
         let c = d.add_node(Kind::Cdn, 0.0, 0.0);
@@ -213,8 +257,9 @@ fn build(sh: &Shape) -> (Diagram, Scenario) {
             write: 0.2,
             static_asset: 0.15,
             upload: 0.05,
-            background_job: 0.0,
+            background_job: if sh.jobs.is_some() { 0.1 } else { 0.0 },
         },
+        job_ms: sh.jobs.map_or(0.0, |j| j.3),
         ..Scenario::default()
     };
     let profile = match sh.profile {
@@ -292,5 +337,20 @@ proptest! {
         prop_assert_eq!(err_in_series, t.failed);
         prop_assert!(traced > 0 || t.created < 3);
         prop_assert_eq!(m.nodes.len(), d.nodes.len());
+        // Every job ends at most once; the ones not ended wait in a queue or at a
+        // worker (a queue with no live worker left keeps them).
+        let j = &m.jobs;
+        prop_assert_eq!(j.created, j.completed + j.lost + j.in_system);
+        let waiting: u64 = m.nodes.iter().filter_map(|n| n.backlog).sum();
+        let at_workers: u64 = m
+            .nodes
+            .iter()
+            .filter(|n| n.kind == Kind::WorkerPool)
+            .map(|n| n.queue_len as u64)
+            .sum();
+        prop_assert!(j.in_system >= waiting);
+        prop_assert!(j.in_system <= waiting + at_workers);
+        let done_in_series: u64 = m.series.iter().map(|p| p.jobs_done).sum();
+        prop_assert_eq!(done_in_series, j.completed);
     }
 }

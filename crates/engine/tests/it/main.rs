@@ -1,7 +1,10 @@
 //! Integration tests of the engine, built as one test binary.
 
+mod autoscaling;
 mod behaviour;
 mod common;
 mod conservation;
 mod determinism;
+mod gateway;
+mod jobs;
 mod queueing;

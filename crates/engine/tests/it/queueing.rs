@@ -30,7 +30,7 @@ fn measure(rps: f64, c: u32, service_ms: f64, duration_s: u32, seed: u64) -> Mea
     }
 }
 
-fn within(got: f64, want: f64, tol: f64, what: &str) {
+pub fn within(got: f64, want: f64, tol: f64, what: &str) {
     let err = (got - want).abs() / want;
     assert!(
         err <= tol,
@@ -41,7 +41,7 @@ fn within(got: f64, want: f64, tol: f64, what: &str) {
 }
 
 /// Erlang C: probability that an arrival waits in an M/M/c queue.
-fn erlang_c(c: u32, a: f64) -> f64 {
+pub fn erlang_c(c: u32, a: f64) -> f64 {
     let rho = a / c as f64;
     let mut term = 1.0;
     let mut sum = 0.0;
@@ -56,7 +56,7 @@ fn erlang_c(c: u32, a: f64) -> f64 {
 }
 
 /// Mean and 99th percentile (seconds) of the time in an M/M/c system (FCFS).
-fn mmc_theory(lambda: f64, mu: f64, c: u32) -> (f64, f64) {
+pub fn mmc_theory(lambda: f64, mu: f64, c: u32) -> (f64, f64) {
     let a = lambda / mu;
     let pw = erlang_c(c, a);
     let theta = c as f64 * mu - lambda;
