@@ -469,9 +469,12 @@ mod tests {
         d.set_param("web-1", "instances", ParamValue::Num(3.0))
             .unwrap();
         let err = d
-            .set_param("web-1", "instances", ParamValue::Num(50.0))
+            .set_param("web-1", "instances", ParamValue::Num(150.0))
             .unwrap_err();
-        assert_eq!(err.to_string(), "Instances must be between 1 and 20.");
+        assert_eq!(
+            err.to_string(),
+            "Instances must be between 1 and 100 instances."
+        );
         assert_eq!(d.param("web-1", "instances"), Some(ParamValue::Num(3.0)));
         assert_eq!(d.param("web-1", "max_queue"), Some(ParamValue::Num(200.0)));
         assert!(d

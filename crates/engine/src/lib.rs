@@ -4,6 +4,7 @@
 
 pub mod analysis;
 pub mod bench;
+pub mod budget;
 pub mod catalog;
 pub mod components;
 pub mod diagram;

@@ -195,6 +195,22 @@ impl Traffic {
         }
     }
 
+    /// When traffic stops entirely from `t_s` on (a spike that multiplies by 0), the
+    /// time it starts again: arrival generation jumps over the quiet stretch instead of
+    /// drawing candidates that can never be accepted.
+    pub fn quiet_until(&self, t_s: f64) -> Option<f64> {
+        match self.profile {
+            Profile::Spike {
+                at_s,
+                len_s,
+                factor,
+            } if factor == 0.0 && t_s >= at_s as f64 && t_s < at_s as f64 + len_s as f64 => {
+                Some(at_s as f64 + len_s as f64)
+            }
+            _ => None,
+        }
+    }
+
     /// The highest rate over the run (used to thin arrivals).
     pub fn max_rate(&self) -> f64 {
         match self.profile {

@@ -102,6 +102,11 @@ impl Component for Def {
         }
     }
 
+    /// A token bucket per user of the run.
+    fn memory_bytes(_params: &ParamMap, budget: &crate::budget::Budget) -> u64 {
+        budget.users * 16
+    }
+
     fn monthly_cost(_params: &ParamMap) -> f64 {
         35.0
     }

@@ -112,6 +112,11 @@ impl Component for Def {
         }
     }
 
+    /// An index word per key of the key space, and the entries it holds.
+    fn memory_bytes(params: &ParamMap, budget: &crate::budget::Budget) -> u64 {
+        budget.keys * 4 + Params::parse(params).capacity as u64 * 40
+    }
+
     fn monthly_cost(params: &ParamMap) -> f64 {
         let p = Params::parse(params);
         [15.0, 35.0, 85.0, 210.0][p.size.step()] + p.capacity as f64 * 0.0005

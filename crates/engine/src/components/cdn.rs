@@ -110,6 +110,12 @@ impl Component for Def {
         }
     }
 
+    /// One edge cache per region, each like a cache.
+    fn memory_bytes(params: &ParamMap, budget: &crate::budget::Budget) -> u64 {
+        let edge = budget.keys * 4 + Params::parse(params).capacity as u64 * 40;
+        edge * Region::ALL.len() as u64
+    }
+
     fn monthly_cost(params: &ParamMap) -> f64 {
         base_cost(Params::parse(params).capacity)
     }

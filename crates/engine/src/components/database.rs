@@ -4,6 +4,8 @@
 //! When a primary with automatic failover dies, a replica is promoted after the
 //! promotion delay; writes it had acknowledged within that replica's lag are lost.
 
+use std::collections::VecDeque;
+
 use crate::catalog::{choice, choice_enum, flag, float, int, ParamMap, ParamSpec, Reader, Size, SIZE};
 use crate::components::{Component, Extras, Info, NodeCx, Placement, Role};
 use crate::finding::Finding;
@@ -16,8 +18,11 @@ use crate::sim::{NodeSetup, Simulation, NONE, REQUEST_KINDS};
 const SQL_MS: [f64; REQUEST_KINDS] = [6.0, 3.0, 6.0, 1.0, 2.0, 3.0];
 /// NoSQL: faster simple reads and writes, slower join-heavy page reads.
 const NOSQL_MS: [f64; REQUEST_KINDS] = [7.8, 1.8, 3.6, 1.0, 1.2, 1.8];
-/// Milliseconds of write history kept to count writes lost in a lag window.
-const RING_MS: usize = 16_384;
+/// Write history kept to count writes lost in a lag window: longer than any lag a
+/// replica can have (the longest configured lag plus a full queue of writes).
+const HISTORY_US: u64 = 60_000_000;
+/// Most writes remembered at once (the oldest are forgotten first).
+const MAX_HISTORY: usize = 1 << 20;
 
 choice_enum! {
     /// The database engine.
@@ -80,32 +85,32 @@ struct Cluster {
     /// Invalidates a pending promotion when the primary comes back first.
     token: u32,
     pending_lost: u64,
-    ring: Vec<u32>,
-    ring_last_ms: u64,
+    /// When the primary acknowledged each recent write, oldest first.
+    acked: VecDeque<u64>,
 }
 
 impl Cluster {
     fn note_write(&mut self, now: u64) {
-        let ms = now / 1000;
-        if ms > self.ring_last_ms {
-            let steps = (ms - self.ring_last_ms).min(RING_MS as u64);
-            for i in 1..=steps {
-                self.ring[((self.ring_last_ms + i) % RING_MS as u64) as usize] = 0;
-            }
-            self.ring_last_ms = ms;
+        while self
+            .acked
+            .front()
+            .is_some_and(|&t| now.saturating_sub(t) > HISTORY_US)
+            || self.acked.len() >= MAX_HISTORY
+        {
+            self.acked.pop_front();
         }
-        self.ring[(ms % RING_MS as u64) as usize] += 1;
+        self.acked.push_back(now);
     }
 
-    /// Writes acknowledged in the last `lag_us` before `now`.
+    /// Writes acknowledged less than `lag_us` before `now`: the ones a replica trailing
+    /// by `lag_us` has not received yet (none when the lag is 0).
     fn writes_within(&self, now: u64, lag_us: u64) -> u64 {
-        let ms = now / 1000;
-        let span = (lag_us / 1000).min(RING_MS as u64 - 1);
-        (0..=span)
-            .filter_map(|i| ms.checked_sub(i))
-            .filter(|m| *m <= self.ring_last_ms && self.ring_last_ms - *m < RING_MS as u64)
-            .map(|m| self.ring[(m % RING_MS as u64) as usize] as u64)
-            .sum()
+        let since = now.saturating_sub(lag_us);
+        let first = self.acked.partition_point(|&t| t <= since);
+        if lag_us == 0 {
+            return 0;
+        }
+        (self.acked.len() - first) as u64
     }
 }
 
@@ -169,6 +174,11 @@ impl Component for Def {
         }
     }
 
+    /// The write history kept for lost-write accounting.
+    fn memory_bytes(_params: &ParamMap, _budget: &crate::budget::Budget) -> u64 {
+        MAX_HISTORY as u64 * 8
+    }
+
     fn monthly_cost(params: &ParamMap) -> f64 {
         [30.0, 75.0, 190.0, 480.0][Params::parse(params).size.step()]
     }
@@ -207,8 +217,7 @@ impl Component for Def {
                 rr: 0,
                 token: 0,
                 pending_lost: 0,
-                ring: vec![0; RING_MS],
-                ring_last_ms: 0,
+                acked: VecDeque::new(),
             }
         });
         let state = State {
@@ -375,4 +384,43 @@ fn replica_lag_us(sim: &Simulation, node: u32) -> u64 {
     let backlog =
         n.queue.len() as f64 * n.svc_us[RequestKind::Write.index()] / n.workers.max(1) as f64;
     sim.state::<State>(node).lag_base_us + backlog as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cluster(writes: &[u64]) -> Cluster {
+        let mut c = Cluster {
+            members: vec![0, 1],
+            primary: 0,
+            rr: 0,
+            token: 0,
+            pending_lost: 0,
+            acked: VecDeque::new(),
+        };
+        for &t in writes {
+            c.note_write(t);
+        }
+        c
+    }
+
+    #[test]
+    fn lost_writes_are_exactly_those_acknowledged_within_the_lag() {
+        let c = cluster(&[1_000, 99_999, 100_000, 100_500, 150_000, 199_999, 200_000]);
+        // At 200 ms with a lag of 100 ms: writes after 100 ms (exclusive) are lost.
+        assert_eq!(c.writes_within(200_000, 100_000), 4);
+        // A fractional lag is not truncated to whole milliseconds.
+        assert_eq!(c.writes_within(200_000, 500), 2);
+        assert_eq!(c.writes_within(200_000, 1), 1);
+        // A replica that is fully up to date loses nothing.
+        assert_eq!(c.writes_within(200_000, 0), 0);
+    }
+
+    #[test]
+    fn the_history_forgets_what_no_lag_can_reach() {
+        let mut c = cluster(&[0, 1]);
+        c.note_write(HISTORY_US + 10);
+        assert_eq!(c.acked.len(), 1);
+    }
 }

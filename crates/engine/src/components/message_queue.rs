@@ -88,6 +88,11 @@ impl Component for Def {
         }
     }
 
+    /// A full backlog.
+    fn memory_bytes(params: &ParamMap, _budget: &crate::budget::Budget) -> u64 {
+        Params::parse(params).max_depth as u64 * 16
+    }
+
     fn monthly_cost(params: &ParamMap) -> f64 {
         if Params::parse(params).durable {
             25.0

@@ -293,6 +293,12 @@ pub(crate) trait Component {
         false
     }
 
+    /// Most memory a node with these settings may hold during a run, in bytes (for the
+    /// run's budget).
+    fn memory_bytes(_params: &ParamMap, _budget: &crate::budget::Budget) -> u64 {
+        0
+    }
+
     /// Why requests failed at this node when it was down, if the kind knows better than
     /// "it was down" (a database without a replica).
     fn down_reason(_cx: &NodeCx) -> Option<String> {

@@ -125,6 +125,11 @@ impl Component for Def {
         }
     }
 
+    /// Each user's client: its cached DNS answer and its login.
+    fn memory_bytes(params: &ParamMap, _budget: &crate::budget::Budget) -> u64 {
+        Params::parse(params).users as u64 * 32
+    }
+
     fn region(params: &ParamMap) -> Option<Region> {
         Some(Params::parse(params).region)
     }
@@ -195,6 +200,11 @@ fn schedule_next_arrival(sim: &mut Simulation, node: u32) {
     let mut t = sim.state::<State>(node).next_at;
     loop {
         t += sim.rng.exp(gap);
+        if let Some(until_s) = sim.state::<State>(node).traffic.quiet_until(t / 1e6) {
+            // Nothing can arrive before the quiet stretch ends: start from its end.
+            t = until_s * 1e6;
+            continue;
+        }
         if t >= dur {
             sim.state_mut::<State>(node).next_at = t;
             return;

@@ -172,6 +172,9 @@ pub(crate) fn service_groups(d: &Diagram) -> Vec<u32> {
 pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding>> {
     let mut findings = errors(d.validate());
     findings.extend(errors(s.validate(d)));
+    if findings.is_empty() {
+        findings = crate::budget::check(d, s);
+    }
     if !findings.is_empty() {
         return Err(findings);
     }

@@ -708,11 +708,10 @@ impl Simulation {
 
     fn node_metrics(&self, i: usize, now: u64) -> NodeMetrics {
         let n = &self.nodes[i];
-        let (util_area, sys_area) = n.areas_at(now);
         let in_first_second = now < 1_000_000;
         let utilisation = if in_first_second {
             if now > 0 {
-                util_area / now as f64
+                n.areas_at(now).0 / now as f64
             } else {
                 0.0
             }
@@ -738,7 +737,11 @@ impl Simulation {
         let instances = dispatch!(n.kind, instances(self, i as u32));
         let backlog = dispatch!(n.kind, backlog(self, i as u32));
         let keys = dispatch!(n.kind, keys_held(self, i as u32));
-        let t = now.max(1) as f64;
+        // Run averages cover the time the run really covered: up to now while it runs,
+        // up to its last event once it has finished (not the rounded-up end second).
+        let span = self.covered_span(now);
+        let (util_area, sys_area) = n.areas_at(span);
+        let t = span.max(1) as f64;
         NodeMetrics {
             id: self.ids[i].clone(),
             kind: n.kind,
@@ -764,6 +767,16 @@ impl Simulation {
             memory_mb: (n.busy as f64 + n.queue.len() as f64) * MB_PER_REQUEST
                 + keys as f64 * MB_PER_KEY,
             parts: Vec::new(),
+        }
+    }
+
+    /// The simulated time run averages are taken over: `now` while running, the last
+    /// event once finished.
+    fn covered_span(&self, now: u64) -> u64 {
+        if self.finished {
+            self.last_event.max(self.duration_us.min(now))
+        } else {
+            now
         }
     }
 

@@ -11,7 +11,7 @@ use scalelab_engine::{
 use crate::common::{num, set, text};
 
 #[derive(Clone, Debug)]
-struct Shape {
+pub(crate) struct Shape {
     dns: bool,
     geo: bool,
     webs: usize,
@@ -39,7 +39,7 @@ struct Shape {
     gateway: Option<f64>,
 }
 
-fn shape() -> impl Strategy<Value = Shape> {
+pub(crate) fn shape() -> impl Strategy<Value = Shape> {
     (
         (
             any::<bool>(),
@@ -98,7 +98,7 @@ fn shape() -> impl Strategy<Value = Shape> {
         })
 }
 
-fn build(sh: &Shape) -> (Diagram, Scenario) {
+pub(crate) fn build(sh: &Shape) -> (Diagram, Scenario) {
     let mut d = Diagram::new();
     let dc1 = d.add_data_center(Region::NorthAmerica, 0.0, 0.0, 1.0, 1.0);
     let dc2 = d.add_data_center(Region::Europe, 0.0, 0.0, 1.0, 1.0);

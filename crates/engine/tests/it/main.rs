@@ -1,5 +1,6 @@
 //! Integration tests of the engine, built as one test binary.
 
+mod analysis;
 mod autoscaling;
 mod behaviour;
 mod common;

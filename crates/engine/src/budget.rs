@@ -1,0 +1,272 @@
+//! The run's budget, checked before anything is simulated: how many requests the
+//! scenario sends (bounded so a run finishes in reasonable time in the browser) and
+//! how much memory the run will hold at most (bounded so no accepted input can exhaust
+//! the page). A run over either limit is refused with a sentence naming what to lower.
+
+use crate::components::{dispatch, Role};
+use crate::diagram::Diagram;
+use crate::finding::Finding;
+use crate::scenario::{Profile, Scenario, Traffic, MAX_TIMEOUT_MS};
+use crate::sim::MAX_IN_FLIGHT;
+
+/// Most requests one run may send.
+pub const MAX_REQUESTS: f64 = 10_000_000.0;
+/// Most memory one run may hold.
+pub const MAX_MEMORY_BYTES: u64 = 256 * 1024 * 1024;
+
+/// What a component's memory estimate may depend on.
+pub(crate) struct Budget {
+    /// Size of the key space.
+    pub keys: u64,
+    /// Distinct users of the whole run.
+    pub users: u64,
+    pub duration_s: u64,
+}
+
+/// Bytes of one request's slot while it is in flight.
+const REQUEST_BYTES: u64 = 128;
+/// Bytes of one client deadline, kept for the whole timeout even when the request ends
+/// sooner.
+const DEADLINE_BYTES: u64 = 16;
+/// Bytes of one per-second point of one node.
+const POINT_BYTES: u64 = 64;
+
+/// Requests a traffic profile sends over `duration_s` seconds.
+pub fn requests_of(t: &Traffic, duration_s: f64) -> f64 {
+    let base = t.rps * duration_s;
+    match t.profile {
+        Profile::Constant => base,
+        Profile::Ramp { from_rps } => (from_rps + t.rps) / 2.0 * duration_s,
+        // The daily curve averages about two thirds of its peak; integrate it exactly
+        // enough by sampling.
+        Profile::Daily => {
+            let n = 240;
+            (0..n)
+                .map(|i| t.rate_at((i as f64 + 0.5) / n as f64 * duration_s, duration_s))
+                .sum::<f64>()
+                / n as f64
+                * duration_s
+        }
+        Profile::Spike {
+            at_s,
+            len_s,
+            factor,
+        } => {
+            let from = (at_s as f64).min(duration_s);
+            let to = (at_s as f64 + len_s as f64).min(duration_s);
+            base + t.rps * (factor - 1.0) * (to - from)
+        }
+    }
+}
+
+/// `1234567` → "1,234,567".
+fn thousands(x: f64) -> String {
+    let s = format!("{:.0}", x.max(0.0));
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn megabytes(bytes: u64) -> String {
+    if bytes >= 1 << 30 {
+        format!("{:.1} GB", bytes as f64 / (1u64 << 30) as f64)
+    } else {
+        format!("{} MB", bytes.div_ceil(1 << 20))
+    }
+}
+
+/// The budget problems of running `d` under `s` (none when it fits).
+pub(crate) fn check(d: &Diagram, s: &Scenario) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let duration = s.duration_s as f64;
+    let sources: Vec<_> = d
+        .nodes
+        .iter()
+        .filter(|n| n.kind.info().offers(Role::Source))
+        .collect();
+    let requests: f64 = sources
+        .iter()
+        .map(|n| requests_of(&s.traffic_for(&n.id), duration))
+        .sum();
+    if requests > MAX_REQUESTS {
+        out.push(Finding::error(
+            None,
+            format!(
+                "This run would send about {} requests; the limit is {} per run. Lower the traffic or the duration.",
+                thousands(requests),
+                thousands(MAX_REQUESTS)
+            ),
+        ));
+    }
+
+    let budget = Budget {
+        keys: s.keys.keys() as u64,
+        users: 0,
+        duration_s: s.duration_s as u64,
+    };
+    let users: u64 = sources
+        .iter()
+        .map(|n| crate::components::users::Params::parse(&n.params).users as u64)
+        .sum();
+    let budget = Budget { users, ..budget };
+    // Requests in flight: at most the peak rate times the client timeout (deadline
+    // entries live that long), and never more than the engine follows at once.
+    let peak_rps: f64 = sources
+        .iter()
+        .map(|n| s.traffic_for(&n.id).max_rate())
+        .sum();
+    let timeout_s = s.client_timeout_ms.min(MAX_TIMEOUT_MS) as f64 / 1000.0;
+    let deadlines = (peak_rps * timeout_s).min(1e12) as u64;
+    let in_flight = deadlines.min(MAX_IN_FLIGHT as u64);
+    let mut parts: Vec<(u64, String)> = vec![
+        (
+            in_flight * REQUEST_BYTES + deadlines * DEADLINE_BYTES,
+            format!(
+                "requests in flight (about {} req/s with a {} ms client timeout)",
+                thousands(peak_rps),
+                s.client_timeout_ms
+            ),
+        ),
+        (
+            d.nodes.len() as u64 * budget.duration_s.saturating_add(60) * POINT_BYTES,
+            format!(
+                "per-second numbers ({} components × {} s)",
+                d.nodes.len(),
+                s.duration_s
+            ),
+        ),
+    ];
+    for n in &d.nodes {
+        let bytes = dispatch!(n.kind, memory_bytes(&n.params, &budget));
+        if bytes > 0 {
+            parts.push((
+                bytes,
+                format!("{} ({})", n.name, n.kind.label().to_lowercase()),
+            ));
+        }
+    }
+    let total: u64 = parts.iter().map(|(b, _)| *b).sum();
+    if total > MAX_MEMORY_BYTES {
+        parts.sort_by(|a, b| b.0.cmp(&a.0));
+        let biggest: Vec<String> = parts
+            .iter()
+            .take(3)
+            .map(|(b, what)| format!("{what}: {}", megabytes(*b)))
+            .collect();
+        out.push(Finding::error(
+            None,
+            format!(
+                "This run would need about {} of memory; a run may use {}. The largest parts are {}. Lower what they depend on (users, keys, cache capacity, traffic, timeout or duration).",
+                megabytes(total),
+                megabytes(MAX_MEMORY_BYTES),
+                biggest.join("; ")
+            ),
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::ParamValue;
+    use crate::components::Kind;
+    use crate::scenario::KeyPopularity;
+
+    fn traffic(profile: Profile, rps: f64) -> Traffic {
+        Traffic { profile, rps }
+    }
+
+    #[test]
+    fn requests_follow_the_profile() {
+        assert_eq!(requests_of(&traffic(Profile::Constant, 10.0), 60.0), 600.0);
+        assert_eq!(
+            requests_of(&traffic(Profile::Ramp { from_rps: 0.0 }, 10.0), 60.0),
+            300.0
+        );
+        let spike = Profile::Spike {
+            at_s: 10,
+            len_s: 10,
+            factor: 3.0,
+        };
+        assert_eq!(requests_of(&traffic(spike, 10.0), 60.0), 800.0);
+        let daily = requests_of(&traffic(Profile::Daily, 100.0), 86_400.0);
+        assert!(
+            daily > 0.5 * 8_640_000.0 && daily < 0.8 * 8_640_000.0,
+            "{daily}"
+        );
+    }
+
+    fn base() -> (Diagram, Scenario) {
+        let mut d = Diagram::new();
+        let u = d.add_node(Kind::Users, 0.0, 0.0);
+        let w = d.add_node(Kind::WebServer, 0.0, 0.0);
+        d.connect(&u, &w).unwrap();
+        (d, Scenario::default())
+    }
+
+    #[test]
+    fn a_normal_run_fits() {
+        let (d, s) = base();
+        assert!(check(&d, &s).is_empty());
+    }
+
+    #[test]
+    fn too_many_requests_are_refused_with_the_count() {
+        let (d, mut s) = base();
+        s.duration_s = 3600;
+        s.set_rps("users-1", 1_000_000.0);
+        let f = check(&d, &s);
+        assert!(
+            f.iter()
+                .any(|x| x.message.contains("about 3,600,000,000 requests")),
+            "{f:#?}"
+        );
+    }
+
+    #[test]
+    fn memory_hungry_inputs_are_refused_naming_the_cause() {
+        // Five hundred caches of a million keys each would hold gigabytes of indexes.
+        let (mut d, mut s) = base();
+        s.keys = KeyPopularity::Uniform { keys: 1_000_000 };
+        for _ in 0..100 {
+            let c = d.add_node(Kind::Cache, 0.0, 0.0);
+            d.set_param(&c, "capacity", ParamValue::Num(1_000_000.0))
+                .unwrap();
+            d.connect("web-1", &c).unwrap();
+        }
+        let f = check(&d, &s);
+        assert!(
+            f.iter()
+                .any(|x| x.message.contains("memory") && x.message.contains("(cache)")),
+            "{f:#?}"
+        );
+
+        // A long client timeout at a high rate keeps many requests in flight.
+        let (d, mut s) = base();
+        s.client_timeout_ms = 60_000;
+        s.duration_s = 5;
+        s.set_rps("users-1", 1_000_000.0);
+        let f = check(&d, &s);
+        assert!(
+            f.iter().any(|x| x.message.contains("requests in flight")),
+            "{f:#?}"
+        );
+
+        // Many users keep many clients.
+        let (mut d, s) = base();
+        for _ in 0..499 {
+            let u = d.add_node(Kind::Users, 0.0, 0.0);
+            d.set_param(&u, "users", ParamValue::Num(100_000.0))
+                .unwrap();
+            d.connect(&u, "web-1").unwrap();
+        }
+        let f = check(&d, &s);
+        assert!(f.iter().any(|x| x.message.contains("(users)")), "{f:#?}");
+    }
+}
