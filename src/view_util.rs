@@ -10,19 +10,9 @@ pub fn kind_key(kind: Kind) -> String {
         .unwrap_or_default()
 }
 
-/// The badge colour of a component kind.
+/// The badge colour of a component kind (from the engine's catalog).
 pub fn kind_color(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Users => "#0ea5e9",
-        Kind::Dns => "#8b5cf6",
-        Kind::LoadBalancer => "#6366f1",
-        Kind::WebServer => "#10b981",
-        Kind::SessionStore => "#f97316",
-        Kind::Cache => "#ef4444",
-        Kind::Cdn => "#06b6d4",
-        Kind::Database => "#3b82f6",
-        Kind::ObjectStorage => "#a16207",
-    }
+    kind.info().color
 }
 
 /// The dot colour of a request type in the animation.

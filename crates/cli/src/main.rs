@@ -221,7 +221,7 @@ fn read_lesson(path: &str) -> Result<Lesson, CliError> {
 /// through course.json in its folder). Returns the chapters and its index.
 fn load_chapter(path: &str) -> Result<(Vec<Lesson>, usize), CliError> {
     let lesson = read_lesson(path)?;
-    if lesson.starter != Starter::Continue {
+    if !matches!(lesson.starter, Starter::Continue(_)) {
         return Ok((vec![lesson], 0));
     }
     let dir = std::path::Path::new(path)

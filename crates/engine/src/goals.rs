@@ -614,8 +614,11 @@ fn run_reason(d: &Diagram, m: &Metrics, t: &Totals, metric: Metric) -> String {
             "{} users were logged out because a web server that kept their sessions in memory died; keep sessions in a session store.",
             t.logged_out
         ),
+        Metric::DbReadQps if m.nodes.iter().any(|n| n.role.as_deref() == Some("replica")) => {
+            "The database serves too many reads; put a cache in front of it (bigger, with a longer TTL) or add replicas to share them.".to_string()
+        }
         Metric::DbReadQps | Metric::DbReadShare => {
-            "Most reads still reach the database; put a cache in front of it (bigger, with a longer TTL) or add replicas.".to_string()
+            "Most reads still reach the database; put a cache in front of it, bigger or with a longer TTL, so more of them are answered from memory.".to_string()
         }
         Metric::DbWriteQps => "The database takes more writes than allowed.".to_string(),
         Metric::JobP50Ms | Metric::JobP95Ms | Metric::JobP99Ms | Metric::QueueBacklogMax
@@ -672,6 +675,24 @@ fn failure_reason(d: &Diagram, m: &Metrics, t: &Totals) -> String {
     };
     if let Some(reason) = explained {
         return format!("{count} requests failed because {reason}");
+    }
+    if let (Cause::NodeDown, Some(n)) = (cause, worst) {
+        // A whole data center that went down explains it better than its node.
+        let dc = d
+            .node(&n.id)
+            .and_then(|x| x.dc.as_deref())
+            .and_then(|id| d.data_center(id))
+            .filter(|dc| {
+                m.markers
+                    .iter()
+                    .any(|k| k.text == format!("{} went down", dc.name))
+            });
+        if let Some(dc) = dc {
+            return format!(
+                "{count} requests failed: {} went down and its components still received traffic; have DNS check its entry points often (GeoDNS) and keep another data center ready.",
+                dc.name
+            );
+        }
     }
     match (cause, worst) {
         (Cause::NodeDown, Some(n)) if was_down(m, &n.id) => format!(

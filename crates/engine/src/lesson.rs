@@ -15,7 +15,7 @@ use crate::finding::{Finding, Severity};
 use crate::format::{self, parse_part, short, FormatError, Versioned};
 use crate::goals::{evaluate, goal_problems, Goal, GoalResult};
 use crate::jsonpos::{self, Seg};
-use crate::scenario::{self, Scenario};
+use crate::scenario::{self, Action, Scenario};
 use crate::sim::run_to_end;
 use crate::validate::nearest;
 
@@ -70,8 +70,47 @@ pub struct Lesson {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum Starter {
     Diagram(Diagram),
-    /// The learner's diagram of the previous chapter (or its solution).
-    Continue,
+    /// The learner's diagram of the previous chapter (or its solution), with these
+    /// additions (new users in other regions, say).
+    Continue(Additions),
+}
+
+/// What a chapter adds to the diagram it continues: nodes, edges and data centers that
+/// are not there yet (what the learner already has is kept as it is).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Additions {
+    #[serde(default)]
+    pub nodes: Vec<crate::diagram::Node>,
+    #[serde(default)]
+    pub edges: Vec<crate::diagram::Edge>,
+    #[serde(default)]
+    pub data_centers: Vec<crate::diagram::DataCenter>,
+}
+
+impl Additions {
+    /// `previous` with the additions: data centers and nodes whose ids are not taken,
+    /// and edges between nodes that exist, not there yet.
+    pub fn apply_to(&self, previous: &Diagram) -> Diagram {
+        let mut d = previous.clone();
+        for dc in &self.data_centers {
+            if d.data_center(&dc.id).is_none() {
+                d.data_centers.push(dc.clone());
+            }
+        }
+        for n in &self.nodes {
+            if d.node(&n.id).is_none() {
+                d.nodes.push(n.clone());
+            }
+        }
+        for e in &self.edges {
+            let present = d.edges.iter().any(|x| x == e);
+            if !present && d.node(&e.from).is_some() && d.node(&e.to).is_some() {
+                d.edges.push(e.clone());
+            }
+        }
+        d
+    }
 }
 
 /// A multiple-choice question asked before the first run; after the run the panel
@@ -264,16 +303,37 @@ impl Lesson {
         }
 
         let starter = match &outer.starter {
-            Value::String(s) if s == "continue" => Some(Starter::Continue),
+            Value::String(s) if s == "continue" => Some(Starter::Continue(Additions::default())),
             Value::String(s) => {
                 p.at(
                     &[Seg::Key("starter")],
                     format!(
-                        "The starter must be a diagram or \"continue\", not \"{}\".",
+                        "The starter must be a diagram, \"continue\" or {{\"continue_with\": ...}}, not \"{}\".",
                         short(s)
                     ),
                 );
                 None
+            }
+            Value::Object(o) if o.contains_key("continue_with") => {
+                match parse_part::<Additions>(
+                    text,
+                    &[Seg::Key("starter"), Seg::Key("continue_with")],
+                    None,
+                ) {
+                    Some(Ok(add)) if o.len() == 1 => Some(Starter::Continue(add)),
+                    Some(Ok(_)) => {
+                        p.at(
+                            &[Seg::Key("starter")],
+                            "A starter that continues has only \"continue_with\".",
+                        );
+                        None
+                    }
+                    Some(Err(e)) => {
+                        p.format(e);
+                        None
+                    }
+                    None => None,
+                }
             }
             _ => part::<Diagram>(&mut p, "starter", &diagram::FORMAT).map(Starter::Diagram),
         };
@@ -403,10 +463,32 @@ impl Lesson {
         Ok(evaluate(diagram, &metrics, &self.goals))
     }
 
-    /// The node ids the chapter's traffic belongs to: the learner may not delete or
-    /// change them.
-    pub fn fixed_nodes(&self) -> impl Iterator<Item = &str> {
-        self.scenario.traffic.keys().map(String::as_str)
+    /// The components the chapter's scenario refers to (the Users nodes it gives
+    /// traffic to, the components it fails): the learner may not delete or change
+    /// them, or the chapter could not run.
+    pub fn fixed_nodes(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self.scenario.traffic.keys().map(String::as_str).collect();
+        for e in &self.scenario.events {
+            if let Action::KillNode(id) | Action::RestoreNode(id) = &e.action {
+                if !ids.contains(&id.as_str()) {
+                    ids.push(id);
+                }
+            }
+        }
+        ids
+    }
+
+    /// The data centers the chapter's scenario fails: the learner may not delete them.
+    pub fn fixed_data_centers(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = Vec::new();
+        for e in &self.scenario.events {
+            if let Action::KillDc(id) | Action::RestoreDc(id) = &e.action {
+                if !ids.contains(&id.as_str()) {
+                    ids.push(id);
+                }
+            }
+        }
+        ids
     }
 }
 
@@ -485,7 +567,7 @@ impl CourseManifest {
 pub fn course_problems(lessons: &[Lesson]) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     for (i, l) in lessons.iter().enumerate() {
-        if i == 0 && l.starter == Starter::Continue {
+        if i == 0 && matches!(l.starter, Starter::Continue(_)) {
             out.push((
                 i,
                 "The first chapter cannot continue from a previous one; give it a starter diagram."
@@ -535,7 +617,7 @@ pub fn check_chapter(
         .check(&lesson.solution)
         .map_err(|f| ("the solution", f))?;
     let start = lesson
-        .check(start)
+        .check(&start)
         .map_err(|f| ("the starting diagram", f))?;
     Ok(ChapterReport { solution, start })
 }
@@ -552,12 +634,24 @@ pub fn palette(lessons: &[Lesson], index: usize) -> Vec<Kind> {
     kinds
 }
 
-/// The diagram a chapter starts from: its starter, or (when it continues) the previous
-/// chapter's solution.
-pub fn starting_diagram(lessons: &[Lesson], index: usize) -> Option<&Diagram> {
-    match &lessons.get(index)?.starter {
-        Starter::Diagram(d) => Some(d),
-        Starter::Continue => index.checked_sub(1).map(|p| &lessons[p].solution),
+/// The diagram a chapter starts from: its starter, or (when it continues) `previous`
+/// (the learner's diagram of the chapter before) with the chapter's additions.
+pub fn start_from(lesson: &Lesson, previous: &Diagram) -> Diagram {
+    match &lesson.starter {
+        Starter::Diagram(d) => d.clone(),
+        Starter::Continue(add) => add.apply_to(previous),
+    }
+}
+
+/// The diagram a chapter starts from when the learner did the previous chapter as its
+/// reference solution.
+pub fn starting_diagram(lessons: &[Lesson], index: usize) -> Option<Diagram> {
+    let lesson = lessons.get(index)?;
+    match &lesson.starter {
+        Starter::Diagram(d) => Some(d.clone()),
+        Starter::Continue(add) => index
+            .checked_sub(1)
+            .map(|p| add.apply_to(&lessons[p].solution)),
     }
 }
 
@@ -595,7 +689,7 @@ mod tests {
         assert_eq!(l.id, "one-server");
         assert_eq!(l.unlocks, vec![Kind::Users, Kind::WebServer]);
         assert!(matches!(l.starter, Starter::Diagram(_)));
-        assert_eq!(l.fixed_nodes().collect::<Vec<_>>(), vec!["users-1"]);
+        assert_eq!(l.fixed_nodes(), vec!["users-1"]);
         let results = l.check(&l.solution).unwrap();
         assert_eq!(results.len(), 1);
     }
@@ -670,6 +764,85 @@ mod tests {
     }
 
     #[test]
+    fn continuing_adds_what_is_missing_and_keeps_the_learners_version() {
+        let with_starter = |starter: &str| {
+            let base = lesson("");
+            let (from, to) = (
+                base.find("\"starter\":").unwrap(),
+                base.find("\"scenario\":").unwrap(),
+            );
+            format!(
+                "{}\"starter\": {starter},\n  {}",
+                &base[..from],
+                &base[to..]
+            )
+        };
+        let l = Lesson::from_json(&with_starter(
+            r#"{"continue_with": {"nodes": [{"id": "users-2", "kind": "users", "name": "More", "x": 0, "y": 99}]}}"#,
+        ))
+        .unwrap();
+        assert!(matches!(&l.starter, Starter::Continue(a) if a.nodes.len() == 1));
+        let problems =
+            Lesson::from_json(&with_starter(r#"{"continue_with": {}, "extra": 1}"#)).unwrap_err();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.message.contains("only \"continue_with\"")),
+            "{problems:#?}"
+        );
+        let problems =
+            Lesson::from_json(&with_starter(r#"{"continue_with": {"nodez": []}}"#)).unwrap_err();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.message.contains("\"nodez\" is not allowed")),
+            "{problems:#?}"
+        );
+        let add = Additions {
+            nodes: vec![
+                crate::diagram::Node {
+                    id: "users-1".into(),
+                    kind: Kind::Users,
+                    name: "Renamed".into(),
+                    x: 9.0,
+                    y: 9.0,
+                    dc: None,
+                    params: Default::default(),
+                },
+                crate::diagram::Node {
+                    id: "users-2".into(),
+                    kind: Kind::Users,
+                    name: "More".into(),
+                    x: 0.0,
+                    y: 99.0,
+                    dc: None,
+                    params: Default::default(),
+                },
+            ],
+            edges: vec![
+                crate::diagram::Edge {
+                    from: "users-2".into(),
+                    to: "web-1".into(),
+                },
+                crate::diagram::Edge {
+                    from: "users-2".into(),
+                    to: "ghost".into(),
+                },
+            ],
+            data_centers: Vec::new(),
+        };
+        let l = Lesson::from_json(&lesson("")).unwrap();
+        let d = add.apply_to(&l.solution);
+        assert_eq!(
+            d.node("users-1").unwrap().name,
+            "Users",
+            "the learner's node is kept"
+        );
+        assert_eq!(d.node("users-2").unwrap().name, "More");
+        assert_eq!(d.edges.len(), 2, "{:?}", d.edges);
+    }
+
+    #[test]
     fn the_course_manifest_lists_json_files_once() {
         let ok = CourseManifest::from_json(
             r#"{"version": 1, "title": "Course", "chapters": ["01-a.json", "02-b.json"]}"#,
@@ -691,14 +864,14 @@ mod tests {
         let mut second = first.clone();
         second.id = "two".into();
         second.unlocks = vec![Kind::LoadBalancer];
-        second.starter = Starter::Continue;
+        second.starter = Starter::Continue(Additions::default());
         let course = vec![first.clone(), second];
         assert_eq!(palette(&course, 0), vec![Kind::Users, Kind::WebServer]);
         assert_eq!(
             palette(&course, 1),
             vec![Kind::Users, Kind::LoadBalancer, Kind::WebServer]
         );
-        assert_eq!(starting_diagram(&course, 1), Some(&first.solution));
+        assert_eq!(starting_diagram(&course, 1).as_ref(), Some(&first.solution));
         assert!(course_problems(&course).is_empty());
         let wrong = vec![course[1].clone(), course[1].clone()];
         assert_eq!(course_problems(&wrong).len(), 2);

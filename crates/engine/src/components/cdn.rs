@@ -11,7 +11,7 @@ use crate::scenario::RequestKind;
 use crate::sim::build::BuildCx;
 use crate::sim::flow::pick;
 use crate::sim::keycache::{Eviction, KeyCache, Lookup};
-use crate::sim::{Frame, NodeSetup, Simulation, F_HIT};
+use crate::sim::{Frame, NodeSetup, Simulation, F_HIT, NONE};
 use crate::trace::Cause;
 
 const PARAMS: &[ParamSpec] = &[
@@ -151,17 +151,17 @@ impl Component for Def {
         };
         let keys = sim.keys;
         let now = sim.now;
-        let cdn = sim.state_mut::<State>(node);
-        if cdn.origins.is_empty() {
+        let origin = choose_origin(sim, node, key);
+        if origin == NONE {
             sim.fail(r, Cause::NoRoute, node);
             return;
         }
-        let origin = pick(&cdn.origins, key);
         if kind != RequestKind::StaticAsset {
             sim.set_phase(r, Phase::Pass as u8);
             sim.send(r, origin);
             return;
         }
+        let cdn = sim.state_mut::<State>(node);
         let (capacity, ttl) = (cdn.capacity, cdn.ttl_us);
         let edge = cdn.edges[region]
             .get_or_insert_with(|| KeyCache::new(Eviction::Lru, capacity, ttl, keys));
@@ -201,4 +201,20 @@ impl Component for Def {
                 .fold((0, 0), |(h, m), e| (h + e.hits, m + e.misses)),
         )
     }
+}
+
+/// The origin for `key` (a stable pick), skipping origins that are down while others
+/// are up; `NONE` when the CDN has none.
+fn choose_origin(sim: &Simulation, node: u32, key: u32) -> u32 {
+    let origins = &sim.state::<State>(node).origins;
+    if origins.is_empty() {
+        return NONE;
+    }
+    let up = |o: &u32| sim.nodes[*o as usize].up();
+    let live = origins.iter().filter(|o| up(o)).count();
+    if live == origins.len() || live == 0 {
+        return pick(origins, key);
+    }
+    let nth = (key % live as u32) as usize;
+    origins.iter().copied().filter(|o| up(o)).nth(nth).unwrap_or(NONE)
 }

@@ -337,6 +337,13 @@ impl Component for Def {
     }
 
     fn extras(sim: &Simulation, node: u32) -> Extras {
+        if !sim.nodes[node as usize].up() {
+            // A dead database is neither: it takes nothing and trails nobody.
+            return Extras {
+                replication_lag_ms: None,
+                role: Some("down".to_string()),
+            };
+        }
         if cluster(sim, node).primary == node {
             Extras {
                 replication_lag_ms: None,
