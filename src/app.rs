@@ -22,17 +22,29 @@ pub fn App() -> impl IntoView {
     match bench::mode().as_deref() {
         Some("engine") => view! { <EngineBench/> }.into_any(),
         Some("determinism") => view! { <DeterminismRun/> }.into_any(),
-        Some("anim") => view! { <Playground bench=true/> }.into_any(),
-        _ => view! { <Playground bench=false/> }.into_any(),
+        Some("anim") => view! { <Playground bench=Some(bench::anim_workload())/> }.into_any(),
+        Some("busy") => {
+            view! { <Playground bench=Some(bench::lesson_workload(bench::BUSY_RPS))/> }.into_any()
+        }
+        Some("drag") => {
+            view! { <Playground bench=Some(bench::lesson_workload(50.0)) run=false/> }.into_any()
+        }
+        _ => view! { <Playground bench=None/> }.into_any(),
     }
 }
 
-/// The sandbox playground. With `bench`, it loads the animation benchmark's diagram
-/// instead of the saved one, starts running, and records frame times.
+/// The sandbox playground. With `bench`, it loads that benchmark diagram instead of
+/// the saved one, fits it to the view, records frame times and, with `run`, starts
+/// running it at once.
 #[component]
-fn Playground(bench: bool) -> impl IntoView {
-    let (diagram, scenario, load_error) = if bench {
-        let (d, s) = bench::anim_workload();
+fn Playground(
+    bench: Option<(Diagram, Scenario)>,
+    #[prop(default = true)] run: bool,
+) -> impl IntoView {
+    let bench_mode = bench.is_some();
+    // The drag benchmark keeps the autosave, so that its cost is measured too.
+    let autosave = !bench_mode || !run;
+    let (diagram, scenario, load_error) = if let Some((d, s)) = bench {
         (d, s, None)
     } else {
         match storage::load() {
@@ -60,7 +72,7 @@ fn Playground(bench: bool) -> impl IntoView {
     Effect::new(move |_| {
         let d = editor.diagram.get();
         let s = scenario.scenario.get();
-        if !bench {
+        if autosave {
             storage::save(&d, &s);
         }
     });
@@ -74,10 +86,12 @@ fn Playground(bench: bool) -> impl IntoView {
         }
     });
 
-    start_loop(runner, editor.viewport, bench);
+    start_loop(runner, editor.viewport, bench_mode);
     install_shortcuts(editor, runner);
-    if bench {
+    if bench_mode {
         request_animation_frame(move || fit_to_view(editor));
+    }
+    if bench_mode && run {
         let d = editor.diagram.get_untracked();
         let s = effective_scenario(&d, &scenario.scenario.get_untracked());
         if let Err(problems) = runner.start(&d, &s) {

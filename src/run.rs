@@ -121,6 +121,12 @@ impl Runner {
         })
     }
 
+    /// Requests the engine has in flight (0 without a run).
+    pub fn in_flight(&self) -> u64 {
+        self.engine
+            .with_value(|e| e.as_ref().map_or(0, |e| e.sim.in_flight()))
+    }
+
     pub fn dc_down(&self, id: &str) -> bool {
         self.down_dcs.with(|d| d.iter().any(|x| x == id))
     }
@@ -487,7 +493,7 @@ pub fn start_loop(runner: Runner, viewport: RwSignal<Viewport>, record: bool) {
         let start = now_ms();
         let drawn = runner.frame(viewport.get_untracked());
         if record {
-            crate::bench::record_frame(now_ms() - start, drawn);
+            crate::bench::record_frame(now_ms() - start, drawn, runner.in_flight());
         }
         request_animation_frame(move || tick(runner, viewport, record));
     }
