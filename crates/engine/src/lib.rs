@@ -6,6 +6,7 @@ pub mod analysis;
 pub mod bench;
 pub mod catalog;
 pub mod diagram;
+pub mod edits;
 pub mod format;
 pub mod goals;
 pub mod histogram;
