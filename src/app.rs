@@ -1,20 +1,20 @@
 //! The root view: provides the shared state, lays out the page (header, chapter panel,
 //! palette and canvas with run controls and metrics, inspector) and wires keyboard
-//! shortcuts, autosave and the animation loop.
+//! shortcuts, autosave, resetting a stale run and repainting the dots.
 
 use leptos::prelude::*;
 use scalelab_engine::{Diagram, RequestKind, Scenario};
 
 use crate::bench::{self, DeterminismRun, EngineBench};
+use crate::canvas::geometry::{Point, Viewport, GRID, NODE_H, NODE_W};
 use crate::canvas::{diagram_bounds, Canvas};
-use crate::geometry::{Point, Viewport, GRID};
-use crate::inspector::Inspector;
-use crate::metrics_panel::MetricsPanel;
-use crate::palette::Palette;
-use crate::run::{start_loop, Runner, Status};
-use crate::scenario_panel::{effective_scenario, ScenarioPanel};
-use crate::state::{Editor, ScenarioState};
-use crate::storage;
+use crate::editor::{storage, Editor, ScenarioState};
+use crate::panels::chapter::ChapterPanel;
+use crate::panels::inspector::Inspector;
+use crate::panels::metrics::MetricsPanel;
+use crate::panels::palette::Palette;
+use crate::panels::scenario::effective_scenario;
+use crate::run::{Runner, Status};
 use crate::view_util::{format_ms, format_number, request_color};
 
 #[component]
@@ -57,7 +57,7 @@ fn Playground(
     let scenario = ScenarioState {
         scenario: RwSignal::new(scenario),
     };
-    let runner = Runner::new();
+    let runner = Runner::new(editor.viewport, bench_mode);
     provide_context(editor);
     provide_context(scenario);
     provide_context(runner);
@@ -68,14 +68,9 @@ fn Playground(
         );
     }
 
-    // Autosave: synchronise local storage with the diagram and scenario.
-    Effect::new(move |_| {
-        let d = editor.diagram.get();
-        let s = scenario.scenario.get();
-        if autosave {
-            storage::save(&d, &s);
-        }
-    });
+    if autosave {
+        storage::autosave(editor, scenario);
+    }
     // A changed diagram or scenario makes the current run stale.
     Effect::new(move |prev: Option<()>| {
         editor.diagram.track();
@@ -86,7 +81,12 @@ fn Playground(
         }
     });
 
-    start_loop(runner, editor.viewport, bench_mode);
+    // The dots canvas follows the view while no frame loop runs (paused, finished).
+    Effect::new(move |_| {
+        editor.viewport.track();
+        runner.reduced_motion.track();
+        runner.wake();
+    });
     install_shortcuts(editor, runner);
     if bench_mode {
         request_animation_frame(move || fit_to_view(editor));
@@ -114,12 +114,7 @@ fn Playground(
                 <span class="muted small">"Sandbox"</span>
             </header>
             <main class="layout">
-                <aside class="panel chapter-panel" data-testid="chapter-panel" aria-label="Chapter">
-                    <h2>"Sandbox"</h2>
-                    <p>"Every component is unlocked. Drag components onto the canvas, wire them from each one's right-hand dot, then press Run to send traffic through them."</p>
-                    <p class="muted small">"While it runs, click a component to kill it and click it again to bring it back. Watch the errors, the latency and which component glows."</p>
-                    <ScenarioPanel/>
-                </aside>
+                <ChapterPanel/>
                 <section class="workspace" aria-label="Diagram">
                     <RunControls/>
                     <div class="stage">
@@ -169,8 +164,8 @@ fn install_shortcuts(editor: Editor, runner: Runner) {
         }
         match key.as_str() {
             "Delete" | "Backspace" => {
-                if runner.is_active() {
-                    editor.show("Reset the run before deleting components.", true);
+                if runner.status.get_untracked() == Status::Running {
+                    editor.show("Pause the run to delete components.", false);
                 } else {
                     ev.prevent_default();
                     editor.delete_selection();
@@ -179,7 +174,7 @@ fn install_shortcuts(editor: Editor, runner: Runner) {
             "Escape" => editor.selection.set(Default::default()),
             "ArrowLeft" | "ArrowRight" | "ArrowUp" | "ArrowDown" => {
                 let sel = editor.selection.get_untracked();
-                if sel.nodes.is_empty() || runner.is_active() {
+                if sel.nodes.is_empty() || runner.status.get_untracked() == Status::Running {
                     return;
                 }
                 ev.prevent_default();
@@ -190,12 +185,8 @@ fn install_shortcuts(editor: Editor, runner: Runner) {
                     _ => (0.0, GRID),
                 };
                 editor.edit(|d| {
-                    for id in &sel.nodes {
-                        if let Some((x, y)) = d.node(id).map(|n| (n.x, n.y)) {
-                            d.move_node(id, x + dx, y + dy);
-                        }
-                    }
-                    crate::canvas::assign_data_centers(d);
+                    d.move_nodes_by(sel.nodes.iter().map(String::as_str), dx, dy);
+                    d.assign_data_centers(NODE_W, NODE_H);
                 });
             }
             _ => {}
@@ -328,8 +319,13 @@ fn ZoomControls() -> impl IntoView {
             .update(|v| *v = v.zoom_at(Point::new(w / 2.0, h / 2.0), factor));
     };
     let fit = move |_| fit_to_view(editor);
+    let select_mode = editor.select_mode;
     view! {
         <div class="zoom-controls" role="group" aria-label="Zoom">
+            <button class="btn icon" class:active=move || select_mode.get() data-testid="select-mode"
+                aria-pressed=move || if select_mode.get() { "true" } else { "false" }
+                aria-label="Select an area" title="Select an area: drag across the canvas to select several components"
+                on:click=move |_| select_mode.update(|on| *on = !*on)>"⬚"</button>
             <button class="btn icon" data-testid="zoom-in" aria-label="Zoom in" on:click=move |_| zoom(1.25)>"+"</button>
             <span class="zoom-level small" data-testid="zoom-level">{move || format!("{:.0}%", editor.viewport.get().zoom * 100.0)}</span>
             <button class="btn icon" data-testid="zoom-out" aria-label="Zoom out" on:click=move |_| zoom(0.8)>"−"</button>

@@ -8,7 +8,7 @@ use scalelab_engine::{
     Traffic,
 };
 
-use crate::state::{Editor, ScenarioState};
+use crate::editor::{Editor, ScenarioState};
 
 /// A number field bound to part of the scenario. `set` receives a value already
 /// checked against [min, max].
