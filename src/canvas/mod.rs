@@ -17,34 +17,73 @@ use crate::view_util::{kind_color, kind_key};
 use geometry::{Point, Rect, DC_BAR, DC_HANDLE, NODE_H, NODE_W, PORT_R};
 use routing::Route;
 
-/// A routed wire: its ends (ids and indices into `Diagram::nodes`) and its path.
+/// A routed wire: its ends (ids, indices into `Diagram::nodes` and the cards it was
+/// routed between) and its path.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Wire {
     pub from: String,
     pub to: String,
     pub ends: (usize, usize),
+    between: (Rect, Rect),
     pub route: Route,
 }
 
-/// Every wire of the diagram, routed around the cards.
-pub fn route_wires(d: &Diagram) -> Vec<Wire> {
-    let cards: Vec<Rect> = d
+/// Every wire of a diagram, and the cards they were routed around.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Wires {
+    cards: Vec<(String, Rect)>,
+    pub list: Vec<Wire>,
+}
+
+/// Every wire of the diagram, routed around the cards. Given the wires of the diagram
+/// before an edit, a wire whose two cards stayed put and that no moved or new card now
+/// blocks keeps its route, so releasing a drag re-routes only what it affects.
+pub fn route_wires(d: &Diagram, before: Option<&Wires>) -> Wires {
+    let cards: Vec<(String, Rect)> = d
         .nodes
         .iter()
-        .map(|n| geometry::node_rect(n.x, n.y))
+        .map(|n| (n.id.clone(), geometry::node_rect(n.x, n.y)))
         .collect();
-    d.edges
+    let rects: Vec<Rect> = cards.iter().map(|c| c.1).collect();
+    // Cards that are new or not where they were.
+    let changed: Vec<Rect> = match before {
+        Some(b) => cards
+            .iter()
+            .filter(|c| !b.cards.contains(c))
+            .map(|c| c.1)
+            .collect(),
+        None => Vec::new(),
+    };
+    let list = d
+        .edges
         .iter()
-        .filter_map(|e| {
+        .enumerate()
+        .filter_map(|(i, e)| {
             let ends = (d.node_index(&e.from)?, d.node_index(&e.to)?);
+            let between = (rects[ends.0], rects[ends.1]);
+            let same = |w: &&Wire| w.from == e.from && w.to == e.to;
+            let kept = before
+                .and_then(|b| {
+                    b.list
+                        .get(i)
+                        .filter(same)
+                        .or_else(|| b.list.iter().find(same))
+                })
+                .filter(|w| w.between == between && !changed.iter().any(|r| w.route.crosses(r)));
+            let route = match kept {
+                Some(w) => w.route.clone(),
+                None => routing::route(between.0, between.1, &rects),
+            };
             Some(Wire {
                 from: e.from.clone(),
                 to: e.to.clone(),
                 ends,
-                route: routing::route(cards[ends.0], cards[ends.1], &cards),
+                between,
+                route,
             })
         })
-        .collect()
+        .collect();
+    Wires { cards, list }
 }
 
 /// The world bounds of everything in the diagram.
@@ -148,7 +187,8 @@ pub fn Canvas() -> impl IntoView {
     let box_preview = RwSignal::new(None::<Rect>);
     // Wires are routed once per change of the diagram; a drag re-routes only the wires
     // of what it moves (see `Wires`).
-    let wires = Memo::new(move |_| editor.diagram.with(route_wires));
+    let wires =
+        Memo::new(move |before: Option<&Wires>| editor.diagram.with(|d| route_wires(d, before)));
 
     let apply = move |effects: Vec<Effect>| {
         for effect in effects {
@@ -212,9 +252,9 @@ pub fn Canvas() -> impl IntoView {
         let hit = if ev.type_() == "pointermove" {
             Hit::Empty
         } else {
-            editor
-                .diagram
-                .with_untracked(|d| wires.with_untracked(|w| hit_test(d, w, world, viewport.zoom)))
+            editor.diagram.with_untracked(|d| {
+                wires.with_untracked(|w| hit_test(d, &w.list, world, viewport.zoom))
+            })
         };
         Some((p, hit))
     };
@@ -303,7 +343,7 @@ pub fn Canvas() -> impl IntoView {
                 </defs>
                 <g transform=transform>
                     <DataCenters/>
-                    <Wires wires=wires/>
+                    <WireLayer wires=wires/>
                 </g>
             </svg>
             <canvas class="dots" data-testid="dots" node_ref=runner.canvas aria-hidden="true"></canvas>
@@ -444,12 +484,12 @@ fn drawn_wires(d: &Diagram, wires: &[Wire], preview: Option<&Preview>) -> Vec<Dr
 }
 
 #[component]
-fn Wires(wires: Memo<Vec<Wire>>) -> impl IntoView {
+fn WireLayer(wires: Memo<Wires>) -> impl IntoView {
     let editor = expect_context::<Editor>();
     let drawn = Memo::new(move |_| {
         editor
             .diagram
-            .with(|d| wires.with(|w| editor.preview.with(|p| drawn_wires(d, w, p.as_ref()))))
+            .with(|d| wires.with(|w| editor.preview.with(|p| drawn_wires(d, &w.list, p.as_ref()))))
     });
     view! {
         <For
@@ -630,7 +670,7 @@ mod tests {
         let web = d.add_node(Kind::WebServer, 64.0, 64.0);
         let db = d.add_node(Kind::Database, 464.0, 64.0);
         d.connect(&web, &db).unwrap();
-        let wires = route_wires(&d);
+        let wires = route_wires(&d, None).list;
         let hit = |x, y| hit_test(&d, &wires, Point::new(x, y), 1.0);
         assert!(
             matches!(hit(64.0 + NODE_W, 64.0 + NODE_H / 2.0), Hit::Port { node, .. } if node == web)
@@ -656,7 +696,7 @@ mod tests {
         d.connect(&a, &b).unwrap();
         d.connect(&b, &c).unwrap();
         d.connect(&c, &e).unwrap();
-        let wires = route_wires(&d);
+        let wires = route_wires(&d, None).list;
         let still = drawn_wires(&d, &wires, None);
         let p = Preview::MoveNodes {
             ids: [b.clone()].into(),
@@ -678,5 +718,34 @@ mod tests {
             moved[2].path,
             wires[2].route.translated(16.0, 0.0).svg_path()
         );
+    }
+
+    #[test]
+    fn after_an_edit_only_the_wires_it_affects_are_routed_again() {
+        let mut d = Diagram::default();
+        let a = d.add_node(Kind::Users, 0.0, 0.0);
+        let b = d.add_node(Kind::WebServer, 400.0, 0.0);
+        let c = d.add_node(Kind::Database, 0.0, 300.0);
+        let e = d.add_node(Kind::Database, 400.0, 300.0);
+        d.connect(&a, &b).unwrap();
+        d.connect(&c, &e).unwrap();
+        let before = route_wires(&d, None);
+        // Mark the kept routes, so reuse can be told from routing again.
+        let mut marked = before.clone();
+        for w in &mut marked.list {
+            w.route.points.insert(1, w.route.points[0]);
+        }
+        // A card dropped in the middle of the lower wire: that wire goes around it,
+        // the upper one keeps its (marked) route.
+        d.add_node(Kind::Cache, 200.0, 300.0);
+        let after = route_wires(&d, Some(&marked));
+        assert_eq!(after.list[0].route, marked.list[0].route);
+        assert_ne!(after.list[1].route, marked.list[1].route);
+        assert_eq!(after.list[1].route, route_wires(&d, None).list[1].route);
+        // Moving an end routes its wire again.
+        d.move_node(&a, 0.0, 100.0);
+        let moved = route_wires(&d, Some(&after));
+        assert_ne!(moved.list[0].route, after.list[0].route);
+        assert_eq!(moved.list[1].route, after.list[1].route);
     }
 }

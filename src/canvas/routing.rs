@@ -112,6 +112,23 @@ impl Route {
         }
     }
 
+    /// Whether the path enters the inside of `card` (pushed out by a little less than
+    /// the margin wires keep).
+    pub fn crosses(&self, card: &Rect) -> bool {
+        let m = MARGIN - 1.0;
+        let (x0, y0, x1, y1) = (
+            card.x - m,
+            card.y - m,
+            card.x + card.w + m,
+            card.y + card.h + m,
+        );
+        self.points.windows(2).any(|w| {
+            let (lx, hx) = (w[0].x.min(w[1].x), w[0].x.max(w[1].x));
+            let (ly, hy) = (w[0].y.min(w[1].y), w[0].y.max(w[1].y));
+            hx > x0 && lx < x1 && hy > y0 && ly < y1
+        })
+    }
+
     /// Distance from `p` to the nearest point of the path.
     pub fn distance_to(&self, p: Point) -> f64 {
         self.points
