@@ -18,6 +18,9 @@ pub const MARGIN: f64 = 10.0;
 /// Length of the straight piece at each end of a wire, perpendicular to the card's
 /// side: long enough for the arrowhead to sit on it and for the port to read.
 pub const STUB: f64 = 18.0;
+/// The shortest such piece, between cards close together: still longer than the
+/// arrowhead and than the margin.
+pub const MIN_STUB: f64 = 12.0;
 /// Cost of one corner, in world units of length.
 const BEND_COST: f64 = 40.0;
 /// How far around the two cards the first search looks.
@@ -61,7 +64,7 @@ pub fn port(card: Rect, side: Side) -> Point {
 /// through the top and bottom sides that face each other, so it never arrives at the
 /// right-hand port, and a wire back to a card on the same row loops over the top.
 pub fn facing_sides(a: Rect, b: Rect) -> (Side, Side) {
-    let gap = 2.0 * STUB;
+    let gap = 2.0 * MIN_STUB;
     let (ca, cb) = (a.center(), b.center());
     if b.x >= a.x + a.w + gap {
         (Side::Right, Side::Left)
@@ -144,8 +147,16 @@ pub fn route(from: Rect, to: Rect, obstacles: &[Rect]) -> Route {
     let (sa, sb) = facing_sides(from, to);
     let (pa, pb) = (port(from, sa), port(to, sb));
     let (na, nb) = (sa.normal(), sb.normal());
-    let a = Point::new(pa.x + na.0 * STUB, pa.y + na.1 * STUB);
-    let b = Point::new(pb.x + nb.0 * STUB, pb.y + nb.1 * STUB);
+    // Between facing sides close together, both end pieces share the gap.
+    let gap = match (sa, sb) {
+        (Side::Right, Side::Left) => to.x - (from.x + from.w),
+        (Side::Bottom, Side::Top) => to.y - (from.y + from.h),
+        (Side::Top, Side::Bottom) => from.y - (to.y + to.h),
+        _ => 2.0 * STUB,
+    };
+    let stub = (gap / 2.0).clamp(MIN_STUB, STUB);
+    let a = Point::new(pa.x + na.0 * stub, pa.y + na.1 * stub);
+    let b = Point::new(pb.x + nb.0 * stub, pb.y + nb.1 * stub);
 
     let near = Rect::from_corners(a, b);
     let near = Rect::new(
@@ -435,6 +446,19 @@ mod tests {
     }
 
     #[test]
+    fn cards_close_together_are_still_wired_side_to_side() {
+        let a = node_rect(0.0, 0.0);
+        let b = node_rect(NODE_W + 30.0, -20.0);
+        assert_eq!(facing_sides(a, b), (Side::Right, Side::Left));
+        let r = route(a, b, &[a, b]);
+        assert!(orthogonal(&r));
+        // Out, across at the middle of the gap, in: no doubling back.
+        assert_eq!(r.points.len(), 4, "{r:?}");
+        assert_eq!(r.points[1].x, NODE_W + 15.0);
+        assert!(r.points.windows(2).all(|w| w[1].x >= w[0].x));
+    }
+
+    #[test]
     fn stacked_cards_are_wired_bottom_to_top() {
         let a = node_rect(100.0, 100.0);
         let b = node_rect(120.0, 300.0);
@@ -542,7 +566,7 @@ mod tests {
         let mut g = Gen(11);
         let mut routes = 0;
         for case in 0..150 {
-            let gap = [48.0, 64.0, 96.0][case % 3];
+            let gap = [32.0, 48.0, 64.0, 96.0][case % 4];
             let (cards, edges) = layout(&mut g, gap);
             for (e, r) in edges.iter().zip(route_all(&cards, &edges)) {
                 routes += 1;
