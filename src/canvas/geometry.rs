@@ -1,5 +1,5 @@
 //! Pure canvas geometry: card and port positions, the screen↔world transform under pan
-//! and zoom, grid snapping, and hit-testing of nodes, ports and segments. No web types
+//! and zoom, grid snapping, and hit-testing of ports and segments. No web types
 //! here, so all of it is tested natively.
 
 /// Width and height of a node's card in world units.
@@ -88,11 +88,6 @@ pub fn out_port(x: f64, y: f64) -> Point {
     Point::new(x + NODE_W, y + NODE_H / 2.0)
 }
 
-/// Where edges arrive at a node (middle of its left edge).
-pub fn in_port(x: f64, y: f64) -> Point {
-    Point::new(x, y + NODE_H / 2.0)
-}
-
 /// Pan and zoom: `screen = world * zoom + pan`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Viewport {
@@ -166,11 +161,6 @@ impl Viewport {
 /// Rounds a world coordinate to the nearest grid line.
 pub fn snap(v: f64) -> f64 {
     (v / GRID).round() * GRID
-}
-
-/// Index of the topmost rectangle (last drawn) containing `p`.
-pub fn hit_rect(rects: &[Rect], p: Point) -> Option<usize> {
-    rects.iter().rposition(|r| r.contains(p))
 }
 
 /// Index of the topmost node whose output port is within reach of `p`. The reach is
@@ -249,14 +239,6 @@ mod tests {
         assert_eq!(snap(9.0), 16.0);
         assert_eq!(snap(-9.0), -16.0);
         assert_eq!(snap(40.0), 48.0);
-    }
-
-    #[test]
-    fn hit_testing_picks_the_topmost_node() {
-        let rects = [node_rect(0.0, 0.0), node_rect(60.0, 20.0)];
-        assert_eq!(hit_rect(&rects, Point::new(10.0, 10.0)), Some(0));
-        assert_eq!(hit_rect(&rects, Point::new(70.0, 30.0)), Some(1));
-        assert_eq!(hit_rect(&rects, Point::new(500.0, 500.0)), None);
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub struct Wire {
     pub ends: (usize, usize),
     between: (Rect, Rect),
     pub route: Route,
+    /// The route as SVG path data, made once per route rather than once per frame.
+    path: String,
 }
 
 /// Every wire of a diagram, and the cards they were routed around.
@@ -70,9 +72,13 @@ pub fn route_wires(d: &Diagram, before: Option<&Wires>) -> Wires {
                         .or_else(|| b.list.iter().find(same))
                 })
                 .filter(|w| w.between == between && !changed.iter().any(|r| w.route.crosses(r)));
-            let route = match kept {
-                Some(w) => w.route.clone(),
-                None => routing::route(between.0, between.1, &rects),
+            let (route, path) = match kept {
+                Some(w) => (w.route.clone(), w.path.clone()),
+                None => {
+                    let route = routing::route(between.0, between.1, &rects);
+                    let path = route.svg_path();
+                    (route, path)
+                }
             };
             Some(Wire {
                 from: e.from.clone(),
@@ -80,6 +86,7 @@ pub fn route_wires(d: &Diagram, before: Option<&Wires>) -> Wires {
                 ends,
                 between,
                 route,
+                path,
             })
         })
         .collect();
@@ -472,7 +479,7 @@ fn drawn_wires(d: &Diagram, wires: &[Wire], preview: Option<&Preview>) -> Vec<Dr
                     let (dx, dy) = o[w.ends.0];
                     w.route.translated(dx, dy).svg_path()
                 }
-                _ => w.route.svg_path(),
+                _ => w.path.clone(),
             };
             DrawnWire {
                 from: w.from.clone(),

@@ -86,8 +86,9 @@ pub fn ScenarioPanel() -> impl IntoView {
     };
 
     let findings = move || {
-        let d = editor.diagram.get();
-        sc.with(|s| s.validate(&d))
+        editor
+            .diagram
+            .with(|d| sc.with(|s| s.validate(d)))
             .into_iter()
             .map(|f| view! { <li class="error">{f.message}</li> })
             .collect_view()
@@ -139,8 +140,9 @@ fn TrafficRow(id: String, name: String) -> impl IntoView {
     let traffic = {
         let id = id.clone();
         move || {
-            let d = editor.diagram.get();
-            sc.with(|s| effective_traffic(&d, s, &id))
+            editor
+                .diagram
+                .with(|d| sc.with(|s| effective_traffic(d, s, &id)))
         }
     };
     let set_traffic = {
