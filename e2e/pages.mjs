@@ -58,7 +58,7 @@ export class ScaleLab {
   }
 
   edges() {
-    return this.page.locator('svg line.edge');
+    return this.page.locator('svg path.edge');
   }
 
   /** Drags from one node's output port to another node. */

@@ -1,20 +1,19 @@
 //! The root view: provides the shared state, lays out the page (header, chapter panel,
 //! palette and canvas with run controls and metrics, inspector) and wires keyboard
-//! shortcuts, autosave and the animation loop.
+//! shortcuts, autosave, resetting a stale run and repainting the dots.
 
 use leptos::prelude::*;
 use scalelab_engine::{Diagram, RequestKind, Scenario};
 
 use crate::bench::{self, DeterminismRun, EngineBench};
+use crate::canvas::geometry::{Point, Viewport, GRID, NODE_H, NODE_W};
 use crate::canvas::{diagram_bounds, Canvas};
-use crate::geometry::{Point, Viewport, GRID};
-use crate::inspector::Inspector;
-use crate::metrics_panel::MetricsPanel;
-use crate::palette::Palette;
-use crate::run::{start_loop, Runner, Status};
-use crate::scenario_panel::ScenarioPanel;
-use crate::state::{Editor, ScenarioState};
-use crate::storage;
+use crate::editor::{storage, Editor, ScenarioState};
+use crate::panels::chapter::ChapterPanel;
+use crate::panels::inspector::Inspector;
+use crate::panels::metrics::MetricsPanel;
+use crate::panels::palette::Palette;
+use crate::run::{Runner, Status};
 use crate::view_util::{format_ms, format_number, request_color};
 
 #[component]
@@ -22,17 +21,29 @@ pub fn App() -> impl IntoView {
     match bench::mode().as_deref() {
         Some("engine") => view! { <EngineBench/> }.into_any(),
         Some("determinism") => view! { <DeterminismRun/> }.into_any(),
-        Some("anim") => view! { <Playground bench=true/> }.into_any(),
-        _ => view! { <Playground bench=false/> }.into_any(),
+        Some("anim") => view! { <Playground bench=Some(bench::anim_workload())/> }.into_any(),
+        Some("busy") => {
+            view! { <Playground bench=Some(bench::lesson_workload(bench::BUSY_RPS))/> }.into_any()
+        }
+        Some("drag") => {
+            view! { <Playground bench=Some(bench::lesson_workload(50.0)) run=false/> }.into_any()
+        }
+        _ => view! { <Playground bench=None/> }.into_any(),
     }
 }
 
-/// The sandbox playground. With `bench`, it loads the animation benchmark's diagram
-/// instead of the saved one, starts running, and records frame times.
+/// The sandbox playground. With `bench`, it loads that benchmark diagram instead of
+/// the saved one, fits it to the view, records frame times and, with `run`, starts
+/// running it at once.
 #[component]
-fn Playground(bench: bool) -> impl IntoView {
-    let (diagram, scenario, load_error) = if bench {
-        let (d, s) = bench::anim_workload();
+fn Playground(
+    bench: Option<(Diagram, Scenario)>,
+    #[prop(default = true)] run: bool,
+) -> impl IntoView {
+    let bench_mode = bench.is_some();
+    // The drag benchmark keeps the autosave, so that its cost is measured too.
+    let autosave = !bench_mode || !run;
+    let (diagram, scenario, load_error) = if let Some((d, s)) = bench {
         (d, s, None)
     } else {
         match storage::load() {
@@ -45,7 +56,7 @@ fn Playground(bench: bool) -> impl IntoView {
     let scenario = ScenarioState {
         scenario: RwSignal::new(scenario),
     };
-    let runner = Runner::new();
+    let runner = Runner::new(editor.viewport, bench_mode);
     provide_context(editor);
     provide_context(scenario);
     provide_context(runner);
@@ -56,14 +67,9 @@ fn Playground(bench: bool) -> impl IntoView {
         );
     }
 
-    // Autosave: synchronise local storage with the diagram and scenario.
-    Effect::new(move |_| {
-        let d = editor.diagram.get();
-        let s = scenario.scenario.get();
-        if !bench {
-            storage::save(&d, &s);
-        }
-    });
+    if autosave {
+        storage::autosave(editor, scenario);
+    }
     // A changed diagram or scenario makes the current run stale.
     Effect::new(move |prev: Option<()>| {
         editor.diagram.track();
@@ -74,10 +80,17 @@ fn Playground(bench: bool) -> impl IntoView {
         }
     });
 
-    start_loop(runner, editor.viewport, bench);
+    // The dots canvas follows the view while no frame loop runs (paused, finished).
+    Effect::new(move |_| {
+        editor.viewport.track();
+        runner.reduced_motion.track();
+        runner.wake();
+    });
     install_shortcuts(editor, runner);
-    if bench {
+    if bench_mode {
         request_animation_frame(move || fit_to_view(editor));
+    }
+    if bench_mode && run {
         let d = editor.diagram.get_untracked();
         let s = scenario.scenario.get_untracked();
         if let Err(problems) = runner.start(&d, &s) {
@@ -100,12 +113,7 @@ fn Playground(bench: bool) -> impl IntoView {
                 <span class="muted small">"Sandbox"</span>
             </header>
             <main class="layout">
-                <aside class="panel chapter-panel" data-testid="chapter-panel" aria-label="Chapter">
-                    <h2>"Sandbox"</h2>
-                    <p>"Every component is unlocked. Drag components onto the canvas, wire them from each one's right-hand dot, then press Run to send traffic through them."</p>
-                    <p class="muted small">"While it runs, click a component to kill it and click it again to bring it back. Watch the errors, the latency and which component glows."</p>
-                    <ScenarioPanel/>
-                </aside>
+                <ChapterPanel/>
                 <section class="workspace" aria-label="Diagram">
                     <RunControls/>
                     <div class="stage">
@@ -155,8 +163,8 @@ fn install_shortcuts(editor: Editor, runner: Runner) {
         }
         match key.as_str() {
             "Delete" | "Backspace" => {
-                if runner.is_active() {
-                    editor.show("Reset the run before deleting components.", true);
+                if runner.status.get_untracked() == Status::Running {
+                    editor.show("Pause the run to delete components.", false);
                 } else {
                     ev.prevent_default();
                     editor.delete_selection();
@@ -165,7 +173,7 @@ fn install_shortcuts(editor: Editor, runner: Runner) {
             "Escape" => editor.selection.set(Default::default()),
             "ArrowLeft" | "ArrowRight" | "ArrowUp" | "ArrowDown" => {
                 let sel = editor.selection.get_untracked();
-                if sel.nodes.is_empty() || runner.is_active() {
+                if sel.nodes.is_empty() || runner.status.get_untracked() == Status::Running {
                     return;
                 }
                 ev.prevent_default();
@@ -176,12 +184,8 @@ fn install_shortcuts(editor: Editor, runner: Runner) {
                     _ => (0.0, GRID),
                 };
                 editor.edit(|d| {
-                    for id in &sel.nodes {
-                        if let Some((x, y)) = d.node(id).map(|n| (n.x, n.y)) {
-                            d.move_node(id, x + dx, y + dy);
-                        }
-                    }
-                    crate::canvas::assign_data_centers(d);
+                    d.move_nodes_by(sel.nodes.iter().map(String::as_str), dx, dy);
+                    d.assign_data_centers(NODE_W, NODE_H);
                 });
             }
             _ => {}
@@ -314,8 +318,13 @@ fn ZoomControls() -> impl IntoView {
             .update(|v| *v = v.zoom_at(Point::new(w / 2.0, h / 2.0), factor));
     };
     let fit = move |_| fit_to_view(editor);
+    let select_mode = editor.select_mode;
     view! {
         <div class="zoom-controls" role="group" aria-label="Zoom">
+            <button class="btn icon" class:active=move || select_mode.get() data-testid="select-mode"
+                aria-pressed=move || if select_mode.get() { "true" } else { "false" }
+                aria-label="Select an area" title="Select an area: drag across the canvas to select several components"
+                on:click=move |_| select_mode.update(|on| *on = !*on)>"⬚"</button>
             <button class="btn icon" data-testid="zoom-in" aria-label="Zoom in" on:click=move |_| zoom(1.25)>"+"</button>
             <span class="zoom-level small" data-testid="zoom-level">{move || format!("{:.0}%", editor.viewport.get().zoom * 100.0)}</span>
             <button class="btn icon" data-testid="zoom-out" aria-label="Zoom out" on:click=move |_| zoom(0.8)>"−"</button>

@@ -1,18 +1,18 @@
-//! Scale Lab's browser app: a thin Leptos view over `scalelab-engine`.
+//! Scale Lab's browser app: a thin Leptos view over `scalelab-engine`, grouped by area.
 //!
-//! Pure logic (geometry, undo history, chart scaling, formats) lives in plain modules
-//! with native unit tests; the components only call it.
+//! - `editor`: the diagram being edited, selection, undo history, autosave and the
+//!   pointer-gesture state machine;
+//! - `canvas`: pure geometry and wire routing, and the SVG / HTML canvas views;
+//! - `panels`: the palette, inspector, metrics, scenario and chapter panels;
+//! - `run`: the running simulation and its animated dots.
+//!
+//! Pure logic (geometry, routing, gestures, undo history, chart scaling, formats) lives
+//! in plain types with native unit tests; the components only call it.
 
 pub mod app;
 pub mod bench;
 pub mod canvas;
-pub mod geometry;
-pub mod history;
-pub mod inspector;
-pub mod metrics_panel;
-pub mod palette;
+pub mod editor;
+pub mod panels;
 pub mod run;
-pub mod scenario_panel;
-pub mod state;
-pub mod storage;
 pub mod view_util;

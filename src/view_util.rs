@@ -1,6 +1,6 @@
 //! Small presentation helpers shared by the views: colours, keys and number formats.
 
-use scalelab_engine::{Diagram, Kind, ParamValue, RequestKind};
+use scalelab_engine::{Diagram, Kind, ParamSpec, ParamValue, RequestKind};
 
 /// The snake_case name of a kind, as in the JSON format (`web_server`).
 pub fn kind_key(kind: Kind) -> String {
@@ -61,11 +61,24 @@ fn subtitle_keys(kind: Kind) -> &'static [&'static str] {
     }
 }
 
-/// `1234.5` → `1,235`; small numbers keep up to two decimals.
+/// A field's label with its unit in brackets, unless the label already names the unit
+/// ("Active users", not "Active users (users)").
+pub fn field_label(spec: &ParamSpec) -> String {
+    let unit = spec.unit.trim();
+    if unit.is_empty() || spec.label.to_lowercase().contains(&unit.to_lowercase()) {
+        spec.label.to_string()
+    } else {
+        format!("{} ({unit})", spec.label)
+    }
+}
+
+/// `1234.5` → `1,235`; small numbers keep up to two decimals. Anything that rounds
+/// to zero shows as "0", never "-0".
 pub fn format_number(v: f64) -> String {
     if !v.is_finite() {
         return "–".into();
     }
+    let v = if v.abs() < 0.005 { 0.0 } else { v };
     if v.abs() >= 100.0 {
         let rounded = v.round() as i64;
         let s = rounded.unsigned_abs().to_string();
@@ -116,6 +129,24 @@ mod tests {
         assert_eq!(format_ms(1500.0), "1.50 s");
         assert_eq!(format_ms(85.4), "85 ms");
         assert_eq!(format_ms(2.345), "2.3 ms");
+    }
+
+    #[test]
+    fn zero_never_shows_a_minus_sign() {
+        assert_eq!(format_number(-0.0), "0");
+        assert_eq!(format_number(-0.001), "0");
+        assert_eq!(
+            format!("${}", format_number(Diagram::default().monthly_cost())),
+            "$0"
+        );
+    }
+
+    #[test]
+    fn a_unit_the_label_already_names_is_not_repeated() {
+        let users = Kind::Users.param("users").unwrap();
+        assert_eq!(field_label(users), "Active users");
+        let lag = Kind::Database.param("replication_lag_ms").unwrap();
+        assert_eq!(field_label(lag), "Replication lag (ms)");
     }
 
     #[test]

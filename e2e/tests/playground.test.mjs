@@ -88,6 +88,11 @@ test('a reload restores the diagram exactly', async () => {
   const app = new ScaleLab(page);
   await app.ready();
   const ids = await buildSystem(app);
+  // The autosave waits for a quiet moment after the last edit.
+  await page.waitForFunction(() => {
+    const saved = JSON.parse(localStorage.getItem('scalelab.sandbox') ?? 'null');
+    return saved?.diagram.nodes.length === 5 && saved.diagram.edges.length === 4;
+  });
   const before = await page.evaluate(() => localStorage.getItem('scalelab.sandbox'));
   await page.reload();
   await app.ready();

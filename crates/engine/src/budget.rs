@@ -152,7 +152,7 @@ pub(crate) fn check(d: &Diagram, s: &Scenario) -> Vec<Finding> {
     }
     let total: u64 = parts.iter().map(|(b, _)| *b).sum();
     if total > MAX_MEMORY_BYTES {
-        parts.sort_by(|a, b| b.0.cmp(&a.0));
+        parts.sort_by_key(|p| std::cmp::Reverse(p.0));
         let biggest: Vec<String> = parts
             .iter()
             .take(3)

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use scalelab_engine::{Action, KeyPopularity, Profile, Role, Scenario, ScheduledEvent, Traffic};
 
-use crate::state::{Editor, ScenarioState};
+use crate::editor::{Editor, ScenarioState};
 
 /// A number field bound to part of the scenario. `set` receives a value already
 /// checked against [min, max].
@@ -83,8 +83,9 @@ pub fn ScenarioPanel() -> impl IntoView {
     };
 
     let findings = move || {
-        let d = editor.diagram.get();
-        sc.with(|s| s.validate(&d))
+        editor
+            .diagram
+            .with(|d| sc.with(|s| s.validate(d)))
             .into_iter()
             .map(|f| view! { <li class="error">{f.message}</li> })
             .collect_view()

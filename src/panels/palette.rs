@@ -5,10 +5,9 @@
 use leptos::prelude::*;
 use scalelab_engine::{Kind, Region};
 
-use crate::canvas::assign_data_centers;
-use crate::geometry::{self, Point, NODE_H, NODE_W};
-use crate::run::Runner;
-use crate::state::{Editor, Selection};
+use crate::canvas::geometry::{self, Point, NODE_H, NODE_W};
+use crate::editor::{Editor, Selection};
+use crate::run::{Runner, Status};
 use crate::view_util::{kind_color, kind_key};
 
 /// What a palette tile places.
@@ -29,7 +28,7 @@ pub fn place(editor: Editor, what: Placeable, at: Point) {
         Placeable::Component(kind) => {
             let id = editor.edit(|d| {
                 let id = d.add_node(kind, x, y);
-                assign_data_centers(d);
+                d.assign_data_centers(NODE_W, NODE_H);
                 id
             });
             editor.selection.set(Selection::node(&id));
@@ -43,13 +42,10 @@ pub fn place(editor: Editor, what: Placeable, at: Point) {
                     .find(|r| !d.data_centers.iter().any(|c| c.region == *r))
                     .unwrap_or(Region::ALL[0]);
                 let id = d.add_data_center(region, x, y, DC_SIZE.0, DC_SIZE.1);
-                assign_data_centers(d);
+                d.assign_data_centers(NODE_W, NODE_H);
                 id
             });
-            editor.selection.set(Selection {
-                dc: Some(id),
-                ..Default::default()
-            });
+            editor.selection.set(Selection::dc(&id));
         }
     }
 }
@@ -73,8 +69,8 @@ pub fn Palette() -> impl IntoView {
     // Drops at a client point: onto the canvas at that spot, or, for a press without
     // a drag, into the middle of the visible canvas.
     let drop_at = move |what: Placeable, client: Point, dragged: bool| {
-        if runner.is_active() {
-            editor.show("Reset the run before adding components.", true);
+        if runner.status.get_untracked() == Status::Running {
+            editor.show("Pause the run to add components.", false);
             return;
         }
         let Some(r) = canvas_rect() else { return };

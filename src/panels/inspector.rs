@@ -1,14 +1,15 @@
 //! The inspector: the selected component's parameters as form fields generated from
-//! the engine's catalog, with units and bounds; plus data centers, wires and the
-//! selected node's live numbers during a run.
+//! the engine's catalog, with units and bounds, choices by their labels; plus data
+//! centers, wires, the selected node's live numbers during a run, and with nothing
+//! selected the diagram's cost and the engine's checks.
 
 use leptos::prelude::*;
-use scalelab_engine::{Diagram, Kind, ParamSpec, ParamType, ParamValue, Region};
+use scalelab_engine::{Diagram, Kind, ParamSpec, ParamType, ParamValue, Region, Severity};
 
-use crate::metrics_panel::NodeSparkline;
-use crate::run::Runner;
-use crate::state::Editor;
-use crate::view_util::{format_ms, format_number, kind_color};
+use crate::editor::Editor;
+use crate::panels::metrics::NodeSparkline;
+use crate::run::{Runner, Status};
+use crate::view_util::{field_label, format_ms, format_number, kind_color};
 
 #[component]
 pub fn Inspector() -> impl IntoView {
@@ -60,44 +61,40 @@ pub fn Inspector() -> impl IntoView {
 fn DiagramSummary() -> impl IntoView {
     let editor = expect_context::<Editor>();
     let cost = move || editor.diagram.with(Diagram::monthly_cost);
-    let findings = move || editor.diagram.with(Diagram::validate);
-    let analysis = Memo::new(move |_| {
-        let a = editor.diagram.with(scalelab_engine::analyze);
-        a.single_points_of_failure
-            .into_iter()
-            .chain(a.data_center_failures)
-            .chain(a.unreachable)
-            .map(|f| f.message)
-            .collect::<Vec<_>>()
-    });
+    let checks = editor.checks;
     view! {
         <div class="summary">
             <div class="stat"><span class="stat-label">"Monthly cost"</span>
                 <span class="stat-value" data-testid="diagram-cost">{move || format!("${}", format_number(cost()))}</span></div>
             <h3>"Checks"</h3>
             <ul class="findings" data-testid="findings">
-                {move || {
-                    let f = findings();
-                    if f.is_empty() {
+                {move || checks.with(|c| {
+                    if c.findings.is_empty() {
                         view! { <li class="ok">"No problems found."</li> }.into_any()
                     } else {
-                        f.into_iter()
-                            .map(|f| view! { <li class={format!("{:?}", f.severity).to_lowercase()}>{f.message}</li> })
+                        c.findings
+                            .iter()
+                            .map(|f| {
+                                let class = match f.severity {
+                                    Severity::Error => "error",
+                                    Severity::Warning => "warning",
+                                };
+                                view! { <li class=class>{f.message.clone()}</li> }
+                            })
                             .collect_view()
                             .into_any()
                     }
-                }}
+                })}
             </ul>
             <h3>"Resilience"</h3>
             <ul class="findings" data-testid="resilience">
-                {move || {
-                    let found = analysis.get();
-                    if found.is_empty() {
+                {move || checks.with(|c| {
+                    if c.resilience.is_empty() {
                         view! { <li class="ok">"No single point of failure found."</li> }.into_any()
                     } else {
-                        found.into_iter().map(|m| view! { <li class="warning">{m}</li> }).collect_view().into_any()
+                        c.resilience.iter().map(|m| view! { <li class="warning">{m.clone()}</li> }).collect_view().into_any()
                     }
-                }}
+                })}
             </ul>
         </div>
     }
@@ -112,19 +109,18 @@ fn NodeInspector(id: String) -> impl IntoView {
     };
     let kind: Kind = node.kind;
     let name_id = id.clone();
-    let rename = rename_handler(editor, "A component", move |d, name| {
-        if let Some(n) = d.nodes.iter_mut().find(|n| n.id == name_id) {
-            n.name = name;
-        }
-    });
+    let rename = move |ev: web_sys::Event| {
+        let name = event_target_value(&ev);
+        editor.try_edit(|d| d.rename_node(&name_id, &name));
+    };
     let findings = {
         let id = id.clone();
         move || {
-            editor.diagram.with(|d| {
-                d.validate()
-                    .into_iter()
+            editor.checks.with(|c| {
+                c.findings
+                    .iter()
                     .filter(|f| f.node.as_deref() == Some(id.as_str()))
-                    .map(|f| f.message)
+                    .map(|f| f.message.clone())
                     .collect::<Vec<_>>()
             })
         }
@@ -164,7 +160,7 @@ fn NodeInspector(id: String) -> impl IntoView {
         <Connections id=id.clone()/>
         <LiveNode id=id.clone()/>
         <button class="btn danger" data-testid="delete-node" on:click=move |_| editor.delete_selection()
-            disabled=move || runner.status.get() != crate::run::Status::Idle>"Delete component"</button>
+            disabled=move || runner.status.get() == Status::Running>"Delete component"</button>
     }
     .into_any()
 }
@@ -200,12 +196,13 @@ fn Connections(id: String) -> impl IntoView {
             })
         })
     };
-    let idle = move || runner.status.get() == crate::run::Status::Idle;
+    // Wiring is refused while a run animates; after a pause it edits (and resets the run).
+    let idle = move || runner.status.get() != Status::Running;
     let from = id.clone();
     let on_pick = move |ev: web_sys::Event| {
         let to = event_target_value(&ev);
         if !to.is_empty() {
-            crate::canvas::connect(editor, &from, &to);
+            editor.connect(&from, &to);
         }
     };
     let rows = {
@@ -328,28 +325,14 @@ fn ParamField(id: String, spec: &'static ParamSpec) -> impl IntoView {
     };
     let apply = {
         let id = id.clone();
-        move |value: ParamValue| {
-            let check = editor.diagram.with_untracked(|d| {
-                let mut probe = d.clone();
-                probe.set_param(&id, spec.key, value.clone())
-            });
-            match check {
-                Ok(()) => {
-                    error.set(None);
-                    editor.edit(|d| {
-                        let _ = d.set_param(&id, spec.key, value);
-                    });
-                }
-                Err(e) => error.set(Some(e.to_string())),
-            }
+        // The engine checks the value; a refused one leaves the diagram as it was.
+        move |value: ParamValue| match editor.edit(|d| d.set_param(&id, spec.key, value)) {
+            Ok(()) => error.set(None),
+            Err(e) => error.set(Some(e.to_string())),
         }
     };
     let testid = format!("param-{}", spec.key);
-    let label = if spec.unit.is_empty() {
-        spec.label.to_string()
-    } else {
-        format!("{} ({})", spec.label, spec.unit)
-    };
+    let label = field_label(spec);
     let input = match spec.ty {
         ParamType::Int { min, max, .. } => {
             let apply = apply.clone();
@@ -434,22 +417,15 @@ fn DcInspector(id: String) -> impl IntoView {
     };
     let region_id = id.clone();
     let set_region = move |ev: web_sys::Event| {
-        let key = event_target_value(&ev);
-        if let Some(region) = Region::ALL.iter().copied().find(|r| region_key(*r) == key) {
-            let id = region_id.clone();
-            editor.edit(|d| {
-                if let Some(c) = d.data_centers.iter_mut().find(|c| c.id == id) {
-                    c.region = region;
-                }
-            });
+        if let Some(region) = Region::from_key(&event_target_value(&ev)) {
+            editor.try_edit(|d| d.set_data_center_region(&region_id, region));
         }
     };
     let name_id = id.clone();
-    let rename = rename_handler(editor, "A data center", move |d, name| {
-        if let Some(c) = d.data_centers.iter_mut().find(|c| c.id == name_id) {
-            c.name = name;
-        }
-    });
+    let rename = move |ev: web_sys::Event| {
+        let name = event_target_value(&ev);
+        editor.try_edit(|d| d.rename_data_center(&name_id, &name));
+    };
     let count = {
         let id = id.clone();
         move || {
@@ -467,36 +443,11 @@ fn DcInspector(id: String) -> impl IntoView {
         <label class="field"><span class="field-label">"Name"</span>
             <input type="text" data-testid="dc-name" prop:value=dc.name.clone() on:change=rename maxlength="40"/></label>
         <label class="field"><span class="field-label">"Region"</span>
-            <select data-testid="dc-region" prop:value=region_key(dc.region) on:change=set_region>
-                {Region::ALL.iter().map(|r| view! { <option value=region_key(*r)>{r.label()}</option> }).collect_view()}
+            <select data-testid="dc-region" prop:value=dc.region.key() on:change=set_region>
+                {Region::ALL.iter().map(|r| view! { <option value=r.key()>{r.label()}</option> }).collect_view()}
             </select></label>
         <p data-testid="dc-count">{move || format!("{} components inside.", count())}</p>
         <button class="btn danger" data-testid="delete-dc" on:click=move |_| editor.delete_selection()>"Delete data center"</button>
     }
     .into_any()
-}
-
-/// The snake_case name of a region, as in the JSON format.
-pub fn region_key(r: Region) -> String {
-    serde_json::to_value(r)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
-/// A change handler for a name field: an empty name is refused with a notice naming
-/// `what`; otherwise `apply` stores it as one undoable edit.
-fn rename_handler(
-    editor: Editor,
-    what: &'static str,
-    apply: impl Fn(&mut Diagram, String) + 'static,
-) -> impl Fn(web_sys::Event) + 'static {
-    move |ev| {
-        let name = event_target_value(&ev).trim().to_string();
-        if name.is_empty() {
-            editor.show(format!("{what} needs a name."), true);
-            return;
-        }
-        editor.edit(|d| apply(d, name));
-    }
 }

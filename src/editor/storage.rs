@@ -1,9 +1,18 @@
 //! Autosave: the sandbox diagram and scenario live in the browser's local storage, so
 //! a reload restores them exactly. The saved record is versioned like every format.
+//! Saving is debounced: a burst of edits is written once, shortly after the last one,
+//! and at the latest when the page is hidden or closed.
 
+use gloo_timers::callback::Timeout;
+use leptos::prelude::*;
 use scalelab_engine::{Diagram, LevelRule, Scenario};
 use serde::Serialize;
 use serde_json::Value;
+
+use super::{Editor, ScenarioState};
+
+/// Quiet time after the last edit before it is written.
+const SAVE_AFTER_MS: u32 = 400;
 
 const KEY: &str = "scalelab.sandbox";
 /// Where an unreadable record is moved, so a bad save is never silently lost.
@@ -79,6 +88,42 @@ pub fn save(diagram: &Diagram, scenario: &Scenario) {
     if let Some(store) = storage() {
         let _ = store.set_item(KEY, &encode(diagram, scenario));
     }
+}
+
+/// Keeps local storage in step with the diagram and scenario: each change (re)starts a
+/// short timer, and the record is written when it fires or when the page is hidden.
+pub fn autosave(editor: Editor, scenario: ScenarioState) {
+    let pending = StoredValue::new_local(None::<Timeout>);
+    let write = move || {
+        editor
+            .diagram
+            .with_untracked(|d| scenario.scenario.with_untracked(|s| save(d, s)));
+    };
+    Effect::new(move |first: Option<()>| {
+        editor.diagram.track();
+        scenario.scenario.track();
+        if first.is_none() {
+            // What was just loaded is already saved.
+            return;
+        }
+        // Replacing the timer drops (and so cancels) the previous one.
+        pending.set_value(Some(Timeout::new(SAVE_AFTER_MS, move || {
+            pending.set_value(None);
+            write();
+        })));
+    });
+    let flush = move || {
+        if pending.with_value(Option::is_some) {
+            pending.set_value(None);
+            write();
+        }
+    };
+    let hidden = window_event_listener(leptos::ev::pagehide, move |_| flush());
+    let blurred = window_event_listener(leptos::ev::visibilitychange, move |_| flush());
+    on_cleanup(move || {
+        hidden.remove();
+        blurred.remove();
+    });
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 use scalelab_engine::Metrics;
 
+use crate::editor::Editor;
 use crate::run::Runner;
-use crate::state::Editor;
 use crate::view_util::{format_ms, format_number};
 
 const CHART_W: f64 = 240.0;
@@ -181,29 +181,32 @@ pub fn NodeSparkline(
 #[component]
 pub fn MetricsPanel() -> impl IntoView {
     let runner = expect_context::<Runner>();
-    let m = move || runner.metrics.get();
-    let stat =
-        move |f: fn(&Metrics) -> String| move || m().map(|m| f(&m)).unwrap_or_else(|| "–".into());
+    // Every reader borrows the one snapshot; nothing clones the whole `Metrics`.
+    let stat = move |f: fn(&Metrics) -> String| {
+        move || {
+            runner
+                .metrics
+                .with(|m| m.as_ref().map(f))
+                .unwrap_or_else(|| "–".into())
+        }
+    };
     let duration = runner.duration_s;
-    let latency = Signal::derive(move || {
-        m().map(|m| {
-            chart_data(
-                &m,
-                |p| vec![p.p50_ms, p.p95_ms, p.p99_ms],
-                &["p50", "p95", "p99"],
-                duration.get(),
-            )
+    let chart = move |pick: fn(&scalelab_engine::SecondPoint) -> Vec<f64>,
+                      classes: &'static [&'static str]| {
+        Signal::derive(move || {
+            let duration = duration.get();
+            runner
+                .metrics
+                .with(|m| m.as_ref().map(|m| chart_data(m, pick, classes, duration)))
+                .unwrap_or_default()
         })
-        .unwrap_or_default()
-    });
-    let throughput = Signal::derive(move || {
-        m().map(|m| chart_data(&m, |p| vec![p.throughput], &["tput"], duration.get()))
-            .unwrap_or_default()
-    });
-    let errors = Signal::derive(move || {
-        m().map(|m| chart_data(&m, |p| vec![p.errors as f64], &["errs"], duration.get()))
-            .unwrap_or_default()
-    });
+    };
+    let latency = chart(
+        |p| vec![p.p50_ms, p.p95_ms, p.p99_ms],
+        &["p50", "p95", "p99"],
+    );
+    let throughput = chart(|p| vec![p.throughput], &["tput"]);
+    let errors = chart(|p| vec![p.errors as f64], &["errs"]);
     // The selected component's own numbers, next to the totals.
     let editor = expect_context::<Editor>();
     let selected = move || {
@@ -233,13 +236,15 @@ pub fn MetricsPanel() -> impl IntoView {
         })
     };
     let causes = move || {
-        m().map(|m| {
-            m.totals
-                .by_cause
-                .iter()
-                .filter(|(_, n)| *n > 0)
-                .map(|(c, n)| view! { <li><span>{c.label()}</span><strong>{format_number(*n as f64)}</strong></li> })
-                .collect_view()
+        runner.metrics.with(|m| {
+            m.as_ref().map(|m| {
+                m.totals
+                    .by_cause
+                    .iter()
+                    .filter(|(_, n)| *n > 0)
+                    .map(|(c, n)| view! { <li><span>{c.label()}</span><strong>{format_number(*n as f64)}</strong></li> })
+                    .collect_view()
+            })
         })
     };
     view! {

@@ -1,17 +1,22 @@
-//! Running the simulation in the page: the engine advances inside each animation
-//! frame within a time budget, finished request traces become dots on the HTML
-//! canvas, and a metrics snapshot is published a few times a second.
+//! Running the simulation in the page: the engine advances inside animation frames
+//! within a time budget, finished request traces become dots moving along the routed
+//! wires of the HTML canvas, and a metrics snapshot is published a few times a second.
+//! The frame loop runs only while the run does; otherwise a change of view repaints
+//! once. The pure part (paths, the dot pool) is in `dots`.
 
-use std::collections::{BTreeMap, VecDeque};
+pub mod dots;
+
+use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use scalelab_engine::{
-    Diagram, Metrics, NodePoint, Outcome, RequestKind, Scenario, Simulation, SnapshotOptions, Trace,
+    Diagram, Metrics, NodePoint, RequestKind, Scenario, Simulation, SnapshotOptions,
 };
 use wasm_bindgen::JsCast;
 
-use crate::geometry::{self, Leg, Point, Viewport};
+use crate::canvas::geometry::{Point, Viewport};
 use crate::view_util::request_color;
+use dots::{Dots, Paths};
 
 /// Simulated time the animation trails the engine by, so a request that started at the
 /// shown moment has usually finished (and been traced) already.
@@ -20,12 +25,14 @@ const TRAIL_US: u64 = 250_000;
 const FRAME_BUDGET_MS: f64 = 7.0;
 /// Events processed between two checks of the frame budget.
 const EVENT_CHUNK: u64 = 5_000;
-/// Most traces kept for drawing at once; the oldest are dropped first.
-const MAX_DOTS: usize = 6_000;
-/// How long (simulated) a failed request stays on screen as a red dot.
-const FAIL_SHOW_US: u64 = 400_000;
+/// Most traced requests kept for drawing at once; the oldest are dropped first. Enough
+/// for ten thousand requests in flight to show as ten thousand dots.
+const MAX_DOTS: usize = 12_000;
 /// Real milliseconds between two metric snapshots.
 const SNAPSHOT_EVERY_MS: f64 = 200.0;
+const DOT_R: f64 = 4.0;
+const FAIL_R: f64 = 6.0;
+const FAIL_COLOR: &str = "#ef4444";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
@@ -43,20 +50,16 @@ pub struct NodeLive {
     pub queue_len: u32,
 }
 
-/// A traced request ready to draw.
-struct Dot {
-    legs: Vec<Leg>,
-    kind: RequestKind,
-    /// Where and when it failed, to show a red dot there for a moment.
-    failed_at: Option<(Point, u64)>,
-    end_us: u64,
-}
-
-/// The part of a run that is not reactive: the engine and the dots.
+/// The part of a run that is not reactive: the engine, its diagram and the dots.
 struct Engine {
     sim: Simulation,
+    /// The run's own copy of the diagram: traces refer to its node indices.
     diagram: Diagram,
-    dots: VecDeque<Dot>,
+    paths: Paths,
+    dots: Dots,
+    /// Where this frame's dots are, one list per request kind, reused every frame.
+    scratch: Vec<Vec<Point>>,
+    failed_scratch: Vec<Point>,
     /// Simulated time the animation shows.
     shown_us: u64,
     last_frame_ms: Option<f64>,
@@ -73,13 +76,21 @@ pub struct Runner {
     /// Simulated seconds shown, for the clock.
     pub shown_s: RwSignal<f64>,
     pub duration_s: RwSignal<f64>,
+    /// Derived from each snapshot, never edited: what the cards show.
     live: RwSignal<BTreeMap<String, NodeLive>>,
+    /// Data centers down in the last snapshot, read from its markers (see
+    /// `down_data_centers`).
     down_dcs: RwSignal<Vec<String>>,
     pub canvas: NodeRef<leptos::html::Canvas>,
+    viewport: RwSignal<Viewport>,
+    /// A frame is requested and not drawn yet.
+    frame_pending: StoredValue<bool>,
+    /// Record each frame for the benchmark page.
+    record: bool,
 }
 
 impl Runner {
-    pub fn new() -> Self {
+    pub fn new(viewport: RwSignal<Viewport>, record: bool) -> Self {
         let reduced = window()
             .match_media("(prefers-reduced-motion: reduce)")
             .ok()
@@ -96,6 +107,9 @@ impl Runner {
             live: RwSignal::new(BTreeMap::new()),
             down_dcs: RwSignal::new(Vec::new()),
             canvas: NodeRef::new(),
+            viewport,
+            frame_pending: StoredValue::new(false),
+            record,
         }
     }
 
@@ -121,6 +135,12 @@ impl Runner {
         })
     }
 
+    /// Requests the engine has in flight (0 without a run).
+    pub fn in_flight(&self) -> u64 {
+        self.engine
+            .with_value(|e| e.as_ref().map_or(0, |e| e.sim.in_flight()))
+    }
+
     pub fn dc_down(&self, id: &str) -> bool {
         self.down_dcs.with(|d| d.iter().any(|x| x == id))
     }
@@ -133,14 +153,17 @@ impl Runner {
         self.engine.set_value(Some(Engine {
             sim,
             diagram: diagram.clone(),
-            dots: VecDeque::new(),
+            paths: Paths::new(diagram),
+            dots: Dots::new(MAX_DOTS),
+            scratch: vec![Vec::new(); RequestKind::ALL.len()],
+            failed_scratch: Vec::new(),
             shown_us: 0,
             last_frame_ms: None,
             last_snapshot_ms: f64::NEG_INFINITY,
         }));
-        self.down_dcs.set(Vec::new());
         self.status.set(Status::Running);
         self.publish(true);
+        self.wake();
         Ok(())
     }
 
@@ -158,6 +181,7 @@ impl Runner {
                 }
             });
             self.status.set(Status::Running);
+            self.wake();
         }
     }
 
@@ -182,6 +206,7 @@ impl Runner {
             self.status.set(Status::Finished);
         }
         self.publish(true);
+        self.wake();
     }
 
     /// Throws the run away.
@@ -192,7 +217,7 @@ impl Runner {
         self.live.set(BTreeMap::new());
         self.down_dcs.set(Vec::new());
         self.shown_s.set(0.0);
-        self.clear_canvas();
+        self.wake();
     }
 
     /// Kills a running node, or restores it when it is down.
@@ -211,31 +236,47 @@ impl Runner {
         self.publish(true);
     }
 
-    /// Takes a whole data center down, or brings it back.
+    /// Takes a whole data center down, or brings it back. The engine is asked, not a
+    /// copy: `kill_dc` refuses a data center that is already down (a scheduled
+    /// failure may have taken it down), and then it is restored instead.
     pub fn toggle_dc(&self, id: &str) {
-        let down = self.dc_down(id);
         self.engine.update_value(|e| {
             if let Some(e) = e {
-                if down {
+                if !e.sim.kill_dc(id) {
                     e.sim.restore_dc(id);
-                } else {
-                    e.sim.kill_dc(id);
                 }
-            }
-        });
-        self.down_dcs.update(|d| {
-            if down {
-                d.retain(|x| x != id);
-            } else {
-                d.push(id.to_string());
             }
         });
         self.publish(true);
     }
 
+    /// Makes sure a frame will be drawn: every frame while the run runs, one frame
+    /// otherwise (after a pause, a step, a pan or zoom, a reset).
+    pub fn wake(&self) {
+        if self.frame_pending.get_value() {
+            return;
+        }
+        self.frame_pending.set_value(true);
+        let runner = *self;
+        request_animation_frame(move || runner.tick());
+    }
+
+    fn tick(&self) {
+        self.frame_pending.set_value(false);
+        let start = now_ms();
+        let running = self.status.get_untracked() == Status::Running;
+        let drawn = self.frame();
+        if running && self.record {
+            crate::bench::record_frame(now_ms() - start, drawn, self.in_flight());
+        }
+        if self.status.get_untracked() == Status::Running {
+            self.wake();
+        }
+    }
+
     /// One animation frame: advance the engine within budget, then draw. Returns how
     /// many dots were drawn.
-    pub fn frame(&self, viewport: Viewport) -> usize {
+    fn frame(&self) -> usize {
         let now = now_ms();
         let status = self.status.get_untracked();
         let mut finished = false;
@@ -276,7 +317,7 @@ impl Runner {
         } else if snapshot_due && status == Status::Running {
             self.publish(false);
         }
-        self.draw(viewport)
+        self.draw()
     }
 
     /// Publishes the engine's numbers to the reactive signals.
@@ -295,36 +336,34 @@ impl Runner {
                         node_series: false,
                         ..SnapshotOptions::default()
                     });
-                    let live: BTreeMap<String, NodeLive> = m
-                        .nodes
-                        .iter()
-                        .map(|n| {
-                            (
-                                n.id.clone(),
-                                NodeLive {
-                                    up: n.up,
-                                    utilisation: n.utilisation,
-                                    queue_len: n.queue_len,
-                                },
-                            )
-                        })
-                        .collect();
-                    Some((m, live, e.shown_us))
+                    let down = down_data_centers(&e.diagram, &e.sim);
+                    Some((m, down, e.shown_us))
                 })
             })
             .flatten();
-        if let Some((m, live, shown)) = snapshot {
+        if let Some((m, down, shown)) = snapshot {
+            let live: BTreeMap<String, NodeLive> = m
+                .nodes
+                .iter()
+                .map(|n| {
+                    (
+                        n.id.clone(),
+                        NodeLive {
+                            up: n.up,
+                            utilisation: n.utilisation,
+                            queue_len: n.queue_len,
+                        },
+                    )
+                })
+                .collect();
             self.metrics.set(Some(m));
             if self.live.with_untracked(|l| l != &live) {
                 self.live.set(live);
             }
+            if self.down_dcs.with_untracked(|d| d != &down) {
+                self.down_dcs.set(down);
+            }
             self.shown_s.set(shown as f64 / 1e6);
-        }
-    }
-
-    fn clear_canvas(&self) {
-        if let Some((ctx, w, h)) = self.context() {
-            ctx.clear_rect(0.0, 0.0, w, h);
         }
     }
 
@@ -346,7 +385,7 @@ impl Runner {
         Some((ctx, w as f64, h as f64))
     }
 
-    fn draw(&self, viewport: Viewport) -> usize {
+    fn draw(&self) -> usize {
         let Some((ctx, w, h)) = self.context() else {
             return 0;
         };
@@ -355,6 +394,7 @@ impl Runner {
         if self.reduced_motion.get_untracked() {
             return 0;
         }
+        let viewport = self.viewport.get_untracked();
         let ratio = window().device_pixel_ratio();
         ctx.set_transform(
             viewport.zoom * ratio,
@@ -369,39 +409,39 @@ impl Runner {
         self.engine.update_value(|e| {
             let Some(e) = e else { return };
             let t = e.shown_us;
-            while e.dots.front().is_some_and(|d| d.end_us + FAIL_SHOW_US < t) {
-                e.dots.pop_front();
+            e.dots.expire(t);
+            for list in e.scratch.iter_mut() {
+                list.clear();
             }
+            e.failed_scratch.clear();
+            let (scratch, failed) = (&mut e.scratch, &mut e.failed_scratch);
+            e.dots.visit(
+                &e.paths,
+                t,
+                |p, kind| scratch[kind.index()].push(p),
+                |p| failed.push(p),
+            );
             let tau = std::f64::consts::TAU;
-            // Batch dots by request kind: one path and one fill per colour.
-            for &kind in RequestKind::ALL {
+            // One path and one fill per colour.
+            for (&kind, points) in RequestKind::ALL.iter().zip(scratch.iter()) {
+                if points.is_empty() {
+                    continue;
+                }
                 ctx.begin_path();
-                let mut any = false;
-                for d in e.dots.iter().filter(|d| d.kind == kind) {
-                    if let Some(p) = geometry::dot_position(&d.legs, t) {
-                        ctx.move_to(p.x + 4.0, p.y);
-                        let _ = ctx.arc(p.x, p.y, 4.0, 0.0, tau);
-                        any = true;
-                        drawn += 1;
-                    }
+                for p in points {
+                    ctx.move_to(p.x + DOT_R, p.y);
+                    let _ = ctx.arc(p.x, p.y, DOT_R, 0.0, tau);
                 }
-                if any {
-                    ctx.set_fill_style_str(request_color(kind));
-                    ctx.fill();
-                }
+                ctx.set_fill_style_str(request_color(kind));
+                ctx.fill();
+                drawn += points.len();
             }
-            ctx.begin_path();
-            let mut any = false;
-            for d in e.dots.iter() {
-                if let Some((p, at)) = d.failed_at {
-                    if at <= t && t <= at + FAIL_SHOW_US {
-                        ctx.move_to(p.x + 6.0, p.y);
-                        let _ = ctx.arc(p.x, p.y, 6.0, 0.0, tau);
-                        any = true;
-                    }
+            if !failed.is_empty() {
+                ctx.begin_path();
+                for p in failed.iter() {
+                    ctx.move_to(p.x + FAIL_R, p.y);
+                    let _ = ctx.arc(p.x, p.y, FAIL_R, 0.0, tau);
                 }
-            }
-            if any {
                 ctx.set_fill_style_str(FAIL_COLOR);
                 ctx.fill();
             }
@@ -410,86 +450,66 @@ impl Runner {
     }
 }
 
-impl Default for Runner {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-const FAIL_COLOR: &str = "#ef4444";
-
 impl Engine {
     /// Turns newly finished traces into dots.
     fn collect_traces(&mut self) {
         for trace in self.sim.take_traces() {
-            if let Some(dot) = dot_of(&self.diagram, &trace) {
-                if self.dots.len() == MAX_DOTS {
-                    self.dots.pop_front();
-                }
-                self.dots.push_back(dot);
-            }
+            self.dots.push(&trace, &mut self.paths);
         }
     }
-}
-
-/// The legs of a trace in world coordinates: along the edge between two nodes, or
-/// back along it for a response.
-fn dot_of(d: &Diagram, trace: &Trace) -> Option<Dot> {
-    let center = |i: u32| {
-        d.nodes
-            .get(i as usize)
-            .map(|n| geometry::node_rect(n.x, n.y).center())
-    };
-    let mut legs = Vec::with_capacity(trace.hops.len());
-    for hop in &trace.hops {
-        let (a, b) = (
-            d.nodes.get(hop.from as usize)?,
-            d.nodes.get(hop.to as usize)?,
-        );
-        let forward = d.edges.iter().any(|e| e.from == a.id && e.to == b.id);
-        let backward = d.edges.iter().any(|e| e.from == b.id && e.to == a.id);
-        let (from, to) = if forward {
-            (geometry::out_port(a.x, a.y), geometry::in_port(b.x, b.y))
-        } else if backward {
-            (geometry::in_port(a.x, a.y), geometry::out_port(b.x, b.y))
-        } else {
-            (center(hop.from)?, center(hop.to)?)
-        };
-        legs.push(Leg {
-            from,
-            to,
-            depart_us: hop.depart_us,
-            arrive_us: hop.arrive_us,
-        });
-    }
-    let last = legs.last().copied()?;
-    let failed_at = match trace.outcome {
-        Outcome::Ok => None,
-        _ => Some((last.to, last.arrive_us)),
-    };
-    Some(Dot {
-        legs,
-        kind: trace.kind,
-        failed_at,
-        end_us: last.arrive_us,
-    })
 }
 
 fn now_ms() -> f64 {
     window().performance().map_or(0.0, |p| p.now())
 }
 
-/// Starts the animation loop: one `frame` per display refresh for the page's life.
-/// With `record`, each frame's script time and dot count are appended to
-/// `window.__scalelabFrames` and `window.__scalelabDots` for the benchmark.
-pub fn start_loop(runner: Runner, viewport: RwSignal<Viewport>, record: bool) {
-    fn tick(runner: Runner, viewport: RwSignal<Viewport>, record: bool) {
-        let start = now_ms();
-        let drawn = runner.frame(viewport.get_untracked());
-        if record {
-            crate::bench::record_frame(now_ms() - start, drawn);
-        }
-        request_animation_frame(move || tick(runner, viewport, record));
+/// The data centers the engine says are down.
+pub fn down_data_centers(d: &Diagram, sim: &Simulation) -> Vec<String> {
+    d.data_centers
+        .iter()
+        .filter(|c| sim.dc_down(&c.id))
+        .map(|c| c.id.clone())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scalelab_engine::{Action, Kind, Region, ScheduledEvent};
+
+    #[test]
+    fn a_scheduled_data_center_failure_shows_as_down_and_its_recovery_as_up() {
+        let mut d = Diagram::default();
+        let dc = d.add_data_center(Region::Europe, 0.0, 0.0, 400.0, 300.0);
+        let users = d.add_node(Kind::Users, -300.0, 0.0);
+        let web = d.add_node(Kind::WebServer, 32.0, 64.0);
+        d.set_node_dc(&web, Some(&dc));
+        d.connect(&users, &web).unwrap();
+        let scenario = Scenario {
+            duration_s: 10,
+            events: vec![
+                ScheduledEvent {
+                    at_s: 2.0,
+                    action: Action::KillDc(dc.clone()),
+                },
+                ScheduledEvent {
+                    at_s: 5.0,
+                    action: Action::RestoreDc(dc.clone()),
+                },
+            ],
+            ..Scenario::default()
+        };
+        let mut sim = Simulation::new(&d, &scenario).unwrap();
+        sim.advance(1_000_000, u64::MAX);
+        assert!(down_data_centers(&d, &sim).is_empty());
+        sim.advance(3_000_000, u64::MAX);
+        assert_eq!(
+            down_data_centers(&d, &sim),
+            vec![dc.clone()]
+        );
+        // The engine refuses to kill it again, which is how a click restores it.
+        assert!(!sim.kill_dc(&dc));
+        sim.advance(6_000_000, u64::MAX);
+        assert!(down_data_centers(&d, &sim).is_empty());
     }
-    request_animation_frame(move || tick(runner, viewport, record));
 }

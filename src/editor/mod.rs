@@ -1,14 +1,21 @@
-//! The app's shared state, grouped in a few `Copy` structs handed down by context:
-//! the editor (diagram, selection, history, viewport) and the scenario. The run state
-//! lives in `run.rs`.
+//! Editing the diagram: the shared editor state (diagram, selection, viewport, drag
+//! preview, notices, undo history) as a `Copy` struct of signals handed down by
+//! context, the checks derived from the diagram, and the scenario state. Submodules
+//! hold the pure parts: undo `history`, the pointer `gesture` state machine, and the
+//! autosave `storage`.
+
+pub mod gesture;
+pub mod history;
+pub mod storage;
 
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
-use scalelab_engine::{Diagram, Scenario};
+use scalelab_engine::{Diagram, Finding, Scenario};
 
-use crate::geometry::Viewport;
-use crate::history::History;
+use crate::canvas::geometry::Viewport;
+use gesture::Preview;
+use history::History;
 
 /// What the learner has selected on the canvas.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -20,8 +27,13 @@ pub struct Selection {
 
 impl Selection {
     pub fn node(id: &str) -> Self {
+        let mut s = Selection::default();
+        s.nodes.insert(id.to_string());
+        s
+    }
+    pub fn dc(id: &str) -> Self {
         Selection {
-            nodes: BTreeSet::from([id.to_string()]),
+            dc: Some(id.to_string()),
             ..Default::default()
         }
     }
@@ -47,13 +59,48 @@ pub struct Notice {
     pub serial: u64,
 }
 
+/// What the engine's checks say about the diagram, derived once per change and
+/// shared by every view that shows it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Checks {
+    /// Every finding of `Diagram::validate` (errors stop a run).
+    pub findings: Vec<Finding>,
+    /// Single points of failure and data centers whose loss cuts users off.
+    pub resilience: Vec<String>,
+}
+
+impl Checks {
+    pub fn of(d: &Diagram) -> Self {
+        // `validate` includes the unreachable components of the analysis; the other
+        // two lists are the resilience findings.
+        let a = scalelab_engine::analyze(d);
+        Checks {
+            findings: d.validate(),
+            resilience: a
+                .single_points_of_failure
+                .into_iter()
+                .chain(a.data_center_failures)
+                .map(|f| f.message)
+                .collect(),
+        }
+    }
+}
+
 /// The diagram being edited and everything about editing it.
 #[derive(Clone, Copy)]
 pub struct Editor {
     pub diagram: RwSignal<Diagram>,
     pub selection: RwSignal<Selection>,
     pub viewport: RwSignal<Viewport>,
+    /// A drag in progress: shown on the canvas, applied to the diagram on release.
+    pub preview: RwSignal<Option<Preview>>,
     pub notice: RwSignal<Option<Notice>>,
+    /// Select mode: dragging the empty canvas draws a selection box instead of panning
+    /// (the touch screen's Shift-drag).
+    pub select_mode: RwSignal<bool>,
+    /// The engine's checks of the diagram, recomputed when it changes (not during a
+    /// drag, which leaves the diagram alone until it is released).
+    pub checks: Memo<Checks>,
     notices_shown: StoredValue<u64>,
     history: StoredValue<History<Diagram>>,
     /// (can undo, can redo), kept in a signal so the buttons update.
@@ -62,11 +109,15 @@ pub struct Editor {
 
 impl Editor {
     pub fn new(diagram: Diagram) -> Self {
+        let diagram = RwSignal::new(diagram);
         Editor {
-            diagram: RwSignal::new(diagram),
+            diagram,
             selection: RwSignal::new(Selection::default()),
             viewport: RwSignal::new(Viewport::default()),
+            preview: RwSignal::new(None),
             notice: RwSignal::new(None),
+            select_mode: RwSignal::new(false),
+            checks: Memo::new(move |_| diagram.with(Checks::of)),
             notices_shown: StoredValue::new(0),
             history: StoredValue::new(History::default()),
             undo_state: RwSignal::new((false, false)),
@@ -82,15 +133,28 @@ impl Editor {
         result
     }
 
-    /// Records an edit whose intermediate states were shown live (a drag): `before` is
-    /// the diagram when it started, `after` where it ended.
-    pub fn commit(&self, before: Diagram, after: Diagram) {
+    /// Applies an edit that may be refused: on `Err` nothing changes and the reason is
+    /// shown as a notice.
+    pub fn try_edit<E: std::fmt::Display>(&self, f: impl FnOnce(&mut Diagram) -> Result<(), E>) {
+        if let Err(e) = self.edit(f) {
+            self.show(e.to_string(), true);
+        }
+    }
+
+    /// Records the change from `before` to `after` as one undo step.
+    fn commit(&self, before: Diagram, after: Diagram) {
         if before == after {
             return;
         }
         self.history.update_value(|h| h.record(before, &after));
         self.diagram.set(after);
         self.sync_undo_state();
+    }
+
+    /// Ends a drag: its preview becomes one undoable edit.
+    pub fn commit_preview(&self, preview: Preview) {
+        self.preview.set(None);
+        self.edit(|d| preview.apply(d));
     }
 
     pub fn undo(&self) {
@@ -126,19 +190,20 @@ impl Editor {
 
     /// Drops selected things that no longer exist.
     fn prune_selection(&self) {
-        let d = self.diagram.get_untracked();
-        self.selection.update(|s| {
-            s.nodes.retain(|id| d.node(id).is_some());
-            if let Some((a, b)) = &s.edge {
-                if !d.edges.iter().any(|e| &e.from == a && &e.to == b) {
-                    s.edge = None;
+        self.diagram.with_untracked(|d| {
+            self.selection.update(|s| {
+                s.nodes.retain(|id| d.node(id).is_some());
+                if let Some((a, b)) = &s.edge {
+                    if !d.edges.iter().any(|e| &e.from == a && &e.to == b) {
+                        s.edge = None;
+                    }
                 }
-            }
-            if let Some(dc) = &s.dc {
-                if !d.data_centers.iter().any(|x| &x.id == dc) {
-                    s.dc = None;
+                if let Some(dc) = &s.dc {
+                    if d.data_center(dc).is_none() {
+                        s.dc = None;
+                    }
                 }
-            }
+            })
         });
     }
 
@@ -160,6 +225,11 @@ impl Editor {
             }
         });
         self.selection.set(Selection::default());
+    }
+
+    /// Wires `from` → `to`, or shows the engine's reason when it refuses.
+    pub fn connect(&self, from: &str, to: &str) {
+        self.try_edit(|d| d.connect(from, to));
     }
 
     pub fn show(&self, text: impl Into<String>, error: bool) {

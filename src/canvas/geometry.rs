@@ -1,7 +1,6 @@
-//! Pure canvas geometry: the screen↔world transform under pan and zoom, grid snapping,
-//! hit-testing of nodes, ports, edges and data-center boxes, and where a request's
-//! dot is along its path at a given time. No web types here, so all of it is tested
-//! natively.
+//! Pure canvas geometry: card and port positions, the screen↔world transform under pan
+//! and zoom, grid snapping, and hit-testing of ports and segments. No web types
+//! here, so all of it is tested natively.
 
 /// Width and height of a node's card in world units.
 pub const NODE_W: f64 = 160.0;
@@ -10,6 +9,10 @@ pub const NODE_H: f64 = 56.0;
 pub const GRID: f64 = 16.0;
 /// Radius of the output port drawn on a node's right edge, in world units.
 pub const PORT_R: f64 = 7.0;
+/// Height of a data-center box's title bar, which is where it is grabbed.
+pub const DC_BAR: f64 = 28.0;
+/// Size of a data-center box's resize handle, in its bottom-right corner.
+pub const DC_HANDLE: f64 = 14.0;
 pub const MIN_ZOOM: f64 = 0.25;
 pub const MAX_ZOOM: f64 = 3.0;
 
@@ -83,11 +86,6 @@ pub fn node_rect(x: f64, y: f64) -> Rect {
 /// Where a node's output port sits (middle of its right edge).
 pub fn out_port(x: f64, y: f64) -> Point {
     Point::new(x + NODE_W, y + NODE_H / 2.0)
-}
-
-/// Where edges arrive at a node (middle of its left edge).
-pub fn in_port(x: f64, y: f64) -> Point {
-    Point::new(x, y + NODE_H / 2.0)
 }
 
 /// Pan and zoom: `screen = world * zoom + pan`.
@@ -165,11 +163,6 @@ pub fn snap(v: f64) -> f64 {
     (v / GRID).round() * GRID
 }
 
-/// Index of the topmost rectangle (last drawn) containing `p`.
-pub fn hit_rect(rects: &[Rect], p: Point) -> Option<usize> {
-    rects.iter().rposition(|r| r.contains(p))
-}
-
 /// Index of the topmost node whose output port is within reach of `p`. The reach is
 /// generous (twice the drawn radius) so ports are easy to grab by touch.
 pub fn hit_port(positions: &[Point], p: Point) -> Option<usize> {
@@ -186,41 +179,6 @@ pub fn dist_to_segment(p: Point, a: Point, b: Point) -> f64 {
     }
     let t = (((p.x - a.x) * (b.x - a.x) + (p.y - a.y) * (b.y - a.y)) / len2).clamp(0.0, 1.0);
     p.dist(a.lerp(b, t))
-}
-
-/// Index of the closest segment within `tolerance` of `p`.
-pub fn hit_segment(segments: &[(Point, Point)], p: Point, tolerance: f64) -> Option<usize> {
-    segments
-        .iter()
-        .enumerate()
-        .map(|(i, (a, b))| (i, dist_to_segment(p, *a, *b)))
-        .filter(|(_, d)| *d <= tolerance)
-        .min_by(|x, y| x.1.total_cmp(&y.1))
-        .map(|(i, _)| i)
-}
-
-/// One leg of a request's trip, in simulated microseconds.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Leg {
-    pub from: Point,
-    pub to: Point,
-    pub depart_us: u64,
-    pub arrive_us: u64,
-}
-
-/// Where a dot travelling along `legs` is at time `t_us`, or `None` when it is not
-/// on a wire at that moment (before its first leg, waiting inside a node, or done).
-pub fn dot_position(legs: &[Leg], t_us: u64) -> Option<Point> {
-    let leg = legs
-        .iter()
-        .find(|l| l.depart_us <= t_us && t_us <= l.arrive_us)?;
-    let span = leg.arrive_us.saturating_sub(leg.depart_us);
-    let f = if span == 0 {
-        1.0
-    } else {
-        (t_us - leg.depart_us) as f64 / span as f64
-    };
-    Some(leg.from.lerp(leg.to, f))
 }
 
 #[cfg(test)]
@@ -284,14 +242,6 @@ mod tests {
     }
 
     #[test]
-    fn hit_testing_picks_the_topmost_node() {
-        let rects = [node_rect(0.0, 0.0), node_rect(60.0, 20.0)];
-        assert_eq!(hit_rect(&rects, Point::new(10.0, 10.0)), Some(0));
-        assert_eq!(hit_rect(&rects, Point::new(70.0, 30.0)), Some(1));
-        assert_eq!(hit_rect(&rects, Point::new(500.0, 500.0)), None);
-    }
-
-    #[test]
     fn ports_are_hit_near_the_right_edge_only() {
         let nodes = [Point::new(0.0, 0.0), Point::new(300.0, 0.0)];
         let port = out_port(0.0, 0.0);
@@ -302,16 +252,11 @@ mod tests {
     }
 
     #[test]
-    fn edges_are_hit_within_tolerance_choosing_the_closest() {
-        let segs = [
-            (Point::new(0.0, 0.0), Point::new(100.0, 0.0)),
-            (Point::new(0.0, 10.0), Point::new(100.0, 10.0)),
-        ];
-        assert_eq!(hit_segment(&segs, Point::new(50.0, 2.0), 6.0), Some(0));
-        assert_eq!(hit_segment(&segs, Point::new(50.0, 8.0), 6.0), Some(1));
-        assert_eq!(hit_segment(&segs, Point::new(50.0, 40.0), 6.0), None);
+    fn the_distance_to_a_segment_is_to_its_nearest_point() {
+        let (a, b) = (Point::new(0.0, 0.0), Point::new(100.0, 0.0));
+        assert!((dist_to_segment(Point::new(50.0, 2.0), a, b) - 2.0).abs() < 1e-9);
         // Beyond the end the distance is to the endpoint.
-        assert!((dist_to_segment(Point::new(103.0, 4.0), segs[0].0, segs[0].1) - 5.0).abs() < 1e-9);
+        assert!((dist_to_segment(Point::new(103.0, 4.0), a, b) - 5.0).abs() < 1e-9);
     }
 
     #[test]
@@ -320,39 +265,5 @@ mod tests {
         assert_eq!(r, Rect::new(50.0, 20.0, 150.0, 130.0));
         assert!(r.intersects(&node_rect(100.0, 100.0)));
         assert!(!r.intersects(&node_rect(400.0, 100.0)));
-    }
-
-    #[test]
-    fn a_dot_moves_along_its_legs_in_time() {
-        let legs = [
-            Leg {
-                from: Point::new(0.0, 0.0),
-                to: Point::new(100.0, 0.0),
-                depart_us: 1_000,
-                arrive_us: 2_000,
-            },
-            Leg {
-                from: Point::new(100.0, 0.0),
-                to: Point::new(100.0, 50.0),
-                depart_us: 5_000,
-                arrive_us: 5_500,
-            },
-        ];
-        assert_eq!(dot_position(&legs, 500), None);
-        assert!(close(
-            dot_position(&legs, 1_500).unwrap(),
-            Point::new(50.0, 0.0)
-        ));
-        assert!(close(
-            dot_position(&legs, 2_000).unwrap(),
-            Point::new(100.0, 0.0)
-        ));
-        // Being served inside the second node: no dot on a wire.
-        assert_eq!(dot_position(&legs, 3_000), None);
-        assert!(close(
-            dot_position(&legs, 5_250).unwrap(),
-            Point::new(100.0, 25.0)
-        ));
-        assert_eq!(dot_position(&legs, 6_000), None);
     }
 }

@@ -1,0 +1,587 @@
+//! Wire routing: each edge leaves its source card and enters its target card through
+//! ports on the sides that face each other, and runs in horizontal and vertical
+//! segments around the other cards. Pure geometry, tested natively.
+//!
+//! The router searches a sparse grid whose lines are the cards' edges pushed out by a
+//! margin, plus the lines through the two ports (A* with a penalty per bend, so routes
+//! are short and have few corners). It first searches near the two cards and widens to
+//! the whole diagram only when that fails; when even that fails (cards overlap a port),
+//! it draws a plain three-segment route.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use super::geometry::{Point, Rect};
+
+/// Distance a wire keeps from cards it passes.
+pub const MARGIN: f64 = 10.0;
+/// Length of the straight piece at each end of a wire, perpendicular to the card's
+/// side: long enough for the arrowhead to sit on it and for the port to read.
+pub const STUB: f64 = 18.0;
+/// The shortest such piece, between cards close together: still longer than the
+/// arrowhead and than the margin.
+pub const MIN_STUB: f64 = 12.0;
+/// Cost of one corner, in world units of length.
+const BEND_COST: f64 = 40.0;
+/// How far around the two cards the first search looks.
+const NEAR: f64 = 96.0;
+
+/// A side of a card.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Left,
+    Right,
+    Top,
+    Bottom,
+}
+
+impl Side {
+    /// The unit vector pointing out of the card.
+    fn normal(self) -> (f64, f64) {
+        match self {
+            Side::Left => (-1.0, 0.0),
+            Side::Right => (1.0, 0.0),
+            Side::Top => (0.0, -1.0),
+            Side::Bottom => (0.0, 1.0),
+        }
+    }
+}
+
+/// The middle of a card's side.
+pub fn port(card: Rect, side: Side) -> Point {
+    let c = card.center();
+    match side {
+        Side::Left => Point::new(card.x, c.y),
+        Side::Right => Point::new(card.x + card.w, c.y),
+        Side::Top => Point::new(c.x, card.y),
+        Side::Bottom => Point::new(c.x, card.y + card.h),
+    }
+}
+
+/// Which sides a wire from card `a` to card `b` uses. Wires flow left to right: they
+/// leave from the right side (where the port a learner drags from is) and arrive on the
+/// left side. A wire to a card further left or right above or below leaves and arrives
+/// through the top and bottom sides that face each other, so it never arrives at the
+/// right-hand port, and a wire back to a card on the same row loops over the top.
+pub fn facing_sides(a: Rect, b: Rect) -> (Side, Side) {
+    let gap = 2.0 * MIN_STUB;
+    let (ca, cb) = (a.center(), b.center());
+    if b.x >= a.x + a.w + gap {
+        (Side::Right, Side::Left)
+    } else if b.y >= a.y + a.h + gap {
+        (Side::Bottom, Side::Top)
+    } else if b.y + b.h <= a.y - gap {
+        (Side::Top, Side::Bottom)
+    } else if b.x + b.w <= a.x - gap {
+        // To the left on about the same row: up and over.
+        (Side::Top, Side::Top)
+    } else if cb.x >= ca.x {
+        (Side::Right, Side::Left)
+    } else {
+        (Side::Top, Side::Top)
+    }
+}
+
+/// A wire's path: from the source port to the target port, through its corners.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Route {
+    pub points: Vec<Point>,
+}
+
+impl Route {
+    /// Total length of the path.
+    pub fn length(&self) -> f64 {
+        self.points.windows(2).map(|w| w[0].dist(w[1])).sum()
+    }
+
+    /// The SVG path data ("M x y L x y ...").
+    pub fn svg_path(&self) -> String {
+        let mut out = String::with_capacity(self.points.len() * 16);
+        for (i, p) in self.points.iter().enumerate() {
+            out.push_str(if i == 0 { "M" } else { " L" });
+            out.push_str(&format!("{:.1} {:.1}", p.x, p.y));
+        }
+        out
+    }
+
+    /// The same path moved by (dx, dy).
+    pub fn translated(&self, dx: f64, dy: f64) -> Route {
+        Route {
+            points: self
+                .points
+                .iter()
+                .map(|p| Point::new(p.x + dx, p.y + dy))
+                .collect(),
+        }
+    }
+
+    /// Whether the path enters the inside of `card` (pushed out by a little less than
+    /// the margin wires keep).
+    pub fn crosses(&self, card: &Rect) -> bool {
+        let m = MARGIN - 1.0;
+        let (x0, y0, x1, y1) = (
+            card.x - m,
+            card.y - m,
+            card.x + card.w + m,
+            card.y + card.h + m,
+        );
+        self.points.windows(2).any(|w| {
+            let (lx, hx) = (w[0].x.min(w[1].x), w[0].x.max(w[1].x));
+            let (ly, hy) = (w[0].y.min(w[1].y), w[0].y.max(w[1].y));
+            hx > x0 && lx < x1 && hy > y0 && ly < y1
+        })
+    }
+
+    /// Distance from `p` to the nearest point of the path.
+    pub fn distance_to(&self, p: Point) -> f64 {
+        self.points
+            .windows(2)
+            .map(|w| super::geometry::dist_to_segment(p, w[0], w[1]))
+            .fold(f64::INFINITY, f64::min)
+    }
+}
+
+/// Routes a wire from card `from` to card `to` around `obstacles` (every card of the
+/// diagram; the two ends may be among them).
+pub fn route(from: Rect, to: Rect, obstacles: &[Rect]) -> Route {
+    let (sa, sb) = facing_sides(from, to);
+    let (pa, pb) = (port(from, sa), port(to, sb));
+    let (na, nb) = (sa.normal(), sb.normal());
+    // Between facing sides close together, both end pieces share the gap.
+    let gap = match (sa, sb) {
+        (Side::Right, Side::Left) => to.x - (from.x + from.w),
+        (Side::Bottom, Side::Top) => to.y - (from.y + from.h),
+        (Side::Top, Side::Bottom) => from.y - (to.y + to.h),
+        _ => 2.0 * STUB,
+    };
+    let stub = (gap / 2.0).clamp(MIN_STUB, STUB);
+    let a = Point::new(pa.x + na.0 * stub, pa.y + na.1 * stub);
+    let b = Point::new(pb.x + nb.0 * stub, pb.y + nb.1 * stub);
+
+    let near = Rect::from_corners(a, b);
+    let near = Rect::new(
+        near.x - NEAR,
+        near.y - NEAR,
+        near.w + 2.0 * NEAR,
+        near.h + 2.0 * NEAR,
+    );
+    let middle = search(a, b, obstacles, Some(near)).or_else(|| search(a, b, obstacles, None));
+    let mut points = vec![pa];
+    match middle {
+        Some(mid) => points.extend(mid),
+        None => {
+            // No clear way (a port is covered by another card): a plain route.
+            points.push(a);
+            if sa == Side::Top || sa == Side::Bottom {
+                let y = (a.y + b.y) / 2.0;
+                points.push(Point::new(a.x, y));
+                points.push(Point::new(b.x, y));
+            } else {
+                let x = (a.x + b.x) / 2.0;
+                points.push(Point::new(x, a.y));
+                points.push(Point::new(x, b.y));
+            }
+            points.push(b);
+        }
+    }
+    points.push(pb);
+    Route {
+        points: simplify(points),
+    }
+}
+
+/// Routes every edge (pairs of indices into `cards`).
+pub fn route_all(cards: &[Rect], edges: &[(usize, usize)]) -> Vec<Route> {
+    edges
+        .iter()
+        .map(|&(a, b)| match (cards.get(a), cards.get(b)) {
+            (Some(ra), Some(rb)) => route(*ra, *rb, cards),
+            _ => Route::default(),
+        })
+        .collect()
+}
+
+/// Drops repeated points and the middle of three points on one line.
+fn simplify(points: Vec<Point>) -> Vec<Point> {
+    let mut out: Vec<Point> = Vec::with_capacity(points.len());
+    for p in points {
+        if out.last().is_some_and(|q| q.dist(p) < 1e-6) {
+            continue;
+        }
+        if out.len() >= 2 {
+            let (a, b) = (out[out.len() - 2], out[out.len() - 1]);
+            let collinear = (a.x - b.x).abs() < 1e-6 && (b.x - p.x).abs() < 1e-6
+                || (a.y - b.y).abs() < 1e-6 && (b.y - p.y).abs() < 1e-6;
+            if collinear {
+                out.pop();
+            }
+        }
+        out.push(p);
+    }
+    out
+}
+
+/// Whether the open segment between two grid neighbours crosses an inflated card.
+/// Grid lines include every inflated card's edges, so the segment is either wholly
+/// inside one or wholly outside: its midpoint decides.
+fn blocked(p: Point, q: Point, inflated: &[Rect]) -> bool {
+    let m = p.lerp(q, 0.5);
+    inflated
+        .iter()
+        .any(|r| m.x > r.x && m.x < r.x + r.w && m.y > r.y && m.y < r.y + r.h)
+}
+
+/// Sorted, de-duplicated coordinates. The lists are short, so each value is put in
+/// its place by a binary search (this also keeps a sorting routine out of the bundle).
+fn axis(values: impl IntoIterator<Item = f64>) -> Vec<f64> {
+    let mut out: Vec<f64> = Vec::new();
+    for v in values {
+        let at = out.partition_point(|x| *x < v);
+        let near = |i: usize| out.get(i).is_some_and(|x: &f64| (x - v).abs() < 1e-6);
+        if !(near(at) || (at > 0 && near(at - 1))) {
+            out.insert(at, v);
+        }
+    }
+    out
+}
+
+#[derive(Clone, Copy, PartialEq)]
+struct Open {
+    f: f64,
+    state: u32,
+}
+
+impl Eq for Open {}
+
+impl Ord for Open {
+    fn cmp(&self, o: &Self) -> Ordering {
+        // BinaryHeap is a max-heap: the smallest estimate first, then the lowest state
+        // for a deterministic order.
+        o.f.total_cmp(&self.f).then(o.state.cmp(&self.state))
+    }
+}
+
+impl PartialOrd for Open {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+/// The corners of the cheapest orthogonal path from `a` to `b` (both included) that
+/// stays out of every inflated obstacle, searched inside `window` (or around all the
+/// obstacles), or `None` when there is none.
+fn search(a: Point, b: Point, obstacles: &[Rect], window: Option<Rect>) -> Option<Vec<Point>> {
+    let inflated: Vec<Rect> = obstacles
+        .iter()
+        .map(|r| {
+            Rect::new(
+                r.x - MARGIN,
+                r.y - MARGIN,
+                r.w + 2.0 * MARGIN,
+                r.h + 2.0 * MARGIN,
+            )
+        })
+        .filter(|r| window.is_none_or(|w| w.intersects(r)))
+        .collect();
+    let inside = |p: Point| {
+        inflated
+            .iter()
+            .any(|r| p.x > r.x && p.x < r.x + r.w && p.y > r.y && p.y < r.y + r.h)
+    };
+    if inside(a) || inside(b) {
+        return None;
+    }
+    let bounds = match window {
+        Some(w) => w,
+        None => {
+            let all = inflated
+                .iter()
+                .fold(Rect::from_corners(a, b), |acc, r| acc.union(r));
+            Rect::new(
+                all.x - NEAR,
+                all.y - NEAR,
+                all.w + 2.0 * NEAR,
+                all.h + 2.0 * NEAR,
+            )
+        }
+    };
+    let mut xs = vec![a.x, b.x, (a.x + b.x) / 2.0, bounds.x, bounds.x + bounds.w];
+    let mut ys = vec![a.y, b.y, (a.y + b.y) / 2.0, bounds.y, bounds.y + bounds.h];
+    for r in &inflated {
+        xs.extend([r.x, r.x + r.w]);
+        ys.extend([r.y, r.y + r.h]);
+    }
+    let in_x = |x: &f64| *x >= bounds.x - 1e-6 && *x <= bounds.x + bounds.w + 1e-6;
+    let in_y = |y: &f64| *y >= bounds.y - 1e-6 && *y <= bounds.y + bounds.h + 1e-6;
+    let xs = axis(xs.into_iter().filter(in_x));
+    let ys = axis(ys.into_iter().filter(in_y));
+    let find = |v: &[f64], t: f64| v.iter().position(|x| (x - t).abs() < 1e-6);
+    let (ax, ay, bx, by) = (
+        find(&xs, a.x)?,
+        find(&ys, a.y)?,
+        find(&xs, b.x)?,
+        find(&ys, b.y)?,
+    );
+
+    // State: (grid x, grid y, direction of arrival 0..4), direction 4 = start.
+    let (nx, ny) = (xs.len(), ys.len());
+    let idx = |i: usize, j: usize, d: usize| ((j * nx + i) * 5 + d) as u32;
+    let mut g = vec![f64::INFINITY; nx * ny * 5];
+    let mut from = vec![u32::MAX; nx * ny * 5];
+    let h = |i: usize, j: usize| (xs[i] - b.x).abs() + (ys[j] - b.y).abs();
+    let mut open = BinaryHeap::new();
+    let start = idx(ax, ay, 4);
+    g[start as usize] = 0.0;
+    open.push(Open {
+        f: h(ax, ay),
+        state: start,
+    });
+    const STEPS: [(isize, isize); 4] = [(1, 0), (-1, 0), (0, 1), (0, -1)];
+    while let Some(Open { f, state }) = open.pop() {
+        let s = state as usize;
+        let (d, cell) = (s % 5, s / 5);
+        let (i, j) = (cell % nx, cell / nx);
+        if f > g[s] + h(i, j) + 1e-9 {
+            continue;
+        }
+        if i == bx && j == by {
+            let mut cells = Vec::new();
+            let mut cur = state;
+            while cur != u32::MAX {
+                let c = cur as usize / 5;
+                cells.push(Point::new(xs[c % nx], ys[c / nx]));
+                cur = from[cur as usize];
+            }
+            cells.reverse();
+            return Some(simplify(cells));
+        }
+        for (nd, (di, dj)) in STEPS.iter().enumerate() {
+            let (ni, nj) = (i as isize + di, j as isize + dj);
+            if ni < 0 || nj < 0 || ni >= nx as isize || nj >= ny as isize {
+                continue;
+            }
+            let (ni, nj) = (ni as usize, nj as usize);
+            let (p, q) = (Point::new(xs[i], ys[j]), Point::new(xs[ni], ys[nj]));
+            if blocked(p, q, &inflated) {
+                continue;
+            }
+            let bend = if d != 4 && d != nd { BEND_COST } else { 0.0 };
+            let cost = g[s] + p.dist(q) + bend;
+            let t = idx(ni, nj, nd) as usize;
+            if cost + 1e-9 < g[t] {
+                g[t] = cost;
+                from[t] = state;
+                open.push(Open {
+                    f: cost + h(ni, nj),
+                    state: t as u32,
+                });
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::canvas::geometry::{node_rect, NODE_H, NODE_W};
+
+    /// Whether a segment enters the interior of a rectangle.
+    fn crosses(p: Point, q: Point, r: &Rect) -> bool {
+        let (x0, x1) = (p.x.min(q.x), p.x.max(q.x));
+        let (y0, y1) = (p.y.min(q.y), p.y.max(q.y));
+        x1 > r.x + 1e-6 && x0 < r.x + r.w - 1e-6 && y1 > r.y + 1e-6 && y0 < r.y + r.h - 1e-6
+    }
+
+    /// Every segment is horizontal or vertical.
+    fn orthogonal(r: &Route) -> bool {
+        r.points
+            .windows(2)
+            .all(|w| (w[0].x - w[1].x).abs() < 1e-6 || (w[0].y - w[1].y).abs() < 1e-6)
+    }
+
+    /// Which cards a route passes through, other than where it leaves and arrives.
+    fn cards_crossed(route: &Route, cards: &[Rect], from: usize, to: usize) -> Vec<usize> {
+        let n = route.points.len();
+        let mut hit = Vec::new();
+        for (k, card) in cards.iter().enumerate() {
+            for (s, w) in route.points.windows(2).enumerate() {
+                // The first segment leaves the source card and the last one enters the
+                // target card through their sides.
+                if (k == from && s == 0) || (k == to && s == n - 2) {
+                    continue;
+                }
+                if crosses(w[0], w[1], card) {
+                    hit.push(k);
+                    break;
+                }
+            }
+        }
+        hit
+    }
+
+    #[test]
+    fn a_wire_to_the_left_arrives_on_the_side_facing_it_never_at_the_output_port() {
+        let a = node_rect(600.0, 100.0);
+        // Below and to the left: down from a, into b's top.
+        let b = node_rect(100.0, 300.0);
+        assert_eq!(facing_sides(a, b), (Side::Bottom, Side::Top));
+        let r = route(a, b, &[a, b]);
+        assert_eq!(r.points[0], port(a, Side::Bottom));
+        assert_eq!(*r.points.last().unwrap(), port(b, Side::Top));
+        // The last piece arrives straight down, long enough for the arrowhead.
+        let [.., p, q] = r.points[..] else { panic!() };
+        assert_eq!(p.x, q.x);
+        assert!(q.y - p.y >= STUB - 1e-9);
+        assert!(orthogonal(&r));
+        // Above and to the left: into b's bottom.
+        let up = node_rect(100.0, -200.0);
+        assert_eq!(facing_sides(a, up), (Side::Top, Side::Bottom));
+        // On the same row: over the top of both.
+        let beside = node_rect(100.0, 110.0);
+        assert_eq!(facing_sides(a, beside), (Side::Top, Side::Top));
+        let r = route(a, beside, &[a, beside]);
+        assert!(r.points.iter().all(|p| p.y <= 110.0));
+        assert!(orthogonal(&r));
+    }
+
+    #[test]
+    fn cards_close_together_are_still_wired_side_to_side() {
+        let a = node_rect(0.0, 0.0);
+        let b = node_rect(NODE_W + 30.0, -20.0);
+        assert_eq!(facing_sides(a, b), (Side::Right, Side::Left));
+        let r = route(a, b, &[a, b]);
+        assert!(orthogonal(&r));
+        // Out, across at the middle of the gap, in: no doubling back.
+        assert_eq!(r.points.len(), 4, "{r:?}");
+        assert_eq!(r.points[1].x, NODE_W + 15.0);
+        assert!(r.points.windows(2).all(|w| w[1].x >= w[0].x));
+    }
+
+    #[test]
+    fn stacked_cards_are_wired_bottom_to_top() {
+        let a = node_rect(100.0, 100.0);
+        let b = node_rect(120.0, 300.0);
+        assert_eq!(facing_sides(a, b), (Side::Bottom, Side::Top));
+        let r = route(a, b, &[a, b]);
+        assert_eq!(r.points[0], port(a, Side::Bottom));
+        assert_eq!(*r.points.last().unwrap(), port(b, Side::Top));
+    }
+
+    #[test]
+    fn a_wire_goes_around_a_card_in_its_way() {
+        // Web server → database with the cache right between them on the same row.
+        let web = node_rect(0.0, 0.0);
+        let cache = node_rect(256.0, 0.0);
+        let db = node_rect(512.0, 0.0);
+        let cards = [web, cache, db];
+        let straight = route(web, db, &[web, db]);
+        assert_eq!(
+            straight.points.len(),
+            2,
+            "nothing in the way: one straight line"
+        );
+        let r = route(web, db, &cards);
+        assert_eq!(cards_crossed(&r, &cards, 0, 2), Vec::<usize>::new());
+        assert!(orthogonal(&r));
+        assert!(r.points.len() > 2);
+        assert_eq!(*r.points.last().unwrap(), port(db, Side::Left));
+    }
+
+    #[test]
+    fn overlapping_cards_still_get_a_route() {
+        let a = node_rect(0.0, 0.0);
+        let b = node_rect(300.0, 0.0);
+        // A third card covers b's port completely.
+        let cover = Rect::new(250.0, -20.0, 80.0, 100.0);
+        let r = route(a, b, &[a, b, cover]);
+        assert_eq!(r.points[0], port(a, Side::Right));
+        assert_eq!(*r.points.last().unwrap(), port(b, Side::Left));
+    }
+
+    #[test]
+    fn the_svg_path_lists_the_corners() {
+        let r = Route {
+            points: vec![
+                Point::new(0.0, 0.0),
+                Point::new(10.0, 0.0),
+                Point::new(10.0, 5.5),
+            ],
+        };
+        assert_eq!(r.svg_path(), "M0.0 0.0 L10.0 0.0 L10.0 5.5");
+        assert_eq!(r.length(), 15.5);
+        assert!((r.distance_to(Point::new(5.0, 2.0)) - 2.0).abs() < 1e-9);
+        assert_eq!(r.translated(1.0, 1.0).points[0], Point::new(1.0, 1.0));
+    }
+
+    /// A small deterministic generator for layouts (SplitMix64).
+    struct Gen(u64);
+    impl Gen {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    /// Cards placed on random cells of a grid whose cells leave at least a
+    /// `gap` between neighbouring cards, with random edges.
+    fn layout(g: &mut Gen, gap: f64) -> (Vec<Rect>, Vec<(usize, usize)>) {
+        let (cols, rows) = (2 + g.below(6), 2 + g.below(8));
+        let mut cards = Vec::new();
+        for c in 0..cols {
+            for r in 0..rows {
+                if g.below(10) < 6 {
+                    // Jitter inside the cell keeps the gap.
+                    let jx = g.below(3) as f64 * 8.0;
+                    let jy = g.below(3) as f64 * 8.0;
+                    cards.push(node_rect(
+                        c as f64 * (NODE_W + gap + 16.0) + jx,
+                        r as f64 * (NODE_H + gap + 16.0) + jy,
+                    ));
+                }
+            }
+        }
+        let n = cards.len();
+        let mut edges = Vec::new();
+        if n >= 2 {
+            for _ in 0..(n + g.below(n as u64) as usize) {
+                let a = g.below(n as u64) as usize;
+                let b = g.below(n as u64) as usize;
+                if a != b {
+                    edges.push((a, b));
+                }
+            }
+        }
+        (cards, edges)
+    }
+
+    #[test]
+    fn no_wire_passes_through_a_card_it_does_not_connect_in_generated_layouts() {
+        let mut g = Gen(11);
+        let mut routes = 0;
+        for case in 0..150 {
+            let gap = [32.0, 48.0, 64.0, 96.0][case % 4];
+            let (cards, edges) = layout(&mut g, gap);
+            for (e, r) in edges.iter().zip(route_all(&cards, &edges)) {
+                routes += 1;
+                assert!(orthogonal(&r), "case {case}: {r:?}");
+                let crossed = cards_crossed(&r, &cards, e.0, e.1);
+                assert!(
+                    crossed.is_empty(),
+                    "case {case}: wire {e:?} crosses cards {crossed:?}: {r:?}"
+                );
+                // The wire starts and ends on the two cards' sides.
+                let (sa, sb) = facing_sides(cards[e.0], cards[e.1]);
+                assert_eq!(r.points[0], port(cards[e.0], sa));
+                assert_eq!(*r.points.last().unwrap(), port(cards[e.1], sb));
+            }
+        }
+        assert!(routes > 1000, "only {routes} routes checked");
+    }
+}
