@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::components::Role;
+use crate::components::{dispatch, Role};
 use crate::diagram::Diagram;
 use crate::finding::Finding;
 use crate::format::{self, FormatError};
@@ -355,15 +355,24 @@ pub struct ScheduledEvent {
     pub action: Action,
 }
 
-/// A failure or a recovery.
+/// A failure, a recovery or a change of the design.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Action {
     KillNode(String),
     RestoreNode(String),
     KillDc(String),
     RestoreDc(String),
+    /// Spread a sharded database's data over `shards` shards: `{"reshard": {"node":
+    /// "shards-1", "shards": 5}}`.
+    Reshard {
+        node: String,
+        shards: u32,
+    },
 }
+
+/// Most shards of a sharded database.
+pub const MAX_SHARDS: u32 = 64;
 
 /// A named stretch of simulated time that gets its own metrics.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -552,6 +561,22 @@ impl Scenario {
                 Action::KillDc(id) | Action::RestoreDc(id) => {
                     if d.data_center(id).is_none() {
                         err(None, format!("A scheduled event refers to data center \"{id}\", which is not in the diagram."));
+                    }
+                }
+                Action::Reshard { node, shards } => {
+                    match d.node(node) {
+                        None => err(None, format!("A scheduled resharding refers to component \"{node}\", which is not in the diagram.")),
+                        Some(n) if !dispatch!(n.kind, reshards()) => err(
+                            Some(node),
+                            format!("A scheduled resharding names {}, which is not a sharded database.", n.name),
+                        ),
+                        Some(_) => {}
+                    }
+                    if !(1..=MAX_SHARDS).contains(shards) {
+                        err(
+                            Some(node),
+                            format!("A resharding must leave between 1 and {MAX_SHARDS} shards."),
+                        );
                     }
                 }
             }

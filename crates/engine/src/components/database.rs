@@ -238,7 +238,7 @@ impl Component for Def {
     }
 
     /// Reads go to a live replica (round robin), or to the primary when none is left.
-    fn route_read(sim: &mut Simulation, node: u32, _key: u32) -> u32 {
+    fn route_read(sim: &mut Simulation, node: u32, _r: u32) -> u32 {
         let head = sim.state::<State>(node).head;
         let m = cluster(sim, head).members.len();
         let start = cluster(sim, head).rr as usize;
@@ -254,7 +254,7 @@ impl Component for Def {
         primary
     }
 
-    fn route_write(sim: &mut Simulation, node: u32) -> u32 {
+    fn route_write(sim: &mut Simulation, node: u32, _r: u32) -> u32 {
         cluster(sim, node).primary
     }
 
@@ -332,11 +332,13 @@ impl Component for Def {
             Extras {
                 replication_lag_ms: None,
                 role: Some("primary".to_string()),
+                shards: None,
             }
         } else {
             Extras {
                 replication_lag_ms: Some(replica_lag_us(sim, node) as f64 / 1000.0),
                 role: Some("replica".to_string()),
+                shards: None,
             }
         }
     }
