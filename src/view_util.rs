@@ -21,6 +21,7 @@ pub fn kind_color(kind: Kind) -> &'static str {
         Kind::Cache => "#ef4444",
         Kind::Cdn => "#06b6d4",
         Kind::Database => "#3b82f6",
+        Kind::ShardedDatabase => "#1d4ed8",
         Kind::ObjectStorage => "#a16207",
     }
 }
@@ -66,6 +67,7 @@ fn subtitle_keys(kind: Kind) -> &'static [&'static str] {
         Kind::WebServer => &["size", "instances"],
         Kind::Cache => &["capacity", "eviction"],
         Kind::Database => &["role", "size"],
+        Kind::ShardedDatabase => &["shards", "strategy"],
         Kind::Dns => &["routing"],
         _ => &["size"],
     }

@@ -734,4 +734,50 @@ mod tests {
         }
         assert!(Scenario::default().validate(&d).is_empty());
     }
+
+    #[test]
+    fn a_resharding_names_a_sharded_database_and_a_shard_count() {
+        use crate::components::Kind;
+        let mut d = Diagram::new();
+        let u = d.add_node(Kind::Users, 0.0, 0.0);
+        let w = d.add_node(Kind::WebServer, 0.0, 0.0);
+        let x = d.add_node(Kind::ShardedDatabase, 0.0, 0.0);
+        d.connect(&u, &w).unwrap();
+        d.connect(&w, &x).unwrap();
+        let s = Scenario::from_json(
+            r#"{"version": 2, "events": [{"at_s": 5, "action": {"reshard": {"node": "shards-1", "shards": 5}}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            s.events[0].action,
+            Action::Reshard {
+                node: x.clone(),
+                shards: 5
+            }
+        );
+        assert!(s.validate(&d).is_empty(), "{:#?}", s.validate(&d));
+        assert!(s.to_json_pretty().contains("\"reshard\": {"));
+        let e = Scenario::from_json(
+            r#"{"version": 2, "events": [{"at_s": 5, "action": {"reshard": {"node": "shards-1", "shard": 5}}}]}"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("shard"), "{e}");
+        for (node, shards, needle) in [
+            (w.as_str(), 5, "not a sharded database"),
+            ("db-9", 5, "not in the diagram"),
+            (x.as_str(), 0, "between 1 and 64"),
+            (x.as_str(), 65, "between 1 and 64"),
+        ] {
+            let mut bad = s.clone();
+            bad.events[0].action = Action::Reshard {
+                node: node.into(),
+                shards,
+            };
+            let f = bad.validate(&d);
+            assert!(
+                f.len() == 1 && f[0].message.contains(needle),
+                "{node} {shards}: {f:#?}"
+            );
+        }
+    }
 }

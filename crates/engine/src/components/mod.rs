@@ -29,6 +29,7 @@ macro_rules! with_kinds {
             Cache => cache,
             Cdn => cdn,
             Database => database,
+            ShardedDatabase => sharded_database,
             ObjectStorage => object_storage,
         }
     };
