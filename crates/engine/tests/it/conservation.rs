@@ -32,6 +32,17 @@ struct Shape {
     kills: Vec<(usize, f64, Option<f64>)>,
     kill_dc: Option<f64>,
     seed: u64,
+    sharded: Option<Sharded>,
+}
+
+/// A sharded database beside the database.
+#[derive(Clone, Copy, Debug)]
+struct Sharded {
+    consistent: bool,
+    by_user: bool,
+    cross_share: f64,
+    /// A resharding: when, to how many shards.
+    reshard: Option<(f64, u32)>,
 }
 
 fn shape() -> impl Strategy<Value = Shape> {
@@ -62,8 +73,22 @@ fn shape() -> impl Strategy<Value = Shape> {
             proptest::option::of(0.0f64..6.0),
             any::<u64>(),
         ),
+        proptest::option::of(
+            (
+                any::<bool>(),
+                any::<bool>(),
+                prop_oneof![Just(0.0f64), 0.0f64..1.0],
+                proptest::option::of((0.0f64..6.0, 1u32..9)),
+            )
+                .prop_map(|(consistent, by_user, cross_share, reshard)| Sharded {
+                    consistent,
+                    by_user,
+                    cross_share,
+                    reshard,
+                }),
+        ),
     )
-        .prop_map(|(a, b, c, d)| Shape {
+        .prop_map(|(a, b, c, d, e)| Shape {
             dns: a.0,
             geo: a.1,
             webs: a.2,
@@ -84,6 +109,7 @@ fn shape() -> impl Strategy<Value = Shape> {
             kills: d.0,
             kill_dc: d.1,
             seed: d.2,
+            sharded: e,
         })
 }
 
@@ -118,6 +144,37 @@ fn build(sh: &Shape) -> (Diagram, Scenario) {
             d.connect(&c, &db).unwrap();
         }
         c
+    });
+    let sharded = sh.sharded.map(|x_sh| {
+        let x = d.add_node(Kind::ShardedDatabase, 0.0, 0.0);
+        d.set_node_dc(&x, Some(&dc1));
+        set(
+            &mut d,
+            &x,
+            "strategy",
+            text(if x_sh.consistent {
+                "consistent"
+            } else {
+                "modulo"
+            }),
+        );
+        set(
+            &mut d,
+            &x,
+            "shard_key",
+            text(if x_sh.by_user { "user_id" } else { "key" }),
+        );
+        set(&mut d, &x, "shards", num(3.0));
+        set(&mut d, &x, "vnodes", num(8.0));
+        set(&mut d, &x, "cross_shard_share", num(x_sh.cross_share));
+        set(&mut d, &x, "reshard_keys_per_s", num(200.0));
+        set(&mut d, &x, "max_queue", num(20.0));
+        if let Some(c) = &cache {
+            if sh.cache != Some(0) {
+                d.connect(c, &x).unwrap();
+            }
+        }
+        x
     });
     let store = sh
         .stateless
@@ -154,6 +211,9 @@ fn build(sh: &Shape) -> (Diagram, Scenario) {
             d.set_node_dc(&w, Some(dc));
             d.connect(&lb, &w).unwrap();
             d.connect(&w, &db).unwrap();
+            if let Some(x) = &sharded {
+                d.connect(&w, x).unwrap();
+            }
             if let Some(c) = &cache {
                 d.connect(&w, c).unwrap();
             }
@@ -247,6 +307,16 @@ fn build(sh: &Shape) -> (Diagram, Scenario) {
                 action: Action::RestoreNode(id),
             });
         }
+    }
+    let reshard = sh.sharded.and_then(|x| x.reshard);
+    if let (Some(x), Some((at, shards))) = (&sharded, reshard) {
+        s.events.push(ScheduledEvent {
+            at_s: at,
+            action: Action::Reshard {
+                node: x.clone(),
+                shards,
+            },
+        });
     }
     if let Some(at) = sh.kill_dc {
         s.events.push(ScheduledEvent {

@@ -5,3 +5,4 @@ mod common;
 mod conservation;
 mod determinism;
 mod queueing;
+mod shards;
