@@ -56,6 +56,7 @@ fn subtitle_keys(kind: Kind) -> &'static [&'static str] {
         Kind::WebServer => &["size", "instances"],
         Kind::Cache => &["capacity", "eviction"],
         Kind::Database => &["role", "size"],
+        Kind::ShardedDatabase => &["shards", "strategy"],
         Kind::Dns => &["routing"],
         _ => &["size"],
     }

@@ -325,11 +325,12 @@ fn KeysField() -> impl IntoView {
 }
 
 /// The kinds of scheduled action, with their form keys.
-const ACTIONS: [(&str, &str); 4] = [
+const ACTIONS: [(&str, &str); 5] = [
     ("kill_node", "Kill component"),
     ("restore_node", "Restore component"),
     ("kill_dc", "Kill data center"),
     ("restore_dc", "Restore data center"),
+    ("reshard", "Reshard (sharded database)"),
 ];
 
 fn action_parts(a: &Action) -> (&'static str, &str) {
@@ -338,11 +339,21 @@ fn action_parts(a: &Action) -> (&'static str, &str) {
         Action::RestoreNode(t) => ("restore_node", t),
         Action::KillDc(t) => ("kill_dc", t),
         Action::RestoreDc(t) => ("restore_dc", t),
+        Action::Reshard { node, .. } => ("reshard", node),
     }
 }
 
-fn make_action(kind: &str, target: String) -> Action {
+/// The action of form kind `kind` on `target`; a resharding keeps the shard count of
+/// the action it replaces (this form has no field for it yet: files set it).
+fn make_action(kind: &str, target: String, old: &Action) -> Action {
     match kind {
+        "reshard" => Action::Reshard {
+            node: target,
+            shards: match old {
+                Action::Reshard { shards, .. } => *shards,
+                _ => 2,
+            },
+        },
         "restore_node" => Action::RestoreNode(target),
         "kill_dc" => Action::KillDc(target),
         "restore_dc" => Action::RestoreDc(target),
@@ -418,14 +429,14 @@ fn EventsField() -> impl IntoView {
                             <select aria-label="Action" prop:value=kind.clone() on:change=move |ev| {
                                 let k = event_target_value(&ev);
                                 let t = target_for_kind.clone();
-                                sc.update(|s| s.events[i].action = make_action(&k, t));
+                                sc.update(|s| s.events[i].action = make_action(&k, t, &s.events[i].action));
                             }>
                                 {ACTIONS.iter().map(|(k, l)| view! { <option value=*k>{*l}</option> }).collect_view()}
                             </select>
                             <select aria-label="Target" prop:value=target.clone() on:change=move |ev| {
                                 let t = event_target_value(&ev);
                                 let k = kind_for_target.clone();
-                                sc.update(|s| s.events[i].action = make_action(&k, t));
+                                sc.update(|s| s.events[i].action = make_action(&k, t, &s.events[i].action));
                             }>
                                 <option value="">"— choose —"</option>
                                 {targets.into_iter().map(|(id, name)| view! { <option value=id.clone()>{name}</option> }).collect_view()}

@@ -503,10 +503,7 @@ mod tests {
         sim.advance(1_000_000, u64::MAX);
         assert!(down_data_centers(&d, &sim).is_empty());
         sim.advance(3_000_000, u64::MAX);
-        assert_eq!(
-            down_data_centers(&d, &sim),
-            vec![dc.clone()]
-        );
+        assert_eq!(down_data_centers(&d, &sim), vec![dc.clone()]);
         // The engine refuses to kill it again, which is how a click restores it.
         assert!(!sim.kill_dc(&dc));
         sim.advance(6_000_000, u64::MAX);

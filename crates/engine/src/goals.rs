@@ -10,7 +10,7 @@ use crate::analysis::analyze;
 use crate::components::{dispatch, Kind, NodeCx};
 use crate::diagram::Diagram;
 use crate::format::{self, FormatError};
-use crate::metrics::{Metrics, NodeMetrics, Totals};
+use crate::metrics::{Metrics, NodeMetrics, ShardMetrics, Totals};
 use crate::scenario::{RequestKind, Scenario};
 use crate::trace::Cause;
 
@@ -127,6 +127,11 @@ pub enum Metric {
     InstancesMax,
     /// Distinct users who sent a request.
     ActiveUsers,
+    /// Keys whose shard changed in reshardings, over every sharded database.
+    KeysMoved,
+    /// The busiest shard's load ÷ the quietest shard's, for the worst sharded database
+    /// (see [`crate::metrics::ShardMetrics::imbalance`]).
+    ShardImbalance,
 }
 
 impl Metric {
@@ -159,7 +164,14 @@ impl Metric {
             Metric::RateLimited => "requests rate limited",
             Metric::InstancesMax => "most instances at once",
             Metric::ActiveUsers => "active users",
+            Metric::KeysMoved => "keys moved by resharding",
+            Metric::ShardImbalance => "shard imbalance (busiest ÷ quietest)",
         }
+    }
+
+    /// Measured from the sharded databases, over the whole run.
+    fn is_shard(self) -> bool {
+        matches!(self, Metric::KeysMoved | Metric::ShardImbalance)
     }
 
     fn is_latency(self) -> bool {
@@ -205,9 +217,21 @@ pub fn goal_problems(goals: &[Goal], d: &Diagram, s: &Scenario) -> Vec<(usize, S
     for (i, g) in goals.iter().enumerate() {
         let mut problem = |m: String| out.push((i, format!("Goal {}: {m}", i + 1)));
         match g {
-            Goal::Metric { value, window, .. } => {
+            Goal::Metric {
+                metric,
+                value,
+                window,
+                request_kind,
+                ..
+            } => {
                 if !value.is_finite() {
                     problem("its value must be a number.".into());
+                }
+                if metric.is_shard() && (window.is_some() || request_kind.is_some()) {
+                    problem(format!(
+                        "{} is measured over the whole run and every request; remove \"window\" and \"request_kind\".",
+                        metric.label()
+                    ));
                 }
                 if let Some(w) = window {
                     if !s.windows.iter().any(|x| &x.name == w) {
@@ -461,6 +485,8 @@ fn metric_value(metric: Metric, t: &Totals, m: &Metrics) -> f64 {
             .max()
             .unwrap_or(0) as f64,
         Metric::ActiveUsers => m.business.as_ref().map_or(0.0, |b| b.active_users as f64),
+        // Measured from the nodes, by `shard_goal`.
+        Metric::KeysMoved | Metric::ShardImbalance => 0.0,
     }
 }
 
@@ -721,6 +747,94 @@ fn failure_reason(d: &Diagram, m: &Metrics, t: &Totals) -> String {
     }
 }
 
+/// A goal on the sharded databases' keys moved or shard imbalance.
+fn shard_goal(
+    d: &Diagram,
+    m: &Metrics,
+    goal: &Goal,
+    metric: Metric,
+    op: Op,
+    value: f64,
+) -> GoalResult {
+    let sharded: Vec<(&NodeMetrics, &ShardMetrics)> = m
+        .nodes
+        .iter()
+        .filter_map(|n| n.shards.as_ref().map(|s| (n, s)))
+        .collect();
+    if sharded.is_empty() {
+        return result(
+            goal,
+            false,
+            None,
+            "The diagram has no sharded database to measure.".to_string(),
+        );
+    }
+    match metric {
+        Metric::KeysMoved => {
+            let v: u64 = sharded.iter().map(|(_, s)| s.keys_moved).sum();
+            let (n, s) = sharded
+                .iter()
+                .copied()
+                .max_by_key(|(_, s)| s.keys_moved)
+                .expect("not empty");
+            let name = name_of(d, &n.id);
+            let share = percent(s.keys_moved as f64 / s.keys.max(1) as f64);
+            let reason = if s.strategy == "modulo" {
+                format!(
+                    "Resharding {name} by modulo moved {} keys ({share} of them): when the number of shards changes, most keys change shard; use consistent hashing so only the keys the new shards take over move.",
+                    s.keys_moved
+                )
+            } else {
+                format!(
+                    "Resharding {name} moved {} keys ({share} of them); change the number of shards by fewer at a time.",
+                    s.keys_moved
+                )
+            };
+            result(goal, op.holds(v as f64, value), Some(v as f64), reason)
+        }
+        _ => {
+            let worst = sharded
+                .iter()
+                .copied()
+                .filter_map(|(n, s)| s.imbalance.map(|x| (n, s, x)))
+                .max_by(|a, b| a.2.total_cmp(&b.2));
+            let Some((n, s, v)) = worst else {
+                return result(
+                    goal,
+                    false,
+                    None,
+                    "No shard has been in use for a second yet, so there is no imbalance to measure."
+                        .to_string(),
+                );
+            };
+            let name = name_of(d, &n.id);
+            let hot = s.hot_shard.unwrap_or(1);
+            let cold = s.cold_shard.unwrap_or(1);
+            let head = format!("Shard {hot} of {name} served {v:.1}× the quietest (shard {cold})");
+            let reason = match s.hot_key {
+                Some(k) if s.hot_key_share >= HOT_KEY_SHARE && s.shard_key == "key" => format!(
+                    "{head}; a hot key (a celebrity) lands on it: key {k} alone took {} of its queries — shard by user id or split the key.",
+                    percent(s.hot_key_share)
+                ),
+                Some(k) if s.hot_key_share >= HOT_KEY_SHARE => format!(
+                    "{head}; a very active user lands on it: user {k} alone took {} of its queries — split that user's data.",
+                    percent(s.hot_key_share)
+                ),
+                _ if s.strategy == "consistent" => format!(
+                    "{head}; its stretches of the hash ring are longer — give each shard more virtual nodes."
+                ),
+                _ => format!(
+                    "{head}; its keys get more traffic than the others' — choose a shard key that spreads traffic evenly."
+                ),
+            };
+            result(goal, op.holds(v, value), Some(v), reason)
+        }
+    }
+}
+
+/// A key taking this share of a shard's queries is a hot key.
+const HOT_KEY_SHARE: f64 = 0.1;
+
 fn result(goal: &Goal, pass: bool, measured: Option<f64>, reason: String) -> GoalResult {
     GoalResult {
         goal: goal.label(),
@@ -748,6 +862,9 @@ fn evaluate_one(d: &Diagram, m: &Metrics, goal: &Goal) -> GoalResult {
             request_kind,
             ..
         } => {
+            if metric.is_shard() {
+                return shard_goal(d, m, goal, *metric, *op, *value);
+            }
             let totals = match window {
                 Some(w) => match m.window(w) {
                     Some(wm) => wm.totals.clone(),

@@ -36,13 +36,13 @@ pub use goals::{evaluate, Goal, GoalResult, GoalSet, Op};
 pub use histogram::Histogram;
 pub use lesson::{CourseManifest, Lesson, LessonProblem, Prediction, Starter};
 pub use metrics::{
-    KindTotals, Marker, Metrics, NodeMetrics, NodePoint, NodeSeries, SecondPoint, Totals,
-    WindowMetrics,
+    KindTotals, Marker, Metrics, NodeMetrics, NodePoint, NodeSeries, PartMetrics, SecondPoint,
+    ShardMetrics, Totals, WindowMetrics,
 };
 pub use region::{one_way_latency_us, Region};
 pub use scenario::{
     Action, KeyPopularity, LevelRule, Profile, RequestKind, RequestMix, Scenario, ScheduledEvent,
-    Traffic, Window, DEFAULT_RPS,
+    Traffic, Window, DEFAULT_RPS, MAX_SHARDS,
 };
 pub use sim::{run_to_end, Simulation, SnapshotOptions};
 pub use trace::{Cause, Hop, Outcome, Trace};

@@ -175,6 +175,42 @@ pub struct NodeMetrics {
     /// The parts of a component that has several (the shards of a sharded database).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<PartMetrics>,
+    /// For sharded databases: shards in use, resharding progress and shard load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shards: Option<ShardMetrics>,
+}
+
+/// What a sharded database reports besides the load of each shard (in `parts`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ShardMetrics {
+    /// Shards in use now: the first `shards` entries of `parts` (the others were added
+    /// for a resharding still to come, or left by one that shrank the database).
+    pub shards: u32,
+    /// "user_id" or "key": what decides a request's shard.
+    pub shard_key: String,
+    /// "modulo" or "consistent".
+    pub strategy: String,
+    /// Size of the shard key's space: the scenario's keys, or the users for user ids.
+    pub keys: u64,
+    /// Keys whose shard changed in reshardings so far.
+    pub keys_moved: u64,
+    /// Moved keys already copied to their new shard.
+    pub keys_copied: u64,
+    /// Moved keys still to copy (0 when no resharding is under way).
+    pub keys_to_copy: u64,
+    /// Busiest shard's load ÷ quietest shard's load, among the shards in use that have
+    /// been in use for at least a second (load: queries served per second since the
+    /// shard came into use; a shard that served nothing counts as one query). `None`
+    /// before any shard has been in use for a second.
+    pub imbalance: Option<f64>,
+    /// The busiest shard, numbered from 1 as in its label ("Shard 3").
+    pub hot_shard: Option<u32>,
+    /// The quietest shard, numbered from 1.
+    pub cold_shard: Option<u32>,
+    /// The busiest shard's most requested key (user id or key) since the last resharding.
+    pub hot_key: Option<u32>,
+    /// The share of the busiest shard's user queries that went to `hot_key`.
+    pub hot_key_share: f64,
 }
 
 /// One part of a component (a shard).

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::components::Role;
+use crate::components::{dispatch, Role};
 use crate::diagram::Diagram;
 use crate::finding::Finding;
 use crate::format::{self, FormatError};
@@ -371,15 +371,24 @@ pub struct ScheduledEvent {
     pub action: Action,
 }
 
-/// A failure or a recovery.
+/// A failure, a recovery or a change of the design.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Action {
     KillNode(String),
     RestoreNode(String),
     KillDc(String),
     RestoreDc(String),
+    /// Spread a sharded database's data over `shards` shards: `{"reshard": {"node":
+    /// "shards-1", "shards": 5}}`.
+    Reshard {
+        node: String,
+        shards: u32,
+    },
 }
+
+/// Most shards of a sharded database.
+pub const MAX_SHARDS: u32 = 64;
 
 /// A named stretch of simulated time that gets its own metrics.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -570,6 +579,22 @@ impl Scenario {
                         err(None, format!("A scheduled event refers to data center \"{id}\", which is not in the diagram."));
                     }
                 }
+                Action::Reshard { node, shards } => {
+                    match d.node(node) {
+                        None => err(None, format!("A scheduled resharding refers to component \"{node}\", which is not in the diagram.")),
+                        Some(n) if !dispatch!(n.kind, reshards()) => err(
+                            Some(node),
+                            format!("A scheduled resharding names {}, which is not a sharded database.", n.name),
+                        ),
+                        Some(_) => {}
+                    }
+                    if !(1..=MAX_SHARDS).contains(shards) {
+                        err(
+                            Some(node),
+                            format!("A resharding must leave between 1 and {MAX_SHARDS} shards."),
+                        );
+                    }
+                }
             }
         }
         if self.windows.len() > MAX_WINDOWS {
@@ -724,5 +749,51 @@ mod tests {
             );
         }
         assert!(Scenario::default().validate(&d).is_empty());
+    }
+
+    #[test]
+    fn a_resharding_names_a_sharded_database_and_a_shard_count() {
+        use crate::components::Kind;
+        let mut d = Diagram::new();
+        let u = d.add_node(Kind::Users, 0.0, 0.0);
+        let w = d.add_node(Kind::WebServer, 0.0, 0.0);
+        let x = d.add_node(Kind::ShardedDatabase, 0.0, 0.0);
+        d.connect(&u, &w).unwrap();
+        d.connect(&w, &x).unwrap();
+        let s = Scenario::from_json(
+            r#"{"version": 2, "events": [{"at_s": 5, "action": {"reshard": {"node": "shards-1", "shards": 5}}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            s.events[0].action,
+            Action::Reshard {
+                node: x.clone(),
+                shards: 5
+            }
+        );
+        assert!(s.validate(&d).is_empty(), "{:#?}", s.validate(&d));
+        assert!(s.to_json_pretty().contains("\"reshard\": {"));
+        let e = Scenario::from_json(
+            r#"{"version": 2, "events": [{"at_s": 5, "action": {"reshard": {"node": "shards-1", "shard": 5}}}]}"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("shard"), "{e}");
+        for (node, shards, needle) in [
+            (w.as_str(), 5, "not a sharded database"),
+            ("db-9", 5, "not in the diagram"),
+            (x.as_str(), 0, "between 1 and 64"),
+            (x.as_str(), 65, "between 1 and 64"),
+        ] {
+            let mut bad = s.clone();
+            bad.events[0].action = Action::Reshard {
+                node: node.into(),
+                shards,
+            };
+            let f = bad.validate(&d);
+            assert!(
+                f.len() == 1 && f[0].message.contains(needle),
+                "{node} {shards}: {f:#?}"
+            );
+        }
     }
 }

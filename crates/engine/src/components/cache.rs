@@ -175,7 +175,7 @@ impl Component for Def {
                 if aside || no_db {
                     sim.respond(r);
                 } else {
-                    let target = dispatch!(sim.nodes[db as usize].kind, route_read(sim, db, key));
+                    let target = dispatch!(sim.nodes[db as usize].kind, route_read(sim, db, r));
                     sim.set_phase(r, Phase::Load as u8);
                     sim.send(r, target);
                 }
@@ -222,6 +222,6 @@ fn spawn_refresh(sim: &mut Simulation, node: u32, key: u32) {
         return;
     };
     let db = pick(&sim.state::<State>(node).dbs, key);
-    let target = dispatch!(sim.nodes[db as usize].kind, route_read(sim, db, key));
+    let target = dispatch!(sim.nodes[db as usize].kind, route_read(sim, db, r));
     sim.send(r, target);
 }

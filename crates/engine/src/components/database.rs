@@ -247,7 +247,7 @@ impl Component for Def {
     }
 
     /// Reads go to a live replica (round robin), or to the primary when none is left.
-    fn route_read(sim: &mut Simulation, node: u32, _key: u32) -> u32 {
+    fn route_read(sim: &mut Simulation, node: u32, _r: u32) -> u32 {
         let head = sim.state::<State>(node).head;
         let m = cluster(sim, head).members.len();
         let start = cluster(sim, head).rr as usize;
@@ -263,7 +263,7 @@ impl Component for Def {
         primary
     }
 
-    fn route_write(sim: &mut Simulation, node: u32) -> u32 {
+    fn route_write(sim: &mut Simulation, node: u32, _r: u32) -> u32 {
         cluster(sim, node).primary
     }
 
@@ -340,19 +340,21 @@ impl Component for Def {
         if !sim.nodes[node as usize].up() {
             // A dead database is neither: it takes nothing and trails nobody.
             return Extras {
-                replication_lag_ms: None,
                 role: Some("down".to_string()),
+                ..Extras::default()
             };
         }
         if cluster(sim, node).primary == node {
             Extras {
                 replication_lag_ms: None,
                 role: Some("primary".to_string()),
+                shards: None,
             }
         } else {
             Extras {
                 replication_lag_ms: Some(replica_lag_us(sim, node) as f64 / 1000.0),
                 role: Some("replica".to_string()),
+                shards: None,
             }
         }
     }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::{with_article, ParamMap, ParamSpec};
 use crate::diagram::{Diagram, Node};
 use crate::finding::Finding;
+use crate::metrics::ShardMetrics;
 use crate::region::Region;
 use crate::sim::{build::BuildCx, Frame, NodeSetup, Simulation};
 
@@ -28,6 +29,7 @@ macro_rules! with_kinds {
             Cache => cache,
             Cdn => cdn,
             Database => database,
+            ShardedDatabase => sharded_database,
             ObjectStorage => object_storage,
             MessageQueue => message_queue,
             WorkerPool => worker_pool,
@@ -258,6 +260,8 @@ impl<'a> NodeCx<'a> {
 pub(crate) struct Extras {
     pub replication_lag_ms: Option<f64>,
     pub role: Option<String>,
+    /// For sharded databases: shards in use, resharding and shard load.
+    pub shards: Option<ShardMetrics>,
 }
 
 /// Everything one kind of component does. Every function has a default, so a kind only
@@ -351,17 +355,37 @@ pub(crate) trait Component {
     #[inline]
     fn on_release(_sim: &mut Simulation, _node: u32, _frame: Frame) {}
 
-    /// Which node of this node's service answers a read of `key` (a database picks a
-    /// replica). The node itself by default.
+    /// Which node of this node's service answers the read of request `r` (a database
+    /// picks a replica; a sharded database the shard that owns the request's user id or
+    /// key). The node itself by default.
     #[inline]
-    fn route_read(_sim: &mut Simulation, node: u32, _key: u32) -> u32 {
+    fn route_read(_sim: &mut Simulation, node: u32, _r: u32) -> u32 {
         node
     }
 
-    /// Which node of this node's service takes a write (a database: its primary).
+    /// Which node of this node's service takes the write of request `r` (a database: its
+    /// primary; a sharded database: the shard that owns the request's user id or key).
     #[inline]
-    fn route_write(_sim: &mut Simulation, node: u32) -> u32 {
+    fn route_write(_sim: &mut Simulation, node: u32, _r: u32) -> u32 {
         node
+    }
+
+    /// Whether a scenario may reshard nodes of this kind (spread their data over another
+    /// number of shards).
+    fn reshards() -> bool {
+        false
+    }
+
+    /// A scheduled resharding: spread the node's data over `shards` shards. False when
+    /// the node cannot.
+    fn on_reshard(_sim: &mut Simulation, _node: u32, _shards: u32) -> bool {
+        false
+    }
+
+    /// The label of the part `part` (a runtime node after the diagram's) in metrics;
+    /// `None` keeps its generated id.
+    fn part_label(_sim: &Simulation, _part: u32) -> Option<String> {
+        None
     }
 
     /// A caller that read `key` elsewhere after this node missed it hands it over to

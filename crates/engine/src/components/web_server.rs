@@ -352,7 +352,7 @@ fn step(sim: &mut Simulation, r: u32, node: u32, phase: Phase) {
             let hit = flags & F_HIT != 0;
             let fill_asked = flags & F_FILL != 0;
             if !hit && fill_asked && db != NONE {
-                let target = route_read(sim, db, key);
+                let target = route_read(sim, db, r);
                 call(sim, r, Phase::DbRead, target);
             } else {
                 if !hit && fill_asked {
@@ -413,7 +413,7 @@ fn work_on_data(sim: &mut Simulation, r: u32, node: u32, cache: u32, db: u32) {
             if cache != NONE {
                 call(sim, r, Phase::Cache, cache);
             } else if db != NONE {
-                let target = route_read(sim, db, key);
+                let target = route_read(sim, db, r);
                 call(sim, r, Phase::DbRead, target);
             } else {
                 sim.respond(r);
@@ -421,7 +421,7 @@ fn work_on_data(sim: &mut Simulation, r: u32, node: u32, cache: u32, db: u32) {
         }
         RequestKind::Write => {
             if db != NONE {
-                let target = dispatch!(sim.nodes[db as usize].kind, route_write(sim, db));
+                let target = dispatch!(sim.nodes[db as usize].kind, route_write(sim, db, r));
                 call(sim, r, Phase::DbWrite, target);
             } else {
                 if cache != NONE {
@@ -442,8 +442,9 @@ fn work_on_data(sim: &mut Simulation, r: u32, node: u32, cache: u32, db: u32) {
     }
 }
 
-fn route_read(sim: &mut Simulation, db: u32, key: u32) -> u32 {
-    dispatch!(sim.nodes[db as usize].kind, route_read(sim, db, key))
+/// The node of the database service `db` that answers the read of request `r`.
+fn route_read(sim: &mut Simulation, db: u32, r: u32) -> u32 {
+    dispatch!(sim.nodes[db as usize].kind, route_read(sim, db, r))
 }
 
 fn call(sim: &mut Simulation, r: u32, phase: Phase, to: u32) {

@@ -88,7 +88,6 @@ impl<'a> BuildCx<'a> {
 
     /// Adds a part of component `parent` (a shard): a runtime node of its own, after the
     /// diagram's nodes, down whenever `parent` is. Returns its node index.
-    #[allow(dead_code)] // the sharded database uses it (merged separately)
     pub(crate) fn add_child(&mut self, parent: usize, setup: NodeSetup, state: State) -> u32 {
         let index = self.d.nodes.len() + self.children.len();
         self.children.push((parent as u32, setup, state));

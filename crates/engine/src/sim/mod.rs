@@ -516,6 +516,18 @@ impl Simulation {
         }
     }
 
+    /// Spreads the data of a sharded database over `shards` shards now (keys move at
+    /// once; copying them takes time); false if the node is unknown, cannot reshard, or
+    /// has fewer shards prepared (a run prepares the most its scenario reshards to).
+    pub fn reshard(&mut self, id: &str, shards: u32) -> bool {
+        match self.node_by_id(id) {
+            Some(i) if i < self.n_diagram => {
+                dispatch!(self.nodes[i].kind, on_reshard(self, i as u32, shards))
+            }
+            _ => false,
+        }
+    }
+
     /// Brings a killed node back; false if unknown or not killed.
     pub fn restore_node(&mut self, id: &str) -> bool {
         match self.node_by_id(id) {
@@ -619,7 +631,8 @@ impl Simulation {
                     .map(|&c| {
                         let cm = self.node_metrics(c as usize, now);
                         PartMetrics {
-                            label: self.ids[c as usize].clone(),
+                            label: dispatch!(self.nodes[c as usize].kind, part_label(self, c))
+                                .unwrap_or_else(|| self.ids[c as usize].clone()),
                             up: cm.up,
                             utilisation: cm.utilisation,
                             mean_utilisation: cm.mean_utilisation,
@@ -767,6 +780,7 @@ impl Simulation {
             memory_mb: (n.busy as f64 + n.queue.len() as f64) * MB_PER_REQUEST
                 + keys as f64 * MB_PER_KEY,
             parts: Vec::new(),
+            shards: extras.shards,
         }
     }
 
@@ -945,6 +959,9 @@ impl Simulation {
                 }
                 Action::RestoreDc(id) => {
                     self.restore_dc(&id);
+                }
+                Action::Reshard { node, shards } => {
+                    self.reshard(&node, shards);
                 }
             },
         }

@@ -37,6 +37,17 @@ pub(crate) struct Shape {
     jobs: Option<(bool, bool, u32, f64)>,
     /// An API gateway in front, with this allowance per user.
     gateway: Option<f64>,
+    sharded: Option<Sharded>,
+}
+
+/// A sharded database beside the database.
+#[derive(Clone, Copy, Debug)]
+struct Sharded {
+    consistent: bool,
+    by_user: bool,
+    cross_share: f64,
+    /// A resharding: when, to how many shards.
+    reshard: Option<(f64, u32)>,
 }
 
 pub(crate) fn shape() -> impl Strategy<Value = Shape> {
@@ -70,6 +81,22 @@ pub(crate) fn shape() -> impl Strategy<Value = Shape> {
         (
             proptest::option::of((any::<bool>(), any::<bool>(), 1u32..200, 1.0f64..300.0)),
             proptest::option::of(0.5f64..50.0),
+            proptest::option::of(
+                (
+                    any::<bool>(),
+                    any::<bool>(),
+                    prop_oneof![Just(0.0f64), 0.0f64..1.0],
+                    proptest::option::of((0.0f64..6.0, 1u32..9)),
+                )
+                    .prop_map(|(consistent, by_user, cross_share, reshard)| {
+                        Sharded {
+                            consistent,
+                            by_user,
+                            cross_share,
+                            reshard,
+                        }
+                    }),
+            ),
         ),
     )
         .prop_map(|(a, b, c, d, e)| Shape {
@@ -95,6 +122,7 @@ pub(crate) fn shape() -> impl Strategy<Value = Shape> {
             seed: d.2,
             jobs: e.0,
             gateway: e.1,
+            sharded: e.2,
         })
 }
 
@@ -129,6 +157,37 @@ pub(crate) fn build(sh: &Shape) -> (Diagram, Scenario) {
             d.connect(&c, &db).unwrap();
         }
         c
+    });
+    let sharded = sh.sharded.map(|x_sh| {
+        let x = d.add_node(Kind::ShardedDatabase, 0.0, 0.0);
+        d.set_node_dc(&x, Some(&dc1));
+        set(
+            &mut d,
+            &x,
+            "strategy",
+            text(if x_sh.consistent {
+                "consistent"
+            } else {
+                "modulo"
+            }),
+        );
+        set(
+            &mut d,
+            &x,
+            "shard_key",
+            text(if x_sh.by_user { "user_id" } else { "key" }),
+        );
+        set(&mut d, &x, "shards", num(3.0));
+        set(&mut d, &x, "vnodes", num(8.0));
+        set(&mut d, &x, "cross_shard_share", num(x_sh.cross_share));
+        set(&mut d, &x, "reshard_keys_per_s", num(200.0));
+        set(&mut d, &x, "max_queue", num(20.0));
+        if let Some(c) = &cache {
+            if sh.cache != Some(0) {
+                d.connect(c, &x).unwrap();
+            }
+        }
+        x
     });
     let store = sh
         .stateless
@@ -186,6 +245,9 @@ pub(crate) fn build(sh: &Shape) -> (Diagram, Scenario) {
             d.set_node_dc(&w, Some(dc));
             d.connect(&lb, &w).unwrap();
             d.connect(&w, &db).unwrap();
+            if let Some(x) = &sharded {
+                d.connect(&w, x).unwrap();
+            }
             if let Some(c) = &cache {
                 d.connect(&w, c).unwrap();
             }
@@ -292,6 +354,16 @@ pub(crate) fn build(sh: &Shape) -> (Diagram, Scenario) {
                 action: Action::RestoreNode(id),
             });
         }
+    }
+    let reshard = sh.sharded.and_then(|x| x.reshard);
+    if let (Some(x), Some((at, shards))) = (&sharded, reshard) {
+        s.events.push(ScheduledEvent {
+            at_s: at,
+            action: Action::Reshard {
+                node: x.clone(),
+                shards,
+            },
+        });
     }
     if let Some(at) = sh.kill_dc {
         s.events.push(ScheduledEvent {

@@ -94,3 +94,110 @@ fn slicing_the_run_does_not_change_the_result() {
     }
     assert_eq!(serde_json::to_string(&sim.snapshot()).unwrap(), whole);
 }
+
+/// Users → load balancer → two web servers → a read-through cache and a sharded
+/// database (consistent hashing by key, a fifth of reads cross-shard) that is resharded
+/// twice while a shard and then the whole database fail and come back.
+fn sharded_workload() -> (scalelab_engine::Diagram, Scenario) {
+    use crate::common::{num, set, steady, text};
+    use scalelab_engine::{Action, Diagram, KeyPopularity, Kind, ScheduledEvent};
+    let mut d = Diagram::new();
+    let u = d.add_node(Kind::Users, 0.0, 0.0);
+    let lb = d.add_node(Kind::LoadBalancer, 0.0, 0.0);
+    let c = d.add_node(Kind::Cache, 0.0, 0.0);
+    let x = d.add_node(Kind::ShardedDatabase, 0.0, 0.0);
+    set(&mut d, &c, "strategy", text("read_through"));
+    set(&mut d, &c, "capacity", num(300.0));
+    set(&mut d, &x, "strategy", text("consistent"));
+    set(&mut d, &x, "shard_key", text("key"));
+    set(&mut d, &x, "cross_shard_share", num(0.2));
+    set(&mut d, &x, "reshard_keys_per_s", num(3000.0));
+    d.connect(&u, &lb).unwrap();
+    d.connect(&c, &x).unwrap();
+    for _ in 0..2 {
+        let w = d.add_node(Kind::WebServer, 0.0, 0.0);
+        set(&mut d, &w, "size", text("large"));
+        d.connect(&lb, &w).unwrap();
+        d.connect(&w, &c).unwrap();
+        d.connect(&w, &x).unwrap();
+    }
+    let mut s = Scenario {
+        duration_s: 5,
+        default_traffic: Some(steady(1500.0)),
+        keys: KeyPopularity::Zipf { keys: 5000, s: 0.9 },
+        ..Scenario::default()
+    };
+    let events = [
+        (
+            1.0,
+            Action::Reshard {
+                node: x.clone(),
+                shards: 7,
+            },
+        ),
+        (1.5, Action::KillNode(x.clone())),
+        (2.0, Action::RestoreNode(x.clone())),
+        (
+            2.5,
+            Action::Reshard {
+                node: x.clone(),
+                shards: 3,
+            },
+        ),
+    ];
+    for (at_s, action) in events {
+        s.events.push(ScheduledEvent { at_s, action });
+    }
+    (d, s)
+}
+
+/// Runs the sharded workload whole or in uneven slices, killing one shard alone at 3 s
+/// and restoring it at 3.4 s (parts are reached by their generated id).
+fn sharded_run(d: &scalelab_engine::Diagram, s: &Scenario, sliced: bool) -> String {
+    let mut sim = Simulation::new(d, s).unwrap();
+    sim.set_trace_sampling(0);
+    let mut actions: Vec<(u64, bool)> = vec![(3_000_000, true), (3_400_000, false)];
+    let mut t = 0u64;
+    let mut step = 1u64;
+    while !sim.is_finished() {
+        let next = actions.first().map(|a| a.0).unwrap_or(u64::MAX);
+        if sliced {
+            t = (t + 16_667).min(next);
+            sim.advance(t, step);
+            step = step % 97 + 13;
+            let _ = sim.snapshot();
+        } else {
+            t = next;
+            sim.advance(t, u64::MAX);
+        }
+        if sim.now_us() == next && !actions.is_empty() {
+            // Everything due by then is handled before the shard's state changes.
+            sim.advance(next, u64::MAX);
+            let (_, kill) = actions.remove(0);
+            assert!(if kill {
+                sim.kill_node("shards-1 part 2")
+            } else {
+                sim.restore_node("shards-1 part 2")
+            });
+        }
+    }
+    serde_json::to_string(&sim.snapshot()).unwrap()
+}
+
+#[test]
+fn a_sharded_database_run_is_the_same_however_sliced() {
+    let (d, mut s) = sharded_workload();
+    let whole = sharded_run(&d, &s, false);
+    for needle in [
+        "resharding shards-1 from 4 to 7 shards moves",
+        "resharding shards-1 from 7 to 3 shards moves",
+        "shards-1 part 2 was killed",
+        "shards-1 finished resharding",
+    ] {
+        assert!(whole.contains(needle), "{needle}: {whole}");
+    }
+    assert_eq!(whole, sharded_run(&d, &s, false));
+    assert_eq!(whole, sharded_run(&d, &s, true));
+    s.seed += 1;
+    assert_ne!(sharded_run(&d, &s, false), whole);
+}

@@ -9,3 +9,4 @@ mod determinism;
 mod gateway;
 mod jobs;
 mod queueing;
+mod shards;
