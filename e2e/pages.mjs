@@ -8,6 +8,18 @@ export class ScaleLab {
     return this.page.getByTestId(id);
   }
 
+  /**
+   * Opens the sandbox with this diagram and scenario, as if the learner had saved them
+   * there (the browser's saved sandbox record), and reloads.
+   */
+  async openSandboxWith(diagram, scenario) {
+    await this.page.evaluate(([d, s]) => {
+      localStorage.setItem('scalelab.sandbox', JSON.stringify({ version: 2, diagram: d, scenario: s }));
+    }, [diagram, scenario]);
+    await this.page.reload();
+    await this.ready();
+  }
+
   /** Waits until the app has mounted. */
   async ready() {
     await this.byTestId('app').waitFor({ state: 'visible', timeout: 15000 });

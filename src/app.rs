@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use scalelab_engine::{Diagram, RequestKind, Scenario};
 
-use crate::bench::{self, DeterminismRun, EngineBench};
+use crate::bench::{self, EngineBench};
 use crate::canvas::geometry::{Point, Viewport, GRID, NODE_H, NODE_W};
 use crate::canvas::{diagram_bounds, Canvas};
 use crate::editor::{storage, Editor, ScenarioState};
@@ -18,17 +18,26 @@ use crate::view_util::{format_ms, format_number, request_color};
 
 #[component]
 pub fn App() -> impl IntoView {
-    match bench::mode().as_deref() {
-        Some("engine") => view! { <EngineBench/> }.into_any(),
-        Some("determinism") => view! { <DeterminismRun/> }.into_any(),
-        Some("anim") => view! { <Playground bench=Some(bench::anim_workload())/> }.into_any(),
-        Some("busy") => {
-            view! { <Playground bench=Some(bench::lesson_workload(bench::BUSY_RPS))/> }.into_any()
-        }
-        Some("drag") => {
-            view! { <Playground bench=Some(bench::lesson_workload(50.0)) run=false/> }.into_any()
-        }
-        _ => view! { <Playground bench=None/> }.into_any(),
+    match bench::mode() {
+        Some(name) if name == "engine" => view! { <EngineBench/> }.into_any(),
+        Some(name) => view! { <BenchPlayground name=name/> }.into_any(),
+        None => view! { <Playground bench=None/> }.into_any(),
+    }
+}
+
+/// A benchmark diagram in the playground, once loaded: it runs at once, except for the
+/// drag benchmark, which edits it.
+#[component]
+fn BenchPlayground(name: String) -> impl IntoView {
+    let loaded = RwSignal::new(None::<Result<(Diagram, Scenario), String>>);
+    let run = name != "drag";
+    leptos::task::spawn_local(async move {
+        loaded.set(Some(bench::load_workload(&name).await));
+    });
+    move || match loaded.get() {
+        None => view! { <p>"Loading…"</p> }.into_any(),
+        Some(Err(e)) => view! { <p role="alert">{e}</p> }.into_any(),
+        Some(Ok(workload)) => view! { <Playground bench=Some(workload) run=run/> }.into_any(),
     }
 }
 

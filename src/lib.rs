@@ -13,6 +13,7 @@ pub mod app;
 pub mod bench;
 pub mod canvas;
 pub mod editor;
+pub mod net;
 pub mod panels;
 pub mod run;
 pub mod view_util;

@@ -247,6 +247,20 @@ pub fn MetricsPanel() -> impl IntoView {
             })
         })
     };
+    // The finished run's fingerprint: the same files and seed give the same one here
+    // and in `scalelab-cli run --digest`.
+    let digest = move || {
+        runner
+            .final_metrics
+            .with(|m| m.as_ref().map(|m| m.digest()))
+            .map(|d| {
+                view! {
+                    <p class="muted small digest" title="The same diagram, scenario and seed always give the same fingerprint">
+                        "Run fingerprint " <code data-testid="run-digest">{d}</code>
+                    </p>
+                }
+            })
+    };
     view! {
         <section class="metrics" data-testid="metrics-panel" aria-label="Metrics">
             <div class="stats-row">
@@ -275,6 +289,7 @@ pub fn MetricsPanel() -> impl IntoView {
                     <ul data-testid="error-causes">{causes}</ul>
                 </div>
             </div>
+            {digest}
         </section>
     }
 }

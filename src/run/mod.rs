@@ -73,6 +73,11 @@ pub struct Runner {
     pub speed: RwSignal<f64>,
     pub reduced_motion: RwSignal<bool>,
     pub metrics: RwSignal<Option<Metrics>>,
+    /// Everything the finished run measured (the per-node series included): what goals
+    /// are checked against, and what the run's digest is taken of.
+    pub final_metrics: RwSignal<Option<Metrics>>,
+    /// The learner killed or restored something by hand during this run.
+    pub intervened: RwSignal<bool>,
     /// Simulated seconds shown, for the clock.
     pub shown_s: RwSignal<f64>,
     pub duration_s: RwSignal<f64>,
@@ -102,6 +107,8 @@ impl Runner {
             speed: RwSignal::new(1.0),
             reduced_motion: RwSignal::new(reduced),
             metrics: RwSignal::new(None),
+            final_metrics: RwSignal::new(None),
+            intervened: RwSignal::new(false),
             shown_s: RwSignal::new(0.0),
             duration_s: RwSignal::new(0.0),
             live: RwSignal::new(BTreeMap::new()),
@@ -161,6 +168,8 @@ impl Runner {
             last_frame_ms: None,
             last_snapshot_ms: f64::NEG_INFINITY,
         }));
+        self.final_metrics.set(None);
+        self.intervened.set(false);
         self.status.set(Status::Running);
         self.publish(true);
         self.wake();
@@ -203,10 +212,26 @@ impl Runner {
             })
             .flatten();
         if done == Some(true) {
-            self.status.set(Status::Finished);
+            self.finish();
         }
         self.publish(true);
         self.wake();
+    }
+
+    /// The shown run reached its end: let the requests still in flight finish, keep
+    /// the full final numbers, and mark it finished.
+    fn finish(&self) {
+        let full = self
+            .engine
+            .try_update_value(|e| {
+                e.as_mut().map(|e| {
+                    e.sim.run_to_end();
+                    e.sim.snapshot()
+                })
+            })
+            .flatten();
+        self.final_metrics.set(full);
+        self.status.set(Status::Finished);
     }
 
     /// Throws the run away.
@@ -214,6 +239,8 @@ impl Runner {
         self.engine.set_value(None);
         self.status.set(Status::Idle);
         self.metrics.set(None);
+        self.final_metrics.set(None);
+        self.intervened.set(false);
         self.live.set(BTreeMap::new());
         self.down_dcs.set(Vec::new());
         self.shown_s.set(0.0);
@@ -222,6 +249,7 @@ impl Runner {
 
     /// Kills a running node, or restores it when it is down.
     pub fn toggle_node(&self, id: &str) {
+        self.intervened.set(true);
         self.engine.update_value(|e| {
             if let Some(e) = e {
                 if let Some(i) = e.diagram.node_index(id) {
@@ -240,6 +268,7 @@ impl Runner {
     /// copy: `kill_dc` refuses a data center that is already down (a scheduled
     /// failure may have taken it down), and then it is restored instead.
     pub fn toggle_dc(&self, id: &str) {
+        self.intervened.set(true);
         self.engine.update_value(|e| {
             if let Some(e) = e {
                 if !e.sim.kill_dc(id) {
@@ -311,7 +340,7 @@ impl Runner {
             snapshot_due = now - e.last_snapshot_ms >= SNAPSHOT_EVERY_MS;
         });
         if finished {
-            self.status.set(Status::Finished);
+            self.finish();
             // The last numbers of the run are always shown.
             self.publish(true);
         } else if snapshot_due && status == Status::Running {

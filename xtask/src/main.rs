@@ -126,6 +126,10 @@ fn test(root: &Path) -> Result<(), String> {
     }
     let build_ok = stages.last().is_some_and(|s| s.ok);
     if build_ok {
+        run_stage(&mut stages, "benchmark files", &mut bench_files(root));
+    }
+    let build_ok = stages.last().is_some_and(|s| s.ok);
+    if build_ok {
         let mut node = tools::node_e2e(root, &chromium);
         node.args(["--test", "--test-concurrency=1", "tests/"]);
         run_stage(&mut stages, "browser tests", &mut node);
@@ -225,6 +229,9 @@ fn bench(root: &Path) -> Result<(), String> {
     if !status.success() {
         return Err("the release WebAssembly build failed".into());
     }
+    if !bench_files(root).status().is_ok_and(|s| s.success()) {
+        return Err("could not write the benchmark files".into());
+    }
     println!("\n=== browser benchmarks (headless Chromium) ===");
     let mut node = tools::node_e2e(root, &chromium);
     node.args(["bench.mjs"]);
@@ -237,6 +244,22 @@ fn bench(root: &Path) -> Result<(), String> {
     } else {
         Err("the browser benchmark failed".into())
     }
+}
+
+/// Writes the browser benchmarks' diagrams and scenarios into `dist/bench`, where the
+/// `?bench=` pages load them.
+fn bench_files(root: &Path) -> Command {
+    let mut c = Command::new(env_or("CARGO", "cargo"));
+    c.current_dir(root).args([
+        "run",
+        "--quiet",
+        "-p",
+        "scalelab-cli",
+        "--",
+        "bench-files",
+        "dist/bench",
+    ]);
+    c
 }
 
 /// The figure the CLI's `bench` prints as `events per second: N`.

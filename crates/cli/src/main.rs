@@ -16,8 +16,9 @@ use scalelab_engine::{
 
 const USAGE: &str = "\
 usage:
-  scalelab-cli run DIAGRAM.json [--scenario SCENARIO.json] [--seed N] [--series]
-      Run the diagram and print the metrics as JSON (the per-second series only with --series).
+  scalelab-cli run DIAGRAM.json [--scenario SCENARIO.json] [--seed N] [--series] [--digest]
+      Run the diagram and print the metrics as JSON (the per-second series only with
+      --series), or with --digest only the run's fingerprint (what the browser shows).
   scalelab-cli check DIAGRAM.json --goals GOALS.json [--scenario SCENARIO.json] [--seed N]
       Run and check the goals; print the results as JSON; exit 1 if a goal fails.
   scalelab-cli check-lesson LESSON.json
@@ -25,6 +26,8 @@ usage:
       solution passes every goal and its starting diagram fails at least one. A chapter
       that continues from the previous one uses course.json in the same folder.
       Exit 0 when both hold, 1 otherwise.
+  scalelab-cli bench-files DIR
+      Write the browser benchmarks' diagrams and scenarios into DIR.
   scalelab-cli bench [--seconds N]
       Run the standard benchmark workload for N simulated seconds (default 20) and
       print events processed, wall time and events per second.
@@ -90,6 +93,7 @@ struct Args {
     seed: Option<u64>,
     seconds: Option<u32>,
     series: bool,
+    digest: bool,
 }
 
 fn parse_args(raw: &[String]) -> Result<Args, CliError> {
@@ -128,6 +132,7 @@ fn parse_args(raw: &[String]) -> Result<Args, CliError> {
                 );
             }
             "--series" => a.series = true,
+            "--digest" => a.digest = true,
             s if s.starts_with('-') => return Err(CliError::Usage(format!("unknown option {s}"))),
             s => {
                 if a.file.is_some() {
@@ -313,7 +318,11 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
         "run" => {
             let (path, d, s) = load(&a)?;
             let m = simulate(&path, &a, &d, &s)?;
-            out(&m.to_json_pretty(a.series));
+            if a.digest {
+                out(&m.digest());
+            } else {
+                out(&m.to_json_pretty(a.series));
+            }
             Ok(ExitCode::SUCCESS)
         }
         "check" => {
@@ -343,6 +352,31 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        "bench-files" => {
+            let dir = a
+                .file
+                .clone()
+                .ok_or_else(|| CliError::Usage("bench-files needs a DIR".into()))?;
+            let fail = |e: std::io::Error| CliError::Read {
+                path: dir.clone(),
+                message: e.to_string(),
+            };
+            std::fs::create_dir_all(&dir).map_err(fail)?;
+            for (name, d, s) in scalelab_engine::bench::browser_workloads() {
+                let base = std::path::Path::new(&dir);
+                std::fs::write(
+                    base.join(format!("{name}.diagram.json")),
+                    d.to_json_pretty(),
+                )
+                .map_err(fail)?;
+                std::fs::write(
+                    base.join(format!("{name}.scenario.json")),
+                    s.to_json_pretty(),
+                )
+                .map_err(fail)?;
+            }
+            Ok(ExitCode::SUCCESS)
         }
         "check-lesson" => {
             let path = a

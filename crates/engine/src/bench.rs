@@ -1,5 +1,8 @@
-//! The standard benchmark workload, shared by the CLI (`scalelab-cli bench`) and the
-//! browser's benchmark page so native and WebAssembly figures are comparable.
+//! The benchmark workloads: the standard engine workload (shared by `scalelab-cli bench`
+//! and the browser's engine benchmark, so native and WebAssembly figures compare), and
+//! the diagrams of the browser's animation and drag benchmarks. `scalelab-cli
+//! bench-files` writes them all as files the benchmark pages load, so none of this code
+//! is in the browser bundle.
 
 use crate::catalog::ParamValue;
 use crate::components::Kind;
@@ -91,4 +94,177 @@ pub fn bench_workload_for(duration_s: u32) -> (Diagram, Scenario) {
 /// The standard benchmark: [`bench_workload_for`] over 20 simulated seconds.
 pub fn bench_workload() -> (Diagram, Scenario) {
     bench_workload_for(20)
+}
+
+/// A busy diagram for the animation benchmark: users in Asia send 12,500 requests per
+/// second across the ocean to a data center in North America, so about two thousand
+/// requests are on the wires at any moment.
+pub fn anim_workload() -> (Diagram, Scenario) {
+    let mut d = Diagram::default();
+    let dc = d.add_data_center(Region::NorthAmerica, 560.0, 0.0, 440.0, 1040.0);
+    let users = d.add_node(Kind::Users, 0.0, 480.0);
+    let _ = d.set_param(&users, "region", ParamValue::Text("asia".into()));
+    let dns = d.add_node(Kind::Dns, 240.0, 480.0);
+    let lb = d.add_node(Kind::LoadBalancer, 608.0, 480.0);
+    let _ = d.connect(&users, &dns);
+    let _ = d.connect(&dns, &lb);
+    for i in 0..8 {
+        let web = d.add_node(Kind::WebServer, 832.0, 48.0 + i as f64 * 120.0);
+        let _ = d.set_param(&web, "size", ParamValue::Text("xlarge".into()));
+        let _ = d.connect(&lb, &web);
+        d.set_node_dc(&web, Some(&dc));
+    }
+    d.set_node_dc(&lb, Some(&dc));
+    let mut scenario = Scenario {
+        duration_s: 600,
+        ..Scenario::default()
+    };
+    scenario.set_rps(&users, 12_500.0);
+    (d, scenario)
+}
+
+/// Requests per second of each Users node in `?bench=busy`: with the lesson workload
+/// that keeps about 10,000 requests in flight.
+pub const BUSY_RPS: f64 = 15_000.0;
+
+/// Traffic of each Users node in the drag benchmark (the diagram is edited, not run).
+pub const DRAG_RPS: f64 = 50.0;
+
+/// A lesson-sized system: 60 components and 80 connections in columns (users, DNS,
+/// balancers, two columns of web servers, session stores and caches, databases with
+/// replicas, object storage and CDNs) inside one North American data center, with
+/// users in Asia and Europe. Each Users node sends `rps` requests per second.
+pub fn lesson_workload(rps: f64) -> (Diagram, Scenario) {
+    let mut d = Diagram::default();
+    let col = |i: usize| 48.0 + i as f64 * 256.0;
+    let row = |j: usize| 64.0 + j as f64 * 96.0;
+    let dc = d.add_data_center(Region::NorthAmerica, col(2) - 32.0, 0.0, 1504.0, 1312.0);
+    let mut users = Vec::new();
+    for j in 0..4 {
+        let u = d.add_node(Kind::Users, col(0), row(2 + j * 2));
+        let region = if j % 2 == 0 { "asia" } else { "europe" };
+        let _ = d.set_param(&u, "region", ParamValue::Text(region.into()));
+        let _ = d.set_param(&u, "users", ParamValue::Num(100_000.0));
+        users.push(u);
+    }
+    let dns: Vec<String> = (0..2)
+        .map(|j| d.add_node(Kind::Dns, col(1), row(3 + j * 4)))
+        .collect();
+    let cdns: Vec<String> = (0..2)
+        .map(|j| d.add_node(Kind::Cdn, col(1), row(j * 11)))
+        .collect();
+    let lbs: Vec<String> = (0..4)
+        .map(|j| d.add_node(Kind::LoadBalancer, col(2), row(1 + j * 3)))
+        .collect();
+    let webs: Vec<String> = (0..24)
+        .map(|i| d.add_node(Kind::WebServer, col(3 + i / 12), row(i % 12)))
+        .collect();
+    let sessions: Vec<String> = (0..4)
+        .map(|j| d.add_node(Kind::SessionStore, col(5), row(j)))
+        .collect();
+    let caches: Vec<String> = (0..6)
+        .map(|j| d.add_node(Kind::Cache, col(5), row(5 + j)))
+        .collect();
+    let primaries: Vec<String> = (0..5)
+        .map(|j| d.add_node(Kind::Database, col(6), row(j * 2 + 1)))
+        .collect();
+    let replicas: Vec<String> = (0..5)
+        .map(|j| d.add_node(Kind::Database, col(7), row(j * 2 + 1)))
+        .collect();
+    let storage: Vec<String> = (0..4)
+        .map(|j| d.add_node(Kind::ObjectStorage, col(6 + j % 2), row(11 + j / 2)))
+        .collect();
+    let mut wire = |a: &str, b: &str| {
+        let _ = d.connect(a, b);
+    };
+    for (j, u) in users.iter().enumerate() {
+        wire(u, &dns[j % 2]);
+    }
+    for (j, l) in lbs.iter().enumerate() {
+        wire(&dns[j / 2], l);
+    }
+    for (i, w) in webs.iter().enumerate() {
+        wire(&lbs[i / 6], w);
+        wire(w, &caches[i % 6]);
+    }
+    for (j, c) in caches.iter().enumerate() {
+        wire(c, &primaries[j % 5]);
+    }
+    for (p, r) in primaries.iter().zip(&replicas) {
+        wire(p, r);
+    }
+    for (j, s) in sessions.iter().enumerate() {
+        wire(&webs[j * 6], s);
+    }
+    for (j, s) in storage.iter().enumerate() {
+        wire(&webs[j * 6 + 1], s);
+    }
+    wire(&users[0], &cdns[0]);
+    wire(&users[1], &cdns[1]);
+    wire(&cdns[0], &storage[0]);
+    wire(&cdns[1], &storage[1]);
+    wire(&cdns[0], &lbs[0]);
+    for (id, x) in d
+        .nodes
+        .iter()
+        .map(|n| (n.id.clone(), n.x))
+        .collect::<Vec<_>>()
+    {
+        if x >= col(2) {
+            d.set_node_dc(&id, Some(&dc));
+        }
+    }
+    for r in &replicas {
+        let _ = d.set_param(r, "role", ParamValue::Text("replica".into()));
+    }
+    for w in &webs {
+        let _ = d.set_param(w, "size", ParamValue::Text("xlarge".into()));
+    }
+    // Ten minutes, or shorter when the traffic would pass the run's request budget.
+    let total_rps = rps * users.len() as f64;
+    let duration_s = (600.0f64).min((crate::budget::MAX_REQUESTS * 0.9 / total_rps).floor());
+    let mut scenario = Scenario {
+        duration_s: duration_s.max(1.0) as u32,
+        ..Scenario::default()
+    };
+    for u in &users {
+        scenario.set_rps(u, rps);
+    }
+    (d, scenario)
+}
+
+/// Every browser benchmark workload by name (`?bench=NAME` loads
+/// `bench/NAME.diagram.json` and `bench/NAME.scenario.json`).
+pub fn browser_workloads() -> Vec<(&'static str, Diagram, Scenario)> {
+    let (ed, es) = bench_workload();
+    let (ad, as_) = anim_workload();
+    let (bd, bs) = lesson_workload(BUSY_RPS);
+    let (dd, ds) = lesson_workload(DRAG_RPS);
+    vec![
+        ("engine", ed, es),
+        ("anim", ad, as_),
+        ("busy", bd, bs),
+        ("drag", dd, ds),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::Simulation;
+
+    #[test]
+    fn the_lesson_workload_has_60_nodes_and_80_valid_edges() {
+        let (d, s) = lesson_workload(1000.0);
+        assert_eq!(d.nodes.len(), 60);
+        assert_eq!(d.edges.len(), 80);
+        assert!(Simulation::new(&d, &s).is_ok());
+    }
+
+    #[test]
+    fn every_browser_workload_runs() {
+        for (name, d, s) in browser_workloads() {
+            assert!(Simulation::new(&d, &s).is_ok(), "{name}");
+        }
+    }
 }

@@ -11,6 +11,10 @@ use serde_json::Value;
 use crate::jsonpos::{self, Seg};
 use crate::validate::nearest;
 
+/// Marks an error message a conversion wrote in plain words (it is shown as it is, after
+/// the field it is about).
+pub(crate) const CUSTOM: &str = "\u{1}";
+
 /// The largest file the engine agrees to parse.
 pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
 
@@ -322,7 +326,10 @@ fn translate(text: &str, e: &serde_json::Error, prefix: &str) -> FormatError {
             (path, p) => format!("\"{}\"", short(&format!("{p}.{path}"))),
         }
     };
-    let message = if let Some(rest) = raw.strip_prefix("invalid type: ") {
+    let message = if let Some(rest) = raw.strip_prefix(CUSTOM) {
+        // Read whole before it was checked: the parser stood at the object's end.
+        format!("{}: {rest}", field(container))
+    } else if let Some(rest) = raw.strip_prefix("invalid type: ") {
         let (found, expected) = split_expected(rest);
         format!(
             "{} must be {}, not {}",

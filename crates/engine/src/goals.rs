@@ -272,9 +272,9 @@ pub fn goal_problems(goals: &[Goal], d: &Diagram, s: &Scenario) -> Vec<(usize, S
     out
 }
 
-/// One goal.
+/// One goal. In files: `{"type": "metric", "metric": "p95_ms", "op": "<=", ...}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(try_from = "GoalIn", into = "GoalOut")]
 pub enum Goal {
     /// A bound on a run metric, optionally within a named scenario window or for one
     /// request kind.
@@ -282,50 +282,227 @@ pub enum Goal {
         metric: Metric,
         op: Op,
         value: f64,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         window: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         request_kind: Option<RequestKind>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         label: Option<String>,
     },
     /// A bound on one node's metric (`node`), or on all nodes of a kind (`kind`;
     /// hit rates combine, counts add up, utilisation and lag take the worst).
     NodeMetric {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         node: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         kind: Option<Kind>,
         metric: NodeMetric,
         op: Op,
         value: f64,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         label: Option<String>,
     },
     /// The diagram contains at least `at_least` components of a kind.
     Has {
         kind: Kind,
-        #[serde(default = "one")]
         at_least: u32,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         label: Option<String>,
     },
     /// No single point of failure (among nodes of `kind`, when given).
     NoSinglePointOfFailure {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         kind: Option<Kind>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         label: Option<String>,
     },
     /// Every web server keeps sessions in a session store.
-    SessionsNotOnWebServers {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        label: Option<String>,
-    },
+    SessionsNotOnWebServers { label: Option<String> },
 }
 
-fn one() -> u32 {
-    1
+/// The types of goal, as named in files.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum GoalType {
+    Metric,
+    NodeMetric,
+    Has,
+    NoSinglePointOfFailure,
+    SessionsNotOnWebServers,
+}
+
+/// A goal as read from a file: a type and the fields that type uses. (A flat struct
+/// reads with far less code than a tagged enum, which matters in the browser.)
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GoalIn {
+    #[serde(rename = "type")]
+    ty: GoalType,
+    #[serde(default)]
+    metric: Option<String>,
+    #[serde(default)]
+    op: Option<Op>,
+    #[serde(default)]
+    value: Option<f64>,
+    #[serde(default)]
+    window: Option<String>,
+    #[serde(default)]
+    request_kind: Option<RequestKind>,
+    #[serde(default)]
+    node: Option<String>,
+    #[serde(default)]
+    kind: Option<Kind>,
+    #[serde(default)]
+    at_least: Option<u32>,
+    #[serde(default)]
+    label: Option<String>,
+}
+
+/// A metric name read as the enum `T` ("unknown variant" errors keep serde's wording,
+/// which the file reader turns into plain words).
+fn metric_named<'de, T: Deserialize<'de>>(name: &'de str) -> Result<T, String> {
+    use serde::de::IntoDeserializer;
+    T::deserialize(IntoDeserializer::<serde::de::value::Error>::into_deserializer(name))
+        .map_err(|e| e.to_string())
+}
+
+impl TryFrom<GoalIn> for Goal {
+    type Error = String;
+
+    fn try_from(g: GoalIn) -> Result<Self, String> {
+        let custom = |m: &str| format!("{}{m}", format::CUSTOM);
+        let need = |what: &str| custom(&format!("this goal needs \"{what}\""));
+        let allowed: &[&str] = match g.ty {
+            GoalType::Metric => &["metric", "op", "value", "window", "request_kind"],
+            GoalType::NodeMetric => &["metric", "op", "value", "node", "kind"],
+            GoalType::Has => &["kind", "at_least"],
+            GoalType::NoSinglePointOfFailure => &["kind"],
+            GoalType::SessionsNotOnWebServers => &[],
+        };
+        let present = [
+            ("metric", g.metric.is_some()),
+            ("op", g.op.is_some()),
+            ("value", g.value.is_some()),
+            ("window", g.window.is_some()),
+            ("request_kind", g.request_kind.is_some()),
+            ("node", g.node.is_some()),
+            ("kind", g.kind.is_some()),
+            ("at_least", g.at_least.is_some()),
+        ];
+        if let Some((field, _)) = present.iter().find(|(f, p)| *p && !allowed.contains(f)) {
+            return Err(custom(&format!("this type of goal has no \"{field}\"")));
+        }
+        let label = g.label;
+        Ok(match g.ty {
+            GoalType::Metric => Goal::Metric {
+                metric: metric_named(g.metric.as_deref().ok_or_else(|| need("metric"))?)?,
+                op: g.op.ok_or_else(|| need("op"))?,
+                value: g.value.ok_or_else(|| need("value"))?,
+                window: g.window,
+                request_kind: g.request_kind,
+                label,
+            },
+            GoalType::NodeMetric => Goal::NodeMetric {
+                node: g.node,
+                kind: g.kind,
+                metric: metric_named(g.metric.as_deref().ok_or_else(|| need("metric"))?)?,
+                op: g.op.ok_or_else(|| need("op"))?,
+                value: g.value.ok_or_else(|| need("value"))?,
+                label,
+            },
+            GoalType::Has => Goal::Has {
+                kind: g.kind.ok_or_else(|| need("kind"))?,
+                at_least: g.at_least.unwrap_or(1),
+                label,
+            },
+            GoalType::NoSinglePointOfFailure => Goal::NoSinglePointOfFailure {
+                kind: g.kind,
+                label,
+            },
+            GoalType::SessionsNotOnWebServers => Goal::SessionsNotOnWebServers { label },
+        })
+    }
+}
+
+/// Either kind of metric, written by name.
+#[derive(Clone, Serialize)]
+#[serde(untagged)]
+enum AnyMetric {
+    Run(Metric),
+    Node(NodeMetric),
+}
+
+/// A goal as written to a file.
+#[derive(Clone, Serialize)]
+struct GoalOut {
+    #[serde(rename = "type")]
+    ty: GoalType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    node: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<Kind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metric: Option<AnyMetric>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    op: Option<Op>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    window: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_kind: Option<RequestKind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at_least: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<String>,
+}
+
+impl From<Goal> for GoalOut {
+    fn from(g: Goal) -> Self {
+        let mut o = GoalOut {
+            ty: GoalType::SessionsNotOnWebServers,
+            node: None,
+            kind: None,
+            metric: None,
+            op: None,
+            value: None,
+            window: None,
+            request_kind: None,
+            at_least: None,
+            label: None,
+        };
+        match g {
+            Goal::Metric {
+                metric,
+                op,
+                value,
+                window,
+                request_kind,
+                label,
+            } => {
+                o.ty = GoalType::Metric;
+                (o.metric, o.op, o.value) = (Some(AnyMetric::Run(metric)), Some(op), Some(value));
+                (o.window, o.request_kind, o.label) = (window, request_kind, label);
+            }
+            Goal::NodeMetric {
+                node,
+                kind,
+                metric,
+                op,
+                value,
+                label,
+            } => {
+                o.ty = GoalType::NodeMetric;
+                (o.node, o.kind, o.label) = (node, kind, label);
+                (o.metric, o.op, o.value) = (Some(AnyMetric::Node(metric)), Some(op), Some(value));
+            }
+            Goal::Has {
+                kind,
+                at_least,
+                label,
+            } => {
+                o.ty = GoalType::Has;
+                (o.kind, o.at_least, o.label) = (Some(kind), Some(at_least), label);
+            }
+            Goal::NoSinglePointOfFailure { kind, label } => {
+                o.ty = GoalType::NoSinglePointOfFailure;
+                (o.kind, o.label) = (kind, label);
+            }
+            Goal::SessionsNotOnWebServers { label } => o.label = label,
+        }
+        o
+    }
 }
 
 /// How one goal fared.

@@ -135,9 +135,9 @@ pub struct Traffic {
     pub rps: f64,
 }
 
-/// The shape of traffic over the run.
+/// The shape of traffic over the run. In files: `{"type": "spike", "at_s": 10, ...}`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(try_from = "ProfileRepr", into = "ProfileRepr")]
 pub enum Profile {
     /// `rps` all the time.
     #[default]
@@ -148,6 +148,111 @@ pub enum Profile {
     Daily,
     /// `rps`, multiplied by `factor` from `at_s` for `len_s` seconds.
     Spike { at_s: u32, len_s: u32, factor: f64 },
+}
+
+/// The kinds of traffic profile, as named in files.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ProfileType {
+    Constant,
+    Ramp,
+    Daily,
+    Spike,
+}
+
+/// A profile as written in files: a type and the fields that type uses. (A flat struct
+/// reads with far less code than a tagged enum, which matters in the browser.)
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileRepr {
+    #[serde(rename = "type")]
+    ty: ProfileType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    from_rps: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    at_s: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    len_s: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    factor: Option<f64>,
+}
+
+impl TryFrom<ProfileRepr> for Profile {
+    type Error = String;
+
+    fn try_from(r: ProfileRepr) -> Result<Self, String> {
+        let fields = [
+            ("from_rps", r.from_rps.is_some()),
+            ("at_s", r.at_s.is_some()),
+            ("len_s", r.len_s.is_some()),
+            ("factor", r.factor.is_some()),
+        ];
+        let (profile, uses): (Result<Profile, &str>, &[&str]) = match r.ty {
+            ProfileType::Constant => (Ok(Profile::Constant), &[]),
+            ProfileType::Daily => (Ok(Profile::Daily), &[]),
+            ProfileType::Ramp => (
+                r.from_rps
+                    .map(|from_rps| Profile::Ramp { from_rps })
+                    .ok_or("from_rps"),
+                &["from_rps"],
+            ),
+            ProfileType::Spike => (
+                match (r.at_s, r.len_s, r.factor) {
+                    (Some(at_s), Some(len_s), Some(factor)) => Ok(Profile::Spike {
+                        at_s,
+                        len_s,
+                        factor,
+                    }),
+                    (None, _, _) => Err("at_s"),
+                    (_, None, _) => Err("len_s"),
+                    _ => Err("factor"),
+                },
+                &["at_s", "len_s", "factor"],
+            ),
+        };
+        let name = match r.ty {
+            ProfileType::Constant => "constant",
+            ProfileType::Ramp => "ramp",
+            ProfileType::Daily => "daily",
+            ProfileType::Spike => "spike",
+        };
+        if let Some((extra, _)) = fields.iter().find(|(f, set)| *set && !uses.contains(f)) {
+            return Err(format!(
+                "{}a {name} profile has no \"{extra}\"",
+                format::CUSTOM
+            ));
+        }
+        profile.map_err(|missing| format!("{}a {name} profile needs \"{missing}\"", format::CUSTOM))
+    }
+}
+
+impl From<Profile> for ProfileRepr {
+    fn from(p: Profile) -> Self {
+        let mut r = ProfileRepr {
+            ty: ProfileType::Constant,
+            from_rps: None,
+            at_s: None,
+            len_s: None,
+            factor: None,
+        };
+        match p {
+            Profile::Constant => {}
+            Profile::Daily => r.ty = ProfileType::Daily,
+            Profile::Ramp { from_rps } => {
+                r.ty = ProfileType::Ramp;
+                r.from_rps = Some(from_rps);
+            }
+            Profile::Spike {
+                at_s,
+                len_s,
+                factor,
+            } => {
+                r.ty = ProfileType::Spike;
+                (r.at_s, r.len_s, r.factor) = (Some(at_s), Some(len_s), Some(factor));
+            }
+        }
+        r
+    }
 }
 
 /// Hourly traffic relative to the daily peak (midnight first).
@@ -335,14 +440,68 @@ impl RequestMix {
     }
 }
 
-/// Which data keys requests touch.
+/// Which data keys requests touch. In files: `{"type": "zipf", "keys": 10000, "s": 1}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(try_from = "KeysRepr", into = "KeysRepr")]
 pub enum KeyPopularity {
     /// Every key equally likely.
     Uniform { keys: u32 },
     /// Key of rank k has weight 1/k^s: a few hot keys take most requests.
     Zipf { keys: u32, s: f64 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum KeysType {
+    Uniform,
+    Zipf,
+}
+
+/// Key popularity as written in files (see [`ProfileRepr`] for why it is flat).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeysRepr {
+    #[serde(rename = "type")]
+    ty: KeysType,
+    keys: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    s: Option<f64>,
+}
+
+impl TryFrom<KeysRepr> for KeyPopularity {
+    type Error = String;
+
+    fn try_from(r: KeysRepr) -> Result<Self, String> {
+        match (r.ty, r.s) {
+            (KeysType::Uniform, None) => Ok(KeyPopularity::Uniform { keys: r.keys }),
+            (KeysType::Uniform, Some(_)) => Err(format!(
+                "{}a uniform popularity has no \"s\"",
+                format::CUSTOM
+            )),
+            (KeysType::Zipf, Some(s)) => Ok(KeyPopularity::Zipf { keys: r.keys, s }),
+            (KeysType::Zipf, None) => Err(format!(
+                "{}a Zipf popularity needs \"s\" (its skew)",
+                format::CUSTOM
+            )),
+        }
+    }
+}
+
+impl From<KeyPopularity> for KeysRepr {
+    fn from(k: KeyPopularity) -> Self {
+        match k {
+            KeyPopularity::Uniform { keys } => KeysRepr {
+                ty: KeysType::Uniform,
+                keys,
+                s: None,
+            },
+            KeyPopularity::Zipf { keys, s } => KeysRepr {
+                ty: KeysType::Zipf,
+                keys,
+                s: Some(s),
+            },
+        }
+    }
 }
 
 impl Default for KeyPopularity {
@@ -663,6 +822,36 @@ mod tests {
             night < 30.0 && (evening - 100.0).abs() < 1e-9,
             "{night} {evening}"
         );
+    }
+
+    #[test]
+    fn profiles_and_popularity_name_a_missing_or_foreign_field() {
+        let read = |traffic: &str| {
+            Scenario::from_json(&format!(
+                "{{\"version\": 2,\n\"traffic\": {{\"u\": {{\"rps\": 1, \"profile\": {traffic}}}}}}}"
+            ))
+        };
+        let e = read(r#"{"type": "spike", "at_s": 1, "len_s": 2}"#).unwrap_err();
+        assert_eq!(e.line(), Some(2), "{e}");
+        assert!(
+            e.to_string()
+                .ends_with("\"traffic.u.profile\": a spike profile needs \"factor\""),
+            "{e}"
+        );
+        let e = read(r#"{"type": "constant", "factor": 2}"#).unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("a constant profile has no \"factor\""),
+            "{e}"
+        );
+        let e = read(r#"{"type": "wave"}"#).unwrap_err();
+        assert!(e.to_string().contains("cannot be \"wave\""), "{e}");
+        let ok = read(r#"{"type": "ramp", "from_rps": 3}"#).unwrap();
+        assert_eq!(ok.traffic["u"].profile, Profile::Ramp { from_rps: 3.0 });
+        let e =
+            Scenario::from_json("{\"version\": 2, \"keys\": {\"type\": \"zipf\", \"keys\": 5}}")
+                .unwrap_err();
+        assert!(e.to_string().contains("needs \"s\""), "{e}");
     }
 
     #[test]
