@@ -27,6 +27,7 @@ export class ScaleLab {
 
   /** The centre of an element in page coordinates. */
   async center(locator) {
+    await locator.scrollIntoViewIfNeeded();
     const box = await locator.boundingBox();
     if (!box) throw new Error('element is not visible');
     return { x: box.x + box.width / 2, y: box.y + box.height / 2 };

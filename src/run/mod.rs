@@ -371,20 +371,16 @@ impl Runner {
             })
             .flatten();
         if let Some((m, down, shown)) = snapshot {
-            let live: BTreeMap<String, NodeLive> = m
-                .nodes
-                .iter()
-                .map(|n| {
-                    (
-                        n.id.clone(),
-                        NodeLive {
-                            up: n.up,
-                            utilisation: n.utilisation,
-                            queue_len: n.queue_len,
-                        },
-                    )
-                })
-                .collect();
+            // Inserted one by one: collecting into a map would sort (kilobytes of code).
+            let mut live = BTreeMap::new();
+            for n in &m.nodes {
+                let state = NodeLive {
+                    up: n.up,
+                    utilisation: n.utilisation,
+                    queue_len: n.queue_len,
+                };
+                live.insert(n.id.clone(), state);
+            }
             self.metrics.set(Some(m));
             if self.live.with_untracked(|l| l != &live) {
                 self.live.set(live);

@@ -1,8 +1,6 @@
 //! Structural analysis with graph algorithms: single points of failure on the way from
 //! users to the services they need, and components no traffic can reach.
 
-use std::collections::BTreeMap;
-
 use petgraph::algo::dominators::simple_fast;
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
@@ -42,12 +40,7 @@ fn groups(d: &Diagram) -> Vec<Vec<usize>> {
 /// members of a service group (a replication cluster is one service: whoever reaches a
 /// member reaches all).
 fn adjacency(d: &Diagram, groups: &[Vec<usize>]) -> Vec<Vec<u32>> {
-    let index: BTreeMap<&str, usize> = d
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.id.as_str(), i))
-        .collect();
+    let index = d.index_by_id();
     let mut adj = vec![Vec::new(); d.nodes.len()];
     for e in &d.edges {
         if let (Some(&a), Some(&b)) = (index.get(e.from.as_str()), index.get(e.to.as_str())) {

@@ -2,7 +2,7 @@
 //! data centers, and the editing operations the app calls. Checking a diagram is
 //! `validate.rs`'s job.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -207,6 +207,16 @@ impl Diagram {
         self.nodes.iter().position(|n| n.id == id)
     }
 
+    /// Node positions by id. Built by inserting one at a time: collecting into a map
+    /// would sort, and each sort instantiation costs kilobytes of WebAssembly.
+    pub fn index_by_id(&self) -> BTreeMap<&str, usize> {
+        let mut index = BTreeMap::new();
+        for (i, n) in self.nodes.iter().enumerate() {
+            index.insert(n.id.as_str(), i);
+        }
+        index
+    }
+
     /// The data center with this id.
     pub fn data_center(&self, id: &str) -> Option<&DataCenter> {
         self.data_centers.iter().find(|d| d.id == id)
@@ -214,9 +224,9 @@ impl Diagram {
 
     /// Adds a node with default parameters and returns its new id ("web-2").
     pub fn add_node(&mut self, kind: Kind, x: f64, y: f64) -> String {
-        let taken: BTreeSet<&str> = self.nodes.iter().map(|n| n.id.as_str()).collect();
         let mut n = self.nodes.iter().filter(|n| n.kind == kind).count() + 1;
-        while taken.contains(format!("{}-{n}", kind.id_prefix()).as_str()) {
+        let taken = |id: String| self.nodes.iter().any(|x| x.id == id);
+        while taken(format!("{}-{n}", kind.id_prefix())) {
             n += 1;
         }
         let id = format!("{}-{n}", kind.id_prefix());

@@ -151,12 +151,7 @@ pub(crate) fn service_groups(d: &Diagram) -> Vec<u32> {
         }
         x
     }
-    let index: BTreeMap<&str, usize> = d
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, x)| (x.id.as_str(), i))
-        .collect();
+    let index = d.index_by_id();
     for e in &d.edges {
         if let (Some(&a), Some(&b)) = (index.get(e.from.as_str()), index.get(e.to.as_str())) {
             let k = d.nodes[a].kind;
@@ -179,12 +174,7 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
         return Err(findings);
     }
     let n = d.nodes.len();
-    let index: BTreeMap<&str, u32> = d
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, x)| (x.id.as_str(), i as u32))
-        .collect();
+    let index = d.index_by_id();
     let succ: Vec<Vec<u32>> = d
         .nodes
         .iter()
@@ -192,18 +182,16 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
             d.edges
                 .iter()
                 .filter(|e| e.from == x.id)
-                .filter_map(|e| index.get(e.to.as_str()).copied())
+                .filter_map(|e| index.get(e.to.as_str()).map(|&i| i as u32))
                 .collect()
         })
         .collect();
 
     // Locations: each data center, the implicit default data center, then the regions.
-    let dc_index: BTreeMap<&str, usize> = d
-        .data_centers
-        .iter()
-        .enumerate()
-        .map(|(i, x)| (x.id.as_str(), i))
-        .collect();
+    let mut dc_index = BTreeMap::new();
+    for (i, x) in d.data_centers.iter().enumerate() {
+        dc_index.insert(x.id.as_str(), i);
+    }
     let implicit = d.data_centers.len();
     let region_loc_base = implicit + 1;
     let n_locs = region_loc_base + Region::ALL.len();
