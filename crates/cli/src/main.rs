@@ -274,10 +274,11 @@ fn print_results(title: &str, results: &[GoalResult]) {
     eprintln!("{title}:");
     for r in results {
         let mark = if r.pass { "pass" } else { "FAIL" };
-        let measured = r
-            .measured
-            .map(|v| format!(" (measured {})", (v * 1e4).round() / 1e4))
-            .unwrap_or_default();
+        let measured = if r.shown.is_empty() {
+            String::new()
+        } else {
+            format!(" (measured {})", r.shown)
+        };
         let reason = if r.reason.is_empty() {
             String::new()
         } else {

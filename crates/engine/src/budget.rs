@@ -6,6 +6,7 @@
 use crate::components::{dispatch, Role};
 use crate::diagram::Diagram;
 use crate::finding::Finding;
+use crate::format::thousands;
 use crate::scenario::{Profile, Scenario, Traffic, MAX_TIMEOUT_MS};
 use crate::sim::MAX_IN_FLIGHT;
 
@@ -57,19 +58,6 @@ pub fn requests_of(t: &Traffic, duration_s: f64) -> f64 {
             base + t.rps * (factor - 1.0) * (to - from)
         }
     }
-}
-
-/// `1234567` → "1,234,567".
-fn thousands(x: f64) -> String {
-    let s = format!("{:.0}", x.max(0.0));
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn megabytes(bytes: u64) -> String {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::analyze;
 use crate::components::{dispatch, Kind, NodeCx};
 use crate::diagram::Diagram;
-use crate::format::{self, FormatError};
+use crate::format::{self, thousands, FormatError};
 use crate::metrics::{Metrics, NodeMetrics, ShardMetrics, Totals};
 use crate::scenario::{RequestKind, Scenario};
 use crate::trace::Cause;
@@ -512,6 +512,10 @@ pub struct GoalResult {
     pub goal: String,
     pub pass: bool,
     pub measured: Option<f64>,
+    /// The measured value in words with its unit ("183 ms", "2.4 %", "$1,200 a
+    /// month"); empty for structural goals, whose label says it all.
+    #[serde(default)]
+    pub shown: String,
     /// For a failure, one sentence pointing at the cause.
     pub reason: String,
 }
@@ -677,10 +681,6 @@ fn node_value(metric: NodeMetric, n: &NodeMetrics, elapsed: f64) -> Option<f64> 
         NodeMetric::Failed => n.failed as f64,
         NodeMetric::ReplicationLagMs => n.replication_lag_ms.unwrap_or(0.0),
     })
-}
-
-fn percent(x: f64) -> String {
-    format!("{:.0}%", x * 100.0)
 }
 
 /// A node that ran out of capacity during the run.
@@ -1017,7 +1017,72 @@ fn result(goal: &Goal, pass: bool, measured: Option<f64>, reason: String) -> Goa
         goal: goal.label(),
         pass,
         measured,
+        shown: measured.map_or_else(String::new, |v| shown(goal, v)),
         reason: if pass { String::new() } else { reason },
+    }
+}
+
+/// A share as a percentage with sensible precision: 12%, 2.4%, 0.35%.
+fn percent(share: f64) -> String {
+    let p = share * 100.0;
+    if p == 0.0 || p >= 10.0 {
+        format!("{p:.0}%")
+    } else if p >= 1.0 {
+        format!("{p:.1}%")
+    } else {
+        format!("{p:.2}%")
+    }
+}
+
+/// How a goal's measured value reads, with its unit.
+fn shown(goal: &Goal, v: f64) -> String {
+    let ms = |v: f64| {
+        if v >= 10.0 {
+            format!("{} ms", thousands(v))
+        } else {
+            format!("{v:.1} ms")
+        }
+    };
+    match goal {
+        Goal::Metric { metric, .. } => match metric {
+            Metric::P50Ms
+            | Metric::P95Ms
+            | Metric::P99Ms
+            | Metric::MaxMs
+            | Metric::MeanMs
+            | Metric::JobP50Ms
+            | Metric::JobP95Ms
+            | Metric::JobP99Ms
+            | Metric::OldestJobMaxMs => ms(v),
+            Metric::ErrorRate => percent(v),
+            Metric::ThroughputRps | Metric::DbReadQps | Metric::DbWriteQps => {
+                format!("{} per second", thousands(v))
+            }
+            Metric::CostPerMonth => format!("${} a month", thousands(v)),
+            Metric::BacklogDrainedAtS => format!("{} s", num(v)),
+            Metric::DbReadShare | Metric::ShardImbalance => num(v),
+            Metric::Requests
+            | Metric::Failed
+            | Metric::LostWrites
+            | Metric::LoggedOut
+            | Metric::JobsCompleted
+            | Metric::JobsLost
+            | Metric::JobsRejected
+            | Metric::QueueBacklogMax
+            | Metric::RateLimited
+            | Metric::InstancesMax
+            | Metric::ActiveUsers
+            | Metric::KeysMoved => thousands(v),
+        },
+        Goal::NodeMetric { metric, .. } => match metric {
+            NodeMetric::Utilisation | NodeMetric::HitRate => percent(v),
+            NodeMetric::ReadQps | NodeMetric::WriteQps => format!("{} per second", thousands(v)),
+            NodeMetric::Served | NodeMetric::Failed => thousands(v),
+            NodeMetric::ReplicationLagMs => ms(v),
+        },
+        Goal::Has { .. }
+        | Goal::NoSinglePointOfFailure { .. }
+        | Goal::SessionsNotOnWebServers { .. } => String::new(),
     }
 }
 
@@ -1219,5 +1284,37 @@ fn evaluate_one(d: &Diagram, m: &Metrics, goal: &Goal) -> GoalResult {
                 reason,
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn goal(json: &str) -> Goal {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn measured_values_read_with_their_unit() {
+        let p95 = goal(r#"{"type": "metric", "metric": "p95_ms", "op": "<=", "value": 200}"#);
+        assert_eq!(shown(&p95, 591.872), "592 ms");
+        assert_eq!(shown(&p95, 4.26), "4.3 ms");
+        let errors =
+            goal(r#"{"type": "metric", "metric": "error_rate", "op": "<", "value": 0.01}"#);
+        assert_eq!(shown(&errors, 0.0313), "3.1%");
+        assert_eq!(shown(&errors, 0.0072), "0.72%");
+        assert_eq!(shown(&errors, 0.25), "25%");
+        let cost =
+            goal(r#"{"type": "metric", "metric": "cost_per_month", "op": "<=", "value": 900}"#);
+        assert_eq!(shown(&cost, 1234.4), "$1,234 a month");
+        let lost = goal(r#"{"type": "metric", "metric": "lost_writes", "op": "<=", "value": 10}"#);
+        assert_eq!(shown(&lost, 12345.0), "12,345");
+        let hit = goal(
+            r#"{"type": "node_metric", "kind": "cache", "metric": "hit_rate", "op": ">=", "value": 0.8}"#,
+        );
+        assert_eq!(shown(&hit, 0.815), "82%");
+        let has = goal(r#"{"type": "has", "kind": "load_balancer"}"#);
+        assert_eq!(shown(&has, 1.0), "");
     }
 }

@@ -54,6 +54,9 @@ pub struct Lesson {
     /// Component kinds this chapter adds to the palette (the palette of a chapter holds
     /// everything unlocked up to it).
     pub unlocks: Vec<Kind>,
+    /// This chapter adds the data-center box to the palette ("data_center" in
+    /// `unlocks`).
+    pub unlocks_data_centers: bool,
     pub starter: Starter,
     pub scenario: Scenario,
     pub goals: Vec<Goal>,
@@ -282,14 +285,17 @@ impl Lesson {
             }
         }
         let mut unlocks = Vec::new();
+        let mut unlocks_data_centers = false;
         for (i, key) in outer.unlocks.iter().enumerate() {
             match Kind::from_key(key) {
                 Some(k) => unlocks.push(k),
+                None if key == DATA_CENTER => unlocks_data_centers = true,
                 None => {
-                    let hint = nearest(key, Kind::ALL.iter().map(|k| k.key()))
+                    let keys = || Kind::ALL.iter().map(|k| k.key()).chain([DATA_CENTER]);
+                    let hint = nearest(key, keys())
                         .map(|k| format!(" Did you mean \"{k}\"?"))
                         .unwrap_or_default();
-                    let known: Vec<&str> = Kind::ALL.iter().map(|k| k.key()).collect();
+                    let known: Vec<&str> = keys().collect();
                     p.at(
                         &[Seg::Key("unlocks"), Seg::Index(i)],
                         format!(
@@ -441,6 +447,7 @@ impl Lesson {
                 summary: outer.summary,
                 text: outer.text,
                 unlocks,
+                unlocks_data_centers,
                 starter,
                 scenario,
                 goals,
@@ -622,16 +629,28 @@ pub fn check_chapter(
     Ok(ChapterReport { solution, start })
 }
 
-/// The components a learner may place in chapter `index`: everything unlocked up to it.
-pub fn palette(lessons: &[Lesson], index: usize) -> Vec<Kind> {
-    let mut kinds: Vec<Kind> = lessons
-        .iter()
-        .take(index + 1)
-        .flat_map(|l| l.unlocks.iter().copied())
-        .collect();
-    kinds.sort();
-    kinds.dedup();
-    kinds
+/// The name of the data-center box in a lesson's `unlocks`.
+pub const DATA_CENTER: &str = "data_center";
+
+/// What a learner may place in a chapter.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Palette {
+    /// In catalog order.
+    pub kinds: Vec<Kind>,
+    pub data_centers: bool,
+}
+
+/// What a learner may place in chapter `index`: everything unlocked up to it.
+pub fn palette(lessons: &[Lesson], index: usize) -> Palette {
+    let upto = &lessons[..(index + 1).min(lessons.len())];
+    Palette {
+        kinds: Kind::ALL
+            .iter()
+            .copied()
+            .filter(|k| upto.iter().any(|l| l.unlocks.contains(k)))
+            .collect(),
+        data_centers: upto.iter().any(|l| l.unlocks_data_centers),
+    }
 }
 
 /// The diagram a chapter starts from: its starter, or (when it continues) `previous`
@@ -865,14 +884,28 @@ mod tests {
         second.id = "two".into();
         second.unlocks = vec![Kind::LoadBalancer];
         second.starter = Starter::Continue(Additions::default());
-        let course = vec![first.clone(), second];
-        assert_eq!(palette(&course, 0), vec![Kind::Users, Kind::WebServer]);
+        let mut third = Lesson::from_json(&lesson("").replace(
+            r#""unlocks": ["users", "web_server"]"#,
+            r#""unlocks": ["data_center"]"#,
+        ))
+        .unwrap();
+        third.id = "three".into();
+        let course = vec![first.clone(), second, third];
         assert_eq!(
-            palette(&course, 1),
+            palette(&course, 0).kinds,
+            vec![Kind::Users, Kind::WebServer]
+        );
+        assert!(!palette(&course, 1).data_centers);
+        assert_eq!(
+            palette(&course, 1).kinds,
             vec![Kind::Users, Kind::LoadBalancer, Kind::WebServer]
         );
+        let all = palette(&course, 2);
+        assert!(all.data_centers);
+        assert_eq!(all.kinds, palette(&course, 1).kinds);
         assert_eq!(starting_diagram(&course, 1).as_ref(), Some(&first.solution));
         assert!(course_problems(&course).is_empty());
+        let course = &course[..2];
         let wrong = vec![course[1].clone(), course[1].clone()];
         assert_eq!(course_problems(&wrong).len(), 2);
     }

@@ -9,6 +9,7 @@ use crate::components::{dispatch, Role};
 use crate::diagram::Diagram;
 use crate::finding::Finding;
 use crate::format::{self, FormatError};
+use crate::region::Region;
 
 /// The scenario format version this engine writes. Version 2 holds every Users node's
 /// traffic level (before, a diagram's Users node could carry one too).
@@ -351,6 +352,18 @@ impl RequestKind {
         RequestKind::BackgroundJob,
     ];
 
+    /// A human name in the plural, as inside a sentence: "page reads".
+    pub fn plural(self) -> &'static str {
+        match self {
+            RequestKind::PageRead => "page reads",
+            RequestKind::ApiRead => "API reads",
+            RequestKind::Write => "writes",
+            RequestKind::StaticAsset => "static assets",
+            RequestKind::Upload => "uploads",
+            RequestKind::BackgroundJob => "background jobs",
+        }
+    }
+
     /// A human name: "Page read".
     pub fn label(self) -> &'static str {
         match self {
@@ -589,7 +602,99 @@ fn traffic_problems(
     }
 }
 
+/// A count with thousands separators: "1,500 requests per second".
+fn per_second(rps: f64) -> String {
+    format!("{} requests per second", format::thousands(rps))
+}
+
+/// Seconds as written in a sentence: "20 s", "2.5 s".
+fn secs(s: f64) -> String {
+    if s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s:.1} s")
+    }
+}
+
 impl Scenario {
+    /// The scenario in sentences, for a learner who cannot edit it: how long it runs,
+    /// who sends how much traffic, the request mix, and every scheduled event. Names
+    /// come from `d` (an id that is not there is shown as it is).
+    pub fn describe(&self, d: &Diagram) -> Vec<String> {
+        let name = |id: &str| d.node(id).map_or(id, |n| n.name.as_str()).to_string();
+        let dc_name = |id: &str| {
+            d.data_center(id)
+                .map_or(id, |c| c.name.as_str())
+                .to_string()
+        };
+        let mut out = vec![format!(
+            "The run lasts {} of simulated time.",
+            secs(self.duration_s as f64)
+        )];
+        for n in d
+            .nodes
+            .iter()
+            .filter(|n| n.kind == crate::components::Kind::Users)
+        {
+            let t = self.traffic_for(&n.id);
+            let region = match d.param(&n.id, "region") {
+                Some(crate::catalog::ParamValue::Text(r)) => Region::from_key(&r),
+                _ => None,
+            };
+            let who = match region {
+                Some(r) => format!("{} (in {})", n.name, r.label()),
+                None => n.name.clone(),
+            };
+            let shape = match t.profile {
+                Profile::Constant => format!("a steady {}", per_second(t.rps)),
+                Profile::Ramp { from_rps } => format!(
+                    "from {} rising to {}",
+                    format::thousands(from_rps),
+                    per_second(t.rps)
+                ),
+                Profile::Daily => format!("a daily curve peaking at {}", per_second(t.rps)),
+                Profile::Spike {
+                    at_s,
+                    len_s,
+                    factor,
+                } => format!(
+                    "{}, {}× as much from {} for {}",
+                    per_second(t.rps),
+                    format::trim_number(factor),
+                    secs(at_s as f64),
+                    secs(len_s as f64)
+                ),
+            };
+            out.push(format!("{who} send {shape}."));
+        }
+        let shares = self.mix.shares();
+        let total: f64 = shares.iter().sum();
+        if total > 0.0 {
+            let parts: Vec<String> = RequestKind::ALL
+                .iter()
+                .zip(shares)
+                .filter(|(_, x)| *x > 0.0)
+                .map(|(k, x)| format!("{:.0}% {}", x / total * 100.0, k.plural()))
+                .collect();
+            out.push(format!("Requests: {}.", parts.join(", ")));
+        }
+        let mut events: Vec<&ScheduledEvent> = self.events.iter().collect();
+        events.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
+        for e in events {
+            let what = match &e.action {
+                Action::KillNode(id) => format!("{} fails", name(id)),
+                Action::RestoreNode(id) => format!("{} comes back", name(id)),
+                Action::KillDc(id) => format!("the data center {} goes down", dc_name(id)),
+                Action::RestoreDc(id) => format!("the data center {} comes back", dc_name(id)),
+                Action::Reshard { node, shards } => {
+                    format!("{} is resharded to {shards} shards", name(node))
+                }
+            };
+            out.push(format!("At {}, {what}.", secs(e.at_s)));
+        }
+        out
+    }
+
     /// Reads a scenario file, upgrading older versions.
     pub fn from_json(text: &str) -> Result<Scenario, FormatError> {
         format::parse_versioned(text, &FORMAT)
@@ -791,6 +896,54 @@ impl Scenario {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scenario_reads_as_sentences_with_names_from_the_diagram() {
+        use crate::catalog::ParamValue;
+        use crate::components::Kind;
+        let mut d = Diagram::default();
+        let u = d.add_node(Kind::Users, 0.0, 0.0);
+        d.set_param(&u, "region", ParamValue::Text("europe".into()))
+            .unwrap();
+        let w = d.add_node(Kind::WebServer, 200.0, 0.0);
+        let i = d.node_index(&w).unwrap();
+        d.nodes[i].name = "Front".into();
+        let mut s = Scenario {
+            duration_s: 90,
+            mix: RequestMix::only(RequestKind::ApiRead),
+            ..Scenario::default()
+        };
+        s.traffic.insert(
+            u.clone(),
+            Traffic {
+                profile: Profile::Spike {
+                    at_s: 30,
+                    len_s: 10,
+                    factor: 2.5,
+                },
+                rps: 1500.0,
+            },
+        );
+        s.events.push(ScheduledEvent {
+            at_s: 45.0,
+            action: Action::RestoreNode(w.clone()),
+        });
+        s.events.push(ScheduledEvent {
+            at_s: 20.0,
+            action: Action::KillNode(w.clone()),
+        });
+        let lines = s.describe(&d);
+        assert_eq!(lines[0], "The run lasts 90 s of simulated time.");
+        assert_eq!(
+            lines[1],
+            "Users 1 (in Europe) send 1,500 requests per second, 2.5× as much from 30 s for 10 s."
+        );
+        assert_eq!(lines[2], "Requests: 100% API reads.");
+        // Events in time order, whatever the order in the file.
+        assert_eq!(lines[3], "At 20 s, Front fails.");
+        assert_eq!(lines[4], "At 45 s, Front comes back.");
+        assert_eq!(lines.len(), 5);
+    }
 
     #[test]
     fn profiles_shape_the_rate() {
