@@ -36,9 +36,21 @@ export async function startSession() {
   };
 }
 
-/** A new page whose console errors and uncaught exceptions are recorded in `problems`. */
-export async function openPage(session, { viewport = { width: 1400, height: 900 }, query = '' } = {}) {
+/**
+ * A new page whose console errors and uncaught exceptions are recorded in `problems`.
+ * It opens in the sandbox, as if the learner had gone there before; with `course:
+ * true` it opens as on a first visit (the course, chapter 1).
+ */
+export async function openPage(session, { viewport = { width: 1400, height: 900 }, query = '', course = false } = {}) {
   const context = await session.browser.newContext({ viewport, hasTouch: true });
+  if (!course) {
+    // Only when nothing is saved yet, so a reload keeps what the test did.
+    await context.addInitScript(() => {
+      if (localStorage.getItem('scalelab.progress') === null) {
+        localStorage.setItem('scalelab.progress', JSON.stringify({ version: 1, sandbox: true }));
+      }
+    });
+  }
   const page = await context.newPage();
   const problems = [];
   page.on('console', (msg) => {

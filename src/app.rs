@@ -3,13 +3,15 @@
 //! shortcuts, autosave, resetting a stale run and repainting the dots.
 
 use leptos::prelude::*;
-use scalelab_engine::{Diagram, RequestKind, Scenario};
+use scalelab_engine::{Diagram, Lesson, RequestKind, Scenario};
 
 use crate::bench::{self, EngineBench};
 use crate::canvas::geometry::{Point, Viewport, GRID, NODE_H, NODE_W};
 use crate::canvas::{diagram_bounds, Canvas};
+use crate::course::load::load_course;
+use crate::course::Course;
 use crate::editor::{storage, Editor, ScenarioState};
-use crate::panels::chapter::ChapterPanel;
+use crate::panels::chapter::{ChapterPanel, CourseNav};
 use crate::panels::inspector::Inspector;
 use crate::panels::metrics::MetricsPanel;
 use crate::panels::palette::Palette;
@@ -21,7 +23,23 @@ pub fn App() -> impl IntoView {
     match bench::mode() {
         Some(name) if name == "engine" => view! { <EngineBench/> }.into_any(),
         Some(name) => view! { <BenchPlayground name=name/> }.into_any(),
-        None => view! { <Playground bench=None/> }.into_any(),
+        None => view! { <CoursePlayground/> }.into_any(),
+    }
+}
+
+/// The playground with the course, once the lesson files are loaded. Without them (a
+/// broken file, no network) the sandbox still works, with the reason shown.
+#[component]
+fn CoursePlayground() -> impl IntoView {
+    let loaded = RwSignal::new(None::<Result<Vec<Lesson>, String>>);
+    leptos::task::spawn_local(async move {
+        loaded.set(Some(load_course().await));
+    });
+    move || match loaded.get() {
+        None => {
+            view! { <p class="loading" data-testid="loading">"Loading the course…"</p> }.into_any()
+        }
+        Some(course) => view! { <Playground bench=None course=Some(course)/> }.into_any(),
     }
 }
 
@@ -48,6 +66,9 @@ fn BenchPlayground(name: String) -> impl IntoView {
 fn Playground(
     bench: Option<(Diagram, Scenario)>,
     #[prop(default = true)] run: bool,
+    /// The course's chapters, or why they could not be loaded.
+    #[prop(default = None)]
+    course: Option<Result<Vec<Lesson>, String>>,
 ) -> impl IntoView {
     let bench_mode = bench.is_some();
     // The drag benchmark keeps the autosave, so that its cost is measured too.
@@ -61,13 +82,13 @@ fn Playground(
             Err(e) => (Diagram::default(), Scenario::default(), Some(e)),
         }
     };
-    let editor = Editor::new(diagram);
-    let scenario = ScenarioState {
-        scenario: RwSignal::new(scenario),
+    let editor = Editor::new(diagram.clone());
+    let scenario_state = ScenarioState {
+        scenario: RwSignal::new(scenario.clone()),
     };
     let runner = Runner::new(editor.viewport, bench_mode);
     provide_context(editor);
-    provide_context(scenario);
+    provide_context(scenario_state);
     provide_context(runner);
     if let Some(e) = load_error {
         editor.show(
@@ -75,9 +96,34 @@ fn Playground(
             true,
         );
     }
+    let scenario = scenario_state;
+    let course = match course {
+        Some(Ok(lessons)) => {
+            let c = Course::start(
+                lessons,
+                (diagram, scenario.scenario.get_untracked()),
+                editor,
+                scenario,
+                runner,
+            );
+            provide_context(c);
+            Some(c)
+        }
+        Some(Err(e)) => {
+            editor.show(
+                format!("The course could not be loaded: {e}. The sandbox works."),
+                true,
+            );
+            None
+        }
+        None => None,
+    };
 
     if autosave {
-        storage::autosave(editor, scenario);
+        storage::autosave(editor, scenario, move || match course {
+            Some(c) => c.save_current(),
+            None => storage::save_sandbox(editor, scenario),
+        });
     }
     // A changed diagram or scenario makes the current run stale.
     Effect::new(move |prev: Option<()>| {
@@ -119,7 +165,7 @@ fn Playground(
                 </div>
                 <span class="tagline">"From one server to millions of users"</span>
                 <span class="spacer"></span>
-                <span class="muted small">"Sandbox"</span>
+                <CourseNav/>
             </header>
             <main class="layout">
                 <ChapterPanel/>
@@ -208,8 +254,12 @@ fn RunControls() -> impl IntoView {
     let editor = expect_context::<Editor>();
     let scenario = expect_context::<ScenarioState>();
     let runner = expect_context::<Runner>();
+    let course = use_context::<Course>();
+    let may_run = move || course.is_none_or(|c| c.may_run());
     let status = runner.status;
     let run_or_pause = move |_| match status.get_untracked() {
+        Status::Idle if !may_run() => {}
+        Status::Finished if !may_run() => {}
         Status::Idle => {
             let d = editor.diagram.get_untracked();
             let s = scenario.scenario.get_untracked();
@@ -245,6 +295,9 @@ fn RunControls() -> impl IntoView {
     };
     let step = move |_| {
         if status.get_untracked() == Status::Idle {
+            if !may_run() {
+                return;
+            }
             let d = editor.diagram.get_untracked();
             let s = scenario.scenario.get_untracked();
             if let Err(problems) = runner.start(&d, &s) {
@@ -304,6 +357,11 @@ fn stage_size() -> (f64, f64) {
             (r.width(), r.height())
         })
         .unwrap_or((800.0, 600.0))
+}
+
+/// Fits the diagram to the view once the page has laid out the canvas.
+pub fn fit_soon(editor: Editor) {
+    request_animation_frame(move || fit_to_view(editor));
 }
 
 /// Pans and zooms so the whole diagram is in view.

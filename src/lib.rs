@@ -12,6 +12,7 @@
 pub mod app;
 pub mod bench;
 pub mod canvas;
+pub mod course;
 pub mod editor;
 pub mod net;
 pub mod panels;

@@ -11,7 +11,8 @@ pub mod storage;
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
-use scalelab_engine::{Diagram, Finding, Scenario};
+use scalelab_engine::lesson::Palette;
+use scalelab_engine::{Diagram, Finding, Kind, Scenario};
 
 use crate::canvas::geometry::Viewport;
 use gesture::Preview;
@@ -86,6 +87,23 @@ impl Checks {
     }
 }
 
+/// What the current chapter holds in place: the components and data centers its
+/// scenario refers to (its Users, what it fails). They cannot be deleted and their
+/// settings cannot be changed, or the chapter could not run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Fixed {
+    pub nodes: Vec<String>,
+    pub dcs: Vec<String>,
+}
+
+/// Every kind and the data-center box: the sandbox's palette.
+pub fn full_palette() -> Palette {
+    Palette {
+        kinds: Kind::ALL.to_vec(),
+        data_centers: true,
+    }
+}
+
 /// The diagram being edited and everything about editing it.
 #[derive(Clone, Copy)]
 pub struct Editor {
@@ -101,6 +119,9 @@ pub struct Editor {
     /// The engine's checks of the diagram, recomputed when it changes (not during a
     /// drag, which leaves the diagram alone until it is released).
     pub checks: Memo<Checks>,
+    /// What the palette offers (a chapter's unlocked components, or everything).
+    pub palette: RwSignal<Palette>,
+    pub fixed: RwSignal<Fixed>,
     notices_shown: StoredValue<u64>,
     history: StoredValue<History<Diagram>>,
     /// (can undo, can redo), kept in a signal so the buttons update.
@@ -118,10 +139,27 @@ impl Editor {
             notice: RwSignal::new(None),
             select_mode: RwSignal::new(false),
             checks: Memo::new(move |_| diagram.with(Checks::of)),
+            palette: RwSignal::new(full_palette()),
+            fixed: RwSignal::new(Fixed::default()),
             notices_shown: StoredValue::new(0),
             history: StoredValue::new(History::default()),
             undo_state: RwSignal::new((false, false)),
         }
+    }
+
+    /// Starts editing another diagram (another chapter, the sandbox): no selection,
+    /// no undo history.
+    pub fn replace(&self, diagram: Diagram) {
+        self.preview.set(None);
+        self.selection.set(Selection::default());
+        self.history.set_value(History::default());
+        self.diagram.set(diagram);
+        self.sync_undo_state();
+    }
+
+    /// Whether the chapter holds this node in place.
+    pub fn is_fixed(&self, id: &str) -> bool {
+        self.fixed.with(|f| f.nodes.iter().any(|x| x == id))
     }
 
     /// Applies one undoable edit to the diagram.
@@ -207,24 +245,43 @@ impl Editor {
         });
     }
 
-    /// Deletes whatever is selected, as one undoable edit.
+    /// Deletes whatever is selected, as one undoable edit. What the chapter holds in
+    /// place stays, with a notice saying why.
     pub fn delete_selection(&self) {
         let sel = self.selection.get_untracked();
         if sel.is_empty() {
             return;
         }
+        let fixed = self.fixed.get_untracked();
+        let kept: Vec<String> = self.diagram.with_untracked(|d| {
+            let nodes = sel.nodes.iter().filter(|id| fixed.nodes.contains(id));
+            let nodes = nodes.filter_map(|id| d.node(id).map(|n| n.name.clone()));
+            let dcs = sel.dc.iter().filter(|id| fixed.dcs.contains(id));
+            nodes
+                .chain(dcs.filter_map(|id| d.data_center(id).map(|c| c.name.clone())))
+                .collect()
+        });
         self.edit(|d| {
-            for id in &sel.nodes {
+            for id in sel.nodes.iter().filter(|id| !fixed.nodes.contains(id)) {
                 d.remove_node(id);
             }
             if let Some((a, b)) = &sel.edge {
                 d.disconnect(a, b);
             }
-            if let Some(dc) = &sel.dc {
+            if let Some(dc) = sel.dc.as_ref().filter(|id| !fixed.dcs.contains(id)) {
                 d.remove_data_center(dc);
             }
         });
         self.selection.set(Selection::default());
+        if !kept.is_empty() {
+            self.show(
+                format!(
+                    "{} stays: this chapter's scenario uses it.",
+                    kept.join(" and ")
+                ),
+                false,
+            );
+        }
     }
 
     /// Wires `from` → `to`, or shows the engine's reason when it refuses.

@@ -90,15 +90,17 @@ pub fn save(diagram: &Diagram, scenario: &Scenario) {
     }
 }
 
+/// Writes the sandbox as it is now.
+pub fn save_sandbox(editor: Editor, scenario: ScenarioState) {
+    editor
+        .diagram
+        .with_untracked(|d| scenario.scenario.with_untracked(|s| save(d, s)));
+}
+
 /// Keeps local storage in step with the diagram and scenario: each change (re)starts a
-/// short timer, and the record is written when it fires or when the page is hidden.
-pub fn autosave(editor: Editor, scenario: ScenarioState) {
+/// short timer, and `write` saves them when it fires or when the page is hidden.
+pub fn autosave(editor: Editor, scenario: ScenarioState, write: impl Fn() + Copy + 'static) {
     let pending = StoredValue::new_local(None::<Timeout>);
-    let write = move || {
-        editor
-            .diagram
-            .with_untracked(|d| scenario.scenario.with_untracked(|s| save(d, s)));
-    };
     Effect::new(move |first: Option<()>| {
         editor.diagram.track();
         scenario.scenario.track();

@@ -135,6 +135,10 @@ fn NodeInspector(id: String) -> impl IntoView {
             })
         }
     };
+    let fixed = Memo::new({
+        let id = id.clone();
+        move |_| editor.is_fixed(&id)
+    });
     let fields = kind
         .params()
         .iter()
@@ -153,14 +157,17 @@ fn NodeInspector(id: String) -> impl IntoView {
             <span class="field-label">"Name"</span>
             <input type="text" data-testid="param-name" prop:value=node.name.clone() on:change=rename maxlength="40"/>
         </label>
-        {fields}
+        {move || fixed.get().then(|| view! {
+            <p class="note small" data-testid="node-fixed">"This chapter's scenario uses this component, so it stays and its settings are fixed."</p>
+        })}
+        <fieldset class="params" disabled=move || fixed.get()>{fields}</fieldset>
         <div class="stat"><span class="stat-label">"Monthly cost"</span>
             <span class="stat-value" data-testid="node-cost">{move || format!("${}", format_number(cost()))}</span></div>
         <ul class="findings">{move || findings().into_iter().map(|m| view! { <li class="error">{m}</li> }).collect_view()}</ul>
         <Connections id=id.clone()/>
         <LiveNode id=id.clone()/>
         <button class="btn danger" data-testid="delete-node" on:click=move |_| editor.delete_selection()
-            disabled=move || runner.status.get() == Status::Running>"Delete component"</button>
+            disabled=move || runner.status.get() == Status::Running || fixed.get()>"Delete component"</button>
     }
     .into_any()
 }

@@ -112,11 +112,16 @@ pub fn Palette() -> impl IntoView {
         place(editor, what, Point::new(w.x - offset.0, w.y - offset.1));
     };
 
-    let tiles = Kind::ALL
-        .iter()
-        .map(|k| Placeable::Component(*k))
-        .chain(std::iter::once(Placeable::DataCenter))
-        .map(|what| {
+    // Only what the chapter has unlocked (everything in the sandbox).
+    let tiles = move || {
+        let palette = editor.palette.get();
+        let dc = palette.data_centers.then_some(Placeable::DataCenter);
+        palette
+            .kinds
+            .into_iter()
+            .map(Placeable::Component)
+            .chain(dc)
+            .map(|what| {
             let (key, label, glyph, color, help) = match what {
                 Placeable::Component(k) => (kind_key(k), k.label(), k.glyph(), kind_color(k), k.description()),
                 Placeable::DataCenter => (
@@ -167,7 +172,8 @@ pub fn Palette() -> impl IntoView {
                 </button>
             }
         })
-        .collect_view();
+        .collect_view()
+    };
 
     view! {
         <nav class="palette" data-testid="palette" aria-label="Components">

@@ -167,6 +167,7 @@ impl Diagram {
 
     /// Reads a diagram file, upgrading older versions. A version-1 file's traffic
     /// levels are dropped; use [`Diagram::from_json_with_levels`] to keep them.
+    #[inline]
     pub fn from_json(text: &str) -> Result<Diagram, FormatError> {
         format::parse_versioned(text, &FORMAT)
     }
@@ -174,6 +175,7 @@ impl Diagram {
     /// Reads a diagram file and, for a version-1 file, the traffic level (`rps`) each
     /// Users node carried, by node id: since version 2 the scenario holds it (see
     /// [`crate::Scenario::adopt_levels`]).
+    #[inline]
     pub fn from_json_with_levels(
         text: &str,
     ) -> Result<(Diagram, BTreeMap<String, f64>), FormatError> {

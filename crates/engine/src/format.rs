@@ -124,7 +124,7 @@ pub(crate) fn parse_part<T: DeserializeOwned>(
     let prefix = render_path(path);
     let result = match format {
         Some(f) => parse_versioned_in(part, f, &prefix),
-        None => serde_json::from_str(part).map_err(|e| translate(part, &e, &prefix)),
+        None => from_text(part).map_err(|e| translate(part, &e, &prefix)),
     };
     Some(result.map_err(|e| match e {
         FormatError::Syntax {
@@ -205,7 +205,7 @@ fn parse_versioned_in<T: DeserializeOwned>(
     }
     let body = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     if version == format.current as i64 {
-        return serde_json::from_str(body).map_err(|e| translate(body, &e, prefix));
+        return from_text(body).map_err(|e| translate(body, &e, prefix));
     }
     let mut upgraded = value;
     for v in version as u32..format.current {
@@ -217,7 +217,7 @@ fn parse_versioned_in<T: DeserializeOwned>(
     // Reading the upgraded document from text keeps positions for its errors; they are
     // mapped back to the same field in the original file when it has one.
     let rewritten = serde_json::to_string_pretty(&upgraded).unwrap_or_default();
-    serde_json::from_str(&rewritten).map_err(|e| match translate(&rewritten, &e, prefix) {
+    from_text(&rewritten).map_err(|e| match translate(&rewritten, &e, prefix) {
         FormatError::Syntax { message, .. } => {
             let offset = jsonpos::offset_of(&rewritten, e.line(), e.column().max(1) - 1);
             let original = jsonpos::path_at(&rewritten, offset)
@@ -231,6 +231,12 @@ fn parse_versioned_in<T: DeserializeOwned>(
         }
         other => other,
     })
+}
+
+/// The one place a `T` is read from JSON text: each call of `serde_json::from_str`
+/// generates a whole reader for its type, so every path goes through here.
+fn from_text<T: DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
+    serde_json::from_str(text)
 }
 
 /// Parses JSON text into a value after the size limit, the byte-order mark and the
@@ -255,7 +261,7 @@ pub(crate) fn parse_value(text: &str) -> Result<Value, FormatError> {
             message: format!("\"{}\" appears twice {place}; keep only one", short(&d.key)),
         });
     }
-    serde_json::from_str(body).map_err(|e| translate(body, &e, ""))
+    from_text(body).map_err(|e| translate(body, &e, ""))
 }
 
 /// A syntax error at the value found at `path` (or the start of the file).

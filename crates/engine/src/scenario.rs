@@ -696,6 +696,7 @@ impl Scenario {
     }
 
     /// Reads a scenario file, upgrading older versions.
+    #[inline]
     pub fn from_json(text: &str) -> Result<Scenario, FormatError> {
         format::parse_versioned(text, &FORMAT)
     }
