@@ -1,31 +1,16 @@
-//! Loading the course: `lessons/course.json` lists the chapter files, which are
-//! fetched together and read with the engine's lesson reader (the same one the native
-//! tests and `scalelab-cli check-lesson` use), so a broken file is named with its line.
+//! Loading the course: `lessons/course.bin`, compiled from the lesson files at build
+//! time (`scalelab-cli compile-lessons`, run by trunk's pre-build hook). The lesson files
+//! are checked there, with every problem reported by file and line; the browser only
+//! decodes the compact result, which keeps the JSON lesson reader out of the bundle.
 
-use scalelab_engine::lesson::{course_problems, CourseManifest, Lesson};
+use scalelab_engine::link::read_course;
+use scalelab_engine::Lesson;
 
-use crate::net::fetch_text;
+use crate::net::fetch_bytes;
 
-/// Every chapter, in order, or a sentence naming the file and the problem.
+/// Every chapter, in order, or a sentence saying what went wrong.
 pub async fn load_course() -> Result<Vec<Lesson>, String> {
-    let manifest = fetch_text("lessons/course.json").await?;
-    let manifest =
-        CourseManifest::from_json(&manifest).map_err(|p| format!("lessons/course.json, {p}"))?;
-    let pending: Vec<_> = manifest
-        .chapters
-        .iter()
-        .map(|file| (file, fetch_text(&format!("lessons/{file}"))))
-        .collect();
-    let mut lessons = Vec::new();
-    for (file, text) in pending {
-        let lesson = Lesson::from_json(&text.await?).map_err(|problems| {
-            let all: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            format!("lessons/{file}, {}", all.join("; "))
-        })?;
-        lessons.push(lesson);
-    }
-    if let Some((i, problem)) = course_problems(&lessons).into_iter().next() {
-        return Err(format!("lessons/{}: {problem}", manifest.chapters[i]));
-    }
+    let bytes = fetch_bytes("lessons/course.bin").await?;
+    let (_title, lessons) = read_course(&bytes).map_err(|e| format!("lessons/course.bin: {e}"))?;
     Ok(lessons)
 }

@@ -9,6 +9,7 @@ use std::time::Instant;
 use scalelab_engine::bench::bench_workload_for;
 use scalelab_engine::format::MAX_INPUT_BYTES;
 use scalelab_engine::lesson::{check_chapter, course_problems, ChapterReport, CourseManifest};
+use scalelab_engine::link::{compile_course, from_link, to_link, Challenge, Shared};
 use scalelab_engine::{
     evaluate, Diagram, FormatError, GoalResult, GoalSet, Lesson, LessonProblem, LevelRule,
     Scenario, Simulation, Starter,
@@ -26,6 +27,16 @@ usage:
       solution passes every goal and its starting diagram fails at least one. A chapter
       that continues from the previous one uses course.json in the same folder.
       Exit 0 when both hold, 1 otherwise.
+  scalelab-cli link DIAGRAM.json [--scenario SCENARIO.json] [--goals GOALS.json
+        --title TITLE [--text TEXT]]
+      Print the share link of a diagram (what follows # in the app's address), with
+      its scenario, or as a challenge with goals, a title and a text.
+  scalelab-cli unlink LINK
+      Print what a share link holds as JSON: {\"diagram\", \"scenario\", \"challenge\"}.
+      LINK is the whole address or what follows its #.
+  scalelab-cli compile-lessons LESSONS_DIR OUT_FILE
+      Read every chapter listed in LESSONS_DIR/course.json and write the compiled
+      course the browser loads (every problem is reported with file and line).
   scalelab-cli bench-files DIR
       Write the browser benchmarks' diagrams and scenarios into DIR.
   scalelab-cli bench [--seconds N]
@@ -54,6 +65,8 @@ enum CliError {
         path: String,
         problems: Vec<LessonProblem>,
     },
+    /// A share link that does not open; the message says why.
+    Link(String),
 }
 
 impl std::fmt::Display for CliError {
@@ -64,6 +77,7 @@ impl std::fmt::Display for CliError {
                 write!(f, "{path}: cannot read the file: {message}")
             }
             CliError::Format { path, error } => write!(f, "{path}: {error}"),
+            CliError::Link(message) => f.write_str(message),
             CliError::Lesson { path, problems } => {
                 for (i, p) in problems.iter().enumerate() {
                     if i > 0 {
@@ -90,6 +104,9 @@ struct Args {
     file: Option<String>,
     scenario: Option<String>,
     goals: Option<String>,
+    title: Option<String>,
+    text: Option<String>,
+    second: Option<String>,
     seed: Option<u64>,
     seconds: Option<u32>,
     series: bool,
@@ -112,6 +129,8 @@ fn parse_args(raw: &[String]) -> Result<Args, CliError> {
         match arg.as_str() {
             "--scenario" => a.scenario = Some(value("--scenario")?),
             "--goals" => a.goals = Some(value("--goals")?),
+            "--title" => a.title = Some(value("--title")?),
+            "--text" => a.text = Some(value("--text")?),
             "--seed" => {
                 let v = value("--seed")?;
                 a.seed = Some(v.parse().map_err(|_| {
@@ -135,10 +154,13 @@ fn parse_args(raw: &[String]) -> Result<Args, CliError> {
             "--digest" => a.digest = true,
             s if s.starts_with('-') => return Err(CliError::Usage(format!("unknown option {s}"))),
             s => {
-                if a.file.is_some() {
+                if a.file.is_none() {
+                    a.file = Some(s.to_string());
+                } else if a.second.is_none() && a.command == "compile-lessons" {
+                    a.second = Some(s.to_string());
+                } else {
                     return Err(CliError::Usage(format!("unexpected argument {s}")));
                 }
-                a.file = Some(s.to_string());
             }
         }
     }
@@ -353,6 +375,126 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        "link" => {
+            let (path, d, s) = load(&a)?;
+            let goals = match &a.goals {
+                Some(p) => Some(
+                    GoalSet::from_json(&read(p)?)
+                        .map_err(|error| CliError::Format {
+                            path: p.clone(),
+                            error,
+                        })?
+                        .goals,
+                ),
+                None => None,
+            };
+            let challenge = match (goals, &a.title) {
+                (Some(goals), Some(title)) => Some(Challenge {
+                    title: title.clone(),
+                    text: a.text.clone().unwrap_or_default(),
+                    goals,
+                }),
+                (None, None) => None,
+                _ => {
+                    return Err(CliError::Usage(
+                        "a challenge needs both --goals and --title".into(),
+                    ))
+                }
+            };
+            let shared = Shared {
+                diagram: d,
+                scenario: (a.scenario.is_some() || challenge.is_some()).then_some(s),
+                challenge,
+            };
+            let problems = shared.problems();
+            if !problems.is_empty() {
+                return Err(CliError::Invalid {
+                    path,
+                    findings: problems,
+                });
+            }
+            let link = to_link(&shared);
+            out(&link);
+            eprintln!("{} characters", link.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        "unlink" => {
+            let text = a
+                .file
+                .clone()
+                .ok_or_else(|| CliError::Usage("unlink needs a LINK".into()))?;
+            let shared = from_link(&text).map_err(|e| CliError::Link(e.to_string()))?;
+            let mut doc = serde_json::Map::new();
+            let value = |x: serde_json::Result<serde_json::Value>| x.unwrap_or_default();
+            doc.insert(
+                "diagram".into(),
+                value(serde_json::to_value(&shared.diagram)),
+            );
+            if let Some(s) = &shared.scenario {
+                doc.insert("scenario".into(), value(serde_json::to_value(s)));
+            }
+            if let Some(c) = &shared.challenge {
+                let goals = GoalSet {
+                    version: scalelab_engine::goals::GOALS_VERSION,
+                    goals: c.goals.clone(),
+                };
+                doc.insert(
+                    "challenge".into(),
+                    serde_json::json!({
+                        "title": c.title,
+                        "text": c.text,
+                        "goals": value(serde_json::to_value(&goals)),
+                    }),
+                );
+            }
+            out(&serde_json::to_string_pretty(&doc).unwrap_or_default());
+            Ok(ExitCode::SUCCESS)
+        }
+        "compile-lessons" => {
+            let (dir, target) = match (&a.file, &a.second) {
+                (Some(d), Some(t)) => (d.clone(), t.clone()),
+                _ => {
+                    return Err(CliError::Usage(
+                        "compile-lessons needs LESSONS_DIR and OUT_FILE".into(),
+                    ))
+                }
+            };
+            let base = std::path::Path::new(&dir);
+            let manifest_path = base.join("course.json").to_string_lossy().into_owned();
+            let manifest = CourseManifest::from_json(&read(&manifest_path)?).map_err(|p| {
+                CliError::Lesson {
+                    path: manifest_path.clone(),
+                    problems: vec![p],
+                }
+            })?;
+            let mut lessons = Vec::new();
+            for chapter in &manifest.chapters {
+                lessons.push(read_lesson(&base.join(chapter).to_string_lossy())?);
+            }
+            if let Some((i, m)) = course_problems(&lessons).into_iter().next() {
+                return Err(CliError::Read {
+                    path: base
+                        .join(&manifest.chapters[i])
+                        .to_string_lossy()
+                        .into_owned(),
+                    message: m,
+                });
+            }
+            let bytes = compile_course(&manifest.title, &lessons);
+            if let Some(parent) = std::path::Path::new(&target).parent() {
+                let _ = std::fs::create_dir_all(parent);
+            }
+            std::fs::write(&target, &bytes).map_err(|e| CliError::Read {
+                path: target.clone(),
+                message: e.to_string(),
+            })?;
+            eprintln!(
+                "{} chapters, {} bytes, written to {target}",
+                lessons.len(),
+                bytes.len()
+            );
+            Ok(ExitCode::SUCCESS)
         }
         "bench-files" => {
             let dir = a

@@ -210,3 +210,112 @@ fn a_file_over_the_size_limit_is_refused_without_reading_it_all() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("larger than the limit"), "{err}");
 }
+
+#[test]
+fn a_link_opens_as_the_same_diagram_scenario_and_challenge() {
+    let o = cli(&[
+        "link",
+        &example("diagram.json"),
+        "--scenario",
+        &example("scenario.json"),
+        "--goals",
+        &example("goals.json"),
+        "--title",
+        "Survive the failure",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let link = String::from_utf8(o.stdout).unwrap().trim().to_string();
+    assert!(link.starts_with("s="), "{link}");
+    let o = cli(&["unlink", &format!("https://example.org/#{link}")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let opened = stdout_json(&o);
+    // What the link holds is what the files say.
+    let file = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(example(name)).unwrap()).unwrap()
+    };
+    let diagram = file("diagram.json");
+    assert_eq!(
+        opened["diagram"]["nodes"].as_array().unwrap().len(),
+        diagram["nodes"].as_array().unwrap().len()
+    );
+    for (a, b) in opened["diagram"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(diagram["nodes"].as_array().unwrap())
+    {
+        assert_eq!(a["id"], b["id"]);
+        assert_eq!(a["name"], b["name"]);
+    }
+    assert_eq!(
+        opened["scenario"]["duration_s"],
+        file("scenario.json")["duration_s"]
+    );
+    assert_eq!(opened["challenge"]["title"], "Survive the failure");
+    assert_eq!(
+        opened["challenge"]["goals"]["goals"]
+            .as_array()
+            .unwrap()
+            .len(),
+        file("goals.json")["goals"].as_array().unwrap().len()
+    );
+}
+
+#[test]
+fn a_damaged_link_exits_2_with_a_sentence() {
+    for bad in ["https://example.org/", "s=AQ", "s=AQ!!"] {
+        let o = cli(&["unlink", bad]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("link"), "{bad}: {err}");
+        assert!(!err.contains("Error") && !err.contains("::"), "{err}");
+    }
+    let o = cli(&["link", &example("diagram.json"), "--title", "No goals"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn lessons_compile_and_a_broken_one_is_named_with_its_line() {
+    let lessons = root().join("lessons").to_string_lossy().into_owned();
+    let out = std::env::temp_dir().join(format!("scalelab-course-{}.bin", std::process::id()));
+    let o = cli(&["compile-lessons", &lessons, &out.to_string_lossy()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bytes = std::fs::read(&out).unwrap();
+    let (_, compiled) = scalelab_engine::link::read_course(&bytes).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("lessons/course.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        compiled.len(),
+        manifest["chapters"].as_array().unwrap().len()
+    );
+
+    // A course whose one chapter names a component kind that does not exist.
+    let first = std::fs::read_to_string(root().join("lessons/01-single-server.json")).unwrap();
+    let broken = first.replacen("\"web_server\"", "\"web_sever\"", 1);
+    let line = broken
+        .lines()
+        .position(|l| l.contains("web_sever"))
+        .unwrap()
+        + 1;
+    let dir = std::env::temp_dir().join(format!("scalelab-broken-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("one.json"), broken).unwrap();
+    std::fs::write(
+        dir.join("course.json"),
+        r#"{"version": 1, "title": "Broken", "chapters": ["one.json"]}"#,
+    )
+    .unwrap();
+    let o = cli(&[
+        "compile-lessons",
+        &dir.to_string_lossy(),
+        &out.to_string_lossy(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("one.json") && err.contains(&format!("line {line}")),
+        "{err}"
+    );
+    assert!(err.contains("web_server"), "suggests the right name: {err}");
+}

@@ -167,6 +167,9 @@ impl Diagram {
 
     /// Reads a diagram file, upgrading older versions. A version-1 file's traffic
     /// levels are dropped; use [`Diagram::from_json_with_levels`] to keep them.
+    // Inline so that it, and the serde reader it instantiates, compile in the calling
+    // crate: in the browser that is the app, optimised for size, not the engine,
+    // optimised for speed (file reading is not on the hot path).
     #[inline]
     pub fn from_json(text: &str) -> Result<Diagram, FormatError> {
         format::parse_versioned(text, &FORMAT)
@@ -175,6 +178,7 @@ impl Diagram {
     /// Reads a diagram file and, for a version-1 file, the traffic level (`rps`) each
     /// Users node carried, by node id: since version 2 the scenario holds it (see
     /// [`crate::Scenario::adopt_levels`]).
+    // Inline for the reason given at `from_json`.
     #[inline]
     pub fn from_json_with_levels(
         text: &str,

@@ -62,6 +62,9 @@ pub enum Op {
 }
 
 impl Op {
+    /// Every comparison, in a fixed order (share links store the position).
+    pub const ALL: &'static [Op] = &[Op::Lt, Op::Le, Op::Gt, Op::Ge, Op::Eq];
+
     fn holds(self, a: f64, b: f64) -> bool {
         match self {
             Op::Lt => a < b,
@@ -135,6 +138,39 @@ pub enum Metric {
 }
 
 impl Metric {
+    /// Every run metric, in a fixed order (share links store the position).
+    pub const ALL: &'static [Metric] = &[
+        Metric::P50Ms,
+        Metric::P95Ms,
+        Metric::P99Ms,
+        Metric::MaxMs,
+        Metric::MeanMs,
+        Metric::ErrorRate,
+        Metric::ThroughputRps,
+        Metric::Requests,
+        Metric::Failed,
+        Metric::LostWrites,
+        Metric::LoggedOut,
+        Metric::DbReadQps,
+        Metric::DbWriteQps,
+        Metric::DbReadShare,
+        Metric::CostPerMonth,
+        Metric::JobP50Ms,
+        Metric::JobP95Ms,
+        Metric::JobP99Ms,
+        Metric::JobsCompleted,
+        Metric::JobsLost,
+        Metric::JobsRejected,
+        Metric::QueueBacklogMax,
+        Metric::OldestJobMaxMs,
+        Metric::BacklogDrainedAtS,
+        Metric::RateLimited,
+        Metric::InstancesMax,
+        Metric::ActiveUsers,
+        Metric::KeysMoved,
+        Metric::ShardImbalance,
+    ];
+
     fn label(self) -> &'static str {
         match self {
             Metric::P50Ms => "median latency (ms)",
@@ -198,6 +234,17 @@ pub enum NodeMetric {
 }
 
 impl NodeMetric {
+    /// Every node metric, in a fixed order (share links store the position).
+    pub const ALL: &'static [NodeMetric] = &[
+        NodeMetric::Utilisation,
+        NodeMetric::HitRate,
+        NodeMetric::ReadQps,
+        NodeMetric::WriteQps,
+        NodeMetric::Served,
+        NodeMetric::Failed,
+        NodeMetric::ReplicationLagMs,
+    ];
+
     fn label(self) -> &'static str {
         match self {
             NodeMetric::Utilisation => "utilisation",
@@ -1293,6 +1340,26 @@ mod tests {
 
     fn goal(json: &str) -> Goal {
         serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn every_variant_is_in_its_all_table_at_its_own_position() {
+        for (i, m) in Metric::ALL.iter().enumerate() {
+            assert_eq!(*m as usize, i);
+        }
+        for (i, m) in NodeMetric::ALL.iter().enumerate() {
+            assert_eq!(*m as usize, i);
+        }
+        for (i, o) in Op::ALL.iter().enumerate() {
+            assert_eq!(*o as usize, i);
+        }
+        // The last variant of each is listed, so none is missing.
+        assert_eq!(Metric::ALL.len(), Metric::ShardImbalance as usize + 1);
+        assert_eq!(
+            NodeMetric::ALL.len(),
+            NodeMetric::ReplicationLagMs as usize + 1
+        );
+        assert_eq!(Op::ALL.len(), Op::Eq as usize + 1);
     }
 
     #[test]

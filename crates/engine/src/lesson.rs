@@ -238,7 +238,6 @@ fn is_id(id: &str) -> bool {
 
 impl Lesson {
     /// Reads a lesson file and checks it: every problem found, with its line and column.
-    #[inline]
     pub fn from_json(text: &str) -> Result<Lesson, Vec<LessonProblem>> {
         if text.len() > MAX_LESSON_BYTES {
             return Err(vec![LessonProblem {
@@ -527,7 +526,6 @@ pub struct CourseManifest {
 
 impl CourseManifest {
     /// Reads `course.json`.
-    #[inline]
     pub fn from_json(text: &str) -> Result<CourseManifest, LessonProblem> {
         let m: CourseManifest = format::parse_versioned(text, &COURSE_FORMAT)?;
         let problem = |i: Option<usize>, message: String| {

@@ -15,6 +15,7 @@ pub mod goals;
 pub mod histogram;
 pub mod jsonpos;
 pub mod lesson;
+pub mod link;
 pub mod metrics;
 pub mod region;
 pub mod rng;

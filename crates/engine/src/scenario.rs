@@ -696,6 +696,9 @@ impl Scenario {
     }
 
     /// Reads a scenario file, upgrading older versions.
+    // Inline so that it, and the serde reader it instantiates, compile in the calling
+    // crate: in the browser that is the app, optimised for size, not the engine,
+    // optimised for speed (file reading is not on the hot path).
     #[inline]
     pub fn from_json(text: &str) -> Result<Scenario, FormatError> {
         format::parse_versioned(text, &FORMAT)

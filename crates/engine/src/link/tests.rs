@@ -1,0 +1,343 @@
+use proptest::prelude::*;
+
+use super::*;
+use crate::bench::lesson_workload;
+
+fn shared(diagram: Diagram, scenario: Option<Scenario>) -> Shared {
+    Shared {
+        diagram,
+        scenario,
+        challenge: None,
+    }
+}
+
+/// A small diagram with everything a link must carry: custom ids and names, a data
+/// center, parameters of every type, a wire to each.
+fn varied() -> (Diagram, Scenario) {
+    let mut d = Diagram::default();
+    let dc = d.add_data_center(Region::Europe, 400.0, -32.0, 416.0, 288.0);
+    let u = d.add_node(Kind::Users, 16.0, 32.0);
+    let lb = d.add_node(Kind::LoadBalancer, 208.5, 32.25);
+    let w = d.add_node(Kind::WebServer, 448.0, 0.0);
+    let db = d.add_node(Kind::Database, 656.0, 0.0);
+    d.set_param(&u, "region", ParamValue::Text("asia".into()))
+        .unwrap();
+    d.set_param(&w, "size", ParamValue::Text("large".into()))
+        .unwrap();
+    d.set_param(&lb, "health_checks", ParamValue::Bool(false))
+        .unwrap();
+    d.set_param(&db, "replication_lag_ms", ParamValue::Num(12.5))
+        .unwrap();
+    d.rename_node(&w, "Front «one»").unwrap();
+    d.nodes[3].id = "primary".into();
+    for (a, b) in [(&u, &lb), (&lb, &w)] {
+        d.connect(a, b).unwrap();
+    }
+    d.connect(&w, "primary").unwrap();
+    d.set_node_dc(&w, Some(&dc));
+    d.set_node_dc("primary", Some(&dc));
+    let mut s = Scenario {
+        duration_s: 90,
+        seed: 123_456_789_012,
+        client_timeout_ms: 1500,
+        job_ms: 40.0,
+        latency_scale: 0.5,
+        keys: KeyPopularity::Uniform { keys: 777 },
+        ..Scenario::default()
+    };
+    s.traffic.insert(
+        u.clone(),
+        Traffic {
+            profile: Profile::Spike {
+                at_s: 20,
+                len_s: 5,
+                factor: 3.25,
+            },
+            rps: 1234.5,
+        },
+    );
+    s.default_traffic = Some(Traffic {
+        profile: Profile::Ramp { from_rps: 0.1 },
+        rps: 1.0 / 3.0,
+    });
+    s.events = vec![
+        ScheduledEvent {
+            at_s: 10.0,
+            action: Action::KillNode(w.clone()),
+        },
+        ScheduledEvent {
+            at_s: 12.5,
+            action: Action::RestoreNode(w.clone()),
+        },
+        ScheduledEvent {
+            at_s: 30.0,
+            action: Action::KillDc(dc.clone()),
+        },
+        ScheduledEvent {
+            at_s: 40.0,
+            action: Action::RestoreDc(dc),
+        },
+    ];
+    s.windows.push(Window {
+        name: "after the failure".into(),
+        from_s: 10.0,
+        to_s: 20.0,
+    });
+    (d, s)
+}
+
+fn every_goal(d: &Diagram) -> Vec<Goal> {
+    vec![
+        Goal::Metric {
+            metric: Metric::P95Ms,
+            op: Op::Le,
+            value: 200.0,
+            window: Some("after the failure".into()),
+            request_kind: Some(RequestKind::Write),
+            label: Some("Writes stay fast".into()),
+        },
+        Goal::Metric {
+            metric: Metric::ShardImbalance,
+            op: Op::Lt,
+            value: 1.5,
+            window: None,
+            request_kind: None,
+            label: None,
+        },
+        Goal::NodeMetric {
+            node: Some(d.nodes[2].id.clone()),
+            kind: None,
+            metric: NodeMetric::Utilisation,
+            op: Op::Le,
+            value: 0.8,
+            label: None,
+        },
+        Goal::NodeMetric {
+            node: None,
+            kind: Some(Kind::Cache),
+            metric: NodeMetric::HitRate,
+            op: Op::Ge,
+            value: 0.9,
+            label: Some("Hits".into()),
+        },
+        Goal::Has {
+            kind: Kind::LoadBalancer,
+            at_least: 2,
+            label: None,
+        },
+        Goal::NoSinglePointOfFailure {
+            kind: Some(Kind::WebServer),
+            label: None,
+        },
+        Goal::SessionsNotOnWebServers { label: None },
+    ]
+}
+
+#[test]
+fn a_link_gives_back_exactly_what_was_shared() {
+    let (d, s) = varied();
+    for sh in [
+        shared(d.clone(), None),
+        shared(d.clone(), Some(s.clone())),
+        Shared {
+            challenge: Some(Challenge {
+                title: "Survive Friday".into(),
+                text: "Keep **p95** low.".into(),
+                goals: every_goal(&d),
+            }),
+            ..shared(d.clone(), Some(s.clone()))
+        },
+    ] {
+        let link = to_link(&sh);
+        assert!(link.starts_with("s="));
+        assert_eq!(from_link(&link).unwrap(), sh);
+        // The whole address works as well as its fragment.
+        let address = format!("https://example.org/scalelab/#{link}");
+        assert_eq!(from_link(&address).unwrap(), sh);
+    }
+}
+
+#[test]
+fn a_sixty_node_diagram_fits_in_a_short_link() {
+    let (d, s) = lesson_workload(100.0);
+    assert_eq!((d.nodes.len(), d.edges.len()), (60, 80));
+    let diagram_only = to_link(&shared(d.clone(), None));
+    let with_scenario = to_link(&shared(d.clone(), Some(s.clone())));
+    assert!(
+        diagram_only.len() <= 1000,
+        "{} characters",
+        diagram_only.len()
+    );
+    assert!(
+        with_scenario.len() <= 1500,
+        "{} characters",
+        with_scenario.len()
+    );
+    assert_eq!(from_link(&with_scenario).unwrap().diagram, d);
+}
+
+/// A version-1 link written when the format was introduced. Later versions must keep
+/// reading it as this diagram: Users 1 → Web server 1, the server large.
+const V1_LINK: &str = "s=AZADAAACAwABgAGAAwADAwGADYADAQEDAgEBAg";
+
+#[test]
+fn a_version_1_link_still_opens() {
+    let mut expected = Diagram::default();
+    let u = expected.add_node(Kind::Users, 16.0, 48.0);
+    let w = expected.add_node(Kind::WebServer, 208.0, 48.0);
+    expected.connect(&u, &w).unwrap();
+    expected
+        .set_param(&w, "size", ParamValue::Text("large".into()))
+        .unwrap();
+    let opened = from_link(V1_LINK);
+    assert_eq!(
+        opened.map(|s| s.diagram),
+        Ok(expected.clone()),
+        "today's link for it is {}",
+        to_link(&shared(expected, None))
+    );
+}
+
+#[test]
+fn bad_links_are_refused_with_a_sentence() {
+    let (d, s) = varied();
+    let link = to_link(&shared(d, Some(s)));
+    let cases: Vec<(String, &str)> = vec![
+        ("https://example.org/".into(), "not a Scale Lab link"),
+        ("s=".into(), "not a Scale Lab link"),
+        (format!("{}!", &link), "character that does not belong"),
+        (link[..link.len() / 2].to_string(), "damaged"),
+        (
+            format!("s={}", base64url::encode(&[9, 0, 0])),
+            "newer version of Scale Lab",
+        ),
+    ];
+    for (text, expect) in cases {
+        let err = from_link(&text).unwrap_err().to_string();
+        assert!(err.contains(expect), "{text}: {err}");
+        assert!(!err.contains("Err") && !err.contains("::"), "{err}");
+    }
+}
+
+#[test]
+fn a_link_whose_design_the_engine_refuses_is_refused_with_its_reasons() {
+    let (mut d, s) = varied();
+    // A wire the engine does not allow: a database sending to users.
+    d.edges.push(Edge {
+        from: "primary".into(),
+        to: d.nodes[0].id.clone(),
+    });
+    let link = to_link(&shared(d, Some(s)));
+    match from_link(&link) {
+        Err(LinkError::Invalid(problems)) => assert!(!problems.is_empty()),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn counts_above_the_limits_are_refused_before_reading_on() {
+    // Flags 0, no data centers, then 10^9 nodes.
+    let mut w = ByteWriter::new();
+    w.write_u8(0);
+    w.write_u64(0);
+    w.write_u64(1_000_000_000);
+    let mut payload = vec![LINK_VERSION];
+    payload.extend(lz::compress(&w.into_bytes()));
+    let err = from_link(&format!("s={}", base64url::encode(&payload))).unwrap_err();
+    assert!(err.to_string().contains("larger than allowed"), "{err}");
+}
+
+#[test]
+fn a_compiled_course_reads_back_as_the_lessons() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../lessons/01-single-server.json"
+    ))
+    .unwrap();
+    let one = Lesson::from_json(&text).unwrap();
+    let mut two = one.clone();
+    two.id = "two".into();
+    two.starter = Starter::Continue(Additions {
+        nodes: vec![one.solution.nodes[0].clone()],
+        edges: one.solution.edges.clone(),
+        data_centers: Vec::new(),
+    });
+    two.prediction = None;
+    two.unlocks_data_centers = true;
+    let lessons = vec![one, two];
+    let bytes = compile_course("The course", &lessons);
+    assert_eq!(
+        read_course(&bytes).unwrap(),
+        ("The course".to_string(), lessons)
+    );
+    assert!(read_course(&bytes[..bytes.len() - 3]).is_err());
+    assert!(read_course(b"{\"version\": 1}").is_err());
+}
+
+#[test]
+fn numbers_are_short_when_they_can_be_and_always_exact() {
+    let len = |v: f64| {
+        let mut w = ByteWriter::new();
+        write_num(&mut w, v);
+        w.len()
+    };
+    assert_eq!(len(5.0), 1);
+    assert_eq!(len(208.0), 2);
+    assert_eq!(len(-1000.0), 2);
+    assert_eq!(len(0.25), 2);
+    assert_eq!(len(1.0 / 3.0), 9);
+}
+
+proptest! {
+    #[test]
+    fn every_number_reads_back_bit_for_bit(bits in any::<u64>()) {
+        let v = f64::from_bits(bits);
+        let mut w = ByteWriter::new();
+        write_num(&mut w, v);
+        let bytes = w.into_bytes();
+        let back = read_num(&mut ByteReader::new(&bytes)).unwrap();
+        prop_assert_eq!(back.to_bits(), v.to_bits());
+    }
+
+    #[test]
+    fn decimal_numbers_read_back_bit_for_bit(k in -1_000_000_000i64..1_000_000_000) {
+        // Products and quotients round differently: both must come back exactly.
+        for v in [k as f64 * 0.001, k as f64 / 1000.0, k as f64 * 0.1, k as f64 / 3.0] {
+            let mut w = ByteWriter::new();
+            write_num(&mut w, v);
+            let bytes = w.into_bytes();
+            let back = read_num(&mut ByteReader::new(&bytes)).unwrap();
+            prop_assert_eq!(back.to_bits(), v.to_bits(), "{}", v);
+        }
+    }
+
+    #[test]
+    fn any_bytes_are_refused_or_read_never_a_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let _ = from_link(&format!("s={}", base64url::encode(&bytes)));
+        let mut compressed = vec![LINK_VERSION];
+        compressed.extend(lz::compress(&bytes));
+        let _ = from_link(&format!("s={}", base64url::encode(&compressed)));
+        let _ = read_course(&bytes);
+    }
+
+    #[test]
+    fn any_text_is_refused_or_read_never_a_panic(text in "\\PC{0,60}") {
+        let _ = from_link(&text);
+        let _ = from_link(&format!("s={text}"));
+    }
+
+    #[test]
+    fn moved_and_renamed_diagrams_read_back(
+        xs in proptest::collection::vec(-5000.0f64..5000.0, 4),
+        name in "[a-zA-Z0-9 é]{1,20}",
+    ) {
+        let (mut d, s) = varied();
+        for (n, x) in d.nodes.iter_mut().zip(&xs) {
+            n.x = *x;
+            n.y = -x / 7.0;
+        }
+        d.nodes[1].name = name;
+        let sh = shared(d, Some(s));
+        prop_assert_eq!(from_link(&to_link(&sh)).unwrap(), sh);
+    }
+}
