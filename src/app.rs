@@ -16,6 +16,7 @@ use crate::panels::inspector::Inspector;
 use crate::panels::metrics::MetricsPanel;
 use crate::panels::palette::Palette;
 use crate::run::{Runner, Status};
+use crate::share::ShareMenu;
 use crate::view_util::{format_ms, format_number, request_color};
 
 #[component]
@@ -97,27 +98,26 @@ fn Playground(
         );
     }
     let scenario = scenario_state;
-    let course = match course {
-        Some(Ok(lessons)) => {
-            let c = Course::start(
-                lessons,
-                (diagram, scenario.scenario.get_untracked()),
-                editor,
-                scenario,
-                runner,
-            );
-            provide_context(c);
-            Some(c)
-        }
-        Some(Err(e)) => {
+    // Without the course (a lesson file that did not load) the sandbox and share links
+    // still work: the course is then empty.
+    let course = course.map(|loaded| {
+        let lessons = loaded.unwrap_or_else(|e| {
             editor.show(
                 format!("The course could not be loaded: {e}. The sandbox works."),
                 true,
             );
-            None
-        }
-        None => None,
-    };
+            Vec::new()
+        });
+        let c = Course::start(
+            lessons,
+            (diagram, scenario.scenario.get_untracked()),
+            editor,
+            scenario,
+            runner,
+        );
+        provide_context(c);
+        c
+    });
 
     if autosave {
         storage::autosave(editor, scenario, move || match course {
@@ -166,6 +166,7 @@ fn Playground(
                 <span class="tagline">"From one server to millions of users"</span>
                 <span class="spacer"></span>
                 <CourseNav/>
+                <ShareMenu/>
             </header>
             <main class="layout">
                 <ChapterPanel/>

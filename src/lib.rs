@@ -17,4 +17,5 @@ pub mod editor;
 pub mod net;
 pub mod panels;
 pub mod run;
+pub mod share;
 pub mod view_util;

@@ -14,7 +14,8 @@ pub mod text;
 
 use leptos::prelude::*;
 use scalelab_engine::lesson::{palette, start_from, Lesson};
-use scalelab_engine::{evaluate, Diagram, GoalResult, Metrics, Scenario};
+use scalelab_engine::link::{from_link, Challenge, Shared};
+use scalelab_engine::{evaluate, Action, Diagram, Goal, GoalResult, Metrics, Scenario};
 
 use crate::editor::{full_palette, storage, Editor, Fixed, ScenarioState};
 use crate::run::Runner;
@@ -30,6 +31,10 @@ const PROGRESS_BACKUP_KEY: &str = "scalelab.progress.unreadable";
 pub enum Mode {
     Chapter(usize),
     Sandbox,
+    /// A design opened from a share link: a document of its own, not saved.
+    Shared,
+    /// A teacher's challenge opened from a link: a page like a chapter, not saved.
+    Challenge,
 }
 
 #[derive(Clone, Copy)]
@@ -42,10 +47,52 @@ pub struct Course {
     pub live: Memo<Vec<GoalResult>>,
     /// The sandbox as the learner left it, while they are in a chapter.
     sandbox: StoredValue<(Diagram, Scenario)>,
+    /// The challenge opened from a link, in challenge mode.
+    pub challenge: RwSignal<Option<Challenge>>,
     editor: Editor,
     scenario: ScenarioState,
     runner: Runner,
     checker: StoredValue<check::Checker, LocalStorage>,
+}
+
+/// The goals of `mode`: a chapter's or a challenge's (none elsewhere).
+fn goals_in(
+    mode: Mode,
+    lessons: StoredValue<Vec<Lesson>>,
+    challenge: RwSignal<Option<Challenge>>,
+) -> Vec<Goal> {
+    match mode {
+        Mode::Chapter(i) => lessons.with_value(|l| l[i].goals.clone()),
+        Mode::Challenge => {
+            challenge.with_untracked(|c| c.as_ref().map(|c| c.goals.clone()).unwrap_or_default())
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// What a scenario refers to, which the learner may not delete or change: its Users
+/// with traffic and the components and data centers it fails.
+pub fn fixed_by(s: &Scenario) -> Fixed {
+    let mut f = Fixed {
+        nodes: s.traffic.keys().cloned().collect(),
+        dcs: Vec::new(),
+    };
+    for e in &s.events {
+        match &e.action {
+            Action::KillNode(id) | Action::RestoreNode(id) => {
+                if !f.nodes.contains(id) {
+                    f.nodes.push(id.clone());
+                }
+            }
+            Action::KillDc(id) | Action::RestoreDc(id) => {
+                if !f.dcs.contains(id) {
+                    f.dcs.push(id.clone());
+                }
+            }
+            Action::Reshard { .. } => {}
+        }
+    }
+    f
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -102,14 +149,14 @@ impl Course {
         let (progress, problem) = load_progress();
         let goals_of = StoredValue::new(lessons);
         let mode = RwSignal::new(Mode::Sandbox);
+        let challenge = RwSignal::new(None::<Challenge>);
         let live = Memo::new(move |_| {
-            let Mode::Chapter(i) = mode.get() else {
+            let goals = goals_in(mode.get(), goals_of, challenge);
+            if goals.is_empty() {
                 return Vec::new();
-            };
+            }
             runner.metrics.with(|m| match m {
-                Some(m) => editor
-                    .diagram
-                    .with_untracked(|d| goals_of.with_value(|l| evaluate(d, m, &l[i].goals))),
+                Some(m) => editor.diagram.with_untracked(|d| evaluate(d, m, &goals)),
                 None => Vec::new(),
             })
         });
@@ -120,6 +167,7 @@ impl Course {
             check: RwSignal::new(CheckState::Idle),
             live,
             sandbox: StoredValue::new(sandbox),
+            challenge,
             editor,
             scenario,
             runner,
@@ -140,8 +188,33 @@ impl Course {
                 .with_untracked(|p| p.start_chapter(&course.ids()));
             course.open_chapter(i);
         }
+        course.open_link_in_address();
+        let hash = window_event_listener(leptos::ev::hashchange, move |_| {
+            course.open_link_in_address();
+        });
+        on_cleanup(move || hash.remove());
         course.watch();
         course
+    }
+
+    /// Opens the share link in the page's address, if there is one. A link that does
+    /// not open is reported, and the learner's own work is left as it was.
+    fn open_link_in_address(&self) {
+        let hash = window().location().hash().unwrap_or_default();
+        if !hash.starts_with("#s=") {
+            return;
+        }
+        match from_link(&hash) {
+            Ok(shared) => self.open_shared(shared),
+            Err(e) => self
+                .editor
+                .show(format!("{e} Your own work is as you left it."), true),
+        }
+    }
+
+    /// The goals to check now (a chapter's, a challenge's, or none).
+    pub fn goals(&self) -> Vec<Goal> {
+        goals_in(self.mode.get_untracked(), self.lessons, self.challenge)
     }
 
     pub fn len(&self) -> usize {
@@ -171,7 +244,7 @@ impl Course {
     pub fn chapter(&self) -> Option<usize> {
         match self.mode.get() {
             Mode::Chapter(i) => Some(i),
-            Mode::Sandbox => None,
+            _ => None,
         }
     }
 
@@ -205,6 +278,8 @@ impl Course {
                     .with_untracked(|d| write_diagram(&key, d));
             }
             Mode::Sandbox => storage::save_sandbox(self.editor, self.scenario),
+            // A shared design or a challenge is not saved: it is in its link.
+            Mode::Shared | Mode::Challenge => {}
         }
     }
 
@@ -280,6 +355,68 @@ impl Course {
         crate::app::fit_soon(self.editor);
     }
 
+    /// Opens a design from a share link, as a document of its own (not saved over the
+    /// learner's work). A challenge opens as a page with its goals.
+    pub fn open_shared(&self, shared: Shared) {
+        self.leave();
+        let scenario = shared.scenario.unwrap_or_default();
+        self.editor.replace(shared.diagram);
+        self.editor.fixed.set(if shared.challenge.is_some() {
+            fixed_by(&scenario)
+        } else {
+            Fixed::default()
+        });
+        self.editor.palette.set(full_palette());
+        self.scenario.scenario.set(scenario);
+        let mode = if shared.challenge.is_some() {
+            Mode::Challenge
+        } else {
+            Mode::Shared
+        };
+        self.challenge.set(shared.challenge);
+        self.mode.set(mode);
+        crate::app::fit_soon(self.editor);
+    }
+
+    /// Makes the shared design the learner's sandbox (their old sandbox is replaced:
+    /// the panel asks first).
+    pub fn keep_shared(&self) {
+        let d = self.editor.diagram.get_untracked();
+        let s = self.scenario.scenario.get_untracked();
+        storage::save(&d, &s);
+        self.sandbox.set_value((d, s));
+        self.clear_address();
+        self.open_sandbox();
+        self.editor
+            .show("The shared design is now your sandbox.", false);
+    }
+
+    /// Leaves a shared design or challenge for where the learner was.
+    pub fn close_shared(&self) {
+        self.clear_address();
+        self.challenge.set(None);
+        let in_sandbox = self.progress.with_untracked(|p| p.sandbox);
+        if in_sandbox || self.is_empty() {
+            self.open_sandbox();
+        } else {
+            let i = self
+                .progress
+                .with_untracked(|p| p.start_chapter(&self.ids()));
+            self.open_chapter(i);
+        }
+    }
+
+    /// Removes a share link from the address, so a reload does not open it again.
+    fn clear_address(&self) {
+        if window()
+            .location()
+            .hash()
+            .is_ok_and(|h| h.starts_with("#s="))
+        {
+            let _ = window().location().set_hash("");
+        }
+    }
+
     /// Opens the sandbox as the learner left it.
     pub fn open_sandbox(&self) {
         self.leave();
@@ -330,9 +467,10 @@ impl Course {
 
     /// Runs the current chapter's scenario to the end, in slices, and checks its goals.
     pub fn check_goals(&self) {
-        let Mode::Chapter(i) = self.mode.get_untracked() else {
+        let mode = self.mode.get_untracked();
+        if !matches!(mode, Mode::Chapter(_) | Mode::Challenge) {
             return;
-        };
+        }
         if !self.may_run() {
             return;
         }
@@ -343,7 +481,7 @@ impl Course {
         let checked = d.clone();
         let started = self.checker.try_update_value(|c| {
             c.start(&d, &s, self.check, move |m| {
-                course.finished(i, &checked, &m, false)
+                course.finished(mode, &checked, &m, false)
             })
         });
         if let Some(Err(problems)) = started {
@@ -351,31 +489,45 @@ impl Course {
         }
     }
 
-    /// A run of chapter `i`'s scenario on `d` finished with `m`: the goals are
-    /// checked, the chapter is done when all pass, and a prediction answered before it
-    /// gets what the simulation measured.
-    fn finished(&self, i: usize, d: &Diagram, m: &Metrics, from_run: bool) {
-        if self.mode.get_untracked() != Mode::Chapter(i) {
+    /// A run of the scenario of `mode` (a chapter or a challenge) on `d` finished with
+    /// `m`: the goals are checked; a chapter is done when all pass, and its prediction,
+    /// once answered or skipped, gets what the simulation measured.
+    fn finished(&self, mode: Mode, d: &Diagram, m: &Metrics, from_run: bool) {
+        if self.mode.get_untracked() != mode {
             return;
         }
-        let (results, shows) = self.with_lesson(i, |l| {
-            let shows = l.prediction.as_ref().map(|p| evaluate(d, m, &p.shows));
-            (evaluate(d, m, &l.goals), shows)
-        });
-        let all = results.iter().all(|r| r.pass);
-        self.update_chapter(|c| {
-            if all {
-                c.done = true;
-            }
-            if let (Some(shows), Some(_), None) = (shows, c.answer, &c.revealed) {
-                c.revealed = Some(shows.into_iter().map(|r| (r.goal, r.shown)).collect());
-            }
-        });
+        let results = evaluate(d, m, &self.goals());
+        if let Mode::Chapter(i) = mode {
+            let shows = self.with_lesson(i, |l| {
+                l.prediction.as_ref().map(|p| evaluate(d, m, &p.shows))
+            });
+            let all = results.iter().all(|r| r.pass);
+            self.update_chapter(|c| {
+                if all {
+                    c.done = true;
+                }
+                if let (Some(shows), false, None) = (shows, c.prediction_pending(), &c.revealed) {
+                    c.revealed = Some(shows.into_iter().map(|r| (r.goal, r.shown)).collect());
+                }
+            });
+        }
         self.check.set(CheckState::Done {
             results,
             stale: false,
             from_run,
         });
+        if !from_run {
+            let duration = self.scenario.scenario.with_untracked(|s| s.duration_s) as f64;
+            self.runner.show_checked(m.clone(), duration);
+        }
+        // Bring the results into view: the text above them can be long.
+        if let Some(el) = document()
+            .query_selector("[data-testid=goals]")
+            .ok()
+            .flatten()
+        {
+            el.scroll_into_view();
+        }
     }
 
     /// Follows the editor and the animated run: an edit makes a check's results stale
@@ -399,9 +551,10 @@ impl Course {
             let Some(m) = course.runner.final_metrics.get() else {
                 return;
             };
-            let Mode::Chapter(i) = course.mode.get_untracked() else {
+            let mode = course.mode.get_untracked();
+            if !matches!(mode, Mode::Chapter(_) | Mode::Challenge) {
                 return;
-            };
+            }
             if course.runner.intervened.get_untracked() {
                 course.editor.show(
                     "You killed or restored components by hand in this run, so it does not count toward the goals. Run it again without touching, or press Check goals.",
@@ -410,7 +563,7 @@ impl Course {
                 return;
             }
             let d = course.editor.diagram.get_untracked();
-            course.finished(i, &d, &m, true);
+            course.finished(mode, &d, &m, true);
         });
     }
 

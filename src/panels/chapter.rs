@@ -24,6 +24,8 @@ pub fn ChapterPanel() -> impl IntoView {
     let course = use_context::<Course>();
     let body = move || match course.map(|c| c.mode.get()) {
         Some(Mode::Chapter(i)) => view! { <ChapterView i=i/> }.into_any(),
+        Some(Mode::Shared) => view! { <SharedView/> }.into_any(),
+        Some(Mode::Challenge) => view! { <ChallengeView/> }.into_any(),
         _ => view! { <SandboxView/> }.into_any(),
     };
     view! {
@@ -51,6 +53,55 @@ fn SandboxView() -> impl IntoView {
     }
 }
 
+/// A design opened from a share link: its own document, kept only if the learner asks.
+#[component]
+fn SharedView() -> impl IntoView {
+    let course = expect_context::<Course>();
+    let confirming = RwSignal::new(false);
+    view! {
+        <h2>"Shared design"</h2>
+        <p data-testid="shared-intro">"Someone shared this design with you. Run it, change it, break it: it is not saved unless you keep it."</p>
+        <div class="row" hidden=move || confirming.get()>
+            <button class="btn primary" data-testid="keep-shared" on:click=move |_| confirming.set(true)>"Keep it as my sandbox"</button>
+            <button class="btn" data-testid="close-shared" on:click=move |_| course.close_shared()>"Close"</button>
+        </div>
+        <section class="card confirm" data-testid="keep-confirm" hidden=move || !confirming.get()>
+            <p>"Your sandbox will be replaced by this design. Your chapters are not touched."</p>
+            <div class="row">
+                <button class="btn primary" data-testid="keep-yes" on:click=move |_| { confirming.set(false); course.keep_shared(); }>"Replace my sandbox"</button>
+                <button class="btn" data-testid="keep-no" on:click=move |_| confirming.set(false)>"Cancel"</button>
+            </div>
+        </section>
+        <ScenarioPanel/>
+    }
+}
+
+/// A teacher's challenge opened from a link: its text and goals, checked like a
+/// chapter's. Nothing is saved: share it back to hand it in.
+#[component]
+fn ChallengeView() -> impl IntoView {
+    let course = expect_context::<Course>();
+    let (title, text, labels) = course.challenge.with_untracked(|c| {
+        c.as_ref()
+            .map(|c| {
+                (
+                    c.title.clone(),
+                    items_html("p", &[c.text.as_str()]),
+                    c.goals.iter().map(Goal::label).collect::<Vec<_>>(),
+                )
+            })
+            .unwrap_or_default()
+    });
+    view! {
+        <div class="chapter-kicker">"Challenge"</div>
+        <h3 class="chapter-title" data-testid="chapter-title">{title}</h3>
+        <div class="lesson-text" data-testid="lesson-text" inner_html=text></div>
+        <Goals labels=labels/>
+        <p class="muted small">"Your work on a challenge is not saved here: use Share to send your answer back."</p>
+        <button class="btn" data-testid="close-shared" on:click=move |_| course.close_shared()>"Close the challenge"</button>
+    }
+}
+
 #[component]
 fn ChapterView(i: usize) -> impl IntoView {
     let course = expect_context::<Course>();
@@ -66,7 +117,7 @@ fn ChapterView(i: usize) -> impl IntoView {
         <h3 class="chapter-title" data-testid="chapter-title">{title}</h3>
         <div class="lesson-text" data-testid="lesson-text" inner_html=text></div>
         {has_prediction.then(|| view! { <PredictionCard i=i/> })}
-        <Goals i=i/>
+        <Goals labels=course.with_lesson(i, |l| l.goals.iter().map(Goal::label).collect())/>
         <Finish i=i/>
         <Hints i=i/>
         <Solution i=i/>
@@ -208,11 +259,11 @@ fn goal_row(check: &CheckState, live: &[scalelab_engine::GoalResult], k: usize) 
     }
 }
 
+/// The goals with their live and checked status, and "Check goals".
 #[component]
-fn Goals(i: usize) -> impl IntoView {
+fn Goals(labels: Vec<String>) -> impl IntoView {
     let course = expect_context::<Course>();
     let runner = expect_context::<Runner>();
-    let labels: Vec<String> = course.with_lesson(i, |l| l.goals.iter().map(Goal::label).collect());
     let row = move |k: usize| {
         Memo::new(move |_| {
             course
@@ -408,6 +459,7 @@ pub fn CourseNav() -> impl IntoView {
         return view! { <span class="muted small">"Sandbox"</span> }.into_any();
     };
     let open = RwSignal::new(false);
+    crate::share::close_on_outside(open, ".course-nav");
     let done_count = move || (0..course.len()).filter(|&i| course.is_done(i)).count();
     let items = (0..course.len())
         .map(|i| {

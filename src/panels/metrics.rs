@@ -216,17 +216,23 @@ pub fn MetricsPanel() -> impl IntoView {
         let name = editor
             .diagram
             .with(|d| d.node(&id).map(|n| n.name.clone()))?;
-        let n = runner
-            .metrics
-            .with(|m| m.as_ref().and_then(|m| m.node(&id).cloned()))?;
-        let mut parts = vec![if n.up {
+        let (n, monitored) = runner.metrics.with(|m| {
+            m.as_ref()
+                .and_then(|m| m.node(&id).cloned().map(|n| (n, m.monitored)))
+        })?;
+        let mut parts = vec![if !n.up {
+            "down".to_string()
+        } else if monitored {
             format!("{:.0}% busy", n.utilisation * 100.0)
         } else {
-            "down".to_string()
+            "running".to_string()
         }];
-        parts.push(format!("queue {}", n.queue_len));
-        if let Some(h) = n.hit_rate {
-            parts.push(format!("hit rate {:.0}%", h * 100.0));
+        // How loaded a component is takes a monitoring agent to know.
+        if monitored {
+            parts.push(format!("queue {}", n.queue_len));
+            if let Some(h) = n.hit_rate {
+                parts.push(format!("hit rate {:.0}%", h * 100.0));
+            }
         }
         Some(view! {
             <div class="kpi selected-kpi" data-testid="metric-selected">
@@ -245,6 +251,13 @@ pub fn MetricsPanel() -> impl IntoView {
                     .map(|(c, n)| view! { <li><span>{c.label()}</span><strong>{format_number(*n as f64)}</strong></li> })
                     .collect_view()
             })
+        })
+    };
+    let dashboard = move || {
+        runner.metrics.with(|m| {
+            m.as_ref()
+                .map(|m| editor.diagram.with(|d| dashboard_html(m, d)))
+                .unwrap_or_default()
         })
     };
     // The finished run's fingerprint: the same files and seed give the same one here
@@ -289,14 +302,102 @@ pub fn MetricsPanel() -> impl IntoView {
                     <ul data-testid="error-causes">{causes}</ul>
                 </div>
             </div>
+            <div class="dashboard" data-testid="dashboard" inner_html=dashboard></div>
             {digest}
         </section>
     }
 }
 
+/// The dashboards a Monitoring component unlocks: the busiest components (host level)
+/// and the business numbers. Without monitoring, a line saying how to get them. HTML,
+/// escaped; empty before a run.
+pub fn dashboard_html(m: &Metrics, d: &scalelab_engine::Diagram) -> String {
+    use crate::course::text::escape;
+    if !m.monitored {
+        return "<p class=\"muted small\" data-testid=\"dashboards-off\">Only what users see is measured. \
+                Add a <strong>Monitoring</strong> component to see how busy each component is, \
+                and the business numbers.</p>"
+            .into();
+    }
+    // Components that do work (Users and Monitoring never are busy).
+    let mut busiest: Vec<_> = m
+        .nodes
+        .iter()
+        .filter(|n| n.up && n.utilisation > 0.0)
+        .collect();
+    busiest.sort_by(|a, b| b.utilisation.total_cmp(&a.utilisation));
+    let rows: String = busiest
+        .iter()
+        .take(3)
+        .map(|n| {
+            let name = d.node(&n.id).map_or(n.id.as_str(), |x| x.name.as_str());
+            let pct = (n.utilisation * 100.0).clamp(0.0, 100.0);
+            format!(
+                "<li><span>{}</span><span class=\"bar\"><span style=\"width:{pct:.0}%\"></span></span><strong>{pct:.0}%</strong><span class=\"muted\">queue {}</span></li>",
+                escape(name),
+                n.queue_len
+            )
+        })
+        .collect();
+    let business = m.business.as_ref().map_or_else(String::new, |b| {
+        format!(
+            "<p class=\"small\" data-testid=\"business\">Active users <strong>{}</strong> · {} requests each</p>",
+            format_number(b.active_users as f64),
+            format_number(b.requests_per_user)
+        )
+    });
+    format!(
+        "<div class=\"kpi-label\">Busiest components</div><ul class=\"busiest\" data-testid=\"busiest\">{rows}</ul>{business}"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dashboards_need_monitoring_and_then_show_the_busiest_component_first() {
+        use scalelab_engine::{run_to_end, Diagram, Kind, Scenario};
+        let mut d = Diagram::default();
+        let u = d.add_node(Kind::Users, 0.0, 0.0);
+        let small = d.add_node(Kind::WebServer, 200.0, 0.0);
+        let big = d.add_node(Kind::WebServer, 200.0, 100.0);
+        d.set_param(
+            &big,
+            "size",
+            scalelab_engine::ParamValue::Text("xlarge".into()),
+        )
+        .unwrap();
+        d.connect(&u, &small).unwrap();
+        d.connect(&u, &big).unwrap();
+        let i = d.node_index(&small).unwrap();
+        d.nodes[i].name = "<Small>".into();
+        let mut s = Scenario {
+            duration_s: 10,
+            ..Scenario::default()
+        };
+        s.set_rps(&u, 300.0);
+        let unwatched = run_to_end(&d, &s).unwrap();
+        let off = dashboard_html(&unwatched, &d);
+        assert!(
+            off.contains("dashboards-off") && off.contains("Monitoring"),
+            "{off}"
+        );
+        assert!(!off.contains("busiest"));
+
+        d.add_node(Kind::Monitoring, 400.0, 0.0);
+        let watched = run_to_end(&d, &s).unwrap();
+        let on = dashboard_html(&watched, &d);
+        // The small server carries as much as the big one with fewer workers: it comes
+        // first, its name escaped.
+        let first = on
+            .find("&lt;Small&gt;")
+            .expect("the small server is listed");
+        let second = on.find("Web server 2").expect("the big server is listed");
+        assert!(first < second, "{on}");
+        assert!(!on.contains("Users 1"), "Users do no work: {on}");
+        assert!(on.contains("data-testid=\"business\""), "{on}");
+    }
 
     #[test]
     fn nice_max_rounds_up_to_one_two_or_five() {

@@ -234,6 +234,14 @@ impl Runner {
         self.status.set(Status::Finished);
     }
 
+    /// Shows a run done elsewhere (a goal check) in the metrics panel, without
+    /// animating it. The next run or reset replaces it.
+    pub fn show_checked(&self, m: Metrics, duration_s: f64) {
+        self.duration_s.set(duration_s);
+        self.shown_s.set(duration_s);
+        self.metrics.set(Some(m));
+    }
+
     /// Throws the run away.
     pub fn reset(&self) {
         self.engine.set_value(None);

@@ -655,7 +655,11 @@ impl fmt::Display for Goal {
     }
 }
 
+/// The first letter in capitals, except for terms such as "p95" that are written so.
 fn capitalise(s: &str) -> String {
+    if s.chars().nth(1).is_some_and(|c| c.is_ascii_digit()) {
+        return s.to_string();
+    }
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),

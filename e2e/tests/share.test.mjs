@@ -1,0 +1,192 @@
+// Sharing: a link opens the same design in a fresh browser and can be kept; a broken
+// link is reported and loses nothing; a challenge link opens with its goals; files go
+// out as JSON (which the CLI runs) and PNG, and come back in.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSession, openPage, ARTIFACTS } from '../harness.mjs';
+import { ScaleLab } from '../pages.mjs';
+
+let session;
+before(async () => {
+  session = await startSession();
+});
+after(async () => {
+  await session.close();
+});
+
+/** Builds Users → Web server (large) in the sandbox; returns the node ids. */
+async function buildSmallDesign(app) {
+  const users = await app.addComponent('users', 100, 200);
+  const web = await app.addComponent('web_server', 420, 200);
+  await app.byTestId('param-size').selectOption('large');
+  await app.wire(users, web);
+  return { users, web };
+}
+
+async function shareLink(app) {
+  await app.byTestId('share-button').click();
+  const field = app.byTestId('share-link');
+  await field.waitFor();
+  return field.inputValue();
+}
+
+async function nodeNames(page) {
+  return page.$$eval('svg g.node', (gs) => gs.map((g) => g.getAttribute('data-testid')).sort());
+}
+
+test('a shared link opens the same design elsewhere, and keeping it needs a confirmation', async () => {
+  const a = await openPage(session);
+  const app = new ScaleLab(a.page);
+  await app.ready();
+  const { web } = await buildSmallDesign(app);
+  await app.byTestId('scenario-duration').fill('30');
+  await app.byTestId('scenario-duration').press('Enter');
+  const link = await shareLink(app);
+  assert.match(link, /#s=[A-Za-z0-9_-]+$/);
+  assert.match(await app.byTestId('share-length').innerText(), /^\d+ characters$/);
+  const sent = await nodeNames(a.page);
+  await a.page.screenshot({ path: `${ARTIFACTS}share-menu.png` });
+
+  // Someone else, with a sandbox of their own.
+  const b = await openPage(session);
+  const other = new ScaleLab(b.page);
+  await other.ready();
+  await other.addComponent('cache', 200, 200);
+  const own = await nodeNames(b.page);
+  await b.page.goto(link);
+  await other.ready();
+  await other.byTestId('shared-intro').waitFor();
+  assert.deepEqual(await nodeNames(b.page), sent);
+  assert.equal(await other.byTestId('scenario-duration').inputValue(), '30');
+  await other.clickNode(web);
+  assert.equal(await other.byTestId('param-size').inputValue(), 'large');
+
+  // Closing goes back to their own sandbox, untouched.
+  await other.byTestId('close-shared').click();
+  await b.page.waitForFunction((n) => document.querySelectorAll('svg g.node').length === n, own.length);
+  assert.deepEqual(await nodeNames(b.page), own);
+
+  // Opening it again and keeping it replaces the sandbox, after a confirmation.
+  await b.page.goto(link);
+  await other.byTestId('keep-shared').click();
+  await other.byTestId('keep-confirm').waitFor();
+  await other.byTestId('keep-yes').click();
+  await b.page.waitForFunction(() => !location.hash.startsWith('#s='));
+  await b.page.reload();
+  await other.ready();
+  assert.deepEqual(await nodeNames(b.page), sent);
+  assert.deepEqual([...a.problems, ...b.problems], []);
+  await a.context.close();
+  await b.context.close();
+});
+
+test('a damaged link is reported in words and the learner loses nothing', async () => {
+  const { page, context, problems } = await openPage(session);
+  const app = new ScaleLab(page);
+  await app.ready();
+  await buildSmallDesign(app);
+  const before = await nodeNames(page);
+  const good = await shareLink(app);
+  for (const bad of [good.slice(0, -12), good.replace('#s=', '#s=!'), `${good.split('#')[0]}#s=AQ`]) {
+    await page.goto(bad);
+    await app.ready();
+    const notice = await app.notice();
+    assert.match(notice, /link/i);
+    assert.match(notice, /as you left it/);
+    assert.doesNotMatch(notice, /Err|::|unwrap/);
+    assert.deepEqual(await nodeNames(page), before);
+  }
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a challenge link opens as a page with goals that can be checked', async () => {
+  const a = await openPage(session);
+  const app = new ScaleLab(a.page);
+  await app.ready();
+  await buildSmallDesign(app);
+  await app.byTestId('share-button').click();
+  await app.byTestId('share-as-challenge').check();
+  await app.byTestId('challenge-title').fill('Keep it fast');
+  await app.byTestId('challenge-text').fill('Serve the traffic with **p95** under 100 ms.');
+  await app.byTestId('goal-template-p95').check();
+  await app.byTestId('goal-bound-p95').fill('100');
+  await app.byTestId('goal-bound-p95').press('Enter');
+  await app.byTestId('goal-template-spof').check();
+  const link = await app.byTestId('share-link').inputValue();
+
+  const b = await openPage(session);
+  const other = new ScaleLab(b.page);
+  await b.page.goto(link);
+  await other.ready();
+  assert.equal(await other.byTestId('chapter-title').innerText(), 'Keep it fast');
+  assert.match(await other.byTestId('lesson-text').innerHTML(), /<strong>p95<\/strong>/);
+  const goals = await b.page.$$eval('[data-testid="goals"] > li .goal-label', (ls) => ls.map((l) => l.textContent));
+  assert.deepEqual(goals, ['p95 latency (ms) ≤ 100', 'No single point of failure']);
+  await other.byTestId('check-goals').click();
+  await b.page.waitForFunction(() => /^Checked/.test(document.querySelector('[data-testid="check-status"]')?.textContent ?? ''), null, { timeout: 30000 });
+  const classes = await b.page.$$eval('[data-testid="goals"] > li', (lis) => lis.map((li) => li.className));
+  // One server is a single point of failure: that goal fails, with its reason.
+  assert.equal(classes[1], 'goal fail');
+  assert.match(await other.byTestId('goal-reason-1').innerText(), /single point of failure|fails/i);
+  await b.page.screenshot({ path: `${ARTIFACTS}challenge.png` });
+  assert.deepEqual([...a.problems, ...b.problems], []);
+  await a.context.close();
+  await b.context.close();
+});
+
+test('diagram and scenario files go out (the CLI runs them) and come back in; a bad file changes nothing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scalelab-files-'));
+  const { page, context, problems } = await openPage(session);
+  const app = new ScaleLab(page);
+  await app.ready();
+  await buildSmallDesign(app);
+  await app.byTestId('share-button').click();
+  const save = async (testid, name) => {
+    const [download] = await Promise.all([page.waitForEvent('download'), app.byTestId(testid).click()]);
+    const path = join(dir, name);
+    await download.saveAs(path);
+    return path;
+  };
+  const diagram = await save('export-diagram', 'diagram.json');
+  const scenario = await save('export-scenario', 'scenario.json');
+  const picture = await save('export-png', 'diagram.png');
+  assert.deepEqual([...readFileSync(picture).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+  // The exported files are the documented formats: the command-line tool runs them.
+  const run = spawnSync(process.env.CARGO ?? 'cargo', ['run', '--quiet', '--release', '-p', 'scalelab-cli', '--',
+    'run', diagram, '--scenario', scenario], { cwd: new URL('../..', import.meta.url).pathname, encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.ok(JSON.parse(run.stdout).totals.requests > 0);
+
+  // Into a fresh page: the same diagram, and undo takes it back out.
+  const fresh = await openPage(session);
+  const other = new ScaleLab(fresh.page);
+  await other.ready();
+  await other.byTestId('share-button').click();
+  await other.byTestId('import-file').setInputFiles(diagram);
+  await fresh.page.waitForFunction(() => document.querySelectorAll('svg g.node').length === 2);
+  assert.deepEqual(await nodeNames(fresh.page), await nodeNames(page));
+  await fresh.page.keyboard.press('Escape');
+  await other.byTestId('share-panel').waitFor({ state: 'hidden' });
+  await other.byTestId('undo').click();
+  await fresh.page.waitForFunction(() => document.querySelectorAll('svg g.node').length === 0);
+
+  // A broken file: a clear message naming the file and line, nothing changed.
+  const broken = join(dir, 'broken.json');
+  writeFileSync(broken, readFileSync(diagram, 'utf8').replace('"web_server"', '"web_sever"'));
+  await other.byTestId('share-button').click();
+  await other.byTestId('import-file').setInputFiles(broken);
+  const notice = await other.notice();
+  assert.match(notice, /broken\.json/);
+  assert.match(notice, /line \d+/);
+  assert.match(notice, /Nothing was changed/);
+  assert.equal(await fresh.page.locator('svg g.node').count(), 0);
+  assert.deepEqual([...problems, ...fresh.problems], []);
+  await context.close();
+  await fresh.context.close();
+});

@@ -1,0 +1,439 @@
+//! Sharing and files: the Share menu in the header makes a link to the design (with its
+//! scenario, or as a challenge with goals), downloads the diagram or scenario as JSON
+//! (the formats of `docs/formats.md`, which `scalelab-cli` runs) or as a picture, and
+//! imports a diagram or scenario file. An import is one undoable edit; a file that does
+//! not read is reported and changes nothing.
+
+pub mod png;
+
+use leptos::prelude::*;
+use scalelab_engine::format::MAX_INPUT_BYTES;
+use scalelab_engine::goals::Metric;
+use scalelab_engine::link::{to_link, Challenge, Shared};
+use scalelab_engine::{Diagram, Goal, LevelRule, Op, Scenario};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::course::{Course, Mode};
+use crate::editor::{Editor, ScenarioState};
+
+/// A goal a teacher can put in a challenge, with the bound they type.
+struct Template {
+    key: &'static str,
+    label: &'static str,
+    unit: &'static str,
+    default: f64,
+    make: fn(f64) -> Goal,
+}
+
+fn metric(metric: Metric, op: Op, value: f64) -> Goal {
+    Goal::Metric {
+        metric,
+        op,
+        value,
+        window: None,
+        request_kind: None,
+        label: None,
+    }
+}
+
+const TEMPLATES: &[Template] = &[
+    Template {
+        key: "p95",
+        label: "p95 latency at most",
+        unit: "ms",
+        default: 200.0,
+        make: |v| metric(Metric::P95Ms, Op::Le, v),
+    },
+    Template {
+        key: "errors",
+        label: "Error rate at most",
+        unit: "%",
+        default: 1.0,
+        make: |v| metric(Metric::ErrorRate, Op::Le, v / 100.0),
+    },
+    Template {
+        key: "throughput",
+        label: "Throughput at least",
+        unit: "req/s",
+        default: 1000.0,
+        make: |v| metric(Metric::ThroughputRps, Op::Ge, v),
+    },
+    Template {
+        key: "cost",
+        label: "Monthly cost at most",
+        unit: "$",
+        default: 1000.0,
+        make: |v| metric(Metric::CostPerMonth, Op::Le, v),
+    },
+];
+
+/// The address of the app with `fragment` after its `#`.
+fn address_with(fragment: &str) -> String {
+    let loc = window().location();
+    let base = format!(
+        "{}{}{}",
+        loc.origin().unwrap_or_default(),
+        loc.pathname().unwrap_or_default(),
+        loc.search().unwrap_or_default()
+    );
+    format!("{base}#{fragment}")
+}
+
+/// Starts a download of `href` (a `data:` or object URL) as `name`.
+fn download_url(href: &str, name: &str) {
+    let Some(a) = document()
+        .create_element("a")
+        .ok()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+    else {
+        return;
+    };
+    a.set_href(href);
+    a.set_download(name);
+    a.click();
+}
+
+/// Downloads `text` as a JSON file called `name`.
+fn download_json(name: &str, text: &str) {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    if let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) {
+        download_url(&url, name);
+        let _ = web_sys::Url::revoke_object_url(&url);
+    }
+}
+
+/// What an imported file turned out to be.
+enum Imported {
+    Diagram(Diagram),
+    Scenario(Scenario),
+}
+
+/// Reads a diagram or scenario file; the error says what is wrong and where.
+fn read_import(text: &str) -> Result<Imported, String> {
+    let looks_like_scenario = ["\"duration_s\"", "\"traffic\"", "\"mix\"", "\"events\""]
+        .iter()
+        .any(|k| text.contains(k))
+        && !text.contains("\"nodes\"");
+    if looks_like_scenario {
+        Scenario::from_json(text)
+            .map(Imported::Scenario)
+            .map_err(|e| format!("The scenario file could not be read: {e}"))
+    } else {
+        Diagram::from_json_with_levels(text)
+            .map(|(d, _)| Imported::Diagram(d))
+            .map_err(|e| format!("The diagram file could not be read: {e}"))
+    }
+}
+
+#[component]
+pub fn ShareMenu() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let scenario = expect_context::<ScenarioState>();
+    let course = use_context::<Course>();
+    let open = RwSignal::new(false);
+    let with_scenario = RwSignal::new(true);
+    let as_challenge = RwSignal::new(false);
+    let title = RwSignal::new(String::new());
+    let text = RwSignal::new(String::new());
+    // Which goal templates are on, and their bounds.
+    let picked = RwSignal::new(vec![false; TEMPLATES.len()]);
+    let bounds = RwSignal::new(TEMPLATES.iter().map(|t| t.default).collect::<Vec<f64>>());
+    let spof = RwSignal::new(false);
+    let copied = RwSignal::new(false);
+    let mode = move || course.map(|c| c.mode.get());
+    close_on_outside(open, ".share-menu");
+    // In a chapter the challenge can reuse the chapter's goals.
+    let chapter_goals = move || match mode() {
+        Some(Mode::Chapter(_)) | Some(Mode::Challenge) => {
+            course.map(|c| c.goals()).unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
+
+    let challenge = move || -> Result<Option<Challenge>, String> {
+        if !as_challenge.get() {
+            return Ok(None);
+        }
+        let mut goals = chapter_goals();
+        let on = picked.get();
+        let values = bounds.get();
+        for (i, t) in TEMPLATES.iter().enumerate() {
+            if on[i] {
+                goals.push((t.make)(values[i]));
+            }
+        }
+        if spof.get() {
+            goals.push(Goal::NoSinglePointOfFailure {
+                kind: None,
+                label: None,
+            });
+        }
+        if goals.is_empty() {
+            return Err("Pick at least one goal for the challenge.".into());
+        }
+        let t = title.get();
+        Ok(Some(Challenge {
+            title: if t.trim().is_empty() {
+                "A challenge".into()
+            } else {
+                t.trim().chars().take(80).collect()
+            },
+            text: text.get().chars().take(2000).collect(),
+            goals,
+        }))
+    };
+    let link = Memo::new(move |_| -> Result<String, String> {
+        let challenge = challenge()?;
+        let shared = Shared {
+            diagram: editor.diagram.get(),
+            scenario: (with_scenario.get() || challenge.is_some()).then(|| scenario.scenario.get()),
+            challenge,
+        };
+        let problems = shared.problems();
+        if let Some(p) = problems.first() {
+            return Err(format!("Fix this before sharing: {p}"));
+        }
+        Ok(address_with(&to_link(&shared)))
+    });
+    let copy = move |_| {
+        let Ok(url) = link.get_untracked() else {
+            return;
+        };
+        let clipboard = window().navigator().clipboard();
+        let promise = clipboard.write_text(&url);
+        leptos::task::spawn_local(async move {
+            let ok = JsFuture::from(promise).await.is_ok();
+            copied.set(ok);
+            if !ok {
+                // Without clipboard access the learner copies from the field.
+                if let Some(input) = document()
+                    .query_selector("[data-testid=share-link]")
+                    .ok()
+                    .flatten()
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+                {
+                    input.select();
+                }
+                editor.show(
+                    "Copying is not allowed here: the link is selected, copy it with Ctrl+C.",
+                    false,
+                );
+            }
+        });
+    };
+
+    let export_diagram = move |_| {
+        download_json(
+            "diagram.json",
+            &editor.diagram.with_untracked(Diagram::to_json_pretty),
+        )
+    };
+    let export_scenario = move |_| {
+        download_json(
+            "scenario.json",
+            &scenario.scenario.with_untracked(Scenario::to_json_pretty),
+        )
+    };
+    let export_png = move |_| match editor.diagram.with_untracked(png::diagram_png) {
+        Some(url) => download_url(&url, "diagram.png"),
+        None => editor.show(
+            "There is nothing to draw yet: add a component first.",
+            false,
+        ),
+    };
+    let import = move |ev: web_sys::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        input.set_value("");
+        if file.size() > MAX_INPUT_BYTES as f64 {
+            editor.show(
+                format!(
+                    "{} is too large to be a Scale Lab file (the limit is {} MB).",
+                    file.name(),
+                    MAX_INPUT_BYTES >> 20
+                ),
+                true,
+            );
+            return;
+        }
+        let name = file.name();
+        leptos::task::spawn_local(async move {
+            let text = JsFuture::from(file.text())
+                .await
+                .ok()
+                .and_then(|v| v.as_string());
+            let Some(text) = text else {
+                editor.show(format!("{name} could not be read."), true);
+                return;
+            };
+            let in_chapter = matches!(mode(), Some(Mode::Chapter(_)) | Some(Mode::Challenge));
+            match read_import(&text) {
+                Ok(Imported::Diagram(d)) => {
+                    editor.edit(|x| *x = d);
+                    crate::app::fit_soon(editor);
+                    editor.show(
+                        format!("{name} imported. Undo brings back what was there."),
+                        false,
+                    );
+                }
+                Ok(Imported::Scenario(_)) if in_chapter => {
+                    editor.show("A chapter's scenario is part of the chapter: import scenarios in the sandbox.", true);
+                }
+                Ok(Imported::Scenario(mut s)) => {
+                    s.adopt_levels(&Default::default(), LevelRule::ScenarioFirst);
+                    scenario.scenario.set(s);
+                    editor.show(format!("{name} imported as the scenario."), false);
+                }
+                Err(e) => editor.show(format!("{name}: {e} Nothing was changed."), true),
+            }
+        });
+    };
+
+    let templates = TEMPLATES
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            view! {
+                <label class="template">
+                    <input type="checkbox" data-testid=format!("goal-template-{}", t.key)
+                        on:change=move |ev| picked.update(|p| p[i] = event_target_checked(&ev))/>
+                    <span>{t.label}</span>
+                    <input type="number" class="bound" aria-label=t.label prop:value=t.default.to_string()
+                        data-testid=format!("goal-bound-{}", t.key)
+                        on:change=move |ev| {
+                            if let Ok(v) = event_target_value(&ev).parse::<f64>() {
+                                if v.is_finite() && v >= 0.0 {
+                                    bounds.update(|b| b[i] = v);
+                                }
+                            }
+                        }/>
+                    <span class="muted small">{t.unit}</span>
+                </label>
+            }
+        })
+        .collect_view();
+
+    view! {
+        <div class="share-menu">
+            <button class="btn" data-testid="share-button" aria-expanded=move || open.get().to_string()
+                on:click=move |_| { copied.set(false); open.update(|o| *o = !*o) }>"Share"</button>
+            <div class="popover share" data-testid="share-panel" hidden=move || !open.get() role="dialog" aria-label="Share and files">
+                <h4>"Share a link"</h4>
+                <label class="inline">
+                    <input type="checkbox" data-testid="share-with-scenario" prop:checked=move || with_scenario.get()
+                        on:change=move |ev| with_scenario.set(event_target_checked(&ev))/>
+                    <span class="small">"Include the scenario (traffic and failures)"</span>
+                </label>
+                <label class="inline">
+                    <input type="checkbox" data-testid="share-as-challenge" prop:checked=move || as_challenge.get()
+                        on:change=move |ev| as_challenge.set(event_target_checked(&ev))/>
+                    <span class="small">"As a challenge, with goals to reach"</span>
+                </label>
+                <div class="challenge-builder" hidden=move || !as_challenge.get()>
+                    <input type="text" placeholder="Title" maxlength="80" data-testid="challenge-title"
+                        on:input=move |ev| title.set(event_target_value(&ev))/>
+                    <textarea placeholder="What to do (optional)" maxlength="2000" data-testid="challenge-text"
+                        on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                    <p class="muted small" hidden=move || chapter_goals().is_empty()>"The chapter's goals are included."</p>
+                    {templates}
+                    <label class="template">
+                        <input type="checkbox" data-testid="goal-template-spof"
+                            on:change=move |ev| spof.set(event_target_checked(&ev))/>
+                        <span>"No single point of failure"</span>
+                    </label>
+                </div>
+                <input type="text" readonly class="share-link" data-testid="share-link"
+                    prop:value=move || link.get().unwrap_or_default()
+                    hidden=move || link.with(Result::is_err)/>
+                <p class="field-error" role="alert" data-testid="share-error" hidden=move || link.with(Result::is_ok)>
+                    {move || link.get().err().unwrap_or_default()}
+                </p>
+                <div class="row">
+                    <button class="btn primary" data-testid="share-copy" disabled=move || link.with(Result::is_err) on:click=copy>
+                        {move || if copied.get() { "Copied ✓" } else { "Copy link" }}
+                    </button>
+                    <span class="muted small" data-testid="share-length">{move || link.get().map(|l| format!("{} characters", l.len())).unwrap_or_default()}</span>
+                </div>
+                <h4>"Files"</h4>
+                <div class="row">
+                    <button class="btn" data-testid="export-diagram" on:click=export_diagram>"Diagram (JSON)"</button>
+                    <button class="btn" data-testid="export-scenario" on:click=export_scenario>"Scenario (JSON)"</button>
+                    <button class="btn" data-testid="export-png" on:click=export_png>"Picture (PNG)"</button>
+                </div>
+                <label class="btn import">
+                    "Import a diagram or scenario…"
+                    <input type="file" accept=".json,application/json" data-testid="import-file" on:change=import/>
+                </label>
+            </div>
+        </div>
+    }
+}
+
+/// Closes a popover when the pointer goes down outside `selector` or Escape is pressed.
+pub fn close_on_outside(open: RwSignal<bool>, selector: &'static str) {
+    let down = window_event_listener(leptos::ev::pointerdown, move |ev| {
+        if !open.get_untracked() {
+            return;
+        }
+        let inside = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest(selector).ok().flatten())
+            .is_some();
+        if !inside {
+            open.set(false);
+        }
+    });
+    let key = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" && open.get_untracked() {
+            open.set(false);
+        }
+    });
+    on_cleanup(move || {
+        down.remove();
+        key.remove();
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_import_is_read_as_what_it_is_and_a_bad_one_says_where() {
+        let mut d = Diagram::default();
+        d.add_node(scalelab_engine::Kind::Users, 0.0, 0.0);
+        assert!(matches!(read_import(&d.to_json_pretty()), Ok(Imported::Diagram(x)) if x == d));
+        let s = Scenario {
+            duration_s: 42,
+            ..Scenario::default()
+        };
+        assert!(matches!(read_import(&s.to_json_pretty()), Ok(Imported::Scenario(x)) if x == s));
+        let broken = d.to_json_pretty().replace("\"users\"", "\"userz\"");
+        let err = read_import(&broken).err().unwrap();
+        assert!(
+            err.starts_with("The diagram file could not be read: line "),
+            "{err}"
+        );
+        let err = read_import("{\"version\": 2, \"duration_s\": -4}")
+            .err()
+            .unwrap();
+        assert!(
+            err.starts_with("The scenario file could not be read"),
+            "{err}"
+        );
+    }
+}
