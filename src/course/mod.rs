@@ -79,7 +79,7 @@ pub fn fixed_by(s: &Scenario) -> Fixed {
     };
     for e in &s.events {
         match &e.action {
-            Action::KillNode(id) | Action::RestoreNode(id) => {
+            Action::KillNode(id) | Action::RestoreNode(id) | Action::Reshard { node: id, .. } => {
                 if !f.nodes.contains(id) {
                     f.nodes.push(id.clone());
                 }
@@ -89,7 +89,6 @@ pub fn fixed_by(s: &Scenario) -> Fixed {
                     f.dcs.push(id.clone());
                 }
             }
-            Action::Reshard { .. } => {}
         }
     }
     f

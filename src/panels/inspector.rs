@@ -157,10 +157,15 @@ fn NodeInspector(id: String) -> impl IntoView {
             <span class="field-label">"Name"</span>
             <input type="text" data-testid="param-name" prop:value=node.name.clone() on:change=rename maxlength="40"/>
         </label>
-        {move || fixed.get().then(|| view! {
-            <p class="note small" data-testid="node-fixed">"This chapter's scenario uses this component, so it stays and its settings are fixed."</p>
-        })}
-        <fieldset class="params" disabled=move || fixed.get()>{fields}</fieldset>
+        <p class="note small" data-testid="node-fixed" hidden=move || !fixed.get()>
+            {if kind == Kind::Users {
+                "The scenario sends its traffic from here, so it stays and its settings are fixed."
+            } else {
+                "The scenario uses this component, so it stays."
+            }}
+        </p>
+        // Users carry the scenario's traffic: changing them would change the exercise.
+        <fieldset class="params" disabled=move || fixed.get() && kind == Kind::Users>{fields}</fieldset>
         <div class="stat"><span class="stat-label">"Monthly cost"</span>
             <span class="stat-value" data-testid="node-cost">{move || format!("${}", format_number(cost()))}</span></div>
         <ul class="findings">{move || findings().into_iter().map(|m| view! { <li class="error">{m}</li> }).collect_view()}</ul>

@@ -94,7 +94,7 @@ fn check_passes_the_example_goals() {
     let results = results.as_array().unwrap();
     assert_eq!(results.len(), 11);
     assert!(results.iter().all(|r| r["pass"] == true));
-    assert!(stderr.contains("pass  P95 latency"), "{stderr}");
+    assert!(stderr.contains("pass  p95 latency"), "{stderr}");
 }
 
 #[test]

@@ -762,11 +762,19 @@ impl Saturation<'_> {
 
 /// The node that was saturated longest: fully busy (95 % or more) for at least two
 /// seconds of the per-second series, or busy 80 % or more over the whole run.
-fn saturated(m: &Metrics) -> Option<Saturation<'_>> {
+/// The component on the users' path that was saturated longest (or busiest on
+/// average). Worker pools are left out: they work off a queue, away from the requests,
+/// and one that autoscales on its backlog runs near full by design.
+fn saturated<'a>(d: &Diagram, m: &'a Metrics) -> Option<Saturation<'a>> {
+    let on_path = |n: &NodeMetrics| {
+        d.node(&n.id)
+            .is_none_or(|x| !x.kind.info().offers(crate::components::Role::Workers))
+    };
     let by_series = m
         .nodes
         .iter()
         .zip(&m.node_series)
+        .filter(|(node, _)| on_path(node))
         .map(|(node, series)| Saturation {
             node,
             busy_seconds: series
@@ -781,7 +789,7 @@ fn saturated(m: &Metrics) -> Option<Saturation<'_>> {
     by_series.or_else(|| {
         m.nodes
             .iter()
-            .filter(|n| n.mean_utilisation >= 0.8)
+            .filter(|n| n.mean_utilisation >= 0.8 && on_path(n))
             .max_by(|a, b| a.mean_utilisation.total_cmp(&b.mean_utilisation))
             .map(|node| Saturation {
                 node,
@@ -844,7 +852,7 @@ fn down_reason(d: &Diagram, id: &str) -> Option<String> {
 
 /// A sentence explaining why a run metric is off.
 fn run_reason(d: &Diagram, m: &Metrics, t: &Totals, metric: Metric) -> String {
-    let sat = saturated(m);
+    let sat = saturated(d, m);
     if metric.is_latency() || metric == Metric::ThroughputRps {
         if let Some(s) = &sat {
             return format!(
@@ -920,8 +928,11 @@ fn run_reason(d: &Diagram, m: &Metrics, t: &Totals, metric: Metric) -> String {
 /// A sentence naming the main cause of failed requests.
 fn failure_reason(d: &Diagram, m: &Metrics, t: &Totals) -> String {
     let Some((cause, count)) = t.by_cause.iter().copied().max_by_key(|(_, n)| *n) else {
-        return "No request failed.".to_string();
+        // The goal wanted failures (a test of the failure path, say) and none came.
+        return "No request failed, and the goal expects some to.".to_string();
     };
+    let failed = count;
+    let count = thousands(count as f64);
     let worst = most_failed(m);
     let explained = match (cause, worst) {
         (Cause::NodeDown, Some(n)) => down_reason(d, &n.id),
@@ -951,9 +962,9 @@ fn failure_reason(d: &Diagram, m: &Metrics, t: &Totals) -> String {
     match (cause, worst) {
         (Cause::NodeDown, Some(n)) if was_down(m, &n.id) => format!(
             "{count} requests failed: {} was down and still received traffic; add health checks or redundancy.",
-            n.id
+            name_of(d, &n.id)
         ),
-        (Cause::QueueFull, Some(n)) | (Cause::Timeout, Some(n)) => match saturated(m) {
+        (Cause::QueueFull, Some(n)) | (Cause::Timeout, Some(n)) => match saturated(d, m) {
             Some(s) => format!(
                 "{count} requests failed ({}): {}; give it more capacity.",
                 cause.label().to_lowercase(),
@@ -967,10 +978,10 @@ fn failure_reason(d: &Diagram, m: &Metrics, t: &Totals) -> String {
         },
         (Cause::SessionLost, _) => format!(
             "{} users were logged out when a web server holding their sessions died; keep sessions in a session store.",
-            t.logged_out.max(count)
+            thousands(t.logged_out.max(failed) as f64)
         ),
-        (Cause::NoRoute, Some(n)) => format!("{count} requests failed: {} had no healthy server to send them to.", n.id),
-        (_, Some(n)) => format!("{count} requests failed ({}); most at {}.", cause.label().to_lowercase(), n.id),
+        (Cause::NoRoute, Some(n)) => format!("{count} requests failed: {} had no healthy server to send them to.", name_of(d, &n.id)),
+        (_, Some(n)) => format!("{count} requests failed ({}); most at {}.", cause.label().to_lowercase(), name_of(d, &n.id)),
         (_, None) => format!("{count} requests failed: {}", cause.sentence()),
     }
 }
@@ -1158,37 +1169,69 @@ fn evaluate_one(d: &Diagram, m: &Metrics, goal: &Goal) -> GoalResult {
             if metric.is_shard() {
                 return shard_goal(d, m, goal, *metric, *op, *value);
             }
-            let totals = match window {
+            // A goal on how a queue's jobs fared means nothing without a queue: it is not
+            // met by having none.
+            let queue_metric = matches!(
+                metric,
+                Metric::JobP50Ms
+                    | Metric::JobP95Ms
+                    | Metric::JobP99Ms
+                    | Metric::QueueBacklogMax
+                    | Metric::OldestJobMaxMs
+                    | Metric::BacklogDrainedAtS
+            );
+            if queue_metric && m.jobs.created == 0 {
+                return result(
+                    goal,
+                    false,
+                    None,
+                    "No job went through a message queue; connect the web servers to one, and the queue to a worker pool.".to_string(),
+                );
+            }
+            // The window's numbers, or the whole run's; then one request kind's among
+            // them when the goal names a kind.
+            let (totals, kinds) = match window {
                 Some(w) => match m.window(w) {
-                    Some(wm) => wm.totals.clone(),
+                    Some(wm) => (wm.totals.clone(), &wm.per_kind),
                     None => {
                         return result(
                             goal,
                             false,
                             None,
-                            format!("The scenario has no window named \"{w}\"."),
+                            format!("The scenario has no window named \"{}\".", format::short(w)),
                         );
                     }
                 },
-                None => m.totals.clone(),
+                None => (m.totals.clone(), &m.per_kind),
             };
             let totals = match request_kind {
-                Some(k) => match m.kind(*k) {
-                    Some(kt) if window.is_none() => Totals {
-                        requests: kt.requests,
-                        ok: kt.ok,
-                        failed: kt.failed,
-                        throughput_rps: kt.throughput_rps,
-                        error_rate: kt.error_rate,
-                        p50_ms: kt.p50_ms,
-                        p95_ms: kt.p95_ms,
-                        p99_ms: kt.p99_ms,
-                        max_ms: kt.max_ms,
-                        mean_ms: kt.mean_ms,
-                        ..totals
-                    },
-                    _ => totals,
-                },
+                Some(k) => {
+                    let kt = kinds.iter().find(|(x, _)| x == k).map(|(_, t)| t);
+                    match kt {
+                        Some(kt) => Totals {
+                            requests: kt.requests,
+                            ok: kt.ok,
+                            failed: kt.failed,
+                            throughput_rps: kt.throughput_rps,
+                            error_rate: kt.error_rate,
+                            p50_ms: kt.p50_ms,
+                            p95_ms: kt.p95_ms,
+                            p99_ms: kt.p99_ms,
+                            max_ms: kt.max_ms,
+                            mean_ms: kt.mean_ms,
+                            ..totals
+                        },
+                        // No request of that kind was sent: nothing to measure.
+                        None => Totals {
+                            requests: 0,
+                            ok: 0,
+                            failed: 0,
+                            throughput_rps: 0.0,
+                            error_rate: 0.0,
+                            ..totals
+                        },
+                    }
+                }
                 None => totals,
             };
             if metric.is_latency() && totals.ok == 0 {
@@ -1260,12 +1303,12 @@ fn evaluate_one(d: &Diagram, m: &Metrics, goal: &Goal) -> GoalResult {
                     goal,
                     false,
                     None,
-                    format!("{} has no {}.", picked[0].id, metric.label()),
+                    format!("{} has no {}.", name_of(d, &picked[0].id), metric.label()),
                 );
             };
             let pass = op.holds(v, *value);
             let who = if picked.len() == 1 {
-                picked[0].id.clone()
+                name_of(d, &picked[0].id).to_string()
             } else {
                 "These components".to_string()
             };
@@ -1341,6 +1384,240 @@ fn evaluate_one(d: &Diagram, m: &Metrics, goal: &Goal) -> GoalResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::catalog::ParamValue;
+    use crate::components::Kind as K;
+    use crate::scenario::{Action, RequestMix, ScheduledEvent, Window};
+    use crate::sim::run_to_end;
+
+    /// Users → load balancer → two web servers → database, one server killed at 10 s,
+    /// reads and writes mixed; a window over the failure.
+    fn system() -> (Diagram, Scenario, Metrics) {
+        let mut d = Diagram::default();
+        let u = d.add_node(K::Users, 0.0, 0.0);
+        let lb = d.add_node(K::LoadBalancer, 200.0, 0.0);
+        let w1 = d.add_node(K::WebServer, 400.0, 0.0);
+        let w2 = d.add_node(K::WebServer, 400.0, 100.0);
+        let db = d.add_node(K::Database, 600.0, 0.0);
+        for (a, b) in [(&u, &lb), (&lb, &w1), (&lb, &w2), (&w1, &db), (&w2, &db)] {
+            d.connect(a, b).unwrap();
+        }
+        d.set_param(&lb, "check_interval_s", ParamValue::Num(5.0))
+            .unwrap();
+        let mut s = Scenario {
+            duration_s: 30,
+            mix: RequestMix {
+                page_read: 0.6,
+                api_read: 0.0,
+                write: 0.4,
+                static_asset: 0.0,
+                upload: 0.0,
+                background_job: 0.0,
+            },
+            ..Scenario::default()
+        };
+        s.set_rps(&u, 200.0);
+        s.events.push(ScheduledEvent {
+            at_s: 10.0,
+            action: Action::KillNode(w1.clone()),
+        });
+        s.windows.push(Window {
+            name: "failure".into(),
+            from_s: 10.0,
+            to_s: 20.0,
+        });
+        let m = run_to_end(&d, &s).unwrap();
+        (d, s, m)
+    }
+
+    fn metric_goal(metric: Metric, op: Op, value: f64) -> Goal {
+        Goal::Metric {
+            metric,
+            op,
+            value,
+            window: None,
+            request_kind: None,
+            label: None,
+        }
+    }
+
+    #[test]
+    fn every_comparison_decides_on_the_right_side_of_its_bound() {
+        let (d, _, m) = system();
+        let v = m.totals.requests as f64;
+        assert!(v > 100.0);
+        // (op, bound, expected) around the measured value.
+        let cases = [
+            (Op::Lt, v + 1.0, true),
+            (Op::Lt, v, false),
+            (Op::Le, v, true),
+            (Op::Le, v - 1.0, false),
+            (Op::Gt, v - 1.0, true),
+            (Op::Gt, v, false),
+            (Op::Ge, v, true),
+            (Op::Ge, v + 1.0, false),
+            (Op::Eq, v, true),
+            (Op::Eq, v + 1.0, false),
+        ];
+        for (op, bound, pass) in cases {
+            let r = &evaluate(&d, &m, &[metric_goal(Metric::Requests, op, bound)])[0];
+            assert_eq!(r.pass, pass, "{op:?} {bound} against {v}");
+            assert_eq!(r.measured, Some(v));
+            assert_eq!(r.reason.is_empty(), pass, "a failure says why: {r:?}");
+        }
+    }
+
+    #[test]
+    fn a_window_and_a_request_kind_together_measure_that_kind_in_that_window() {
+        let (d, _, m) = system();
+        let w = m.window("failure").unwrap();
+        let writes_in_window = w.kind(RequestKind::Write).unwrap().requests as f64;
+        let writes_overall = m.kind(RequestKind::Write).unwrap().requests as f64;
+        assert!(writes_in_window < w.totals.requests as f64 && writes_in_window < writes_overall);
+        let goal = |window: Option<&str>, kind: Option<RequestKind>| Goal::Metric {
+            metric: Metric::Requests,
+            op: Op::Ge,
+            value: 0.0,
+            window: window.map(str::to_string),
+            request_kind: kind,
+            label: None,
+        };
+        let measured = |g: Goal| evaluate(&d, &m, &[g])[0].measured.unwrap();
+        assert_eq!(
+            measured(goal(Some("failure"), Some(RequestKind::Write))),
+            writes_in_window
+        );
+        assert_eq!(
+            measured(goal(None, Some(RequestKind::Write))),
+            writes_overall
+        );
+        assert_eq!(
+            measured(goal(Some("failure"), None)),
+            w.totals.requests as f64
+        );
+        // A kind that was never sent measures zero requests, not the window's total.
+        assert_eq!(
+            measured(goal(Some("failure"), Some(RequestKind::Upload))),
+            0.0
+        );
+    }
+
+    #[test]
+    fn failures_are_explained_by_their_cause_and_a_goal_wanting_failures_says_so() {
+        let (d, _, m) = system();
+        let r = &evaluate(&d, &m, &[metric_goal(Metric::Failed, Op::Le, 0.0)])[0];
+        assert!(!r.pass && m.totals.failed > 0);
+        // The dead server is named by its name, the count has separators when large.
+        assert!(r.reason.contains("Web server 1"), "{}", r.reason);
+        assert!(!r.reason.contains("No request failed"), "{}", r.reason);
+        let mut quiet = Diagram::default();
+        let u = quiet.add_node(K::Users, 0.0, 0.0);
+        let w = quiet.add_node(K::WebServer, 200.0, 0.0);
+        quiet.connect(&u, &w).unwrap();
+        let mut calm = Scenario {
+            duration_s: 10,
+            ..Scenario::default()
+        };
+        calm.set_rps(&u, 5.0);
+        let none = run_to_end(&quiet, &calm).unwrap();
+        assert_eq!(none.totals.failed, 0);
+        let r = &evaluate(&quiet, &none, &[metric_goal(Metric::Failed, Op::Ge, 1.0)])[0];
+        assert!(!r.pass);
+        assert!(r.reason.contains("expects some"), "{}", r.reason);
+    }
+
+    #[test]
+    fn queue_goals_are_not_met_without_a_queue() {
+        let (d, _, m) = system();
+        assert_eq!(m.jobs.created, 0);
+        for metric in [
+            Metric::BacklogDrainedAtS,
+            Metric::JobP95Ms,
+            Metric::QueueBacklogMax,
+        ] {
+            let r = &evaluate(&d, &m, &[metric_goal(metric, Op::Le, 1e9)])[0];
+            assert!(!r.pass, "{metric:?}");
+            assert_eq!(r.measured, None);
+            assert!(r.reason.contains("message queue"), "{}", r.reason);
+        }
+    }
+
+    #[test]
+    fn structural_and_node_goals_read_the_diagram_and_the_nodes() {
+        let (d, _, m) = system();
+        let has = |kind, at_least| Goal::Has {
+            kind,
+            at_least,
+            label: None,
+        };
+        let results = evaluate(
+            &d,
+            &m,
+            &[
+                has(K::WebServer, 2),
+                has(K::WebServer, 3),
+                has(K::Cache, 1),
+                Goal::NoSinglePointOfFailure {
+                    kind: Some(K::WebServer),
+                    label: None,
+                },
+                Goal::NoSinglePointOfFailure {
+                    kind: None,
+                    label: None,
+                },
+                Goal::SessionsNotOnWebServers { label: None },
+            ],
+        );
+        let passes: Vec<bool> = results.iter().map(|r| r.pass).collect();
+        // Two web servers behind a balancer: no single point among them; the balancer
+        // and the database are; sessions are kept in server memory by default.
+        assert_eq!(passes, [true, false, false, true, false, false]);
+        assert!(
+            results[4].reason.contains("single point of failure"),
+            "{}",
+            results[4].reason
+        );
+
+        let node = |node: Option<&str>, kind: Option<K>, metric, op, value| Goal::NodeMetric {
+            node: node.map(str::to_string),
+            kind,
+            metric,
+            op,
+            value,
+            label: None,
+        };
+        let served_w2 = m.node("web-2").unwrap().served as f64;
+        let served_all: f64 = ["web-1", "web-2"]
+            .iter()
+            .map(|id| m.node(id).unwrap().served as f64)
+            .sum();
+        let r = evaluate(
+            &d,
+            &m,
+            &[
+                node(Some("web-2"), None, NodeMetric::Served, Op::Ge, 0.0),
+                node(None, Some(K::WebServer), NodeMetric::Served, Op::Ge, 0.0),
+                node(
+                    None,
+                    Some(K::WebServer),
+                    NodeMetric::Utilisation,
+                    Op::Le,
+                    1.0,
+                ),
+            ],
+        );
+        assert_eq!(r[0].measured, Some(served_w2));
+        assert_eq!(r[1].measured, Some(served_all), "counts of a kind add up");
+        let worst = ["web-1", "web-2"]
+            .iter()
+            .map(|id| m.node(id).unwrap().mean_utilisation)
+            .fold(0.0f64, f64::max);
+        assert_eq!(
+            r[2].measured,
+            Some(worst),
+            "utilisation of a kind takes the worst"
+        );
+    }
 
     fn goal(json: &str) -> Goal {
         serde_json::from_str(json).unwrap()

@@ -476,7 +476,10 @@ impl Lesson {
     pub fn fixed_nodes(&self) -> Vec<&str> {
         let mut ids: Vec<&str> = self.scenario.traffic.keys().map(String::as_str).collect();
         for e in &self.scenario.events {
-            if let Action::KillNode(id) | Action::RestoreNode(id) = &e.action {
+            if let Action::KillNode(id)
+            | Action::RestoreNode(id)
+            | Action::Reshard { node: id, .. } = &e.action
+            {
                 if !ids.contains(&id.as_str()) {
                     ids.push(id);
                 }

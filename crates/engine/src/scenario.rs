@@ -789,7 +789,10 @@ impl Scenario {
                 ),
                 None => err(
                     None,
-                    format!("The scenario gives traffic to \"{id}\", which is not in the diagram."),
+                    format!(
+                        "The scenario gives traffic to \"{}\", which is not in the diagram.",
+                        format::short(id)
+                    ),
                 ),
             }
             traffic_problems(&format!("\"{id}\""), Some(id), t, &mut err);
@@ -829,27 +832,36 @@ impl Scenario {
                 ),
             );
         }
+        let end = self.duration_s as f64;
         for e in &self.events {
             if !(e.at_s.is_finite() && e.at_s >= 0.0) {
                 err(
                     None,
                     "Scheduled events need a time of 0 seconds or later.".to_string(),
                 );
+            } else if e.at_s >= end {
+                err(
+                    None,
+                    format!(
+                        "A scheduled event at {} s is at or after the end of the run ({end} s), so it would never happen; move it earlier or make the run longer.",
+                        format::trim_number(e.at_s)
+                    ),
+                );
             }
             match &e.action {
                 Action::KillNode(id) | Action::RestoreNode(id) => {
                     if d.node(id).is_none() {
-                        err(None, format!("A scheduled event refers to component \"{id}\", which is not in the diagram."));
+                        err(None, format!("A scheduled event refers to component \"{}\", which is not in the diagram.", format::short(id)));
                     }
                 }
                 Action::KillDc(id) | Action::RestoreDc(id) => {
                     if d.data_center(id).is_none() {
-                        err(None, format!("A scheduled event refers to data center \"{id}\", which is not in the diagram."));
+                        err(None, format!("A scheduled event refers to data center \"{}\", which is not in the diagram.", format::short(id)));
                     }
                 }
                 Action::Reshard { node, shards } => {
                     match d.node(node) {
-                        None => err(None, format!("A scheduled resharding refers to component \"{node}\", which is not in the diagram.")),
+                        None => err(None, format!("A scheduled resharding refers to component \"{}\", which is not in the diagram.", format::short(node))),
                         Some(n) if !dispatch!(n.kind, reshards()) => err(
                             Some(node),
                             format!("A scheduled resharding names {}, which is not a sharded database.", n.name),
@@ -879,7 +891,10 @@ impl Scenario {
             if w.name.is_empty() || !names.insert(w.name.as_str()) {
                 err(
                     None,
-                    format!("Window names must be present and unique (\"{}\").", w.name),
+                    format!(
+                        "Window names must be present and unique (\"{}\").",
+                        format::short(&w.name)
+                    ),
                 );
             }
             if !(w.from_s.is_finite() && w.to_s.is_finite() && w.from_s >= 0.0 && w.from_s < w.to_s)
@@ -888,7 +903,16 @@ impl Scenario {
                     None,
                     format!(
                         "Window \"{}\" must start at 0 s or later and end after it starts.",
-                        w.name
+                        format::short(&w.name)
+                    ),
+                );
+            } else if w.from_s >= end {
+                err(
+                    None,
+                    format!(
+                        "Window \"{}\" starts at {} s, at or after the end of the run ({end} s), so it would measure nothing; start it earlier or make the run longer.",
+                        format::short(&w.name),
+                        format::trim_number(w.from_s)
                     ),
                 );
             }
@@ -900,6 +924,53 @@ impl Scenario {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn events_and_windows_past_the_end_of_the_run_are_refused_with_a_reason() {
+        use crate::components::Kind;
+        let mut d = Diagram::default();
+        let u = d.add_node(Kind::Users, 0.0, 0.0);
+        let w = d.add_node(Kind::WebServer, 200.0, 0.0);
+        d.connect(&u, &w).unwrap();
+        let mut s = Scenario {
+            duration_s: 30,
+            ..Scenario::default()
+        };
+        let event = |at_s: f64| ScheduledEvent {
+            at_s,
+            action: Action::KillNode(w.clone()),
+        };
+        let window = |from_s: f64, to_s: f64| Window {
+            name: "w".into(),
+            from_s,
+            to_s,
+        };
+        s.events.push(event(29.5));
+        s.windows.push(window(20.0, 35.0));
+        assert!(
+            s.validate(&d).is_empty(),
+            "in time, and a window may cover the drain"
+        );
+        s.events.push(event(30.0));
+        let problems = s.validate(&d);
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0]
+                .message
+                .contains("at or after the end of the run (30 s)"),
+            "{}",
+            problems[0].message
+        );
+        s.events.pop();
+        s.windows[0] = window(30.0, 40.0);
+        let problems = s.validate(&d);
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].message.contains("starts at 30 s"),
+            "{}",
+            problems[0].message
+        );
+    }
 
     #[test]
     fn a_scenario_reads_as_sentences_with_names_from_the_diagram() {

@@ -371,6 +371,9 @@ pub(crate) fn build(sh: &Shape) -> (Diagram, Scenario) {
             action: Action::KillDc(dc1.clone()),
         });
     }
+    // Events at or after the end would never happen: the engine refuses them.
+    let end = s.duration_s as f64;
+    s.events.retain(|e| e.at_s < end);
     (d, s)
 }
 
