@@ -93,3 +93,28 @@ fn every_solution_passes_and_every_start_fails() {
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+
+#[test]
+fn the_capstone_checks_at_least_a_million_requests_and_at_least_six_chapters_predict() {
+    let (_, lessons) = course();
+    let last = lessons.last().expect("a course has chapters");
+    let m = scalelab_engine::run_to_end(&last.solution, &last.scenario)
+        .unwrap_or_else(|f| panic!("the capstone's solution does not run: {f:?}"));
+    assert!(
+        m.totals.requests >= 1_000_000,
+        "{}: {} requests",
+        last.id,
+        m.totals.requests
+    );
+    let predicting = lessons.iter().filter(|l| l.prediction.is_some()).count();
+    assert!(predicting >= 6, "{predicting} chapters ask a prediction");
+}
+
+#[test]
+fn the_compiled_course_holds_every_chapter_as_written() {
+    let (manifest, lessons) = course();
+    let bytes = scalelab_engine::link::compile_course(&manifest.title, &lessons);
+    let (title, back) = scalelab_engine::link::read_course(&bytes).expect("it reads back");
+    assert_eq!(title, manifest.title);
+    assert_eq!(back, lessons);
+}

@@ -614,6 +614,10 @@ impl Simulation {
 
     #[inline]
     fn trace_hop(&mut self, r: u32, from: u32, to: u32, arrive: u64) {
+        if self.trace_every == 0 && self.active_traces.is_empty() {
+            // Not tracing (the goal check, the CLI): no need to look at the request.
+            return;
+        }
         let t = self.reqs[r as usize].trace;
         if t != NONE {
             let now = self.now;
