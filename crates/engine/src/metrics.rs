@@ -116,6 +116,9 @@ pub struct Totals {
 /// Totals for one request kind.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct KindTotals {
+    /// Requests of this kind users sent (counted when each was created).
+    #[serde(default)]
+    pub created: u64,
     pub requests: u64,
     pub ok: u64,
     pub failed: u64,
@@ -488,6 +491,7 @@ impl Acc {
     pub fn kind_totals(&self, elapsed_s: f64) -> KindTotals {
         let t = self.totals(elapsed_s);
         KindTotals {
+            created: t.created,
             requests: t.requests,
             ok: t.ok,
             failed: t.failed,

@@ -413,6 +413,18 @@ impl Simulation {
         self.events_processed
     }
 
+    /// Requests at node `index` now: being served or waiting in its queue.
+    pub fn node_in_system(&self, index: usize) -> u64 {
+        let n = &self.nodes[index];
+        n.busy as u64 + n.queue.len() as u64
+    }
+
+    /// Request records in use (users' requests, internal requests and jobs), counted
+    /// as records are taken and given back: independent of the outcome counters.
+    pub fn records_in_use(&self) -> u64 {
+        self.live as u64
+    }
+
     /// Requests currently in flight.
     pub fn in_flight(&self) -> u64 {
         self.total.created - self.total.ok - self.total.failed()

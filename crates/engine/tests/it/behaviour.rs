@@ -155,9 +155,13 @@ fn writes_invalidate_the_cache() {
         .unwrap()
         .hit_rate
         .unwrap();
+    // A read hits only when the key's previous access was a read: a write in between
+    // deletes it from the cache. Half the accesses being writes (on the same keys)
+    // halves the hit rate of reads that would otherwise hit.
+    let ratio = with_writes / reads_only;
     assert!(
-        with_writes < reads_only - 0.05,
-        "{reads_only} vs {with_writes}"
+        (0.45..=0.55).contains(&ratio),
+        "hit rate {reads_only} without writes, {with_writes} with: ratio {ratio}"
     );
 }
 
