@@ -9,4 +9,5 @@ mod determinism;
 mod gateway;
 mod jobs;
 mod queueing;
+mod readers;
 mod shards;
