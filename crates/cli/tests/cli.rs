@@ -350,3 +350,67 @@ fn lessons_compile_and_a_broken_one_is_named_with_its_line() {
     );
     assert!(err.contains("web_server"), "suggests the right name: {err}");
 }
+
+#[test]
+fn the_later_chapters_example_runs_every_new_component() {
+    let d = file_json("later-chapters.json");
+    let s = file_json("later-chapters-scenario.json");
+    let o = cli(&[
+        "run",
+        &example("later-chapters.json"),
+        "--scenario",
+        &example("later-chapters-scenario.json"),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let m = stdout_json(&o);
+    // Every node of the file is reported, with its kind.
+    let kinds = |v: &serde_json::Value, key: &str| -> Vec<(String, String)> {
+        v[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                (
+                    n["id"].as_str().unwrap().into(),
+                    n["kind"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(kinds(&m, "nodes"), kinds(&d, "nodes"));
+    // Uploads became jobs, and each job ended or is still in the system.
+    let jobs = &m["jobs"];
+    let created = jobs["created"].as_u64().unwrap();
+    assert!(created > 0, "no job was created: {jobs}");
+    let ended = ["completed", "lost", "rejected", "in_system"]
+        .iter()
+        .map(|k| jobs[*k].as_u64().unwrap())
+        .sum::<u64>();
+    assert_eq!(ended, created, "{jobs}");
+    // The scheduled resharding reached its target, moving some keys but not all of
+    // them (consistent hashing).
+    let target = s["events"][0]["action"]["reshard"]["shards"]
+        .as_u64()
+        .unwrap();
+    let shards = m["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "sharded_database")
+        .unwrap()["shards"]
+        .clone();
+    assert_eq!(shards["shards"].as_u64(), Some(target));
+    let (moved, keys) = (
+        shards["keys_moved"].as_u64().unwrap(),
+        shards["keys"].as_u64().unwrap(),
+    );
+    assert!(moved > 0 && moved < keys / 2, "{shards}");
+    // With Monitoring in the diagram, the business numbers are there.
+    assert_eq!(m["monitored"], serde_json::Value::Bool(true));
+    assert!(m["business"]["active_users"].as_u64().unwrap() > 0);
+}
