@@ -980,7 +980,7 @@ fn failure_reason(d: &Diagram, m: &Metrics, t: &Totals) -> String {
             "{} users were logged out when a web server holding their sessions died; keep sessions in a session store.",
             thousands(t.logged_out.max(failed) as f64)
         ),
-        (Cause::NoRoute, Some(n)) => format!("{count} requests failed: {} had no healthy server to send them to.", name_of(d, &n.id)),
+        (Cause::NoRoute, Some(n)) => format!("{count} requests failed: {} had no healthy component to send them on to.", name_of(d, &n.id)),
         (_, Some(n)) => format!("{count} requests failed ({}); most at {}.", cause.label().to_lowercase(), name_of(d, &n.id)),
         (_, None) => format!("{count} requests failed: {}", cause.sentence()),
     }

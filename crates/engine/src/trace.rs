@@ -52,7 +52,7 @@ impl Cause {
             Cause::QueueFull => "Every worker was busy and the waiting queue was full, so the request was refused.",
             Cause::Timeout => "The client gave up waiting for an answer.",
             Cause::SessionLost => "The user's login lived in a server's memory and that server died, so the user was logged out.",
-            Cause::NoRoute => "A load balancer had no healthy server to send the request to.",
+            Cause::NoRoute => "The request had nowhere to go: every component that could take it next was down or known to be unhealthy.",
             Cause::RateLimited => "An API gateway's rate limit refused it: the user sent more requests than allowed.",
             Cause::Overloaded => "More requests were in flight than the simulation follows at once (262,144), so it was refused; lower the traffic or the client timeout.",
         }

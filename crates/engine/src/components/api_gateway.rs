@@ -142,7 +142,12 @@ impl Component for Def {
         let elapsed = now.saturating_sub(g.topped_up[user]) as f64;
         let tokens = (g.tokens[user] + elapsed * g.rate_per_us).min(g.burst);
         g.topped_up[user] = now;
-        if tokens < 1.0 || g.services.is_empty() {
+        if g.services.is_empty() {
+            // Refused by validation; kept so that a run can never index an empty list.
+            sim.fail(r, Cause::NoRoute, node);
+            return;
+        }
+        if tokens < 1.0 {
             g.tokens[user] = tokens;
             sim.fail(r, Cause::RateLimited, node);
             return;

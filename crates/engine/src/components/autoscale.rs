@@ -5,6 +5,8 @@
 //! counts instance-seconds so the monthly price follows what actually ran.
 
 use crate::catalog::{flag, int, ParamSpec, Reader};
+use crate::components::NodeCx;
+use crate::finding::Finding;
 
 /// The autoscaling parameters every component with instances shares.
 pub(crate) const ENABLED: ParamSpec = flag(
@@ -58,17 +60,46 @@ pub(crate) struct Settings {
     pub max: u32,
     pub interval_us: u64,
     pub warmup_us: u64,
+    /// The maximum as set, which validation refuses when below the minimum (the run
+    /// would use the minimum).
+    pub max_asked: u32,
 }
 
 impl Settings {
     pub(crate) fn read(p: &Reader) -> Settings {
         let min = p.int("min_instances").max(1);
+        let max = p.int("max_instances");
         Settings {
             enabled: p.flag("autoscale"),
             min,
-            max: p.int("max_instances").max(min),
+            max: max.max(min),
             interval_us: p.int("check_interval_s").max(1) as u64 * 1_000_000,
             warmup_us: p.int("warmup_s") as u64 * 1_000_000,
+            max_asked: max,
+        }
+    }
+
+    /// The findings about a node's autoscaling: a range that is empty, or a starting
+    /// number of instances outside it.
+    pub(crate) fn validate(&self, cx: &NodeCx, instances: u32, out: &mut Vec<Finding>) {
+        if !self.enabled {
+            return;
+        }
+        if self.max_asked < self.min {
+            out.push(cx.error(format!(
+                "{} has Maximum instances {} below Minimum instances {}; raise the maximum or lower the minimum.",
+                cx.name(),
+                self.max_asked,
+                self.min
+            )));
+        } else if instances < self.min || instances > self.max {
+            out.push(cx.error(format!(
+                "{} starts with {} instances, outside its autoscaling range of {} to {}.",
+                cx.name(),
+                instances,
+                self.min,
+                self.max
+            )));
         }
     }
 }
@@ -209,6 +240,7 @@ mod tests {
             max: 6,
             interval_us: 10_000_000,
             warmup_us: 30_000_000,
+            max_asked: 6,
         }
     }
 

@@ -96,7 +96,7 @@ impl Component for Def {
     fn validate(cx: &NodeCx, out: &mut Vec<Finding>) {
         if cx.succ.is_empty() {
             out.push(cx.error(format!(
-                "{} has no entry point to answer with; connect it to a load balancer, web server or CDN.",
+                "{} has no entry point to answer with; connect it to a load balancer, API gateway, web server or CDN.",
                 cx.name()
             )));
         }

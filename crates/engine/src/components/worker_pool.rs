@@ -93,16 +93,7 @@ impl Component for Def {
 
     fn validate(cx: &NodeCx, out: &mut Vec<Finding>) {
         let p = Params::parse(&cx.node.params);
-        let a = p.autoscale;
-        if a.enabled && (p.instances < a.min || p.instances > a.max) {
-            out.push(cx.error(format!(
-                "{} starts with {} instances, outside its autoscaling range of {} to {}.",
-                cx.name(),
-                p.instances,
-                a.min,
-                a.max
-            )));
-        }
+        p.autoscale.validate(cx, p.instances, out);
     }
 
     fn monthly_cost(params: &ParamMap) -> f64 {

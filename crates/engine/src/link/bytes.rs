@@ -24,19 +24,17 @@ pub enum ReadError {
 impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Self::Truncated => f.write_str("The link ends too early: part of it is missing."),
-            Self::OverlongVarint => {
-                f.write_str("The link contains a number written in an invalid way.")
-            }
-            Self::InvalidUtf8 => f.write_str("The link contains text that is not readable."),
+            Self::Truncated => f.write_str("It ends too early: part of it is missing."),
+            Self::OverlongVarint => f.write_str("It contains a number written in an invalid way."),
+            Self::InvalidUtf8 => f.write_str("It contains text that is not readable."),
             Self::TooLong { limit } => {
                 write!(
                     f,
-                    "The link contains an item larger than allowed (at most {limit})."
+                    "It contains an item larger than allowed (at most {limit})."
                 )
             }
             Self::TrailingBytes { count } => {
-                write!(f, "The link has {count} unexpected extra bytes at its end.")
+                write!(f, "It has {count} unexpected extra bytes at its end.")
             }
         }
     }
@@ -340,7 +338,7 @@ mod tests {
         ];
         for e in errors {
             let m = e.to_string();
-            assert!(m.starts_with("The link") && m.ends_with('.'), "{m}");
+            assert!(m.starts_with("It ") && m.ends_with('.'), "{m}");
             for jargon in ["varint", "utf", "Utf8", "Err", "None", "overflow", "usize"] {
                 assert!(!m.contains(jargon), "{m}");
             }

@@ -37,13 +37,11 @@ impl fmt::Display for LzError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Read(e) => e.fmt(f),
-            Self::BadDistance => {
-                f.write_str("The link looks damaged: it refers to data it does not contain.")
-            }
+            Self::BadDistance => f.write_str("It refers to data it does not contain."),
             Self::TooLarge { limit } => {
                 write!(
                     f,
-                    "The link holds more data than allowed (at most {limit} bytes)."
+                    "It holds more data than allowed (at most {limit} bytes)."
                 )
             }
         }
@@ -314,7 +312,7 @@ mod tests {
         ];
         for e in errors {
             let m = e.to_string();
-            assert!(m.starts_with("The link") && m.ends_with('.'), "{m}");
+            assert!(m.starts_with("It ") && m.ends_with('.'), "{m}");
         }
         assert!(errors[2].to_string().contains("4096"));
     }

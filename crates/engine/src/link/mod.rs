@@ -62,6 +62,8 @@ pub enum LinkError {
     Damaged(String),
     /// It reads, but what it holds is not a valid design: the engine's reasons.
     Invalid(Vec<String>),
+    /// A compiled course that does not read (what went wrong, as a sentence).
+    Course(String),
 }
 
 impl fmt::Display for LinkError {
@@ -80,6 +82,7 @@ impl fmt::Display for LinkError {
                 "This link opens, but its design has problems: {}",
                 problems.join(" ")
             ),
+            LinkError::Course(why) => write!(f, "The course could not be loaded. {why}"),
         }
     }
 }
@@ -899,14 +902,33 @@ pub fn compile_course(title: &str, lessons: &[Lesson]) -> Vec<u8> {
 }
 
 /// Reads what [`compile_course`] wrote: the course title and its lessons.
+/// Errors are [`LinkError::Course`], worded for a course rather than a link.
 pub fn read_course(bytes: &[u8]) -> Result<(String, Vec<Lesson>), LinkError> {
+    let course = |why: String| LinkError::Course(why);
     let rest = bytes
         .strip_prefix(MAGIC.as_slice())
-        .ok_or_else(|| LinkError::Damaged("It is not a compiled Scale Lab course.".into()))?;
-    let (&version, body) = rest.split_first().ok_or(LinkError::NotALink)?;
+        .ok_or_else(|| course("The file is not a compiled Scale Lab course.".into()))?;
+    let (&version, body) = rest
+        .split_first()
+        .ok_or_else(|| course("The file ends before its format version.".into()))?;
     if version != COURSE_VERSION {
-        return Err(LinkError::TooNew { found: version });
+        let age = if version < COURSE_VERSION {
+            "an older"
+        } else {
+            "a newer"
+        };
+        return Err(course(format!(
+            "It was compiled by {age} version of Scale Lab (format {version}; this version reads format {COURSE_VERSION}): rebuild it with `scalelab-cli compile-lessons`."
+        )));
     }
+    read_course_body(body).map_err(|e| match e {
+        LinkError::Damaged(why) => course(format!("The file is damaged. {why}")),
+        LinkError::Invalid(problems) => course(problems.join(" ")),
+        e => course(e.to_string()),
+    })
+}
+
+fn read_course_body(body: &[u8]) -> Result<(String, Vec<Lesson>), LinkError> {
     let body =
         lz::decompress(body, MAX_COURSE_BODY).map_err(|e| LinkError::Damaged(e.to_string()))?;
     let mut r = ByteReader::new(&body);

@@ -270,8 +270,28 @@ fn a_compiled_course_reads_back_as_the_lessons() {
         read_course(&bytes).unwrap(),
         ("The course".to_string(), lessons)
     );
-    assert!(read_course(&bytes[..bytes.len() - 3]).is_err());
-    assert!(read_course(b"{\"version\": 1}").is_err());
+    let message = |b: &[u8]| read_course(b).unwrap_err().to_string();
+    assert!(message(&bytes[..bytes.len() - 3])
+        .starts_with("The course could not be loaded. The file is damaged."));
+    assert!(message(b"{\"version\": 1}").contains("not a compiled Scale Lab course"));
+    // A course of another format version says which way to go, never "link".
+    let mut older = bytes.clone();
+    older[4] = COURSE_VERSION - 1;
+    assert!(
+        message(&older).contains("an older version"),
+        "{}",
+        message(&older)
+    );
+    let mut newer = bytes.clone();
+    newer[4] = COURSE_VERSION + 1;
+    assert!(
+        message(&newer).contains("a newer version"),
+        "{}",
+        message(&newer)
+    );
+    for b in [&bytes[..5], &older, &newer, &bytes[..bytes.len() - 3]] {
+        assert!(!message(b).contains("link"), "{}", message(b));
+    }
 }
 
 #[test]

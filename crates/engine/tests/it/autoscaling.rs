@@ -133,3 +133,30 @@ fn worker_pools_scale_with_their_backlog() {
     assert_eq!(m.jobs.lost + m.jobs.rejected, 0);
     let _ = steady;
 }
+
+#[test]
+fn a_maximum_below_the_minimum_is_refused_naming_both() {
+    let mut d = autoscaled_web(0.0);
+    let w = d.nodes[1].id.clone();
+    set(&mut d, &w, "min_instances", num(5.0));
+    set(&mut d, &w, "instances", num(5.0));
+    set(&mut d, &w, "max_instances", num(3.0));
+    let errors: Vec<String> = d
+        .validate()
+        .into_iter()
+        .filter(|f| f.severity == scalelab_engine::Severity::Error)
+        .map(|f| f.message)
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("Maximum instances 3") && errors[0].contains("Minimum instances 5"),
+        "{}",
+        errors[0]
+    );
+    // Within range again, the diagram is accepted.
+    set(&mut d, &w, "max_instances", num(5.0));
+    assert!(d
+        .validate()
+        .iter()
+        .all(|f| f.severity != scalelab_engine::Severity::Error));
+}
