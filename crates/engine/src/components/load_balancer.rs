@@ -85,8 +85,14 @@ pub(crate) struct State {
     algo: Algorithm,
     backends: Vec<u32>,
     healthy: Vec<bool>,
+    /// The positions of the healthy backends, in order (rebuilt when health changes,
+    /// which is rare), so picking the j-th healthy one costs nothing per request.
+    in_rotation: Vec<u32>,
     fails: Vec<u32>,
     conns: Vec<u32>,
+    /// Least connections over more than [`SCAN_UP_TO`] backends: open connections of
+    /// each healthy backend, searched in O(log m) per request instead of a scan.
+    least: Option<MinTree>,
     rr: u32,
     checks: bool,
     interval_us: u64,
@@ -136,8 +142,11 @@ impl Component for Def {
             algo: p.algorithm,
             backends,
             healthy: vec![true; m],
+            in_rotation: (0..m as u32).collect(),
             fails: vec![0; m],
             conns: vec![0; m],
+            least: (p.algorithm == Algorithm::LeastConnections && m > SCAN_UP_TO)
+                .then(|| MinTree::new(m)),
             rr: 0,
             checks: p.health_checks,
             interval_us: (p.check_interval_s * 1e6) as u64,
@@ -160,14 +169,14 @@ impl Component for Def {
     }
 
     fn on_return(sim: &mut Simulation, r: u32, node: u32, frame: Frame) {
-        sim.state_mut::<State>(node).conns[frame.aux as usize] -= 1;
+        sim.state_mut::<State>(node).close(frame.aux as usize);
         sim.respond(r);
     }
 
     #[inline]
     fn on_release(sim: &mut Simulation, node: u32, frame: Frame) {
         if frame.phase == SENT {
-            sim.state_mut::<State>(node).conns[frame.aux as usize] -= 1;
+            sim.state_mut::<State>(node).close(frame.aux as usize);
         }
     }
 
@@ -201,6 +210,7 @@ impl Component for Def {
                 ),
                 None => continue,
             };
+            sim.state_mut::<State>(node).set_health(b, change == Some(true));
             sim.mark(text);
         }
         let next = sim.now + sim.state::<State>(node).interval_us.max(1);
@@ -214,17 +224,12 @@ impl Component for Def {
 fn forward(sim: &mut Simulation, r: u32, node: u32) {
     let user = sim.reqs[r as usize].user;
     let m = sim.state::<State>(node).backends.len();
-    let healthy_count = sim
-        .state::<State>(node)
-        .healthy
-        .iter()
-        .filter(|h| **h)
-        .count();
+    let healthy_count = sim.state::<State>(node).in_rotation.len();
     if healthy_count == 0 {
         sim.fail(r, Cause::NoRoute, node);
         return;
     }
-    let nth_healthy = |lb: &State, j: usize| (0..m).filter(|&i| lb.healthy[i]).nth(j).unwrap_or(0);
+    let nth_healthy = |lb: &State, j: usize| lb.in_rotation[j] as usize;
     let b = match sim.state::<State>(node).algo {
         Algorithm::RoundRobin => {
             let lb = sim.state_mut::<State>(node);
@@ -237,17 +242,24 @@ fn forward(sim: &mut Simulation, r: u32, node: u32) {
             i
         }
         Algorithm::LeastConnections => {
+            // The healthy backend with the fewest connections; on a tie, the first
+            // from a position that moves one step per request.
             let lb = sim.state_mut::<State>(node);
             let start = lb.rr as usize;
-            let mut best = usize::MAX;
-            for k in 0..m {
-                let i = wrap_add(start, k, m);
-                if lb.healthy[i] && (best == usize::MAX || lb.conns[i] < lb.conns[best]) {
-                    best = i;
+            lb.rr = wrap_add(start, 1, m) as u32;
+            match &lb.least {
+                Some(tree) => tree.first_min_from(start),
+                None => {
+                    let mut best = usize::MAX;
+                    for k in 0..m {
+                        let i = wrap_add(start, k, m);
+                        if lb.healthy[i] && (best == usize::MAX || lb.conns[i] < lb.conns[best]) {
+                            best = i;
+                        }
+                    }
+                    best
                 }
             }
-            lb.rr = wrap_add(start, 1, m) as u32;
-            best
         }
         Algorithm::Random => {
             let j = sim.rng.below(healthy_count as u32) as usize;
@@ -260,12 +272,104 @@ fn forward(sim: &mut Simulation, r: u32, node: u32) {
     };
     let lb = sim.state_mut::<State>(node);
     lb.conns[b] += 1;
+    if let (Some(tree), true) = (&mut lb.least, lb.healthy[b]) {
+        tree.set(b, lb.conns[b]);
+    }
     lb.sent[b] += 1;
     let backend = lb.backends[b];
     let f = sim.reqs[r as usize].top_mut();
     f.aux = b as u32;
     f.phase = SENT;
     sim.send(r, backend);
+}
+
+impl State {
+    /// A connection to backend `b` ended.
+    fn close(&mut self, b: usize) {
+        self.conns[b] -= 1;
+        if let (Some(tree), true) = (&mut self.least, self.healthy[b]) {
+            tree.set(b, self.conns[b]);
+        }
+    }
+
+    /// Backend `b` was put back in rotation (`true`) or taken out.
+    fn set_health(&mut self, b: usize, healthy: bool) {
+        self.healthy[b] = healthy;
+        if let Some(tree) = &mut self.least {
+            tree.set(b, if healthy { self.conns[b] } else { MinTree::ABSENT });
+        }
+        self.in_rotation = (0..self.healthy.len() as u32)
+            .filter(|&i| self.healthy[i as usize])
+            .collect();
+    }
+}
+
+/// Up to this many backends, least connections scans them (cheaper than keeping a tree
+/// up to date); beyond, it searches a [`MinTree`]. Both pick the same backend.
+const SCAN_UP_TO: usize = 16;
+
+/// A segment tree of `u32` values answering "the first position holding the minimum,
+/// searching from `start` and wrapping around" in O(log m). Positions holding
+/// [`MinTree::ABSENT`] are never chosen (unless every position does).
+#[derive(Clone, Debug)]
+struct MinTree {
+    /// Leaves start at `size`; `tree[k]` is the minimum of its two children.
+    tree: Vec<u32>,
+    size: usize,
+    len: usize,
+}
+
+impl MinTree {
+    const ABSENT: u32 = u32::MAX;
+
+    /// `len` positions, all 0.
+    fn new(len: usize) -> MinTree {
+        let size = len.next_power_of_two().max(1);
+        let mut tree = vec![MinTree::ABSENT; 2 * size];
+        tree[size..size + len].fill(0);
+        for k in (1..size).rev() {
+            tree[k] = tree[2 * k].min(tree[2 * k + 1]);
+        }
+        MinTree { tree, size, len }
+    }
+
+    fn set(&mut self, i: usize, v: u32) {
+        let mut k = self.size + i;
+        self.tree[k] = v;
+        while k > 1 {
+            k /= 2;
+            let m = self.tree[2 * k].min(self.tree[2 * k + 1]);
+            if self.tree[k] == m {
+                break;
+            }
+            self.tree[k] = m;
+        }
+    }
+
+    /// The first position at or after `start` holding the overall minimum, else the
+    /// first before it: what a scan from `start` that keeps the first strict minimum
+    /// returns.
+    fn first_min_from(&self, start: usize) -> usize {
+        let min = self.tree[1];
+        self.first_at_most(1, 0, self.size, start, min)
+            .or_else(|| self.first_at_most(1, 0, self.size, 0, min))
+            .filter(|&i| i < self.len)
+            .unwrap_or(0)
+    }
+
+    /// The first position `>= from` within node `k` (covering `lo..hi`) whose value is
+    /// at most `v`.
+    fn first_at_most(&self, k: usize, lo: usize, hi: usize, from: usize, v: u32) -> Option<usize> {
+        if hi <= from || self.tree[k] > v {
+            return None;
+        }
+        if hi - lo == 1 {
+            return Some(lo);
+        }
+        let mid = (lo + hi) / 2;
+        self.first_at_most(2 * k, lo, mid, from, v)
+            .or_else(|| self.first_at_most(2 * k + 1, mid, hi, from, v))
+    }
 }
 
 impl Simulation {
@@ -283,5 +387,60 @@ impl Simulation {
             }
             _ => Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What least connections did before the tree: scan every backend from `start`,
+    /// keeping the first strict minimum among the healthy ones.
+    fn scan(values: &[u32], start: usize) -> Option<usize> {
+        let m = values.len();
+        let mut best: Option<usize> = None;
+        for k in 0..m {
+            let i = (start + k) % m;
+            if values[i] != MinTree::ABSENT && best.is_none_or(|b| values[i] < values[b]) {
+                best = Some(i);
+            }
+        }
+        best
+    }
+
+    proptest! {
+        #[test]
+        fn the_tree_picks_what_a_scan_picks(
+            len in 1usize..70,
+            ops in proptest::collection::vec((any::<usize>(), 0u32..6, any::<bool>(), any::<usize>()), 1..200),
+        ) {
+            let mut tree = MinTree::new(len);
+            let mut values = vec![0u32; len];
+            for (at, v, absent, start) in ops {
+                let i = at % len;
+                values[i] = if absent { MinTree::ABSENT } else { v };
+                tree.set(i, values[i]);
+                let start = start % len;
+                if let Some(expected) = scan(&values, start) {
+                    prop_assert_eq!(tree.first_min_from(start), expected, "{:?} from {}", values, start);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ties_rotate_from_the_start_position() {
+        let mut tree = MinTree::new(5);
+        tree.set(0, 3);
+        tree.set(2, 3);
+        // Minimum 0 at 1, 3 and 4.
+        assert_eq!(tree.first_min_from(0), 1);
+        assert_eq!(tree.first_min_from(2), 3);
+        assert_eq!(tree.first_min_from(4), 4);
+        tree.set(1, MinTree::ABSENT);
+        tree.set(3, 1);
+        tree.set(4, 2);
+        assert_eq!(tree.first_min_from(4), 3);
     }
 }
