@@ -28,9 +28,10 @@ usage:
       that continues from the previous one uses course.json in the same folder.
       Exit 0 when both hold, 1 otherwise.
   scalelab-cli link DIAGRAM.json [--scenario SCENARIO.json] [--goals GOALS.json
-        --title TITLE [--text TEXT]]
-      Print the share link of a diagram (what follows # in the app's address), with
-      its scenario, or as a challenge with goals, a title and a text.
+        --title TITLE [--text TEXT]] [--base URL]
+      Print the share link of a diagram (what follows # in the app's address, or the
+      whole address with --base), with its scenario, or as a challenge with goals, a
+      title and a text.
   scalelab-cli unlink LINK
       Print what a share link holds as JSON: {\"diagram\", \"scenario\", \"challenge\"}.
       LINK is the whole address or what follows its #.
@@ -106,6 +107,7 @@ struct Args {
     goals: Option<String>,
     title: Option<String>,
     text: Option<String>,
+    base: Option<String>,
     second: Option<String>,
     seed: Option<u64>,
     seconds: Option<u32>,
@@ -131,6 +133,16 @@ fn parse_args(raw: &[String]) -> Result<Args, CliError> {
             "--goals" => a.goals = Some(value("--goals")?),
             "--title" => a.title = Some(value("--title")?),
             "--text" => a.text = Some(value("--text")?),
+            "--base" => {
+                let v = value("--base")?;
+                let v = v.trim_end_matches('#').to_string();
+                if v.is_empty() || v.contains('#') || v.chars().count() > 500 {
+                    return Err(CliError::Usage(format!(
+                        "--base needs the address the app is served at, without a #, at most 500 characters (for example https://example.org/scale-lab/), not \"{v}\""
+                    )));
+                }
+                a.base = Some(v);
+            }
             "--seed" => {
                 let v = value("--seed")?;
                 a.seed = Some(v.parse().map_err(|_| {
@@ -414,7 +426,10 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
                     findings: problems,
                 });
             }
-            let link = to_link(&shared);
+            let link = match &a.base {
+                Some(base) => format!("{base}#{}", to_link(&shared)),
+                None => to_link(&shared),
+            };
             out(&link);
             eprintln!("{} characters", link.len());
             Ok(ExitCode::SUCCESS)

@@ -414,3 +414,33 @@ fn the_later_chapters_example_runs_every_new_component() {
     assert_eq!(m["monitored"], serde_json::Value::Bool(true));
     assert!(m["business"]["active_users"].as_u64().unwrap() > 0);
 }
+
+#[test]
+fn a_link_with_a_base_is_the_whole_address_and_opens() {
+    let base = "https://example.org/scale-lab/";
+    let o = cli(&["link", &example("diagram.json"), "--base", base]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let address = String::from_utf8(o.stdout).unwrap().trim().to_string();
+    let code = address
+        .strip_prefix(&format!("{base}#"))
+        .unwrap_or_else(|| panic!("{address}"));
+    assert!(code.starts_with("s="), "{address}");
+    let o = cli(&["unlink", &address]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        stdout_json(&o)["diagram"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        file_json("diagram.json")["nodes"].as_array().unwrap().len()
+    );
+    // An address that already has a fragment is refused as usage.
+    let o = cli(&[
+        "link",
+        &example("diagram.json"),
+        "--base",
+        "https://x.org/#a",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--base"));
+}
