@@ -190,3 +190,65 @@ test('diagram and scenario files go out (the CLI runs them) and come back in; a 
   await context.close();
   await fresh.context.close();
 });
+
+test('goals go out as a file and come back in as a challenge on a copy of the design', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scalelab-goals-'));
+  const { page, context, problems } = await openPage(session);
+  const app = new ScaleLab(page);
+  await app.ready();
+  await buildSmallDesign(app);
+  await app.byTestId('share-button').click();
+  // Nothing picked yet: a sentence, no file.
+  await app.byTestId('export-goals').click();
+  assert.match(await app.notice(), /no goals to save/);
+  await app.byTestId('share-as-challenge').check();
+  await app.byTestId('goal-template-p95').check();
+  await app.byTestId('goal-bound-p95').fill('150');
+  await app.byTestId('goal-bound-p95').press('Enter');
+  await app.byTestId('goal-template-spof').check();
+  const [download] = await Promise.all([page.waitForEvent('download'), app.byTestId('export-goals').click()]);
+  const path = join(dir, 'team-goals.json');
+  await download.saveAs(path);
+  const file = JSON.parse(readFileSync(path, 'utf8'));
+  assert.equal(file.version, 1);
+  assert.deepEqual(file.goals.map((g) => g.type), ['metric', 'no_single_point_of_failure']);
+  assert.equal(file.goals[0].value, 150);
+
+  // The CLI checks the same file against the exported diagram.
+  const [dl] = await Promise.all([page.waitForEvent('download'), app.byTestId('export-diagram').click()]);
+  const diagram = join(dir, 'diagram.json');
+  await dl.saveAs(diagram);
+  const check = spawnSync(process.env.CARGO ?? 'cargo', ['run', '--quiet', '--release', '-p', 'scalelab-cli', '--',
+    'check', diagram, '--goals', path], { cwd: new URL('../..', import.meta.url).pathname, encoding: 'utf8' });
+  assert.equal(check.status, 1, check.stderr); // one server: the single-point goal fails
+  assert.equal(JSON.parse(check.stdout).length, 2);
+
+  // Imported in a fresh page with the same design: a challenge page with those goals.
+  const fresh = await openPage(session);
+  const other = new ScaleLab(fresh.page);
+  await other.ready();
+  await other.byTestId('share-button').click();
+  await other.byTestId('import-file').setInputFiles(diagram);
+  await fresh.page.waitForFunction(() => document.querySelectorAll('svg g.node').length === 2);
+  await other.byTestId('share-button').click();
+  await other.byTestId('import-file').setInputFiles(path);
+  assert.match(await other.notice(), /opened as a challenge/);
+  assert.equal(await other.byTestId('chapter-title').innerText(), 'team-goals');
+  const goals = await fresh.page.$$eval('[data-testid="goals"] > li .goal-label', (ls) => ls.map((l) => l.textContent));
+  assert.deepEqual(goals, ['p95 latency (ms) ≤ 150', 'No single point of failure']);
+
+  // Goals naming a component this design lacks change nothing.
+  const misfit = join(dir, 'misfit.json');
+  writeFileSync(misfit, JSON.stringify({ version: 1, goals: [
+    { type: 'node_metric', node: 'db-9', metric: 'read_qps', op: '<=', value: 100 }] }));
+  const third = await openPage(session);
+  const empty = new ScaleLab(third.page);
+  await empty.ready();
+  await empty.byTestId('share-button').click();
+  await empty.byTestId('import-file').setInputFiles(misfit);
+  assert.match(await empty.notice(), /misfit\.json: goal 1 does not fit this design.*Nothing was changed/);
+  assert.deepEqual([...problems, ...fresh.problems, ...third.problems], []);
+  await context.close();
+  await fresh.context.close();
+  await third.context.close();
+});

@@ -1,8 +1,9 @@
 //! Sharing and files: the Share menu in the header makes a link to the design (with its
-//! scenario, or as a challenge with goals), downloads the diagram or scenario as JSON
+//! scenario, or as a challenge with goals), downloads the diagram, scenario or goals as JSON
 //! (the formats of `docs/formats.md`, which `scalelab-cli` runs) or as a picture, and
-//! imports a diagram or scenario file. An import is one undoable edit; a file that does
-//! not read is reported and changes nothing.
+//! imports a diagram, scenario or goals file. A diagram import is one undoable edit; a
+//! goals file opens as a challenge on a copy of the design; a file that does not read
+//! (or goals that do not fit the design) is reported and changes nothing.
 
 pub mod png;
 
@@ -10,7 +11,7 @@ use leptos::prelude::*;
 use scalelab_engine::format::MAX_INPUT_BYTES;
 use scalelab_engine::goals::Metric;
 use scalelab_engine::link::{to_link, Challenge, Shared};
-use scalelab_engine::{Diagram, Goal, LevelRule, Op, Scenario};
+use scalelab_engine::{Diagram, Goal, GoalSet, LevelRule, Op, Scenario};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -112,10 +113,16 @@ fn download_json(name: &str, text: &str) {
 enum Imported {
     Diagram(Diagram),
     Scenario(Scenario),
+    Goals(GoalSet),
 }
 
-/// Reads a diagram or scenario file; the error says what is wrong and where.
+/// Reads a diagram, scenario or goals file; the error says what is wrong and where.
 fn read_import(text: &str) -> Result<Imported, String> {
+    if text.contains("\"goals\"") && !text.contains("\"nodes\"") {
+        return GoalSet::from_json(text)
+            .map(Imported::Goals)
+            .map_err(|e| format!("The goals file could not be read: {e}"));
+    }
     let looks_like_scenario = ["\"duration_s\"", "\"traffic\"", "\"mix\"", "\"events\""]
         .iter()
         .any(|k| text.contains(k))
@@ -156,10 +163,8 @@ pub fn ShareMenu() -> impl IntoView {
         _ => Vec::new(),
     };
 
-    let challenge = move || -> Result<Option<Challenge>, String> {
-        if !as_challenge.get() {
-            return Ok(None);
-        }
+    // The goals of the page (a chapter's or a challenge's) and those picked below.
+    let builder_goals = move || -> Vec<Goal> {
         let mut goals = chapter_goals();
         let on = picked.get();
         let values = bounds.get();
@@ -174,6 +179,13 @@ pub fn ShareMenu() -> impl IntoView {
                 label: None,
             });
         }
+        goals
+    };
+    let challenge = move || -> Result<Option<Challenge>, String> {
+        if !as_challenge.get() {
+            return Ok(None);
+        }
+        let goals = builder_goals();
         if goals.is_empty() {
             return Err("Pick at least one goal for the challenge.".into());
         }
@@ -240,6 +252,17 @@ pub fn ShareMenu() -> impl IntoView {
             &scenario.scenario.with_untracked(Scenario::to_json_pretty),
         )
     };
+    let export_goals = move |_| {
+        let goals = untrack(builder_goals);
+        if goals.is_empty() {
+            editor.show(
+                "There are no goals to save yet: open a chapter or a challenge, or pick goals under \"As a challenge\".",
+                false,
+            );
+        } else {
+            download_json("goals.json", &GoalSet::to_json_pretty(&goals));
+        }
+    };
     let export_png = move |_| match editor.diagram.with_untracked(png::diagram_png) {
         Some(url) => download_url(&url, "diagram.png"),
         None => editor.show(
@@ -296,6 +319,30 @@ pub fn ShareMenu() -> impl IntoView {
                     s.adopt_levels(&Default::default(), LevelRule::ScenarioFirst);
                     scenario.scenario.set(s);
                     editor.show(format!("{name} imported as the scenario."), false);
+                }
+                Ok(Imported::Goals(g)) => {
+                    let d = editor.diagram.get_untracked();
+                    let s = scenario.scenario.get_untracked();
+                    if let Some((i, p)) = g.problems(&d, &s).into_iter().next() {
+                        editor.show(format!("{name}: goal {} does not fit this design: {p} Nothing was changed.", i + 1), true);
+                        return;
+                    }
+                    let Some(course) = course else { return };
+                    let title = name
+                        .trim_end_matches(".json")
+                        .chars()
+                        .take(80)
+                        .collect::<String>();
+                    course.open_shared(Shared {
+                        diagram: d,
+                        scenario: Some(s),
+                        challenge: Some(Challenge {
+                            title,
+                            text: format!("The goals of {name}, on a copy of your design."),
+                            goals: g.goals,
+                        }),
+                    });
+                    editor.show(format!("{name} opened as a challenge on a copy of your design; close it to go back."), false);
                 }
                 Err(e) => editor.show(format!("{name}: {e} Nothing was changed."), true),
             }
@@ -371,10 +418,11 @@ pub fn ShareMenu() -> impl IntoView {
                 <div class="row">
                     <button class="btn" data-testid="export-diagram" on:click=export_diagram>"Diagram (JSON)"</button>
                     <button class="btn" data-testid="export-scenario" on:click=export_scenario>"Scenario (JSON)"</button>
+                    <button class="btn" data-testid="export-goals" on:click=export_goals>"Goals (JSON)"</button>
                     <button class="btn" data-testid="export-png" on:click=export_png>"Picture (PNG)"</button>
                 </div>
                 <label class="btn import">
-                    "Import a diagram or scenario…"
+                    "Import a diagram, scenario or goals…"
                     <input type="file" accept=".json,application/json" data-testid="import-file" on:change=import/>
                 </label>
             </div>
@@ -422,6 +470,20 @@ mod tests {
             ..Scenario::default()
         };
         assert!(matches!(read_import(&s.to_json_pretty()), Ok(Imported::Scenario(x)) if x == s));
+        let goals = vec![Goal::NoSinglePointOfFailure {
+            kind: None,
+            label: None,
+        }];
+        assert!(
+            matches!(read_import(&GoalSet::to_json_pretty(&goals)), Ok(Imported::Goals(g)) if g.goals == goals)
+        );
+        let err = read_import("{\"version\": 1, \"goals\": [{\"type\": \"metrik\"}]}")
+            .err()
+            .unwrap();
+        assert!(
+            err.starts_with("The goals file could not be read: line 1"),
+            "{err}"
+        );
         let broken = d.to_json_pretty().replace("\"users\"", "\"userz\"");
         let err = read_import(&broken).err().unwrap();
         assert!(

@@ -34,6 +34,8 @@ impl GoalSet {
     }
 
     /// Reads a goals file, upgrading older versions.
+    // Inline for the reason given at `Diagram::from_json`.
+    #[inline]
     pub fn from_json(text: &str) -> Result<GoalSet, FormatError> {
         format::parse_versioned(
             text,
@@ -43,6 +45,21 @@ impl GoalSet {
                 migrate: format::no_migration,
             },
         )
+    }
+
+    /// `goals` as an indented goals file of the current version.
+    #[inline]
+    pub fn to_json_pretty(goals: &[Goal]) -> String {
+        #[derive(Serialize)]
+        struct File<'a> {
+            version: u32,
+            goals: &'a [Goal],
+        }
+        serde_json::to_string_pretty(&File {
+            version: GOALS_VERSION,
+            goals,
+        })
+        .unwrap_or_default()
     }
 }
 
