@@ -290,7 +290,7 @@ pub fn MetricsPanel() -> impl IntoView {
                 <div class="kpi"><span class="kpi-label">"Error rate"</span>
                     <span class="kpi-value" data-testid="metric-error-rate">{stat(|m| format!("{:.2}%", m.totals.error_rate * 100.0))}</span></div>
                 {selected}
-                <div class="kpi"><span class="kpi-label">"Cost"</span>
+                <div class="kpi" title="The monthly price of what this run used: the instances that ran (autoscaling included) and CDN traffic."><span class="kpi-label">"Cost"</span>
                     <span class="kpi-value" data-testid="metric-cost">{stat(|m| format!("${}/mo", format_number(m.cost_per_month)))}</span></div>
             </div>
             <div class="charts">
@@ -319,26 +319,45 @@ pub fn dashboard_html(m: &Metrics, d: &scalelab_engine::Diagram) -> String {
                 and the business numbers.</p>"
             .into();
     }
-    // Components that do work (Users and Monitoring never are busy).
+    // While the run goes on, how busy each component is now (and its queue); once it
+    // has ended, how busy it was over the whole run: the moment the run ends (often a
+    // quiet one) says little. Users and Monitoring never are busy.
+    let finished = m.now_us >= m.duration_us;
+    let busy = |n: &scalelab_engine::metrics::NodeMetrics| {
+        if finished {
+            n.mean_utilisation
+        } else {
+            n.utilisation
+        }
+    };
     let mut busiest: Vec<_> = m
         .nodes
         .iter()
-        .filter(|n| n.up && n.utilisation > 0.0)
+        .filter(|n| (finished || n.up) && busy(n) > 0.0)
         .collect();
-    busiest.sort_by(|a, b| b.utilisation.total_cmp(&a.utilisation));
+    busiest.sort_by(|a, b| busy(b).total_cmp(&busy(a)));
     let rows: String = busiest
         .iter()
         .take(3)
         .map(|n| {
             let name = d.node(&n.id).map_or(n.id.as_str(), |x| x.name.as_str());
-            let pct = (n.utilisation * 100.0).clamp(0.0, 100.0);
+            let pct = (busy(n) * 100.0).clamp(0.0, 100.0);
+            let queue = if finished {
+                String::new()
+            } else {
+                format!("queue {}", n.queue_len)
+            };
             format!(
-                "<li><span>{}</span><span class=\"bar\"><span style=\"width:{pct:.0}%\"></span></span><strong>{pct:.0}%</strong><span class=\"muted\">queue {}</span></li>",
+                "<li><span>{}</span><span class=\"bar\"><span style=\"width:{pct:.0}%\"></span></span><strong>{pct:.0}%</strong><span class=\"muted\">{queue}</span></li>",
                 escape(name),
-                n.queue_len
             )
         })
         .collect();
+    let title = if finished {
+        "Busiest components over the run"
+    } else {
+        "Busiest components now"
+    };
     let business = m.business.as_ref().map_or_else(String::new, |b| {
         format!(
             "<p class=\"small\" data-testid=\"business\">Active users <strong>{}</strong> · {} requests each</p>",
@@ -347,7 +366,7 @@ pub fn dashboard_html(m: &Metrics, d: &scalelab_engine::Diagram) -> String {
         )
     });
     format!(
-        "<div class=\"kpi-label\">Busiest components</div><ul class=\"busiest\" data-testid=\"busiest\">{rows}</ul>{business}"
+        "<div class=\"kpi-label\">{title}</div><ul class=\"busiest\" data-testid=\"busiest\">{rows}</ul>{business}"
     )
 }
 
@@ -397,6 +416,30 @@ mod tests {
         assert!(first < second, "{on}");
         assert!(!on.contains("Users 1"), "Users do no work: {on}");
         assert!(on.contains("data-testid=\"business\""), "{on}");
+
+        // The run has ended: the figure is the mean over the run, not the last moment.
+        let small_metrics = watched.nodes.iter().find(|n| n.id == small).unwrap();
+        let mean = format!(
+            "<strong>{:.0}%</strong>",
+            small_metrics.mean_utilisation * 100.0
+        );
+        assert!(
+            on.contains("over the run") && on.contains(&mean),
+            "{mean} in {on}"
+        );
+        // During a run: the figure now, with the queue.
+        let mut during = watched.clone();
+        during.now_us = during.duration_us / 2;
+        for n in &mut during.nodes {
+            n.utilisation = if n.id == small { 0.42 } else { 0.0 };
+        }
+        let now = dashboard_html(&during, &d);
+        assert!(
+            now.contains("Busiest components now")
+                && now.contains("<strong>42%</strong>")
+                && now.contains("queue "),
+            "{now}"
+        );
     }
 
     #[test]

@@ -754,6 +754,8 @@ fn node_value(metric: NodeMetric, n: &NodeMetrics, elapsed: f64) -> Option<f64> 
 /// A node that ran out of capacity during the run.
 struct Saturation<'a> {
     node: &'a NodeMetrics,
+    /// The part of the node that was saturated (a shard), when it was a part.
+    part: Option<&'a crate::metrics::PartMetrics>,
     /// Seconds it was (almost) fully busy, when the per-second series is known.
     busy_seconds: usize,
     seconds: usize,
@@ -763,7 +765,13 @@ impl Saturation<'_> {
     /// "Web server 1 was fully busy for 23 of 60 seconds" (or "… 85% busy on average").
     fn describe(&self, d: &Diagram) -> String {
         let name = name_of(d, &self.node.id);
-        if self.busy_seconds > 0 {
+        if let Some(part) = self.part {
+            format!(
+                "{} of {name} was {} busy on average",
+                part.label,
+                percent(part.mean_utilisation)
+            )
+        } else if self.busy_seconds > 0 {
             format!(
                 "{name} was fully busy for {} of {} seconds",
                 self.busy_seconds, self.seconds
@@ -794,6 +802,7 @@ fn saturated<'a>(d: &Diagram, m: &'a Metrics) -> Option<Saturation<'a>> {
         .filter(|(node, _)| on_path(node))
         .map(|(node, series)| Saturation {
             node,
+            part: None,
             busy_seconds: series
                 .points
                 .iter()
@@ -810,8 +819,24 @@ fn saturated<'a>(d: &Diagram, m: &'a Metrics) -> Option<Saturation<'a>> {
             .max_by(|a, b| a.mean_utilisation.total_cmp(&b.mean_utilisation))
             .map(|node| Saturation {
                 node,
+                part: None,
                 busy_seconds: 0,
                 seconds: 0,
+            })
+            // A part (a shard) busy 80 % or more when its component as a whole is not.
+            .or_else(|| {
+                m.nodes
+                    .iter()
+                    .filter(|n| on_path(n))
+                    .flat_map(|node| node.parts.iter().map(move |p| (node, p)))
+                    .filter(|(_, p)| p.mean_utilisation >= 0.8)
+                    .max_by(|a, b| a.1.mean_utilisation.total_cmp(&b.1.mean_utilisation))
+                    .map(|(node, part)| Saturation {
+                        node,
+                        part: Some(part),
+                        busy_seconds: 0,
+                        seconds: 0,
+                    })
             })
     })
 }
@@ -827,6 +852,7 @@ fn busiest_workers<'a>(d: &'a Diagram, m: &'a Metrics) -> Option<Saturation<'a>>
         })
         .map(|(node, series)| Saturation {
             node,
+            part: None,
             busy_seconds: series
                 .points
                 .iter()
@@ -987,11 +1013,21 @@ fn failure_reason(d: &Diagram, m: &Metrics, t: &Totals) -> String {
                 cause.label().to_lowercase(),
                 s.describe(d)
             ),
-            None => format!(
-                "{count} requests failed ({}) at {}.",
-                cause.label().to_lowercase(),
-                name_of(d, &n.id)
-            ),
+            None => {
+                // A component with parts (a sharded database) names the part that
+                // failed most.
+                let part = n
+                    .parts
+                    .iter()
+                    .filter(|p| p.failed > 0)
+                    .max_by_key(|p| p.failed)
+                    .map_or(String::new(), |p| format!(", most at {}", p.label.to_lowercase()));
+                format!(
+                    "{count} requests failed ({}) at {}{part}: it could not keep up; give it more capacity.",
+                    cause.label().to_lowercase(),
+                    name_of(d, &n.id)
+                )
+            }
         },
         (Cause::SessionLost, _) => format!(
             "{} users were logged out when a web server holding their sessions died; keep sessions in a session store.",
@@ -1038,12 +1074,12 @@ fn shard_goal(
             let reason = if s.strategy == "modulo" {
                 format!(
                     "Resharding {name} by modulo moved {} keys ({share} of them): when the number of shards changes, most keys change shard; use consistent hashing so only the keys the new shards take over move.",
-                    s.keys_moved
+                    thousands(s.keys_moved as f64)
                 )
             } else {
                 format!(
                     "Resharding {name} moved {} keys ({share} of them); change the number of shards by fewer at a time.",
-                    s.keys_moved
+                    thousands(s.keys_moved as f64)
                 )
             };
             result(goal, op.holds(v as f64, value), Some(v as f64), reason)

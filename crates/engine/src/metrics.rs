@@ -225,6 +225,9 @@ pub struct PartMetrics {
     pub mean_utilisation: f64,
     pub queue_len: u32,
     pub served: u64,
+    /// Requests that failed at this part (also counted in the component's `failed`).
+    #[serde(default)]
+    pub failed: u64,
     pub reads: u64,
     pub writes: u64,
     pub read_qps: f64,

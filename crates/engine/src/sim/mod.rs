@@ -650,6 +650,7 @@ impl Simulation {
                             mean_utilisation: cm.mean_utilisation,
                             queue_len: cm.queue_len,
                             served: cm.served,
+                            failed: cm.failed,
                             reads: cm.reads,
                             writes: cm.writes,
                             read_qps: cm.read_qps,
@@ -657,6 +658,8 @@ impl Simulation {
                         }
                     })
                     .collect();
+                // What failed at its parts failed at the component.
+                m.failed += m.parts.iter().map(|p| p.failed).sum::<u64>();
                 m
             })
             .collect();

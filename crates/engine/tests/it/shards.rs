@@ -364,3 +364,60 @@ fn parts_are_labelled_as_shards_and_spares_are_idle_until_used() {
         m.cost_per_month
     );
 }
+
+#[test]
+fn a_failing_goal_names_the_overflowing_database_and_its_shard() {
+    // One small shard, far more reads than it can serve: its queue overflows.
+    let mut d = diagram("modulo", "key", 64);
+    set(&mut d, DB, "shards", num(1.0));
+    set(&mut d, DB, "size", text("small"));
+    set(&mut d, DB, "max_queue", num(50.0));
+    let i = d.node_index(DB).unwrap();
+    d.nodes[i].name = "Messages database".into();
+    let m = run_to_end(
+        &d,
+        &scenario(3000.0, 10, KeyPopularity::Uniform { keys: 1000 }),
+    )
+    .unwrap();
+    let db = m.node(DB).unwrap();
+    let shard_failures: u64 = db.parts.iter().map(|p| p.failed).sum();
+    assert!(shard_failures > 0, "the shard overflowed");
+    assert!(
+        db.failed >= shard_failures,
+        "the database counts its shards' failures"
+    );
+    let goal = Goal::Metric {
+        metric: scalelab_engine::goals::Metric::ErrorRate,
+        op: Op::Le,
+        value: 0.01,
+        window: None,
+        request_kind: None,
+        label: None,
+    };
+    let result = evaluate(&d, &m, &[goal]).remove(0);
+    assert!(!result.pass);
+    assert!(
+        result.reason.contains("Messages database")
+            && result.reason.to_lowercase().contains("shard 1"),
+        "{}",
+        result.reason
+    );
+    // Latency too: the time went to the saturated shard, not to the network.
+    let goal = Goal::Metric {
+        metric: scalelab_engine::goals::Metric::P95Ms,
+        op: Op::Le,
+        value: 20.0,
+        window: None,
+        request_kind: None,
+        label: None,
+    };
+    let result = evaluate(&d, &m, &[goal]).remove(0);
+    assert!(!result.pass);
+    assert!(
+        result
+            .reason
+            .starts_with("Shard 1 of Messages database was"),
+        "{}",
+        result.reason
+    );
+}
