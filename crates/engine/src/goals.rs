@@ -1175,7 +1175,8 @@ fn shown(goal: &Goal, v: f64) -> String {
             }
             Metric::CostPerMonth => format!("${} a month", thousands(v)),
             Metric::BacklogDrainedAtS => format!("{} s", num(v)),
-            Metric::DbReadShare | Metric::ShardImbalance => num(v),
+            Metric::DbReadShare => format!("{} database reads per request", num(v)),
+            Metric::ShardImbalance => format!("{}×", num(v)),
             Metric::Requests
             | Metric::Failed
             | Metric::LostWrites
@@ -1717,5 +1718,11 @@ mod tests {
         assert_eq!(shown(&hit, 0.815), "82%");
         let has = goal(r#"{"type": "has", "kind": "load_balancer"}"#);
         assert_eq!(shown(&has, 1.0), "");
+        let reads =
+            goal(r#"{"type": "metric", "metric": "db_read_share", "op": "<", "value": 0.2}"#);
+        assert_eq!(shown(&reads, 0.851), "0.851 database reads per request");
+        let shards =
+            goal(r#"{"type": "metric", "metric": "shard_imbalance", "op": "<", "value": 1.5}"#);
+        assert_eq!(shown(&shards, 1.8), "1.8×");
     }
 }
