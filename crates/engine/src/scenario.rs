@@ -634,7 +634,7 @@ impl Scenario {
         for n in d
             .nodes
             .iter()
-            .filter(|n| n.kind == crate::components::Kind::Users)
+            .filter(|n| n.kind.info().offers(Role::Source))
         {
             let t = self.traffic_for(&n.id);
             let region = match d.param(&n.id, "region") {
