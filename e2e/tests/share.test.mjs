@@ -252,3 +252,31 @@ test('goals go out as a file and come back in as a challenge on a copy of the de
   await fresh.context.close();
   await third.context.close();
 });
+
+test('a challenge can start from only the Users: the solver builds the rest', async () => {
+  const a = await openPage(session);
+  const app = new ScaleLab(a.page);
+  await app.ready();
+  const { users } = await buildSmallDesign(app);
+  await app.byTestId('share-button').click();
+  await app.byTestId('share-as-challenge').check();
+  await app.byTestId('challenge-title').fill('Build it yourself');
+  await app.byTestId('goal-template-spof').check();
+  const full = await app.byTestId('share-link').inputValue();
+  await app.byTestId('challenge-empty-start').check();
+  const empty = await app.byTestId('share-link').inputValue();
+  assert.notEqual(empty, full);
+
+  const b = await openPage(session);
+  const other = new ScaleLab(b.page);
+  await b.page.goto(empty);
+  await other.ready();
+  assert.equal(await other.byTestId('chapter-title').innerText(), 'Build it yourself');
+  // Only the Users, where the teacher had them; the goal is there to reach.
+  assert.deepEqual(await nodeNames(b.page), [`node-${users}`]);
+  const goals = await b.page.$$eval('[data-testid="goals"] > li .goal-label', (ls) => ls.map((l) => l.textContent));
+  assert.deepEqual(goals, ['No single point of failure']);
+  assert.deepEqual([...a.problems, ...b.problems], []);
+  await a.context.close();
+  await b.context.close();
+});

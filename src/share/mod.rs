@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use scalelab_engine::format::MAX_INPUT_BYTES;
 use scalelab_engine::goals::Metric;
 use scalelab_engine::link::{to_link, Challenge, Shared};
-use scalelab_engine::{Diagram, Goal, GoalSet, LevelRule, Op, Scenario};
+use scalelab_engine::{Diagram, Goal, GoalSet, LevelRule, Op, Role, Scenario};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -109,6 +109,26 @@ fn download_json(name: &str, text: &str) {
     }
 }
 
+/// The Users of `d`, where they are, and nothing else: the start of a challenge the
+/// solver builds from scratch.
+fn users_only(d: &Diagram) -> Diagram {
+    let mut start = Diagram {
+        nodes: d
+            .nodes
+            .iter()
+            .filter(|n| n.kind.info().offers(Role::Source))
+            .cloned()
+            .collect(),
+        edges: Vec::new(),
+        data_centers: Vec::new(),
+        ..d.clone()
+    };
+    for n in &mut start.nodes {
+        n.dc = None;
+    }
+    start
+}
+
 /// What an imported file turned out to be.
 enum Imported {
     Diagram(Diagram),
@@ -152,6 +172,7 @@ pub fn ShareMenu() -> impl IntoView {
     let picked = RwSignal::new(vec![false; TEMPLATES.len()]);
     let bounds = RwSignal::new(TEMPLATES.iter().map(|t| t.default).collect::<Vec<f64>>());
     let spof = RwSignal::new(false);
+    let empty_start = RwSignal::new(false);
     let copied = RwSignal::new(false);
     let mode = move || course.map(|c| c.mode.get());
     close_on_outside(open, ".share-menu");
@@ -202,8 +223,13 @@ pub fn ShareMenu() -> impl IntoView {
     };
     let link = Memo::new(move |_| -> Result<String, String> {
         let challenge = challenge()?;
+        let diagram = if challenge.is_some() && empty_start.get() {
+            editor.diagram.with(users_only)
+        } else {
+            editor.diagram.get()
+        };
         let shared = Shared {
-            diagram: editor.diagram.get(),
+            diagram,
             scenario: (with_scenario.get() || challenge.is_some()).then(|| scenario.scenario.get()),
             challenge,
         };
@@ -396,6 +422,11 @@ pub fn ShareMenu() -> impl IntoView {
                         on:input=move |ev| text.set(event_target_value(&ev))></textarea>
                     <p class="muted small" hidden=move || chapter_goals().is_empty()>"The chapter's goals are included."</p>
                     {templates}
+                    <label class="inline">
+                        <input type="checkbox" data-testid="challenge-empty-start"
+                            on:change=move |ev| empty_start.set(event_target_checked(&ev))/>
+                        <span class="small">"The solver starts with only the Users and builds the rest"</span>
+                    </label>
                     <label class="template">
                         <input type="checkbox" data-testid="goal-template-spof"
                             on:change=move |ev| spof.set(event_target_checked(&ev))/>
@@ -459,6 +490,46 @@ pub fn close_on_outside(open: RwSignal<bool>, selector: &'static str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_challenge_from_scratch_keeps_only_the_users_where_they_are() {
+        let (mut d, _) = scalelab_engine::bench::lesson_workload(100.0);
+        // A Users card drawn inside a data-center box belongs to it; the box is not
+        // sent, so neither is the reference.
+        let dc = d
+            .data_centers
+            .first()
+            .expect("the workload has data centers")
+            .id
+            .clone();
+        let i = d
+            .nodes
+            .iter()
+            .position(|n| n.kind == scalelab_engine::Kind::Users)
+            .unwrap();
+        d.nodes[i].dc = Some(dc);
+        let start = users_only(&d);
+        assert!(
+            start.validate_form().is_empty(),
+            "{:?}",
+            start.validate_form()
+        );
+        assert!(start.edges.is_empty() && start.data_centers.is_empty());
+        let users: Vec<_> = d
+            .nodes
+            .iter()
+            .filter(|n| n.kind == scalelab_engine::Kind::Users)
+            .collect();
+        assert!(!users.is_empty() && users.len() < d.nodes.len());
+        assert_eq!(start.nodes.len(), users.len());
+        for (a, b) in start.nodes.iter().zip(users) {
+            assert_eq!(
+                (&a.id, &a.name, a.x, a.y, &a.params),
+                (&b.id, &b.name, b.x, b.y, &b.params)
+            );
+            assert_eq!(a.dc, None);
+        }
+    }
 
     #[test]
     fn an_import_is_read_as_what_it_is_and_a_bad_one_says_where() {

@@ -227,6 +227,27 @@ impl Metric {
         matches!(self, Metric::KeysMoved | Metric::ShardImbalance)
     }
 
+    /// Measured over the whole run and every request: a window or a request kind
+    /// cannot narrow it.
+    fn whole_run_only(self) -> bool {
+        self.is_shard()
+            || matches!(
+                self,
+                Metric::CostPerMonth
+                    | Metric::JobP50Ms
+                    | Metric::JobP95Ms
+                    | Metric::JobP99Ms
+                    | Metric::JobsCompleted
+                    | Metric::JobsLost
+                    | Metric::JobsRejected
+                    | Metric::QueueBacklogMax
+                    | Metric::OldestJobMaxMs
+                    | Metric::BacklogDrainedAtS
+                    | Metric::InstancesMax
+                    | Metric::ActiveUsers
+            )
+    }
+
     fn is_latency(self) -> bool {
         matches!(
             self,
@@ -291,7 +312,7 @@ pub fn goal_problems(goals: &[Goal], d: &Diagram, s: &Scenario) -> Vec<(usize, S
                 if !value.is_finite() {
                     problem("its value must be a number.".into());
                 }
-                if metric.is_shard() && (window.is_some() || request_kind.is_some()) {
+                if metric.whole_run_only() && (window.is_some() || request_kind.is_some()) {
                     problem(format!(
                         "{} is measured over the whole run and every request; remove \"window\" and \"request_kind\".",
                         metric.label()
@@ -1492,6 +1513,45 @@ mod tests {
             window: None,
             request_kind: None,
             label: None,
+        }
+    }
+
+    #[test]
+    fn a_window_on_a_whole_run_figure_is_refused() {
+        let (d, s, _) = system();
+        let windowed = |metric| Goal::Metric {
+            metric,
+            op: Op::Le,
+            value: 1.0,
+            window: Some("failure".into()),
+            request_kind: None,
+            label: None,
+        };
+        for metric in [
+            Metric::CostPerMonth,
+            Metric::JobP95Ms,
+            Metric::InstancesMax,
+            Metric::ActiveUsers,
+        ] {
+            let problems = goal_problems(&[windowed(metric)], &d, &s);
+            assert_eq!(problems.len(), 1, "{metric:?}: {problems:?}");
+            assert!(
+                problems[0].1.contains("measured over the whole run"),
+                "{problems:?}"
+            );
+            assert!(goal_problems(&[metric_goal(metric, Op::Le, 1.0)], &d, &s).is_empty());
+        }
+        // Figures a window does narrow keep it.
+        for metric in [
+            Metric::P95Ms,
+            Metric::ErrorRate,
+            Metric::Failed,
+            Metric::LostWrites,
+        ] {
+            assert!(
+                goal_problems(&[windowed(metric)], &d, &s).is_empty(),
+                "{metric:?}"
+            );
         }
     }
 

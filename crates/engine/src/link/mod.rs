@@ -860,11 +860,18 @@ pub fn from_link(text: &str) -> Result<Shared, LinkError> {
 
 impl Shared {
     /// What the engine refuses in it: the diagram's errors, the scenario's, the goals'.
+    ///
+    /// A challenge's diagram is where the solver starts, and may be unfinished (only
+    /// the Users, say): only its form is checked (limits, ids, settings, allowed
+    /// connections); the solver's design is checked when they run it.
     pub fn problems(&self) -> Vec<String> {
         use crate::finding::Severity;
-        let mut out: Vec<String> = self
-            .diagram
-            .validate()
+        let findings = if self.challenge.is_some() {
+            self.diagram.validate_form()
+        } else {
+            self.diagram.validate()
+        };
+        let mut out: Vec<String> = findings
             .into_iter()
             .filter(|f| f.severity == Severity::Error)
             .map(|f| f.message)

@@ -134,6 +134,57 @@ fn every_goal(d: &Diagram) -> Vec<Goal> {
 }
 
 #[test]
+fn a_challenge_may_start_unfinished_but_a_design_may_not() {
+    // Only the Users: the solver builds the rest.
+    let mut d = Diagram::default();
+    let u = d.add_node(Kind::Users, 16.0, 48.0);
+    let mut s = Scenario::default();
+    s.set_rps(&u, 100.0);
+    let challenge = Challenge {
+        title: "Build it".into(),
+        text: String::new(),
+        goals: vec![Goal::NoSinglePointOfFailure {
+            kind: None,
+            label: None,
+        }],
+    };
+    let start = Shared {
+        challenge: Some(challenge),
+        ..shared(d.clone(), Some(s.clone()))
+    };
+    assert_eq!(start.problems(), Vec::<String>::new());
+    assert_eq!(from_link(&to_link(&start)), Ok(start));
+    // The same diagram as a design to open is refused: it cannot run.
+    let design = shared(d.clone(), Some(s));
+    assert!(!design.problems().is_empty());
+    assert!(matches!(
+        from_link(&to_link(&design)),
+        Err(LinkError::Invalid(_))
+    ));
+    // A challenge's diagram must still be well formed: a setting out of range is refused.
+    let mut bad = d.clone();
+    bad.nodes[0]
+        .params
+        .insert("users".into(), ParamValue::Num(1e9));
+    let start = Shared {
+        diagram: bad,
+        ..start_clone(&design)
+    };
+    assert!(!start.problems().is_empty(), "{:?}", start.problems());
+}
+
+fn start_clone(design: &Shared) -> Shared {
+    Shared {
+        challenge: Some(Challenge {
+            title: "Build it".into(),
+            text: String::new(),
+            goals: Vec::new(),
+        }),
+        ..design.clone()
+    }
+}
+
+#[test]
 fn a_link_gives_back_exactly_what_was_shared() {
     let (d, s) = varied();
     for sh in [
