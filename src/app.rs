@@ -348,7 +348,7 @@ fn RunControls() -> impl IntoView {
 }
 
 /// The canvas area's size on screen.
-fn stage_size() -> (f64, f64) {
+pub(crate) fn stage_size() -> (f64, f64) {
     document()
         .query_selector("[data-testid=canvas-area]")
         .ok()

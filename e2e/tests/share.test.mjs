@@ -154,8 +154,23 @@ test('diagram and scenario files go out (the CLI runs them) and come back in; a 
   };
   const diagram = await save('export-diagram', 'diagram.json');
   const scenario = await save('export-scenario', 'scenario.json');
-  const picture = await save('export-png', 'diagram.png');
-  assert.deepEqual([...readFileSync(picture).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const picture = await save('export-png', 'view.png');
+  const whole = await save('export-png-whole', 'diagram.png');
+  const png = (path) => {
+    const bytes = readFileSync(path);
+    assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    // The IHDR chunk: width and height, big-endian, after its length and type.
+    return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20), size: bytes.length };
+  };
+  // The view: the canvas at twice its on-screen size; the whole diagram: its own size.
+  const area = await app.byTestId('canvas-area').boundingBox();
+  const view = png(picture);
+  assert.equal(view.width, Math.round(area.width * 2));
+  assert.equal(view.height, Math.round(area.height * 2));
+  const all = png(whole);
+  assert.ok(all.width > 0 && all.height > 0 && (all.width !== view.width || all.height !== view.height), JSON.stringify(all));
+  // Not blank: cards, wires and names make the files far larger than a white image.
+  assert.ok(view.size > 5000 && all.size > 5000, `${view.size} ${all.size}`);
 
   // The exported files are the documented formats: the command-line tool runs them.
   const run = spawnSync(process.env.CARGO ?? 'cargo', ['run', '--quiet', '--release', '-p', 'scalelab-cli', '--',

@@ -289,12 +289,22 @@ pub fn ShareMenu() -> impl IntoView {
             download_json("goals.json", &GoalSet::to_json_pretty(&goals));
         }
     };
-    let export_png = move |_| match editor.diagram.with_untracked(png::diagram_png) {
-        Some(url) => download_url(&url, "diagram.png"),
-        None => editor.show(
-            "There is nothing to draw yet: add a component first.",
-            false,
-        ),
+    let export_png = move |whole: bool| {
+        let url = editor.diagram.with_untracked(|d| {
+            if whole {
+                png::diagram_png(d)
+            } else {
+                let (w, h) = crate::app::stage_size();
+                png::view_png(d, editor.viewport.get_untracked(), w, h)
+            }
+        });
+        match url {
+            Some(url) => download_url(&url, "diagram.png"),
+            None => editor.show(
+                "There is nothing to draw yet: add a component first.",
+                false,
+            ),
+        }
     };
     let import = move |ev: web_sys::Event| {
         let Some(input) = ev
@@ -450,7 +460,9 @@ pub fn ShareMenu() -> impl IntoView {
                     <button class="btn" data-testid="export-diagram" on:click=export_diagram>"Diagram (JSON)"</button>
                     <button class="btn" data-testid="export-scenario" on:click=export_scenario>"Scenario (JSON)"</button>
                     <button class="btn" data-testid="export-goals" on:click=export_goals>"Goals (JSON)"</button>
-                    <button class="btn" data-testid="export-png" on:click=export_png>"Picture (PNG)"</button>
+                    <button class="btn" data-testid="export-png" title="What the canvas shows, as you see it"
+                        on:click=move |_| export_png(false)>"Picture of the view (PNG)"</button>
+                    <button class="btn" data-testid="export-png-whole" on:click=move |_| export_png(true)>"Whole diagram (PNG)"</button>
                 </div>
                 <label class="btn import">
                     "Import a diagram, scenario or goals…"

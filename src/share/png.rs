@@ -1,12 +1,13 @@
-//! The diagram as a picture: drawn onto an off-screen canvas from the model (cards,
-//! routed wires, data-center boxes), so the picture does not depend on the page's
-//! styles, the zoom or a run in progress.
+//! The diagram as a picture, drawn onto an off-screen canvas from the model (cards,
+//! routed wires, data-center boxes), so it does not depend on the page's styles or a
+//! run in progress: either what the canvas shows (its size, pan and zoom) or the whole
+//! diagram.
 
 use scalelab_engine::{Diagram, Region};
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
-use crate::canvas::geometry::{DC_BAR, NODE_H, NODE_W};
+use crate::canvas::geometry::{Viewport, DC_BAR, NODE_H, NODE_W};
 use crate::canvas::{diagram_bounds, route_wires};
 use crate::view_util::kind_color;
 
@@ -16,7 +17,7 @@ const SCALE: f64 = 2.0;
 /// Largest side of the picture, in pixels.
 const MAX_SIDE: f64 = 8192.0;
 
-/// A PNG of the diagram as a `data:` URL, or `None` for an empty diagram.
+/// A PNG of the whole diagram as a `data:` URL, or `None` for an empty diagram.
 pub fn diagram_png(d: &Diagram) -> Option<String> {
     let mut b = diagram_bounds(d)?;
     for dc in &d.data_centers {
@@ -24,19 +25,47 @@ pub fn diagram_png(d: &Diagram) -> Option<String> {
     }
     let (w, h) = (b.w + 2.0 * MARGIN, b.h + 2.0 * MARGIN);
     let scale = SCALE.min(MAX_SIDE / w.max(h));
+    let (canvas, cx) = blank(w * scale, h * scale)?;
+    cx.scale(scale, scale).ok()?;
+    cx.translate(MARGIN - b.x, MARGIN - b.y).ok()?;
+    draw(&cx, d);
+    canvas.to_data_url().ok()
+}
+
+/// A PNG of what the canvas shows: `w` × `h` screen pixels (at twice the density)
+/// under the viewport `vp`; `None` for an empty diagram.
+pub fn view_png(d: &Diagram, vp: Viewport, w: f64, h: f64) -> Option<String> {
+    diagram_bounds(d)?;
+    let (w, h) = (
+        w.clamp(1.0, MAX_SIDE / SCALE),
+        h.clamp(1.0, MAX_SIDE / SCALE),
+    );
+    let (canvas, cx) = blank(w * SCALE, h * SCALE)?;
+    cx.scale(SCALE, SCALE).ok()?;
+    cx.translate(vp.pan_x, vp.pan_y).ok()?;
+    cx.scale(vp.zoom, vp.zoom).ok()?;
+    draw(&cx, d);
+    canvas.to_data_url().ok()
+}
+
+/// An off-screen canvas of `w` × `h` pixels, filled white.
+fn blank(w: f64, h: f64) -> Option<(HtmlCanvasElement, CanvasRenderingContext2d)> {
     let canvas: HtmlCanvasElement = web_sys::window()?
         .document()?
         .create_element("canvas")
         .ok()?
         .dyn_into()
         .ok()?;
-    canvas.set_width((w * scale).ceil() as u32);
-    canvas.set_height((h * scale).ceil() as u32);
+    canvas.set_width(w.round() as u32);
+    canvas.set_height(h.round() as u32);
     let cx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
     cx.set_fill_style_str("#ffffff");
-    cx.fill_rect(0.0, 0.0, w * scale, h * scale);
-    cx.scale(scale, scale).ok()?;
-    cx.translate(MARGIN - b.x, MARGIN - b.y).ok()?;
+    cx.fill_rect(0.0, 0.0, w, h);
+    Some((canvas, cx))
+}
+
+/// Draws the diagram in its own coordinates.
+fn draw(cx: &CanvasRenderingContext2d, d: &Diagram) {
     cx.set_font("600 13px system-ui, sans-serif");
 
     for dc in &d.data_centers {
@@ -96,7 +125,6 @@ pub fn diagram_png(d: &Diagram) -> Option<String> {
         cx.set_font("11px system-ui, sans-serif");
         let _ = cx.fill_text_with_max_width(n.kind.label(), n.x + 50.0, n.y + 42.0, NODE_W - 58.0);
     }
-    canvas.to_data_url().ok()
 }
 
 fn region_label(r: Region) -> &'static str {
