@@ -1,7 +1,7 @@
 """Writes the diagrams and scenarios of the cost-per-request scaling benchmark
 (bench/scaling.sh) into the current folder: a load balancer in front of 8, 98 or 498
 web servers under each algorithm, and one web server group with 5 ms to 5 s of work
-per request (about 100 to about 27,000 requests in flight)."""
+per request (at the peak about 100, 1,000, 10,000 and 100,000 requests in flight)."""
 import json
 
 
