@@ -117,6 +117,23 @@ export class ScaleLab {
     await this.byTestId('speed').selectOption(String(value));
   }
 
+  /** Clicks "Check goals", waits for the check to finish and returns the status line. */
+  async checkGoals(timeout = 60000) {
+    await this.byTestId('check-goals').click();
+    await this.page.waitForFunction(() => {
+      const s = document.querySelector('[data-testid="check-status"]');
+      return s && /^Checked/.test(s.textContent);
+    }, null, { timeout });
+    return (await this.byTestId('check-status').innerText()).trim();
+  }
+
+  /** Clicks the button `testid`, which starts a download, and saves the file at `path`. */
+  async download(testid, path) {
+    const [file] = await Promise.all([this.page.waitForEvent('download'), this.byTestId(testid).click()]);
+    await file.saveAs(path);
+    return path;
+  }
+
   async notice() {
     const n = this.byTestId('notice-text');
     await n.waitFor({ state: 'visible' });

@@ -22,15 +22,6 @@ after(async () => {
   await session.close();
 });
 
-async function checkGoals(app) {
-  await app.byTestId('check-goals').click();
-  await app.page.waitForFunction(() => {
-    const s = document.querySelector('[data-testid="check-status"]');
-    return s && /^Checked/.test(s.textContent);
-  }, null, { timeout: 60000 });
-  return (await app.byTestId('check-status').innerText()).trim();
-}
-
 async function visibleReasons(page) {
   return page.$$eval('[data-testid^="goal-reason-"]', (ps) => ps.filter((p) => !p.hidden).map((p) => p.textContent.trim()));
 }
@@ -58,7 +49,7 @@ test('every chapter starts failing with reasons and passes with its solution', a
     const goals = await page.$$eval('[data-testid="goals"] > li', (lis) => lis.length);
     assert.equal(goals, lesson.goals.length, `chapter ${n}`);
 
-    let status = await checkGoals(app);
+    let status = await app.checkGoals();
     assert.doesNotMatch(status, /every goal passes/, `chapter ${n} passes before any change`);
     const failed = await page.$$eval('[data-testid="goals"] > li.goal.fail', (lis) => lis.length);
     assert.ok(failed >= 1, `chapter ${n}: ${status}`);
@@ -69,7 +60,7 @@ test('every chapter starts failing with reasons and passes with its solution', a
     await app.byTestId('show-solution').click();
     await app.byTestId('solution-yes').click();
     await app.byTestId('solution-note').waitFor({ state: 'visible' });
-    status = await checkGoals(app);
+    status = await app.checkGoals();
     assert.match(status, /every goal passes/, `chapter ${n}: ${(await visibleReasons(page)).join(' | ')}`);
     await page.screenshot({ path: `${ARTIFACTS}chapter-${n}-passed.png` });
     const way = (await app.byTestId('next-chapter').innerText()).trim();

@@ -15,16 +15,6 @@ after(async () => {
   await session.close();
 });
 
-/** Clicks "Check goals" and waits for the check to finish; returns the status line. */
-async function checkGoals(app) {
-  await app.byTestId('check-goals').click();
-  await app.page.waitForFunction(() => {
-    const s = document.querySelector('[data-testid="check-status"]');
-    return s && /^Checked/.test(s.textContent);
-  }, null, { timeout: 30000 });
-  return (await app.byTestId('check-status').innerText()).trim();
-}
-
 async function goalClasses(app) {
   return app.page.$$eval('[data-testid="goals"] > li', (lis) => lis.map((li) => li.className));
 }
@@ -49,7 +39,7 @@ test('a first visit opens chapter 1; fixing the server passes its goals and open
   assert.match(await app.notice(), /prediction/);
   await predict(app, 1);
 
-  let status = await checkGoals(app);
+  let status = await app.checkGoals();
   assert.match(status, /1 of 3 goals pass/);
   const reason = (await app.byTestId('goal-reason-0').innerText()).trim();
   assert.match(reason, /busy/, 'the p95 goal names the saturated server');
@@ -59,7 +49,7 @@ test('a first visit opens chapter 1; fixing the server passes its goals and open
   // The fix: a bigger server.
   await app.clickNode('web-1');
   await app.byTestId('param-size').selectOption('medium');
-  status = await checkGoals(app);
+  status = await app.checkGoals();
   assert.match(status, /every goal passes/);
   assert.deepEqual(await goalClasses(app), ['goal pass', 'goal pass', 'goal pass']);
   await page.screenshot({ path: `${ARTIFACTS}chapter-1-passed.png` });
@@ -102,7 +92,7 @@ test('chapter 4: a load balancer dragged in and wired by hand survives the failu
   await page.waitForFunction(() => /Chapter 4 of/.test(document.querySelector('.chapter-kicker')?.textContent ?? ''));
   await predict(app, 0);
 
-  let status = await checkGoals(app);
+  let status = await app.checkGoals();
   assert.doesNotMatch(status, /every goal passes/);
   const reasons = await page.$$eval('[data-testid^="goal-reason-"]', (ps) => ps.filter((p) => !p.hidden).map((p) => p.textContent));
   assert.ok(reasons.some((r) => /down and still received traffic|no load balancer/.test(r)), reasons.join(' | '));
@@ -128,7 +118,7 @@ test('chapter 4: a load balancer dragged in and wired by hand survives the failu
   await app.byTestId('param-unhealthy_threshold').fill('1');
   await app.byTestId('param-unhealthy_threshold').press('Enter');
 
-  status = await checkGoals(app);
+  status = await app.checkGoals();
   assert.match(status, /every goal passes/, (await page.$$eval('[data-testid^="goal-reason-"]', (ps) => ps.map((p) => p.textContent))).join(' | '));
   await page.screenshot({ path: `${ARTIFACTS}chapter-4-passed.png` });
   assert.equal(await app.byTestId('next-chapter').isVisible(), true);

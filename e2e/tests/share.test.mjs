@@ -146,12 +146,7 @@ test('diagram and scenario files go out (the CLI runs them) and come back in; a 
   await app.ready();
   await buildSmallDesign(app);
   await app.byTestId('share-button').click();
-  const save = async (testid, name) => {
-    const [download] = await Promise.all([page.waitForEvent('download'), app.byTestId(testid).click()]);
-    const path = join(dir, name);
-    await download.saveAs(path);
-    return path;
-  };
+  const save = (testid, name) => app.download(testid, join(dir, name));
   const diagram = await save('export-diagram', 'diagram.json');
   const scenario = await save('export-scenario', 'scenario.json');
   const picture = await save('export-png', 'view.png');
@@ -221,18 +216,14 @@ test('goals go out as a file and come back in as a challenge on a copy of the de
   await app.byTestId('goal-bound-p95').fill('150');
   await app.byTestId('goal-bound-p95').press('Enter');
   await app.byTestId('goal-template-spof').check();
-  const [download] = await Promise.all([page.waitForEvent('download'), app.byTestId('export-goals').click()]);
-  const path = join(dir, 'team-goals.json');
-  await download.saveAs(path);
+  const path = await app.download('export-goals', join(dir, 'team-goals.json'));
   const file = JSON.parse(readFileSync(path, 'utf8'));
   assert.equal(file.version, 1);
   assert.deepEqual(file.goals.map((g) => g.type), ['metric', 'no_single_point_of_failure']);
   assert.equal(file.goals[0].value, 150);
 
   // The CLI checks the same file against the exported diagram.
-  const [dl] = await Promise.all([page.waitForEvent('download'), app.byTestId('export-diagram').click()]);
-  const diagram = join(dir, 'diagram.json');
-  await dl.saveAs(diagram);
+  const diagram = await app.download('export-diagram', join(dir, 'diagram.json'));
   const check = spawnSync(process.env.CARGO ?? 'cargo', ['run', '--quiet', '--release', '-p', 'scalelab-cli', '--',
     'check', diagram, '--goals', path], { cwd: new URL('../..', import.meta.url).pathname, encoding: 'utf8' });
   assert.equal(check.status, 1, check.stderr); // one server: the single-point goal fails

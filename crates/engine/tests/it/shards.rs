@@ -386,15 +386,18 @@ fn a_failing_goal_names_the_overflowing_database_and_its_shard() {
         db.failed >= shard_failures,
         "the database counts its shards' failures"
     );
-    let goal = Goal::Metric {
-        metric: scalelab_engine::goals::Metric::ErrorRate,
-        op: Op::Le,
-        value: 0.01,
-        window: None,
-        request_kind: None,
-        label: None,
+    let check = |metric, value| {
+        let goal = Goal::Metric {
+            metric,
+            op: Op::Le,
+            value,
+            window: None,
+            request_kind: None,
+            label: None,
+        };
+        evaluate(&d, &m, &[goal]).remove(0)
     };
-    let result = evaluate(&d, &m, &[goal]).remove(0);
+    let result = check(scalelab_engine::goals::Metric::ErrorRate, 0.01);
     assert!(!result.pass);
     assert!(
         result.reason.contains("Messages database")
@@ -403,15 +406,7 @@ fn a_failing_goal_names_the_overflowing_database_and_its_shard() {
         result.reason
     );
     // Latency too: the time went to the saturated shard, not to the network.
-    let goal = Goal::Metric {
-        metric: scalelab_engine::goals::Metric::P95Ms,
-        op: Op::Le,
-        value: 20.0,
-        window: None,
-        request_kind: None,
-        label: None,
-    };
-    let result = evaluate(&d, &m, &[goal]).remove(0);
+    let result = check(scalelab_engine::goals::Metric::P95Ms, 20.0);
     assert!(!result.pass);
     assert!(
         result
