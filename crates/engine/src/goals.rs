@@ -812,38 +812,19 @@ impl Saturation<'_> {
 /// average). Worker pools are left out: they work off a queue, away from the requests,
 /// and one that autoscales on its backlog runs near full by design.
 fn saturated<'a>(d: &Diagram, m: &'a Metrics) -> Option<Saturation<'a>> {
-    let on_path = |n: &NodeMetrics| {
-        d.node(&n.id)
-            .is_none_or(|x| !x.kind.info().offers(crate::components::Role::Workers))
+    let on_path = |n: &NodeMetrics| !is_worker_pool(d, n);
+    let on_average = |node, part| Saturation {
+        node,
+        part,
+        busy_seconds: 0,
+        seconds: 0,
     };
-    let by_series = m
-        .nodes
-        .iter()
-        .zip(&m.node_series)
-        .filter(|(node, _)| on_path(node))
-        .map(|(node, series)| Saturation {
-            node,
-            part: None,
-            busy_seconds: series
-                .points
-                .iter()
-                .filter(|p| p.utilisation >= 0.95)
-                .count(),
-            seconds: series.points.len(),
-        })
-        .filter(|s| s.busy_seconds >= 2)
-        .max_by_key(|s| s.busy_seconds);
-    by_series.or_else(|| {
+    longest_busy(m, 2, on_path).or_else(|| {
         m.nodes
             .iter()
             .filter(|n| n.mean_utilisation >= 0.8 && on_path(n))
             .max_by(|a, b| a.mean_utilisation.total_cmp(&b.mean_utilisation))
-            .map(|node| Saturation {
-                node,
-                part: None,
-                busy_seconds: 0,
-                seconds: 0,
-            })
+            .map(|node| on_average(node, None))
             // A part (a shard) busy 80 % or more when its component as a whole is not.
             .or_else(|| {
                 m.nodes
@@ -852,25 +833,32 @@ fn saturated<'a>(d: &Diagram, m: &'a Metrics) -> Option<Saturation<'a>> {
                     .flat_map(|node| node.parts.iter().map(move |p| (node, p)))
                     .filter(|(_, p)| p.mean_utilisation >= 0.8)
                     .max_by(|a, b| a.1.mean_utilisation.total_cmp(&b.1.mean_utilisation))
-                    .map(|(node, part)| Saturation {
-                        node,
-                        part: Some(part),
-                        busy_seconds: 0,
-                        seconds: 0,
-                    })
+                    .map(|(node, part)| on_average(node, Some(part)))
             })
     })
 }
 
 /// The worker pool that was saturated longest.
-fn busiest_workers<'a>(d: &'a Diagram, m: &'a Metrics) -> Option<Saturation<'a>> {
+fn busiest_workers<'a>(d: &Diagram, m: &'a Metrics) -> Option<Saturation<'a>> {
+    longest_busy(m, 1, |n| is_worker_pool(d, n))
+}
+
+fn is_worker_pool(d: &Diagram, n: &NodeMetrics) -> bool {
+    d.node(&n.id)
+        .is_some_and(|x| x.kind.info().offers(crate::components::Role::Workers))
+}
+
+/// Among the nodes `which` keeps, the one (almost) fully busy for the most seconds of
+/// the per-second series, if that is at least `min_seconds`.
+fn longest_busy<'a>(
+    m: &'a Metrics,
+    min_seconds: usize,
+    which: impl Fn(&NodeMetrics) -> bool,
+) -> Option<Saturation<'a>> {
     m.nodes
         .iter()
         .zip(&m.node_series)
-        .filter(|(n, _)| {
-            d.node(&n.id)
-                .is_some_and(|x| x.kind.info().offers(crate::components::Role::Workers))
-        })
+        .filter(|(node, _)| which(node))
         .map(|(node, series)| Saturation {
             node,
             part: None,
@@ -881,7 +869,7 @@ fn busiest_workers<'a>(d: &'a Diagram, m: &'a Metrics) -> Option<Saturation<'a>>
                 .count(),
             seconds: series.points.len(),
         })
-        .filter(|s| s.busy_seconds >= 1)
+        .filter(|s| s.busy_seconds >= min_seconds)
         .max_by_key(|s| s.busy_seconds)
 }
 

@@ -37,6 +37,23 @@ pub(crate) fn wrap_add(a: usize, b: usize, m: usize) -> usize {
     }
 }
 
+/// Where a request record comes from: a user of a Users node, or the system itself
+/// (an internal request or a job).
+#[derive(Clone, Copy)]
+struct Origin {
+    region: u8,
+    users: u32,
+    user: u32,
+}
+
+impl Origin {
+    const INSIDE: Origin = Origin {
+        region: 0,
+        users: NONE,
+        user: 0,
+    };
+}
+
 impl Simulation {
     // ----- creating requests ----------------------------------------------------
 
@@ -76,46 +93,56 @@ impl Simulation {
             client.seen = true;
             self.active_users += 1;
         }
-        if self.live >= MAX_IN_FLIGHT {
+        let from = Origin {
+            region,
+            users: node,
+            user,
+        };
+        let Some(r) = self.spawn(node, F_LIVE, kind, key, 0, from) else {
             self.record_fail(kind, Cause::Overloaded);
             self.nodes[node as usize].failed += 1;
             return None;
-        }
-        let r = self.alloc();
-        let epoch = self.nodes[node as usize].epoch;
-        {
-            let req = &mut self.reqs[r as usize];
-            req.flags = F_LIVE;
-            req.depth = 1;
-            req.region = region;
-            req.kind = kind;
-            req.users = node;
-            req.user = user;
-            req.key = key;
-            req.start = now;
-            req.trace = NONE;
-            req.frames[0] = Frame {
-                node: node as u16,
-                phase: 0,
-                aux: 0,
-                epoch,
-            };
-        }
+        };
         let gen = self.reqs[r as usize].gen;
         self.deadlines.push_back((now + self.timeout_us, r, gen));
-        if self.trace_every > 0 {
-            self.trace_counter += 1;
-            if self.trace_counter >= self.trace_every {
-                self.trace_counter = 0;
-                self.start_trace(r);
-            }
-        }
+        self.sample_for_trace(r);
         Some(r)
     }
 
     /// An internal request of `node` about `key` (never counted, no deadline): real
     /// load on the nodes it visits. `None` when too many requests are in flight.
     pub(crate) fn new_internal(&mut self, node: u32, phase: u8, key: u32) -> Option<u32> {
+        self.spawn(
+            node,
+            F_LIVE | F_INTERNAL,
+            RequestKind::ApiRead,
+            key,
+            phase,
+            Origin::INSIDE,
+        )
+    }
+
+    /// A job of `kind` about `key`, handed to the message queue `queue` now. `None` when
+    /// too many requests and jobs are in flight (the caller counts it as refused).
+    pub(crate) fn new_job(&mut self, queue: u32, kind: RequestKind, key: u32) -> Option<u32> {
+        let r = self.spawn(queue, F_LIVE | F_JOB, kind, key, 0, Origin::INSIDE)?;
+        self.jobs.created += 1;
+        self.sample_for_trace(r);
+        Some(r)
+    }
+
+    /// A fresh record starting now at `node` (its only frame, in `phase`); `None` past
+    /// [`MAX_IN_FLIGHT`].
+    #[inline(always)]
+    fn spawn(
+        &mut self,
+        node: u32,
+        flags: u8,
+        kind: RequestKind,
+        key: u32,
+        phase: u8,
+        from: Origin,
+    ) -> Option<u32> {
         if self.live >= MAX_IN_FLIGHT {
             return None;
         }
@@ -123,12 +150,12 @@ impl Simulation {
         let epoch = self.nodes[node as usize].epoch;
         let now = self.now;
         let req = &mut self.reqs[r as usize];
-        req.flags = F_LIVE | F_INTERNAL;
+        req.flags = flags;
         req.depth = 1;
-        req.region = 0;
-        req.kind = RequestKind::ApiRead;
-        req.users = NONE;
-        req.user = 0;
+        req.region = from.region;
+        req.kind = kind;
+        req.users = from.users;
+        req.user = from.user;
         req.key = key;
         req.start = now;
         req.trace = NONE;
@@ -141,32 +168,9 @@ impl Simulation {
         Some(r)
     }
 
-    /// A job of `kind` about `key`, handed to the message queue `queue` now. `None` when
-    /// too many requests and jobs are in flight (the caller counts it as refused).
-    pub(crate) fn new_job(&mut self, queue: u32, kind: RequestKind, key: u32) -> Option<u32> {
-        if self.live >= MAX_IN_FLIGHT {
-            return None;
-        }
-        let r = self.alloc();
-        let epoch = self.nodes[queue as usize].epoch;
-        let now = self.now;
-        let req = &mut self.reqs[r as usize];
-        req.flags = F_LIVE | F_JOB;
-        req.depth = 1;
-        req.region = 0;
-        req.kind = kind;
-        req.users = NONE;
-        req.user = 0;
-        req.key = key;
-        req.start = now;
-        req.trace = NONE;
-        req.frames[0] = Frame {
-            node: queue as u16,
-            phase: 0,
-            aux: 0,
-            epoch,
-        };
-        self.jobs.created += 1;
+    /// Traces one request or job in every `trace_every`.
+    #[inline(always)]
+    fn sample_for_trace(&mut self, r: u32) {
         if self.trace_every > 0 {
             self.trace_counter += 1;
             if self.trace_counter >= self.trace_every {
@@ -174,7 +178,6 @@ impl Simulation {
                 self.start_trace(r);
             }
         }
-        Some(r)
     }
 
     /// A worker finished the job: it ends here.
