@@ -217,6 +217,52 @@ enum State {
     },
 }
 
+impl State {
+    /// What a drag of nodes or of a data center (moving or resizing it) shows with the
+    /// pointer at `now`: positions snapped to the grid; `None` for any other gesture.
+    fn preview_at(&self, now: Point) -> Option<Preview> {
+        let snapped = |origin: (f64, f64), start: &Pointer| {
+            (
+                snap(origin.0 + now.x - start.world.x),
+                snap(origin.1 + now.y - start.world.y),
+            )
+        };
+        match self {
+            State::MoveNodes {
+                ids, start, anchor, ..
+            } => {
+                let (x, y) = snapped(*anchor, start);
+                Some(Preview::MoveNodes {
+                    ids: ids.clone(),
+                    dx: x - anchor.0,
+                    dy: y - anchor.1,
+                })
+            }
+            State::MoveDc {
+                id, start, origin, ..
+            } => {
+                let (x, y) = snapped(*origin, start);
+                Some(Preview::MoveDc {
+                    id: id.clone(),
+                    dx: x - origin.0,
+                    dy: y - origin.1,
+                })
+            }
+            State::ResizeDc {
+                id, start, origin, ..
+            } => {
+                let (w, h) = snapped(*origin, start);
+                Some(Preview::ResizeDc {
+                    id: id.clone(),
+                    w: w.max(DC_MIN.0),
+                    h: h.max(DC_MIN.1),
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Whether a press-and-drag has left the click slop, and whether it was refused.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct Drag {
@@ -364,53 +410,11 @@ impl Gestures {
         }
         match &mut self.state {
             State::Idle | State::Ignored => {}
-            State::MoveNodes {
-                ids,
-                start,
-                anchor,
-                drag,
-                ..
-            } => {
+            State::MoveNodes { start, drag, .. }
+            | State::MoveDc { start, drag, .. }
+            | State::ResizeDc { start, drag, .. } => {
                 if drag.step(p.screen.dist(start.screen), cx.run, &mut out) {
-                    let dx = snap(anchor.0 + p.world.x - start.world.x) - anchor.0;
-                    let dy = snap(anchor.1 + p.world.y - start.world.y) - anchor.1;
-                    out.push(Effect::Preview(Some(Preview::MoveNodes {
-                        ids: ids.clone(),
-                        dx,
-                        dy,
-                    })));
-                }
-            }
-            State::MoveDc {
-                id,
-                start,
-                origin,
-                drag,
-            } => {
-                if drag.step(p.screen.dist(start.screen), cx.run, &mut out) {
-                    let dx = snap(origin.0 + p.world.x - start.world.x) - origin.0;
-                    let dy = snap(origin.1 + p.world.y - start.world.y) - origin.1;
-                    out.push(Effect::Preview(Some(Preview::MoveDc {
-                        id: id.clone(),
-                        dx,
-                        dy,
-                    })));
-                }
-            }
-            State::ResizeDc {
-                id,
-                start,
-                origin,
-                drag,
-            } => {
-                if drag.step(p.screen.dist(start.screen), cx.run, &mut out) {
-                    let w = snap(origin.0 + p.world.x - start.world.x).max(DC_MIN.0);
-                    let h = snap(origin.1 + p.world.y - start.world.y).max(DC_MIN.1);
-                    out.push(Effect::Preview(Some(Preview::ResizeDc {
-                        id: id.clone(),
-                        w,
-                        h,
-                    })));
+                    out.push(Effect::Preview(self.state.preview_at(p.world)));
                 }
             }
             State::Wire { at, .. } => out.push(Effect::WirePreview(Some((*at, p.world)))),
@@ -456,50 +460,25 @@ impl Gestures {
         }
         let state = std::mem::take(&mut self.state);
         let running = cx.run != RunState::Idle;
+        let preview = state.preview_at(p.world);
         match state {
             State::Idle | State::Ignored | State::Pinch { .. } => {}
-            State::MoveNodes {
-                ids,
-                start,
-                anchor,
-                clicked,
-                drag,
-            } => {
-                if drag.moved && !drag.refused {
-                    let dx = snap(anchor.0 + p.world.x - start.world.x) - anchor.0;
-                    let dy = snap(anchor.1 + p.world.y - start.world.y) - anchor.1;
-                    out.push(Effect::Preview(None));
-                    out.push(Effect::Commit(Preview::MoveNodes { ids, dx, dy }));
-                } else if !drag.moved && running {
+            State::MoveNodes { clicked, drag, .. } if !drag.moved => {
+                if running {
                     out.push(Effect::ToggleNode(clicked));
                 }
             }
-            State::MoveDc {
-                id,
-                start,
-                origin,
-                drag,
-            } => {
-                if drag.moved && !drag.refused {
-                    let dx = snap(origin.0 + p.world.x - start.world.x) - origin.0;
-                    let dy = snap(origin.1 + p.world.y - start.world.y) - origin.1;
-                    out.push(Effect::Preview(None));
-                    out.push(Effect::Commit(Preview::MoveDc { id, dx, dy }));
-                } else if !drag.moved && running {
+            State::MoveDc { id, drag, .. } if !drag.moved => {
+                if running {
                     out.push(Effect::ToggleDc(id));
                 }
             }
-            State::ResizeDc {
-                id,
-                start,
-                origin,
-                drag,
-            } => {
-                if drag.moved && !drag.refused {
-                    let w = snap(origin.0 + p.world.x - start.world.x).max(DC_MIN.0);
-                    let h = snap(origin.1 + p.world.y - start.world.y).max(DC_MIN.1);
+            State::MoveNodes { drag, .. }
+            | State::MoveDc { drag, .. }
+            | State::ResizeDc { drag, .. } => {
+                if let (true, false, Some(edit)) = (drag.moved, drag.refused, preview) {
                     out.push(Effect::Preview(None));
-                    out.push(Effect::Commit(Preview::ResizeDc { id, w, h }));
+                    out.push(Effect::Commit(edit));
                 }
             }
             State::Wire { from, .. } => {
@@ -794,7 +773,7 @@ mod tests {
             w: 400.0,
             h: 300.0,
         };
-        g.down(at(400.0, 300.0), handle, cx(RunState::Idle, &none));
+        g.down(at(400.0, 300.0), handle.clone(), cx(RunState::Idle, &none));
         let out = g.moved(at(0.0, 0.0), cx(RunState::Idle, &none));
         assert_eq!(
             out,
@@ -803,6 +782,14 @@ mod tests {
                 w: DC_MIN.0,
                 h: DC_MIN.1
             }))]
+        );
+        g.up(at(0.0, 0.0), Hit::Empty, cx(RunState::Idle, &none));
+        // A press on the handle that never leaves the click slop changes nothing.
+        g.down(at(400.0, 300.0), handle, cx(RunState::Idle, &none));
+        g.moved(at(401.0, 300.0), cx(RunState::Idle, &none));
+        assert_eq!(
+            g.up(at(401.0, 300.0), Hit::Empty, cx(RunState::Idle, &none)),
+            vec![]
         );
     }
 
