@@ -3,6 +3,7 @@
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { serveDist } from './server.mjs';
+import { ScaleLab } from './pages.mjs';
 
 export const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -59,4 +60,12 @@ export async function openPage(session, { viewport = { width: 1400, height: 900 
   page.on('pageerror', (err) => problems.push(`uncaught exception: ${err.message}`));
   await page.goto(session.url + query);
   return { page, context, problems };
+}
+
+/** `openPage`, then the app on it, once it has mounted. */
+export async function openApp(session, options) {
+  const opened = await openPage(session, options);
+  const app = new ScaleLab(opened.page);
+  await app.ready();
+  return { ...opened, app };
 }

@@ -4,7 +4,7 @@
 // balancer in and rewiring; a prediction is answered and then compared with the run.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSession, openPage, ARTIFACTS } from '../harness.mjs';
+import { startSession, openPage, openApp, ARTIFACTS } from '../harness.mjs';
 import { ScaleLab } from '../pages.mjs';
 
 let session;
@@ -26,9 +26,7 @@ async function predict(app, k) {
 }
 
 test('a first visit opens chapter 1; fixing the server passes its goals and opens chapter 2; a reload keeps it', async () => {
-  const { page, context, problems } = await openPage(session, { course: true });
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session, { course: true });
   await app.byTestId('chapter-title').waitFor();
   assert.match(await app.byTestId('chapter-title').innerText(), /One server/);
   // The palette holds what chapter 1 unlocks, not everything.
@@ -127,9 +125,7 @@ test('chapter 4: a load balancer dragged in and wired by hand survives the failu
 });
 
 test('a prediction is answered before the run and compared with what the simulation measured', async () => {
-  const { page, context, problems } = await openPage(session, { course: true });
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session, { course: true });
   await app.byTestId('prediction').waitFor();
   assert.equal(await app.byTestId('prediction-submit').isDisabled(), true, 'nothing chosen yet');
   await predict(app, 1);

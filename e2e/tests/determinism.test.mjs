@@ -6,8 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { startSession, openPage } from '../harness.mjs';
-import { ScaleLab } from '../pages.mjs';
+import { startSession, openApp } from '../harness.mjs';
 
 let session;
 before(async () => { session = await startSession(); });
@@ -23,9 +22,7 @@ test('a run in the browser equals the same run done natively', async () => {
   ).trim();
   assert.match(native, /^[0-9a-f]{16}$/);
 
-  const { page, context, problems } = await openPage(session);
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session);
   await app.openSandboxWith(
     JSON.parse(readFileSync(`${root}examples/diagram.json`, 'utf8')),
     JSON.parse(readFileSync(`${root}examples/scenario.json`, 'utf8')),

@@ -2,8 +2,7 @@
 // wires, and data centers killed by a scenario then restored by a click.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSession, openPage, ARTIFACTS } from '../harness.mjs';
-import { ScaleLab } from '../pages.mjs';
+import { startSession, openApp, ARTIFACTS } from '../harness.mjs';
 
 let session;
 before(async () => { session = await startSession(); });
@@ -15,9 +14,7 @@ async function runIsReset(app) {
 }
 
 test('after pausing, dragging a component edits it and resets the run with a notice', async () => {
-  const { page, context, problems } = await openPage(session);
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session);
   const users = await app.addComponent('users', 90, 200);
   const web = await app.addComponent('web_server', 400, 200);
   await app.wire(users, web);
@@ -44,9 +41,7 @@ test('after pausing, dragging a component edits it and resets the run with a not
 });
 
 test('touch: the select-area toggle lets a finger draw a selection box', async () => {
-  const { page, context, problems } = await openPage(session);
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session);
   await app.addComponent('users', 120, 150);
   await app.addComponent('dns', 320, 150);
   await app.addComponent('web_server', 120, 400);
@@ -68,9 +63,7 @@ test('touch: the select-area toggle lets a finger draw a selection box', async (
 });
 
 test('a chosen option shows its label in the inspector and on the card', async () => {
-  const { page, context, problems } = await openPage(session);
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session);
   const cache = await app.addComponent('cache', 300, 200);
   const eviction = app.byTestId('param-eviction');
   await eviction.selectOption('lfu');
@@ -89,9 +82,7 @@ test('a chosen option shows its label in the inspector and on the card', async (
 });
 
 test('wires go around cards and enter a component on the left from its right side', async () => {
-  const { page, context, problems } = await openPage(session);
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session);
   const web = await app.addComponent('web_server', 140, 200);
   const cache = await app.addComponent('cache', 420, 200);
   const db = await app.addComponent('database', 700, 200);
@@ -134,9 +125,7 @@ test('wires go around cards and enter a component on the left from its right sid
 });
 
 test('a data center taken down by the scenario comes back with one click', async () => {
-  const { page, context, problems } = await openPage(session);
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session);
   await app.drag(await app.center(app.byTestId('palette-data_center')), await app.canvasPoint(420, 120));
   const users = await app.addComponent('users', 100, 200);
   const web = await app.addComponent('web_server', 420, 230);
@@ -160,9 +149,7 @@ test('a data center taken down by the scenario comes back with one click', async
 });
 
 test('a 60-component diagram with ten thousand requests in flight animates', async () => {
-  const { page, context, problems } = await openPage(session, { query: '?bench=busy' });
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session, { query: '?bench=busy' });
   assert.equal(await app.nodes().count(), 60);
   assert.equal(await app.edges().count(), 80);
   await page.waitForFunction(() => (window.__scalelabDots ?? []).some((n) => n > 1000), null, { timeout: 30000 });

@@ -2,8 +2,7 @@
 // it, undo, reload, and try a wire the engine refuses.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSession, openPage, ARTIFACTS } from '../harness.mjs';
-import { ScaleLab } from '../pages.mjs';
+import { startSession, openApp, ARTIFACTS } from '../harness.mjs';
 
 let session;
 before(async () => { session = await startSession(); });
@@ -24,9 +23,7 @@ async function buildSystem(app) {
 }
 
 test('a learner builds, runs, breaks and repairs a system', async () => {
-  const { page, context, problems } = await openPage(session);
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session);
   const ids = await buildSystem(app);
   assert.equal(await app.nodes().count(), 5);
   assert.equal(await app.edges().count(), 4);
@@ -66,9 +63,7 @@ test('a learner builds, runs, breaks and repairs a system', async () => {
 });
 
 test('undo removes the last edit and redo brings it back', async () => {
-  const { page, context, problems } = await openPage(session);
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session);
   await app.addComponent('users', 90, 200);
   const web = await app.addComponent('web_server', 400, 200);
   assert.equal(await app.nodes().count(), 2);
@@ -84,9 +79,7 @@ test('undo removes the last edit and redo brings it back', async () => {
 });
 
 test('a reload restores the diagram exactly', async () => {
-  const { page, context, problems } = await openPage(session);
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session);
   const ids = await buildSystem(app);
   // The autosave waits for a quiet moment after the last edit.
   await page.waitForFunction(() => {
@@ -108,9 +101,7 @@ test('a reload restores the diagram exactly', async () => {
 });
 
 test('a wire the engine refuses shows its reason and is not added', async () => {
-  const { page, context, problems } = await openPage(session);
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session);
   const users = await app.addComponent('users', 90, 200);
   const web = await app.addComponent('web_server', 400, 200);
   await app.wire(web, users);
@@ -123,9 +114,7 @@ test('a wire the engine refuses shows its reason and is not added', async () => 
 });
 
 test('the inspector refuses an out-of-range value with the reason', async () => {
-  const { page, context, problems } = await openPage(session);
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session);
   await app.addComponent('web_server', 300, 200);
   const field = app.byTestId('param-instances');
   const before = await field.inputValue();
@@ -144,9 +133,7 @@ test('the inspector refuses an out-of-range value with the reason', async () => 
 });
 
 test('keyboard: Tab reaches a node, arrows move it, Delete removes it', async () => {
-  const { page, context, problems } = await openPage(session);
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session);
   const id = await app.addComponent('cache', 300, 200);
   const start = await app.node(id).getAttribute('transform');
   await app.node(id).focus();
@@ -161,9 +148,7 @@ test('keyboard: Tab reaches a node, arrows move it, Delete removes it', async ()
 });
 
 test('shift-drag draws a box that selects several nodes; the view pans and zooms', async () => {
-  const { page, context, problems } = await openPage(session);
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session);
   await app.addComponent('users', 120, 150);
   await app.addComponent('dns', 320, 150);
   await app.addComponent('web_server', 120, 400);
@@ -195,9 +180,7 @@ test('shift-drag draws a box that selects several nodes; the view pans and zooms
 });
 
 test('touch: tapping a palette tile places the component, a data center holds nodes', async () => {
-  const { page, context, problems } = await openPage(session);
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session);
   const tile = await app.center(app.byTestId('palette-cache'));
   await page.touchscreen.tap(tile.x, tile.y);
   await app.nodes().first().waitFor();
@@ -220,9 +203,7 @@ test('touch: tapping a palette tile places the component, a data center holds no
 });
 
 test('the scenario panel sets traffic and schedules a failure that the run shows', async () => {
-  const { page, context, problems } = await openPage(session);
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session);
   const ids = await buildSystem(app);
 
   const rps = app.byTestId(`traffic-rps-${ids.users}`);
@@ -251,9 +232,7 @@ test('the scenario panel sets traffic and schedules a failure that the run shows
 });
 
 test('screen readers get a live summary; reduced motion hides the moving dots', async () => {
-  const { page, context, problems } = await openPage(session);
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session);
   const users = await app.addComponent('users', 90, 200);
   const web = await app.addComponent('web_server', 400, 200);
   await app.wire(users, web);
@@ -278,9 +257,7 @@ test('screen readers get a live summary; reduced motion hides the moving dots', 
 });
 
 test('keyboard only: add components, wire them from the inspector, run, kill and restore', async () => {
-  const { page, context, problems } = await openPage(session);
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session);
   await app.byTestId('palette-users').focus();
   await page.keyboard.press('Enter');
   const users = (await app.byTestId('node-id').innerText()).trim();
@@ -316,9 +293,7 @@ test('keyboard only: add components, wire them from the inspector, run, kill and
 });
 
 test('a run ends at the scenario duration and can be run again', async () => {
-  const { page, context, problems } = await openPage(session);
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session);
   const users = await app.addComponent('users', 90, 200);
   const web = await app.addComponent('web_server', 400, 200);
   await app.wire(users, web);
@@ -341,9 +316,7 @@ test('a run ends at the scenario duration and can be run again', async () => {
 });
 
 test('touch: drag from the palette, wire by dragging from a port, pinch to zoom', async () => {
-  const { page, context, problems } = await openPage(session);
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session);
   await app.touchDrag(await app.center(app.byTestId('palette-users')), await app.canvasPoint(120, 200));
   await app.touchDrag(await app.center(app.byTestId('palette-web_server')), await app.canvasPoint(420, 200));
   assert.equal(await app.nodes().count(), 2);
@@ -362,9 +335,7 @@ test('touch: drag from the palette, wire by dragging from a port, pinch to zoom'
 });
 
 test('an unreadable saved sandbox is reported and kept aside, not lost', async () => {
-  const { page, context, problems } = await openPage(session);
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session);
   await page.evaluate(() => localStorage.setItem('scalelab.sandbox', '{"version":1,"diagram":{"nodes":[oops'));
   await page.reload();
   await app.ready();

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSession, openPage, ARTIFACTS } from '../harness.mjs';
+import { startSession, openPage, openApp, ARTIFACTS } from '../harness.mjs';
 import { ScaleLab } from '../pages.mjs';
 
 let session;
@@ -39,9 +39,8 @@ async function nodeNames(page) {
 }
 
 test('a shared link opens the same design elsewhere, and keeping it needs a confirmation', async () => {
-  const a = await openPage(session);
-  const app = new ScaleLab(a.page);
-  await app.ready();
+  const a = await openApp(session);
+  const app = a.app;
   const { web } = await buildSmallDesign(app);
   await app.byTestId('scenario-duration').fill('30');
   await app.byTestId('scenario-duration').press('Enter');
@@ -52,9 +51,8 @@ test('a shared link opens the same design elsewhere, and keeping it needs a conf
   await a.page.screenshot({ path: `${ARTIFACTS}share-menu.png` });
 
   // Someone else, with a sandbox of their own.
-  const b = await openPage(session);
-  const other = new ScaleLab(b.page);
-  await other.ready();
+  const b = await openApp(session);
+  const other = b.app;
   await other.addComponent('cache', 200, 200);
   const own = await nodeNames(b.page);
   await b.page.goto(link);
@@ -85,9 +83,7 @@ test('a shared link opens the same design elsewhere, and keeping it needs a conf
 });
 
 test('a damaged link is reported in words and the learner loses nothing', async () => {
-  const { page, context, problems } = await openPage(session);
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session);
   await buildSmallDesign(app);
   const before = await nodeNames(page);
   const good = await shareLink(app);
@@ -105,9 +101,8 @@ test('a damaged link is reported in words and the learner loses nothing', async 
 });
 
 test('a challenge link opens as a page with goals that can be checked', async () => {
-  const a = await openPage(session);
-  const app = new ScaleLab(a.page);
-  await app.ready();
+  const a = await openApp(session);
+  const app = a.app;
   await buildSmallDesign(app);
   await app.byTestId('share-button').click();
   await app.byTestId('share-as-challenge').check();
@@ -141,9 +136,7 @@ test('a challenge link opens as a page with goals that can be checked', async ()
 
 test('diagram and scenario files go out (the CLI runs them) and come back in; a bad file changes nothing', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'scalelab-files-'));
-  const { page, context, problems } = await openPage(session);
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session);
   await buildSmallDesign(app);
   await app.byTestId('share-button').click();
   const save = (testid, name) => app.download(testid, join(dir, name));
@@ -174,9 +167,8 @@ test('diagram and scenario files go out (the CLI runs them) and come back in; a 
   assert.ok(JSON.parse(run.stdout).totals.requests > 0);
 
   // Into a fresh page: the same diagram, and undo takes it back out.
-  const fresh = await openPage(session);
-  const other = new ScaleLab(fresh.page);
-  await other.ready();
+  const fresh = await openApp(session);
+  const other = fresh.app;
   await other.byTestId('share-button').click();
   await other.byTestId('import-file').setInputFiles(diagram);
   await fresh.page.waitForFunction(() => document.querySelectorAll('svg g.node').length === 2);
@@ -203,9 +195,7 @@ test('diagram and scenario files go out (the CLI runs them) and come back in; a 
 
 test('goals go out as a file and come back in as a challenge on a copy of the design', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'scalelab-goals-'));
-  const { page, context, problems } = await openPage(session);
-  const app = new ScaleLab(page);
-  await app.ready();
+  const { page, context, problems, app } = await openApp(session);
   await buildSmallDesign(app);
   await app.byTestId('share-button').click();
   // Nothing picked yet: a sentence, no file.
@@ -230,9 +220,8 @@ test('goals go out as a file and come back in as a challenge on a copy of the de
   assert.equal(JSON.parse(check.stdout).length, 2);
 
   // Imported in a fresh page with the same design: a challenge page with those goals.
-  const fresh = await openPage(session);
-  const other = new ScaleLab(fresh.page);
-  await other.ready();
+  const fresh = await openApp(session);
+  const other = fresh.app;
   await other.byTestId('share-button').click();
   await other.byTestId('import-file').setInputFiles(diagram);
   await fresh.page.waitForFunction(() => document.querySelectorAll('svg g.node').length === 2);
@@ -247,9 +236,8 @@ test('goals go out as a file and come back in as a challenge on a copy of the de
   const misfit = join(dir, 'misfit.json');
   writeFileSync(misfit, JSON.stringify({ version: 1, goals: [
     { type: 'node_metric', node: 'db-9', metric: 'read_qps', op: '<=', value: 100 }] }));
-  const third = await openPage(session);
-  const empty = new ScaleLab(third.page);
-  await empty.ready();
+  const third = await openApp(session);
+  const empty = third.app;
   await empty.byTestId('share-button').click();
   await empty.byTestId('import-file').setInputFiles(misfit);
   assert.match(await empty.notice(), /misfit\.json: goal 1 does not fit this design.*Nothing was changed/);
@@ -260,9 +248,8 @@ test('goals go out as a file and come back in as a challenge on a copy of the de
 });
 
 test('a challenge can start from only the Users: the solver builds the rest', async () => {
-  const a = await openPage(session);
-  const app = new ScaleLab(a.page);
-  await app.ready();
+  const a = await openApp(session);
+  const app = a.app;
   const { users } = await buildSmallDesign(app);
   await app.byTestId('share-button').click();
   await app.byTestId('share-as-challenge').check();
