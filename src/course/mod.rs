@@ -427,6 +427,7 @@ impl Course {
         self.progress.update(|p| p.sandbox = true);
         self.save_progress();
         self.mode.set(Mode::Sandbox);
+        crate::app::fit_soon(self.editor);
     }
 
     /// Whether the learner may run now; when a prediction waits for an answer, says so.

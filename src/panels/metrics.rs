@@ -325,9 +325,9 @@ pub fn dashboard_html(m: &Metrics, d: &scalelab_engine::Diagram) -> String {
     let finished = m.now_us >= m.duration_us;
     let busy = |n: &scalelab_engine::metrics::NodeMetrics| {
         if finished {
-            n.mean_utilisation
+            n.busiest_mean_utilisation()
         } else {
-            n.utilisation
+            n.busiest_utilisation()
         }
     };
     let mut busiest: Vec<_> = m
@@ -345,7 +345,7 @@ pub fn dashboard_html(m: &Metrics, d: &scalelab_engine::Diagram) -> String {
             let queue = if finished {
                 String::new()
             } else {
-                format!("queue {}", n.queue_len)
+                format!("queue {}", n.queued())
             };
             format!(
                 "<li><span>{}</span><span class=\"bar\"><span style=\"width:{pct:.0}%\"></span></span><strong>{pct:.0}%</strong><span class=\"muted\">{queue}</span></li>",

@@ -384,8 +384,8 @@ impl Runner {
             for n in &m.nodes {
                 let state = NodeLive {
                     up: n.up,
-                    utilisation: n.utilisation,
-                    queue_len: n.queue_len,
+                    utilisation: n.busiest_utilisation(),
+                    queue_len: n.queued(),
                 };
                 live.insert(n.id.clone(), state);
             }

@@ -183,6 +183,30 @@ pub struct NodeMetrics {
     pub shards: Option<ShardMetrics>,
 }
 
+impl NodeMetrics {
+    /// How busy the component is over the last second, counting its busiest part (a
+    /// sharded database's coordinator is idle while a shard is full).
+    pub fn busiest_utilisation(&self) -> f64 {
+        self.parts
+            .iter()
+            .map(|p| p.utilisation)
+            .fold(self.utilisation, f64::max)
+    }
+
+    /// How busy the component was over the run, counting its busiest part.
+    pub fn busiest_mean_utilisation(&self) -> f64 {
+        self.parts
+            .iter()
+            .map(|p| p.mean_utilisation)
+            .fold(self.mean_utilisation, f64::max)
+    }
+
+    /// Requests waiting at the component and at its parts.
+    pub fn queued(&self) -> u32 {
+        self.queue_len + self.parts.iter().map(|p| p.queue_len).sum::<u32>()
+    }
+}
+
 /// What a sharded database reports besides the load of each shard (in `parts`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ShardMetrics {

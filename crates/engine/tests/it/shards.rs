@@ -386,6 +386,18 @@ fn a_failing_goal_names_the_overflowing_database_and_its_shard() {
         db.failed >= shard_failures,
         "the database counts its shards' failures"
     );
+    // Its load is its busiest shard's: the coordinator itself does no work.
+    let shard = &db.parts[0];
+    assert!(
+        shard.mean_utilisation > 0.9 && db.mean_utilisation < 0.1,
+        "{db:?}"
+    );
+    assert_eq!(db.busiest_mean_utilisation(), shard.mean_utilisation);
+    assert_eq!(
+        db.busiest_utilisation(),
+        shard.utilisation.max(db.utilisation)
+    );
+    assert_eq!(db.queued(), db.queue_len + shard.queue_len);
     let check = |metric, value| {
         let goal = Goal::Metric {
             metric,
