@@ -42,6 +42,10 @@ test('every chapter starts failing with reasons and passes with its solution', a
     const n = i + 1;
     await page.waitForFunction((k) => new RegExp(`Chapter ${k} of`).test(document.querySelector('.chapter-kicker')?.textContent ?? ''), n);
     assert.equal(await app.byTestId('chapter-title').innerText(), lesson.title);
+    if (lesson.scenario.random_failures) {
+      const summary = await app.byTestId('scenario-summary').textContent();
+      assert.match(summary, /fail at random.*fails \(at random\)/s, `chapter ${n}: the random failures are listed`);
+    }
     if (lesson.prediction) {
       await app.byTestId('prediction-choice-0').check();
       await app.byTestId('prediction-submit').click();

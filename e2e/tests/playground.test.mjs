@@ -231,6 +231,34 @@ test('the scenario panel sets traffic and schedules a failure that the run shows
   await context.close();
 });
 
+test('web servers ticked to fail at random go down during the run, and the choice survives a reload', async () => {
+  const { page, context, problems, app } = await openApp(session);
+  const ids = await buildSystem(app);
+  await app.byTestId('random-web_server').check();
+  const every = app.byTestId('random-every');
+  await every.fill('5');
+  await every.press('Enter');
+  await page.getByText('On average every (s) must be a number from 10 to 1000000.').waitFor();
+  await every.fill('12');
+  await every.press('Enter');
+  const down = app.byTestId('random-down');
+  await down.fill('4');
+  await down.press('Enter');
+  await app.setSpeed(4);
+  await app.run();
+  await page.locator(`[data-testid="node-${ids.web1}"].down, [data-testid="node-${ids.web2}"].down`).first().waitFor({ timeout: 30000 });
+  await app.waitForMetric('errors', (v) => v > 0);
+  assert.ok((await page.locator('[data-testid=chart-errors] line.marker').count()) >= 1, 'the failure is marked on the chart');
+  assert.equal(await app.byTestId('random-load_balancer').isChecked(), false);
+  await page.reload();
+  await app.ready();
+  assert.equal(await app.byTestId('random-web_server').isChecked(), true);
+  assert.equal(await app.byTestId('random-every').inputValue(), '12');
+  assert.equal(await app.byTestId('random-down').inputValue(), '4');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('screen readers get a live summary; reduced motion hides the moving dots', async () => {
   const { page, context, problems, app } = await openApp(session);
   const users = await app.addComponent('users', 90, 200);

@@ -1,9 +1,12 @@
 //! The sandbox's scenario editor: traffic profile and level per Users node, request
-//! mix, key popularity, scheduled failures, duration, client timeout and seed.
+//! mix, key popularity, scheduled and random failures, duration, client timeout and
+//! seed.
 //! Values out of range are explained and not applied.
 
 use leptos::prelude::*;
-use scalelab_engine::{Action, KeyPopularity, Profile, Role, Scenario, ScheduledEvent, Traffic};
+use scalelab_engine::{
+    Action, KeyPopularity, Kind, Profile, RandomFailures, Role, Scenario, ScheduledEvent, Traffic,
+};
 
 use crate::editor::{Editor, ScenarioState};
 
@@ -125,6 +128,7 @@ pub fn ScenarioPanel() -> impl IntoView {
             </fieldset>
             <KeysField/>
             <EventsField/>
+            <RandomFailuresField/>
             <ul class="findings">{findings}</ul>
         </section>
     }
@@ -453,6 +457,95 @@ fn EventsField() -> impl IntoView {
             <legend>"Scheduled failures"</legend>
             {rows}
             <button class="btn" data-testid="add-event" on:click=add>"+ Add a failure"</button>
+        </fieldset>
+    }
+}
+
+/// Mean time between random failures and their length when the learner first ticks a
+/// kind: with a 60 s run, about one failure per component and run.
+const DEFAULT_FAILURES: (f64, f64) = (60.0, 10.0);
+
+/// Random failures: a tick per kind of component in the diagram, and how often and how
+/// long they fail. No kind ticked: no random failures (the numbers are kept for when
+/// one is ticked again).
+#[component]
+fn RandomFailuresField() -> impl IntoView {
+    let sc = expect_context::<ScenarioState>().scenario;
+    let numbers = RwSignal::new(sc.with_untracked(|s| {
+        s.random_failures
+            .as_ref()
+            .map_or(DEFAULT_FAILURES, |rf| (rf.every_s, rf.down_s))
+    }));
+    let set_kind = move |kind: Kind, on: bool| {
+        let (every_s, down_s) = numbers.get_untracked();
+        sc.update(|s| {
+            let mut rf = s.random_failures.take().unwrap_or(RandomFailures {
+                kinds: Vec::new(),
+                every_s,
+                down_s,
+            });
+            rf.kinds.retain(|k| *k != kind);
+            if on {
+                rf.kinds.push(kind);
+                rf.kinds.sort();
+            }
+            s.random_failures = (!rf.kinds.is_empty()).then_some(rf);
+        })
+    };
+    // The scenario's numbers when it has random failures (it may have been replaced by
+    // an opened file), else the ones kept for the next tick.
+    let current = move || {
+        sc.with(|s| s.random_failures.as_ref().map(|rf| (rf.every_s, rf.down_s)))
+            .unwrap_or_else(|| numbers.get())
+    };
+    let set_number = move |f: fn(&mut (f64, f64), f64)| {
+        Callback::new(move |v: f64| {
+            let mut n = current();
+            f(&mut n, v);
+            numbers.set(n);
+            let (every_s, down_s) = numbers.get_untracked();
+            sc.update(|s| {
+                if let Some(rf) = &mut s.random_failures {
+                    rf.every_s = every_s;
+                    rf.down_s = down_s;
+                }
+            })
+        })
+    };
+    // Every kind but Users (which never fail), built once.
+    let boxes = Kind::ALL
+        .iter()
+        .filter(|k| **k != Kind::Users)
+        .map(|&k| {
+            let on = move || {
+                sc.with(|s| {
+                    s.random_failures
+                        .as_ref()
+                        .is_some_and(|rf| rf.kinds.contains(&k))
+                })
+            };
+            view! {
+                <label class="check">
+                    <input type="checkbox" data-testid=format!("random-{}", k.key()) prop:checked=on
+                        on:change=move |ev| set_kind(k, event_target_checked(&ev))/>
+                    {k.label()}
+                </label>
+            }
+        })
+        .collect_view();
+    view! {
+        <fieldset data-testid="random-failures">
+            <legend>"Random failures"</legend>
+            <p class="muted small">"Every component of a ticked kind fails at random times drawn from the seed, and comes back after a while."</p>
+            <div class="checks">{boxes}</div>
+            <div class="row">
+                <NumberField label="On average every (s)" testid="random-every".into() min=10.0 max=1_000_000.0
+                    get=Signal::derive(move || current().0)
+                    set=set_number(|n, v| n.0 = v)/>
+                <NumberField label="Down for (s)" testid="random-down".into() min=0.1 max=3600.0 step=0.1
+                    get=Signal::derive(move || current().1)
+                    set=set_number(|n, v| n.1 = v)/>
+            </div>
         </fieldset>
     }
 }

@@ -42,8 +42,8 @@ pub use metrics::{
 };
 pub use region::{one_way_latency_us, Region};
 pub use scenario::{
-    Action, KeyPopularity, LevelRule, Profile, RequestKind, RequestMix, Scenario, ScheduledEvent,
-    Traffic, Window, DEFAULT_RPS, MAX_SHARDS,
+    Action, KeyPopularity, LevelRule, Profile, RandomFailures, RequestKind, RequestMix, Scenario,
+    ScheduledEvent, TimedAction, Traffic, Window, DEFAULT_RPS, MAX_SHARDS,
 };
 pub use sim::{run_to_end, Simulation, SnapshotOptions};
 pub use trace::{Cause, Hop, Outcome, Trace};

@@ -5,11 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::components::{dispatch, Role};
+use crate::components::{dispatch, Kind, Role};
 use crate::diagram::Diagram;
 use crate::finding::Finding;
 use crate::format::{self, FormatError};
 use crate::region::Region;
+use crate::rng::Rng;
 
 /// The scenario format version this engine writes. Version 2 holds every Users node's
 /// traffic level (before, a diagram's Users node could carry one too).
@@ -67,6 +68,10 @@ pub struct Scenario {
     /// them ("during primary-failure").
     #[serde(default)]
     pub windows: Vec<Window>,
+    /// Failures at random times of every component of some kinds (see
+    /// [`Scenario::timeline`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub random_failures: Option<RandomFailures>,
     /// The work (ms on a small machine) each upload and background job leaves to do
     /// after the user's request: done by workers behind a message queue, or by the web
     /// server itself while the user waits. 0 (the default): no such work.
@@ -109,6 +114,7 @@ impl Default for Scenario {
             client_timeout_ms: default_timeout(),
             events: Vec::new(),
             windows: Vec::new(),
+            random_failures: None,
             job_ms: default_job_ms(),
             latency_scale: default_latency_scale(),
         }
@@ -562,6 +568,43 @@ pub enum Action {
 /// Most shards of a sharded database.
 pub const MAX_SHARDS: u32 = 64;
 
+/// Components that fail at random: every component of the listed kinds fails on
+/// average once every `every_s` seconds of simulated time (the times between its
+/// failures are exponentially distributed) and comes back `down_s` seconds later.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RandomFailures {
+    pub kinds: Vec<Kind>,
+    pub every_s: f64,
+    pub down_s: f64,
+}
+
+/// Shortest mean time between random failures of one component, in seconds.
+pub const MIN_FAILURE_EVERY_S: f64 = 10.0;
+/// Longest a random failure lasts, in seconds.
+pub const MAX_FAILURE_DOWN_S: f64 = 3600.0;
+
+/// One entry of a run's timeline: a scheduled event, or one drawn at random.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimedAction {
+    pub at_s: f64,
+    pub action: Action,
+    /// Drawn from the scenario's random failures.
+    pub random: bool,
+}
+
+/// A stream of random numbers of its own for each component's random failures, so
+/// that adding or removing a component does not move the failures of the others.
+fn failure_rng(seed: u64, id: &str) -> Rng {
+    // FNV-1a of the id, mixed with the seed and a constant that keeps this stream
+    // apart from the run's own generator.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes() {
+        h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    Rng::new(seed ^ h ^ 0x5eed_fa11_0000_0000)
+}
+
 /// A named stretch of simulated time that gets its own metrics.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -599,6 +642,107 @@ fn traffic_problems(
             )
         }
         _ => {}
+    }
+}
+
+impl RandomFailures {
+    /// Whether the numbers are in range (what [`Scenario::timeline`] needs to finish).
+    fn is_valid(&self) -> bool {
+        (MIN_FAILURE_EVERY_S..=1_000_000.0).contains(&self.every_s)
+            && self.down_s > 0.0
+            && self.down_s <= MAX_FAILURE_DOWN_S
+    }
+}
+
+/// The problems of a scenario's random failures on `d`, for a run of `end` seconds.
+fn random_failure_problems(
+    rf: &RandomFailures,
+    d: &Diagram,
+    end: f64,
+    err: &mut impl FnMut(Option<&str>, String),
+) {
+    if rf.kinds.is_empty() {
+        err(
+            None,
+            "Random failures need at least one kind of component that may fail.".to_string(),
+        );
+    }
+    if rf.kinds.contains(&Kind::Users) {
+        err(
+            None,
+            "Users cannot fail at random; list the kinds of components that may.".to_string(),
+        );
+    }
+    let mut seen = BTreeSet::new();
+    for k in &rf.kinds {
+        if !seen.insert(*k) {
+            err(
+                None,
+                format!("Random failures list {} twice.", in_sentence(*k)),
+            );
+        }
+    }
+    if !(rf.every_s.is_finite() && (MIN_FAILURE_EVERY_S..=1_000_000.0).contains(&rf.every_s)) {
+        err(
+            None,
+            format!(
+                "The mean time between random failures must be from {MIN_FAILURE_EVERY_S} to 1000000 s."
+            ),
+        );
+    } else {
+        let count = d
+            .nodes
+            .iter()
+            .filter(|n| rf.kinds.contains(&n.kind))
+            .count() as f64;
+        let expected = count * end / rf.every_s;
+        if 2.0 * expected > MAX_EVENTS as f64 {
+            err(
+                None,
+                format!(
+                    "Random failures would take components down about {} times in this run; the limit is {}: make the mean time between failures longer.",
+                    format::thousands(expected),
+                    MAX_EVENTS / 2
+                ),
+            );
+        }
+    }
+    if !(rf.down_s.is_finite() && rf.down_s > 0.0 && rf.down_s <= MAX_FAILURE_DOWN_S) {
+        err(
+            None,
+            format!("A random failure must last more than 0 and at most {MAX_FAILURE_DOWN_S} s."),
+        );
+    }
+}
+
+/// A kind's label inside a sentence: "web server", but "CDN" and "API gateway".
+fn in_sentence(k: Kind) -> String {
+    let label = k.label();
+    let mut chars = label.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if !second.is_uppercase() => first
+            .to_lowercase()
+            .chain(label[first.len_utf8()..].chars())
+            .collect(),
+        _ => label.to_string(),
+    }
+}
+
+/// The time of day a fraction of a day stands for: "3:02 am", "12:00 pm".
+fn clock(day_fraction: f64) -> String {
+    let minutes = (day_fraction.clamp(0.0, 1.0) * 1440.0).round() as u32 % 1440;
+    let (h, m) = (minutes / 60, minutes % 60);
+    let half = if h < 12 { "am" } else { "pm" };
+    let h12 = if h % 12 == 0 { 12 } else { h % 12 };
+    format!("{h12}:{m:02} {half}")
+}
+
+/// "a", "a or b", "a, b or c".
+fn or_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
     }
 }
 
@@ -641,9 +785,10 @@ impl Scenario {
                 Some(crate::catalog::ParamValue::Text(r)) => Region::from_key(&r),
                 _ => None,
             };
+            // "Visitors in Europe" already says where they are.
             let who = match region {
-                Some(r) => format!("{} (in {})", n.name, r.label()),
-                None => n.name.clone(),
+                Some(r) if !n.name.contains(r.label()) => format!("{} (in {})", n.name, r.label()),
+                _ => n.name.clone(),
             };
             let shape = match t.profile {
                 Profile::Constant => format!("a steady {}", per_second(t.rps)),
@@ -674,13 +819,34 @@ impl Scenario {
                 .iter()
                 .zip(shares)
                 .filter(|(_, x)| *x > 0.0)
-                .map(|(k, x)| format!("{:.0}% {}", x / total * 100.0, k.plural()))
+                .map(|(k, x)| {
+                    // A small share keeps a decimal: "0.5% uploads", not "0%".
+                    let pct = x / total * 100.0;
+                    let pct = if pct < 9.95 {
+                        format::trim_number((pct * 10.0).round() / 10.0)
+                    } else {
+                        format!("{pct:.0}")
+                    };
+                    format!("{pct}% {}", k.plural())
+                })
                 .collect();
             out.push(format!("Requests: {}.", parts.join(", ")));
         }
-        let mut events: Vec<&ScheduledEvent> = self.events.iter().collect();
-        events.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
-        for e in events {
+        // With a daily curve, event times are also given as times of day.
+        let daily = d.nodes.iter().any(|n| {
+            n.kind.info().offers(Role::Source)
+                && matches!(self.traffic_for(&n.id).profile, Profile::Daily)
+        });
+        if let Some(rf) = &self.random_failures {
+            let kinds: Vec<String> = rf.kinds.iter().map(|k| in_sentence(*k)).collect();
+            out.push(format!(
+                "Components fail at random: each {} goes down about once every {} and comes back {} later; with this seed that gives the failures marked \"at random\" below.",
+                or_list(&kinds),
+                secs(rf.every_s),
+                secs(rf.down_s)
+            ));
+        }
+        for e in self.timeline(d) {
             let what = match &e.action {
                 Action::KillNode(id) => format!("{} fails", name(id)),
                 Action::RestoreNode(id) => format!("{} comes back", name(id)),
@@ -690,8 +856,68 @@ impl Scenario {
                     format!("{} is resharded to {shards} shards", name(node))
                 }
             };
-            out.push(format!("At {}, {what}.", secs(e.at_s)));
+            let how = if e.random { " (at random)" } else { "" };
+            let when = match daily {
+                true => format!(
+                    "{} ({})",
+                    secs(e.at_s),
+                    clock(e.at_s / self.duration_s as f64)
+                ),
+                false => secs(e.at_s),
+            };
+            out.push(format!("At {when}, {what}{how}."));
         }
+        out
+    }
+
+    /// What happens during the run on `d`, in time order: the scheduled events and the
+    /// random failures drawn for its components (the same seed draws the same
+    /// failures). At equal times scheduled events come first, in file order. At most
+    /// [`MAX_EVENTS`] random entries are drawn.
+    pub fn timeline(&self, d: &Diagram) -> Vec<TimedAction> {
+        let end = self.duration_s as f64;
+        let mut out: Vec<TimedAction> = self
+            .events
+            .iter()
+            .map(|e| TimedAction {
+                at_s: e.at_s,
+                action: e.action.clone(),
+                random: false,
+            })
+            .collect();
+        if let Some(rf) = self.random_failures.as_ref().filter(|rf| rf.is_valid()) {
+            // Times are rounded to a tenth of a second, as the learner reads them.
+            let tenth = |t: f64| (t * 10.0).round() / 10.0;
+            let mut drawn = 0;
+            'nodes: for n in d.nodes.iter().filter(|n| rf.kinds.contains(&n.kind)) {
+                let mut rng = failure_rng(self.seed, &n.id);
+                let mut t = rng.exp(rf.every_s);
+                while tenth(t) < end {
+                    if drawn >= MAX_EVENTS {
+                        break 'nodes;
+                    }
+                    let down = tenth(t);
+                    let back = tenth(t + rf.down_s);
+                    out.push(TimedAction {
+                        at_s: down,
+                        action: Action::KillNode(n.id.clone()),
+                        random: true,
+                    });
+                    drawn += 1;
+                    if back < end {
+                        out.push(TimedAction {
+                            at_s: back,
+                            action: Action::RestoreNode(n.id.clone()),
+                            random: true,
+                        });
+                        drawn += 1;
+                    }
+                    t += rf.down_s + rng.exp(rf.every_s);
+                }
+            }
+        }
+        // A stable sort: the scheduled events, pushed first, stay first at equal times.
+        out.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
         out
     }
 
@@ -877,6 +1103,9 @@ impl Scenario {
                 }
             }
         }
+        if let Some(rf) = &self.random_failures {
+            random_failure_problems(rf, d, end, &mut err);
+        }
         if self.windows.len() > MAX_WINDOWS {
             err(
                 None,
@@ -924,6 +1153,213 @@ impl Scenario {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Users → `servers` web servers and one database, for random failures.
+    fn servers(n: usize) -> Diagram {
+        let mut d = Diagram::default();
+        d.add_node(Kind::Users, 0.0, 0.0);
+        d.add_node(Kind::Database, 400.0, 0.0);
+        for i in 0..n {
+            d.add_node(Kind::WebServer, 200.0, 100.0 * i as f64);
+        }
+        d
+    }
+
+    fn failing(kinds: Vec<Kind>, every_s: f64, down_s: f64) -> Scenario {
+        Scenario {
+            duration_s: 3600,
+            seed: 7,
+            random_failures: Some(RandomFailures {
+                kinds,
+                every_s,
+                down_s,
+            }),
+            ..Scenario::default()
+        }
+    }
+
+    #[test]
+    fn random_failures_take_each_component_down_at_the_mean_rate_and_bring_it_back() {
+        let d = servers(20);
+        let (every_s, down_s) = (200.0, 10.0);
+        let s = failing(vec![Kind::WebServer], every_s, down_s);
+        assert!(s.validate(&d).is_empty(), "{:?}", s.validate(&d));
+        let timeline = s.timeline(&d);
+        assert!(timeline.iter().all(|e| e.random && e.at_s < 3600.0));
+        let kills = |id: &str| {
+            timeline
+                .iter()
+                .filter(|e| e.action == Action::KillNode(id.to_string()))
+                .count()
+        };
+        assert_eq!(kills("db-1"), 0, "only web servers fail");
+        // Each server alternates: down, back `down_s` later, down again later still.
+        for n in d.nodes.iter().filter(|n| n.kind == Kind::WebServer) {
+            let mine: Vec<&TimedAction> = timeline
+                .iter()
+                .filter(|e| {
+                    matches!(&e.action, Action::KillNode(id) | Action::RestoreNode(id) if *id == n.id)
+                })
+                .collect();
+            for pair in mine.windows(2) {
+                let (a, b) = (pair[0], pair[1]);
+                match (&a.action, &b.action) {
+                    (Action::KillNode(_), Action::RestoreNode(_)) => {
+                        assert!((b.at_s - a.at_s - down_s).abs() <= 0.1 + 1e-9)
+                    }
+                    (Action::RestoreNode(_), Action::KillNode(_)) => assert!(b.at_s >= a.at_s),
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
+        // A renewal process: one failure per (every_s + down_s) on average. 20 servers
+        // for an hour expect 20 × 3600 / 210 ≈ 343 failures (standard deviation ≈ 19).
+        let total: usize = d.nodes.iter().map(|n| kills(&n.id)).sum();
+        let expected = 20.0 * 3600.0 / (every_s + down_s);
+        assert!(
+            (total as f64 - expected).abs() < 4.0 * expected.sqrt(),
+            "{total} failures, {expected:.0} expected"
+        );
+    }
+
+    #[test]
+    fn random_failures_are_drawn_again_the_same_and_per_component() {
+        let s = failing(vec![Kind::WebServer], 300.0, 5.0);
+        let d = servers(3);
+        assert_eq!(s.timeline(&d), s.timeline(&d));
+        // Adding a server leaves the failures of the others where they were.
+        let more = servers(4);
+        let of = |t: Vec<TimedAction>, id: &str| -> Vec<TimedAction> {
+            t.into_iter()
+                .filter(|e| matches!(&e.action, Action::KillNode(x) | Action::RestoreNode(x) if x == id))
+                .collect()
+        };
+        let first = of(s.timeline(&d), "web-1");
+        assert!(!first.is_empty());
+        assert_eq!(first, of(s.timeline(&more), "web-1"));
+        // Another seed, other failures; two servers do not fail together.
+        let reseeded = Scenario {
+            seed: 8,
+            ..s.clone()
+        };
+        assert_ne!(first, of(reseeded.timeline(&d), "web-1"));
+        assert_ne!(
+            first.iter().map(|e| e.at_s).collect::<Vec<_>>(),
+            of(s.timeline(&d), "web-2")
+                .iter()
+                .map(|e| e.at_s)
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn scheduled_events_and_random_failures_share_one_timeline_in_time_order() {
+        let d = servers(2);
+        let mut s = failing(vec![Kind::WebServer], 60.0, 5.0);
+        s.duration_s = 600;
+        s.events.push(ScheduledEvent {
+            at_s: 100.0,
+            action: Action::KillNode("db-1".into()),
+        });
+        let t = s.timeline(&d);
+        assert!(t.windows(2).all(|p| p[0].at_s <= p[1].at_s));
+        let scheduled: Vec<&TimedAction> = t.iter().filter(|e| !e.random).collect();
+        assert_eq!(scheduled.len(), 1);
+        assert_eq!(scheduled[0].action, Action::KillNode("db-1".into()));
+        assert!(t.iter().filter(|e| e.random).count() > 4);
+        let text = s.describe(&d).join(" ");
+        assert!(
+            text.contains(
+                "each web server goes down about once every 60 s and comes back 5 s later"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("Web server 1 fails (at random)"), "{text}");
+        assert!(text.contains("At 100 s, Database 1 fails."), "{text}");
+    }
+
+    #[test]
+    fn a_daily_scenario_gives_times_of_day_and_small_shares_keep_a_decimal() {
+        use crate::catalog::ParamValue;
+        let mut d = servers(1);
+        d.set_param("users-1", "region", ParamValue::Text("europe".into()))
+            .unwrap();
+        d.rename_node("users-1", "Visitors in Europe").unwrap();
+        let mut s = Scenario {
+            duration_s: 120,
+            mix: RequestMix {
+                upload: 0.5,
+                ..RequestMix::only(RequestKind::ApiRead)
+            },
+            ..Scenario::default()
+        };
+        s.mix.api_read = 99.5;
+        s.traffic.insert(
+            "users-1".into(),
+            Traffic {
+                profile: Profile::Daily,
+                rps: 100.0,
+            },
+        );
+        for at_s in [15.2, 60.0, 119.9] {
+            s.events.push(ScheduledEvent {
+                at_s,
+                action: Action::KillNode("web-1".into()),
+            });
+        }
+        let lines = s.describe(&d);
+        assert_eq!(
+            lines[1],
+            "Visitors in Europe send a daily curve peaking at 100 requests per second."
+        );
+        assert_eq!(lines[2], "Requests: 100% API reads, 0.5% uploads.");
+        // 15.2 s of a 120 s day is 182.4 minutes after midnight.
+        assert_eq!(lines[3], "At 15.2 s (3:02 am), Web server 1 fails.");
+        assert_eq!(lines[4], "At 60 s (12:00 pm), Web server 1 fails.");
+        assert_eq!(lines[5], "At 119.9 s (11:59 pm), Web server 1 fails.");
+    }
+
+    #[test]
+    fn random_failures_out_of_range_are_refused_with_a_reason() {
+        let d = servers(400);
+        let cases = [
+            (failing(vec![], 100.0, 5.0), "at least one kind"),
+            (failing(vec![Kind::Users], 100.0, 5.0), "Users cannot fail"),
+            (
+                failing(vec![Kind::Cdn, Kind::Cdn], 100.0, 5.0),
+                "list CDN twice",
+            ),
+            (failing(vec![Kind::Cdn], 5.0, 5.0), "from 10 to 1000000 s"),
+            (
+                failing(vec![Kind::Cdn], f64::NAN, 5.0),
+                "from 10 to 1000000 s",
+            ),
+            (
+                failing(vec![Kind::Cdn], 100.0, 0.0),
+                "more than 0 and at most 3600 s",
+            ),
+            (
+                failing(vec![Kind::Cdn], 100.0, 4000.0),
+                "more than 0 and at most 3600 s",
+            ),
+            // 400 servers failing every 1000 s for an hour: 1,440 failures.
+            (
+                failing(vec![Kind::WebServer], 1000.0, 5.0),
+                "about 1,440 times",
+            ),
+        ];
+        for (s, expect) in cases {
+            let problems = s.validate(&d);
+            assert_eq!(problems.len(), 1, "{expect}: {problems:?}");
+            assert!(
+                problems[0].message.contains(expect),
+                "{}",
+                problems[0].message
+            );
+        }
+        // A timeline never runs away, even on a scenario nobody validated.
+        assert!(failing(vec![Kind::WebServer], 10.0, 1.0).timeline(&d).len() <= MAX_EVENTS);
+    }
 
     #[test]
     fn events_and_windows_past_the_end_of_the_run_are_refused_with_a_reason() {

@@ -27,15 +27,19 @@ use crate::goals::{Goal, Metric, NodeMetric, Op};
 use crate::lesson::{Additions, Lesson, Prediction, Starter, MAX_CHAPTERS};
 use crate::region::Region;
 use crate::scenario::{
-    Action, KeyPopularity, Profile, RequestKind, RequestMix, Scenario, ScheduledEvent, Traffic,
-    Window, MAX_EVENTS, MAX_WINDOWS, SCENARIO_VERSION,
+    Action, KeyPopularity, Profile, RandomFailures, RequestKind, RequestMix, Scenario,
+    ScheduledEvent, Traffic, Window, MAX_EVENTS, MAX_WINDOWS, SCENARIO_VERSION,
 };
 use bytes::{ByteReader, ByteWriter, ReadError};
 
-/// The link format this engine writes (and the newest it reads).
-pub const LINK_VERSION: u8 = 1;
-/// The compiled course format.
-pub const COURSE_VERSION: u8 = 1;
+/// The newest link format this engine reads. It writes version 1 unless the scenario
+/// has random failures, which only version 2 holds, so that links without them still
+/// open in older versions of Scale Lab.
+pub const LINK_VERSION: u8 = 2;
+/// The first link format that holds a scenario's random failures.
+const RANDOM_FAILURES_SINCE: u8 = 2;
+/// The compiled course format (version 2: scenarios with random failures).
+pub const COURSE_VERSION: u8 = 2;
 /// Longest link text accepted (characters after `s=`).
 pub const MAX_LINK_CHARS: usize = 200_000;
 /// Most bytes a link's body may expand to.
@@ -495,8 +499,9 @@ fn read_traffic(r: &mut ByteReader) -> Result<Traffic, LinkError> {
     })
 }
 
-/// A scenario; node ids are written relative to `d`, the diagram it runs on.
-pub fn write_scenario(w: &mut ByteWriter, s: &Scenario, d: &Diagram) {
+/// A scenario; node ids are written relative to `d`, the diagram it runs on. `version`
+/// is the link format written (see [`LINK_VERSION`]).
+pub fn write_scenario(w: &mut ByteWriter, s: &Scenario, d: &Diagram, version: u8) {
     let ids: Vec<&str> = d.nodes.iter().map(|n| n.id.as_str()).collect();
     let dc_ids: Vec<&str> = d.data_centers.iter().map(|c| c.id.as_str()).collect();
     w.write_u64(s.duration_s.into());
@@ -563,9 +568,23 @@ pub fn write_scenario(w: &mut ByteWriter, s: &Scenario, d: &Diagram) {
         write_num(w, win.from_s);
         write_num(w, win.to_s);
     }
+    if version >= RANDOM_FAILURES_SINCE {
+        match &s.random_failures {
+            None => w.write_u8(0),
+            Some(rf) => {
+                w.write_u8(1);
+                w.write_u64(rf.kinds.len() as u64);
+                for k in &rf.kinds {
+                    w.write_u64(position(Kind::ALL, k));
+                }
+                write_num(w, rf.every_s);
+                write_num(w, rf.down_s);
+            }
+        }
+    }
 }
 
-pub fn read_scenario(r: &mut ByteReader, d: &Diagram) -> Result<Scenario, LinkError> {
+pub fn read_scenario(r: &mut ByteReader, d: &Diagram, version: u8) -> Result<Scenario, LinkError> {
     let ids: Vec<String> = d.nodes.iter().map(|n| n.id.clone()).collect();
     let dc_ids: Vec<String> = d.data_centers.iter().map(|c| c.id.clone()).collect();
     let duration_s = read_u32(r)?;
@@ -631,8 +650,29 @@ pub fn read_scenario(r: &mut ByteReader, d: &Diagram) -> Result<Scenario, LinkEr
             to_s: read_num(r)?,
         });
     }
+    let random_failures = if version < RANDOM_FAILURES_SINCE {
+        None
+    } else {
+        match r.read_u8()? {
+            0 => None,
+            1 => {
+                let n = r.read_len(Kind::ALL.len())?;
+                let mut kinds = Vec::with_capacity(n);
+                for _ in 0..n {
+                    kinds.push(read_of(r, Kind::ALL, "a kind of component")?);
+                }
+                Some(RandomFailures {
+                    kinds,
+                    every_s: read_num(r)?,
+                    down_s: read_num(r)?,
+                })
+            }
+            _ => return Err(bad("an option")),
+        }
+    };
     Ok(Scenario {
         version: SCENARIO_VERSION,
+        random_failures,
         duration_s,
         seed,
         traffic,
@@ -791,17 +831,21 @@ pub fn to_link(shared: &Shared) -> String {
     if shared.challenge.is_some() {
         flags |= HAS_CHALLENGE;
     }
+    let version = match &shared.scenario {
+        Some(s) if s.random_failures.is_some() => RANDOM_FAILURES_SINCE,
+        _ => 1,
+    };
     w.write_u8(flags);
     write_diagram(&mut w, &shared.diagram);
     if let Some(s) = &shared.scenario {
-        write_scenario(&mut w, s, &shared.diagram);
+        write_scenario(&mut w, s, &shared.diagram, version);
     }
     if let Some(c) = &shared.challenge {
         w.write_str(&c.title);
         w.write_str(&c.text);
         write_goals(&mut w, &c.goals, &shared.diagram);
     }
-    let mut payload = vec![LINK_VERSION];
+    let mut payload = vec![version];
     payload.extend(lz::compress(&w.into_bytes()));
     format!("s={}", base64url::encode(&payload))
 }
@@ -832,7 +876,7 @@ pub fn from_link(text: &str) -> Result<Shared, LinkError> {
     }
     let diagram = read_diagram(&mut r)?;
     let scenario = if flags & HAS_SCENARIO != 0 {
-        Some(read_scenario(&mut r, &diagram)?)
+        Some(read_scenario(&mut r, &diagram, version)?)
     } else {
         None
     };
@@ -972,7 +1016,7 @@ fn write_lesson(w: &mut ByteWriter, l: &Lesson) {
             write_parts(w, &add.nodes, &add.edges, &add.data_centers);
         }
     }
-    write_scenario(w, &l.scenario, &l.solution);
+    write_scenario(w, &l.scenario, &l.solution, COURSE_VERSION);
     write_goals(w, &l.goals, &l.solution);
     match &l.prediction {
         None => w.write_u8(0),
@@ -1013,7 +1057,7 @@ fn read_lesson(r: &mut ByteReader) -> Result<Lesson, LinkError> {
         }
         _ => return Err(bad("a kind of starter")),
     };
-    let scenario = read_scenario(r, &solution)?;
+    let scenario = read_scenario(r, &solution, COURSE_VERSION)?;
     let goals = read_goals(r, &solution)?;
     let prediction = match r.read_u8()? {
         0 => None,

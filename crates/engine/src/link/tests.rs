@@ -209,6 +209,27 @@ fn a_link_gives_back_exactly_what_was_shared() {
 }
 
 #[test]
+fn random_failures_travel_in_a_version_2_link_and_only_then() {
+    let (d, mut s) = varied();
+    let plain = to_link(&shared(d.clone(), Some(s.clone())));
+    let version = |link: &str| base64url::decode(&link[2..], MAX_LINK_CHARS).unwrap()[0];
+    assert_eq!(
+        version(&plain),
+        1,
+        "older versions of Scale Lab still open it"
+    );
+    s.random_failures = Some(RandomFailures {
+        kinds: vec![Kind::Database, Kind::WebServer],
+        every_s: 45.5,
+        down_s: 7.25,
+    });
+    let sh = shared(d, Some(s));
+    let link = to_link(&sh);
+    assert_eq!(version(&link), 2);
+    assert_eq!(from_link(&link).unwrap(), sh);
+}
+
+#[test]
 fn a_sixty_node_diagram_fits_in_a_short_link() {
     let (d, s) = lesson_workload(100.0);
     assert_eq!((d.nodes.len(), d.edges.len()), (60, 80));

@@ -279,6 +279,7 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
         *c = 1.0;
     }
 
+    let timeline = s.timeline(d);
     let mut sim = Simulation {
         ids,
         nodes,
@@ -344,7 +345,7 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
             .iter()
             .map(|x| x.kind.monthly_cost(&x.params))
             .collect(),
-        actions: s.events.iter().map(|e| e.action.clone()).collect(),
+        actions: timeline.iter().map(|e| e.action.clone()).collect(),
         trace_every: 1,
         trace_counter: 0,
         active_traces: Vec::new(),
@@ -352,11 +353,11 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
         finished_traces: VecDeque::new(),
     };
 
-    // Scheduled actions in time order (ties: file order, through the sequence number).
-    let mut order: Vec<usize> = (0..s.events.len()).collect();
-    order.sort_by(|&a, &b| s.events[a].at_s.total_cmp(&s.events[b].at_s));
-    for i in order {
-        let at = (s.events[i].at_s * 1e6) as u64;
+    // Scheduled and random actions, in time order (ties: file order, through the
+    // sequence number).
+    for (i, e) in timeline.iter().enumerate() {
+        // Rounded: 4.1 s is 4,100,000 µs, not the 4,099,999 truncation would give.
+        let at = (e.at_s * 1e6).round() as u64;
         if at <= sim.duration_us {
             sim.schedule(at, What::Action(i as u32));
         }

@@ -541,3 +541,56 @@ fn per_second_series_show_the_cache_warming_and_a_dead_server() {
         "{node_down} {errors_after}"
     );
 }
+
+#[test]
+fn a_randomly_failed_server_serves_nothing_until_it_comes_back() {
+    let (d, mut s) = two_servers(200.0);
+    s.duration_s = 300;
+    s.random_failures = Some(scalelab_engine::RandomFailures {
+        kinds: vec![Kind::WebServer],
+        every_s: 60.0,
+        down_s: 8.0,
+    });
+    let timeline = s.timeline(&d);
+    let kills: Vec<(f64, String)> = timeline
+        .iter()
+        .filter_map(|e| match &e.action {
+            Action::KillNode(id) if e.random => Some((e.at_s, id.clone())),
+            _ => None,
+        })
+        .collect();
+    assert!(kills.len() >= 3, "{timeline:?}");
+    let mut sim = Simulation::new(&d, &s).unwrap();
+    for (at, id) in &kills {
+        let i = d.node_index(id).unwrap();
+        // From just after the failure to just before its end, the server serves
+        // nothing (unless another failure of it was still running: then it is down
+        // as well); a few seconds after it is back, it serves again.
+        advance_to(&mut sim, at + 0.2);
+        let served = sim.snapshot().nodes[i].served;
+        advance_to(&mut sim, at + 7.8);
+        assert_eq!(sim.snapshot().nodes[i].served, served, "{id} at {at} s");
+        if at + 14.0 < 300.0
+            && !kills
+                .iter()
+                .any(|(t, x)| x == id && *t > *at && *t < at + 14.0)
+        {
+            advance_to(&mut sim, at + 14.0);
+            assert!(
+                sim.snapshot().nodes[i].served > served,
+                "{id} back after {at} s"
+            );
+        }
+    }
+    sim.run_to_end();
+    let m = sim.snapshot();
+    // Each failure shows on the charts, and costs requests.
+    let marks: Vec<f64> = m.markers.iter().map(|k| k.at_us as f64 / 1e6).collect();
+    for (at, _) in &kills {
+        assert!(
+            marks.iter().any(|t| (t - at).abs() < 1e-6),
+            "{at} in {marks:?}"
+        );
+    }
+    assert!(node_down(&m.totals) > 0);
+}

@@ -107,13 +107,20 @@ fn mutated(base: &[u8], edits: &[(usize, u8, u8)]) -> Vec<u8> {
 
 fn link_body() -> Vec<u8> {
     let diagram = Diagram::from_json(EXAMPLE_DIAGRAM).expect("example diagram reads");
-    let scenario = Scenario::from_json(EXAMPLE_SCENARIO).expect("example scenario reads");
+    let mut scenario = Scenario::from_json(EXAMPLE_SCENARIO).expect("example scenario reads");
+    // Random failures: the link is written in the newest format, every part in it.
+    scenario.random_failures = Some(scalelab_engine::RandomFailures {
+        kinds: vec![scalelab_engine::Kind::WebServer],
+        every_s: 100.0,
+        down_s: 5.0,
+    });
     let link = to_link(&Shared {
         diagram,
         scenario: Some(scenario),
         challenge: None,
     });
     let payload = base64url::decode(link.strip_prefix("s=").unwrap(), usize::MAX).unwrap();
+    assert_eq!(payload[0], LINK_VERSION);
     lz::decompress(&payload[1..], usize::MAX).unwrap()
 }
 
