@@ -151,3 +151,49 @@ test('a prediction is answered before the run and compared with what the simulat
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('checking the last chapter (a million requests) moves a progress bar and never stops the page drawing', async () => {
+  const { page, context, problems, app } = await openApp(session, { course: true });
+  const lessons = new URL('../../lessons/', import.meta.url);
+  const { readFileSync } = await import('node:fs');
+  const ids = JSON.parse(readFileSync(new URL('course.json', lessons), 'utf8')).chapters
+    .map((f) => JSON.parse(readFileSync(new URL(f, lessons), 'utf8')).id);
+  const last = ids[ids.length - 1];
+  const chapters = Object.fromEntries(ids.slice(0, -1).map((id) => [id, { done: true, skipped: true }]));
+  chapters[last] = { skipped: true };
+  await page.evaluate((p) => localStorage.setItem('scalelab.progress', JSON.stringify(p)), { version: 1, chapter: last, chapters });
+  await page.reload();
+  await app.ready();
+  const seen = await page.evaluate(async () => {
+    const bar = document.querySelector('[data-testid="check-progress"]');
+    const status = () => document.querySelector('[data-testid="check-status"]').textContent;
+    const values = new Set();
+    let last = performance.now();
+    let longest = 0;
+    let drawing = true;
+    const frame = (t) => {
+      longest = Math.max(longest, t - last);
+      last = t;
+      if (!bar.hidden) values.add(Number(bar.value));
+      if (drawing) requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+    document.querySelector('[data-testid="check-goals"]').click();
+    await new Promise((done) => {
+      const poll = () => (/^Checked/.test(status()) ? done() : setTimeout(poll, 5));
+      poll();
+    });
+    // One more frame, so a freeze at the very end is measured too.
+    await new Promise((done) => requestAnimationFrame(() => done()));
+    drawing = false;
+    return { values: [...values], longest, hiddenAfter: bar.hidden };
+  });
+  // Frames kept coming (a page frozen for the whole check would show one gap of
+  // several hundred milliseconds), and the bar showed several steps between 0 and 1.
+  assert.ok(seen.longest < 150, `longest gap between frames ${seen.longest.toFixed(0)} ms`);
+  const steps = seen.values.filter((v) => v > 0 && v < 1);
+  assert.ok(steps.length >= 3, `progress seen: ${seen.values.join(', ')}`);
+  assert.equal(seen.hiddenAfter, true);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
