@@ -1,6 +1,7 @@
 //! Any bytes given to the file readers (diagram, scenario, goals, lesson, course
 //! manifest) give a value or an error, never a panic or a hang; a diagram or scenario
-//! that reads is also validated, as the app and the CLI do next.
+//! that reads is also validated, as the app and the CLI do next, and a scenario is
+//! described.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -15,7 +16,15 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = Diagram::from_json_with_levels(&text);
     if let Ok(s) = Scenario::from_json(&text) {
-        let _ = s.validate(&Diagram::default());
+        // A diagram with a component of every kind, so random failures are drawn.
+        let mut d = Diagram::default();
+        for (i, k) in scalelab_engine::Kind::ALL.iter().enumerate() {
+            d.add_node(*k, 200.0 * i as f64, 0.0);
+        }
+        let _ = s.validate(&d);
+        // The description (and the timeline it draws) even of a scenario nobody
+        // validated: the chapter panel describes its chapter's scenario.
+        let _ = s.describe(&d);
     }
     let _ = GoalSet::from_json(&text);
     let _ = Lesson::from_json(&text);
