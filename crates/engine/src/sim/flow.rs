@@ -615,12 +615,16 @@ impl Simulation {
         self.reqs[r as usize].trace = t;
     }
 
-    #[inline]
+    /// Records a hop of a traced request. Inlined down to one test when nothing is
+    /// traced (the goal check, the CLI), which is most hops of a run.
+    #[inline(always)]
     fn trace_hop(&mut self, r: u32, from: u32, to: u32, arrive: u64) {
-        if self.trace_every == 0 && self.active_traces.is_empty() {
-            // Not tracing (the goal check, the CLI): no need to look at the request.
-            return;
+        if self.trace_every != 0 || !self.active_traces.is_empty() {
+            self.trace_hop_traced(r, from, to, arrive);
         }
+    }
+
+    fn trace_hop_traced(&mut self, r: u32, from: u32, to: u32, arrive: u64) {
         let t = self.reqs[r as usize].trace;
         if t != NONE {
             let now = self.now;
@@ -641,11 +645,16 @@ impl Simulation {
         }
     }
 
+    /// Ends the trace of a request, if it has one (inlined down to that test).
+    #[inline(always)]
     fn trace_finish(&mut self, r: u32, outcome: Outcome) {
         let t = self.reqs[r as usize].trace;
-        if t == NONE {
-            return;
+        if t != NONE {
+            self.trace_finish_traced(r, t, outcome);
         }
+    }
+
+    fn trace_finish_traced(&mut self, r: u32, t: u32, outcome: Outcome) {
         self.reqs[r as usize].trace = NONE;
         let at = &mut self.active_traces[t as usize];
         let trace = Trace {
