@@ -178,15 +178,7 @@ impl Course {
                 true,
             );
         }
-        let resume = course.progress.with_untracked(|p| p.sandbox);
-        if resume || course.is_empty() {
-            course.open_sandbox();
-        } else {
-            let i = course
-                .progress
-                .with_untracked(|p| p.start_chapter(&course.ids()));
-            course.open_chapter(i);
-        }
+        course.resume();
         course.open_link_in_address();
         let hash = window_event_listener(leptos::ev::hashchange, move |_| {
             course.open_link_in_address();
@@ -394,8 +386,12 @@ impl Course {
     pub fn close_shared(&self) {
         self.clear_address();
         self.challenge.set(None);
-        let in_sandbox = self.progress.with_untracked(|p| p.sandbox);
-        if in_sandbox || self.is_empty() {
+        self.resume();
+    }
+
+    /// Opens where the learner was: the sandbox, or the chapter to go on with.
+    fn resume(&self) {
+        if self.progress.with_untracked(|p| p.sandbox) || self.is_empty() {
             self.open_sandbox();
         } else {
             let i = self

@@ -27,45 +27,34 @@ struct Template {
     make: fn(f64) -> Goal,
 }
 
-fn metric(metric: Metric, op: Op, value: f64) -> Goal {
-    Goal::Metric {
-        metric,
-        op,
-        value,
-        window: None,
-        request_kind: None,
-        label: None,
-    }
-}
-
 const TEMPLATES: &[Template] = &[
     Template {
         key: "p95",
         label: "p95 latency at most",
         unit: "ms",
         default: 200.0,
-        make: |v| metric(Metric::P95Ms, Op::Le, v),
+        make: |v| Goal::metric(Metric::P95Ms, Op::Le, v),
     },
     Template {
         key: "errors",
         label: "Error rate at most",
         unit: "%",
         default: 1.0,
-        make: |v| metric(Metric::ErrorRate, Op::Le, v / 100.0),
+        make: |v| Goal::metric(Metric::ErrorRate, Op::Le, v / 100.0),
     },
     Template {
         key: "throughput",
         label: "Throughput at least",
         unit: "req/s",
         default: 1000.0,
-        make: |v| metric(Metric::ThroughputRps, Op::Ge, v),
+        make: |v| Goal::metric(Metric::ThroughputRps, Op::Ge, v),
     },
     Template {
         key: "cost",
         label: "Monthly cost at most",
         unit: "$",
         default: 1000.0,
-        make: |v| metric(Metric::CostPerMonth, Op::Le, v),
+        make: |v| Goal::metric(Metric::CostPerMonth, Op::Le, v),
     },
 ];
 

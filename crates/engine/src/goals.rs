@@ -618,6 +618,19 @@ fn num(x: f64) -> String {
 }
 
 impl Goal {
+    /// A goal on a figure of the whole run, with no window, request kind or label:
+    /// `Goal::metric(Metric::P95Ms, Op::Le, 200.0)`.
+    pub fn metric(metric: Metric, op: Op, value: f64) -> Goal {
+        Goal::Metric {
+            metric,
+            op,
+            value,
+            window: None,
+            request_kind: None,
+            label: None,
+        }
+    }
+
     /// The label shown to the learner.
     pub fn label(&self) -> String {
         match self {
@@ -1493,17 +1506,6 @@ mod tests {
         (d, s, m)
     }
 
-    fn metric_goal(metric: Metric, op: Op, value: f64) -> Goal {
-        Goal::Metric {
-            metric,
-            op,
-            value,
-            window: None,
-            request_kind: None,
-            label: None,
-        }
-    }
-
     #[test]
     fn a_window_on_a_whole_run_figure_is_refused() {
         let (d, s, _) = system();
@@ -1527,7 +1529,7 @@ mod tests {
                 problems[0].1.contains("measured over the whole run"),
                 "{problems:?}"
             );
-            assert!(goal_problems(&[metric_goal(metric, Op::Le, 1.0)], &d, &s).is_empty());
+            assert!(goal_problems(&[Goal::metric(metric, Op::Le, 1.0)], &d, &s).is_empty());
         }
         // Figures a window does narrow keep it.
         for metric in [
@@ -1562,7 +1564,7 @@ mod tests {
             (Op::Eq, v + 1.0, false),
         ];
         for (op, bound, pass) in cases {
-            let r = &evaluate(&d, &m, &[metric_goal(Metric::Requests, op, bound)])[0];
+            let r = &evaluate(&d, &m, &[Goal::metric(Metric::Requests, op, bound)])[0];
             assert_eq!(r.pass, pass, "{op:?} {bound} against {v}");
             assert_eq!(r.measured, Some(v));
             assert_eq!(r.reason.is_empty(), pass, "a failure says why: {r:?}");
@@ -1607,7 +1609,7 @@ mod tests {
     #[test]
     fn failures_are_explained_by_their_cause_and_a_goal_wanting_failures_says_so() {
         let (d, _, m) = system();
-        let r = &evaluate(&d, &m, &[metric_goal(Metric::Failed, Op::Le, 0.0)])[0];
+        let r = &evaluate(&d, &m, &[Goal::metric(Metric::Failed, Op::Le, 0.0)])[0];
         assert!(!r.pass && m.totals.failed > 0);
         // The dead server is named by its name, the count has separators when large.
         assert!(r.reason.contains("Web server 1"), "{}", r.reason);
@@ -1623,7 +1625,7 @@ mod tests {
         calm.set_rps(&u, 5.0);
         let none = run_to_end(&quiet, &calm).unwrap();
         assert_eq!(none.totals.failed, 0);
-        let r = &evaluate(&quiet, &none, &[metric_goal(Metric::Failed, Op::Ge, 1.0)])[0];
+        let r = &evaluate(&quiet, &none, &[Goal::metric(Metric::Failed, Op::Ge, 1.0)])[0];
         assert!(!r.pass);
         assert!(r.reason.contains("expects some"), "{}", r.reason);
     }
@@ -1637,7 +1639,7 @@ mod tests {
             Metric::JobP95Ms,
             Metric::QueueBacklogMax,
         ] {
-            let r = &evaluate(&d, &m, &[metric_goal(metric, Op::Le, 1e9)])[0];
+            let r = &evaluate(&d, &m, &[Goal::metric(metric, Op::Le, 1e9)])[0];
             assert!(!r.pass, "{metric:?}");
             assert_eq!(r.measured, None);
             assert!(r.reason.contains("message queue"), "{}", r.reason);

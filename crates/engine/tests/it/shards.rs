@@ -123,14 +123,7 @@ fn imbalance(shard_key: &str, keys: KeyPopularity) -> (f64, scalelab_engine::Goa
     let expected = max as f64 / min as f64;
     let measured = sh.imbalance.unwrap();
     assert!((measured - expected).abs() < 1e-9, "{measured} {expected}");
-    let goal = Goal::Metric {
-        metric: scalelab_engine::goals::Metric::ShardImbalance,
-        op: Op::Le,
-        value: 1.25,
-        window: None,
-        request_kind: None,
-        label: None,
-    };
+    let goal = Goal::metric(scalelab_engine::goals::Metric::ShardImbalance, Op::Le, 1.25);
     let result = evaluate(&d, &m, &[goal]).remove(0);
     assert_eq!(result.measured, Some(measured));
     (measured, result)
@@ -298,14 +291,7 @@ fn resharding_copy_load_is_larger_and_longer_by_modulo() {
         "{c:?}"
     );
     // The keys-moved goal explains the difference.
-    let goal = Goal::Metric {
-        metric: scalelab_engine::goals::Metric::KeysMoved,
-        op: Op::Le,
-        value: 3000.0,
-        window: None,
-        request_kind: None,
-        label: None,
-    };
+    let goal = Goal::metric(scalelab_engine::goals::Metric::KeysMoved, Op::Le, 3000.0);
     let d = diagram("modulo", "key", 64);
     let r = evaluate(&d, &modulo, std::slice::from_ref(&goal)).remove(0);
     assert!(
@@ -398,17 +384,7 @@ fn a_failing_goal_names_the_overflowing_database_and_its_shard() {
         shard.utilisation.max(db.utilisation)
     );
     assert_eq!(db.queued(), db.queue_len + shard.queue_len);
-    let check = |metric, value| {
-        let goal = Goal::Metric {
-            metric,
-            op: Op::Le,
-            value,
-            window: None,
-            request_kind: None,
-            label: None,
-        };
-        evaluate(&d, &m, &[goal]).remove(0)
-    };
+    let check = |metric, value| evaluate(&d, &m, &[Goal::metric(metric, Op::Le, value)]).remove(0);
     let result = check(scalelab_engine::goals::Metric::ErrorRate, 0.01);
     assert!(!result.pass);
     assert!(
