@@ -5,8 +5,7 @@
 // 4. the same with ~10,000 requests in flight in a 60-node, 80-edge diagram,
 // 5. dragging a node in that diagram (not running): frame rate and script time per move,
 // 6. "Check goals" on the capstone chapter (over a million requests), as a learner does.
-import { readFileSync } from 'node:fs';
-import { startSession, openPage } from './harness.mjs';
+import { startSession, openPage, courseChapters, goToChapter } from './harness.mjs';
 
 function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
@@ -125,27 +124,14 @@ async function measureDrag(session) {
   };
 }
 
-/** The chapter ids of the course, in order, read from the lesson files. */
-function chapterIds() {
-  const dir = new URL('../lessons/', import.meta.url);
-  const course = JSON.parse(readFileSync(new URL('course.json', dir), 'utf8'));
-  return course.chapters.map((f) => JSON.parse(readFileSync(new URL(f, dir), 'utf8')).id);
-}
-
 /**
  * Opens the last chapter (the ones before it done, its question skipped) and times
  * "Check goals" from the click to the results, three times.
  */
 async function measureCapstoneCheck(session) {
-  const ids = chapterIds();
-  const last = ids[ids.length - 1];
-  const chapters = Object.fromEntries(ids.slice(0, -1).map((id) => [id, { done: true, skipped: true }]));
-  chapters[last] = { skipped: true };
   const cap = await openPage(session, { course: true });
   const { page } = cap;
-  await page.evaluate((progress) => localStorage.setItem('scalelab.progress', JSON.stringify(progress)),
-    { version: 1, chapter: last, chapters });
-  await page.reload();
+  await goToChapter(page, courseChapters().length - 1, { skipQuestion: true });
   await page.getByTestId('check-goals').waitFor();
   const title = (await page.getByTestId('chapter-title').innerText()).trim();
   const times = [];

@@ -1,7 +1,7 @@
 // Launching Debian's Chromium through playwright-core, and collecting what a page
 // reports (console errors, uncaught exceptions) so tests can assert there were none.
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { serveDist } from './server.mjs';
 import { ScaleLab } from './pages.mjs';
 
@@ -68,4 +68,27 @@ export async function openApp(session, options) {
   const app = new ScaleLab(opened.page);
   await app.ready();
   return { ...opened, app };
+}
+
+const LESSONS = new URL('../lessons/', import.meta.url);
+
+/** The course's chapters, in order, as their lesson files hold them. */
+export function courseChapters() {
+  const manifest = JSON.parse(readFileSync(new URL('course.json', LESSONS), 'utf8'));
+  return manifest.chapters.map((file) => JSON.parse(readFileSync(new URL(file, LESSONS), 'utf8')));
+}
+
+/**
+ * Reloads `page` on chapter `index` (from 0) with the chapters before it done and
+ * nothing else saved; with `skipQuestion` its prediction is skipped too.
+ */
+export async function goToChapter(page, index, { skipQuestion = false } = {}) {
+  const ids = courseChapters().map((l) => l.id);
+  const chapters = Object.fromEntries(ids.slice(0, index).map((id) => [id, { done: true, answer: 0 }]));
+  if (skipQuestion) chapters[ids[index]] = { skipped: true };
+  await page.evaluate((progress) => {
+    localStorage.clear();
+    localStorage.setItem('scalelab.progress', JSON.stringify(progress));
+  }, { version: 1, chapter: ids[index], chapters });
+  await page.reload();
 }

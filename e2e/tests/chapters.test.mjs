@@ -6,13 +6,10 @@
 // with no new test code.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { startSession, openPage, ARTIFACTS } from '../harness.mjs';
+import { startSession, openPage, courseChapters, goToChapter, ARTIFACTS } from '../harness.mjs';
 import { ScaleLab } from '../pages.mjs';
 
-const lessons = new URL('../../lessons/', import.meta.url).pathname;
-const manifest = JSON.parse(readFileSync(`${lessons}course.json`, 'utf8'));
-const chapters = manifest.chapters.map((file) => JSON.parse(readFileSync(`${lessons}${file}`, 'utf8')));
+const chapters = courseChapters();
 
 let session;
 before(async () => {
@@ -32,12 +29,7 @@ test('every chapter starts failing with reasons and passes with its solution', a
   await page.setViewportSize({ width: 1440, height: 900 });
   for (const [i, lesson] of chapters.entries()) {
     // The chapters before it done, as if passed with their solutions.
-    const done = Object.fromEntries(chapters.slice(0, i).map((l) => [l.id, { done: true, answer: 0 }]));
-    await page.evaluate(([id, chaptersDone]) => {
-      localStorage.clear();
-      localStorage.setItem('scalelab.progress', JSON.stringify({ version: 1, chapter: id, chapters: chaptersDone }));
-    }, [lesson.id, done]);
-    await page.reload();
+    await goToChapter(page, i);
     await app.ready();
     const n = i + 1;
     await page.waitForFunction((k) => new RegExp(`Chapter ${k} of`).test(document.querySelector('.chapter-kicker')?.textContent ?? ''), n);

@@ -4,7 +4,7 @@
 // balancer in and rewiring; a prediction is answered and then compared with the run.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSession, openPage, openApp, ARTIFACTS } from '../harness.mjs';
+import { startSession, openPage, openApp, courseChapters, goToChapter, ARTIFACTS } from '../harness.mjs';
 import { ScaleLab } from '../pages.mjs';
 
 let session;
@@ -77,15 +77,7 @@ test('chapter 4: a load balancer dragged in and wired by hand survives the failu
   const { page, context, problems } = await openPage(session, { course: true });
   const app = new ScaleLab(page);
   // Chapters 1 to 3 done, as if the learner had passed them with the reference solutions.
-  await page.evaluate(() => {
-    const done = { done: true, answer: 0 };
-    localStorage.setItem('scalelab.progress', JSON.stringify({
-      version: 1,
-      chapter: 'load-balancer',
-      chapters: { 'single-server': done, 'separate-database': done, 'scale-up-or-out': done },
-    }));
-  });
-  await page.reload();
+  await goToChapter(page, 3);
   await app.ready();
   await page.waitForFunction(() => /Chapter 4 of/.test(document.querySelector('.chapter-kicker')?.textContent ?? ''));
   await predict(app, 0);
@@ -154,15 +146,7 @@ test('a prediction is answered before the run and compared with what the simulat
 
 test('checking the last chapter (a million requests) moves a progress bar and never stops the page drawing', async () => {
   const { page, context, problems, app } = await openApp(session, { course: true });
-  const lessons = new URL('../../lessons/', import.meta.url);
-  const { readFileSync } = await import('node:fs');
-  const ids = JSON.parse(readFileSync(new URL('course.json', lessons), 'utf8')).chapters
-    .map((f) => JSON.parse(readFileSync(new URL(f, lessons), 'utf8')).id);
-  const last = ids[ids.length - 1];
-  const chapters = Object.fromEntries(ids.slice(0, -1).map((id) => [id, { done: true, skipped: true }]));
-  chapters[last] = { skipped: true };
-  await page.evaluate((p) => localStorage.setItem('scalelab.progress', JSON.stringify(p)), { version: 1, chapter: last, chapters });
-  await page.reload();
+  await goToChapter(page, courseChapters().length - 1, { skipQuestion: true });
   await app.ready();
   const seen = await page.evaluate(async () => {
     const bar = document.querySelector('[data-testid="check-progress"]');
