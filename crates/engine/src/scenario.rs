@@ -648,9 +648,17 @@ fn traffic_problems(
 impl RandomFailures {
     /// Whether the numbers are in range (what [`Scenario::timeline`] needs to finish).
     fn is_valid(&self) -> bool {
+        self.every_in_range() && self.down_in_range()
+    }
+
+    /// The mean time between failures is 10 s to 1,000,000 s (not NaN).
+    fn every_in_range(&self) -> bool {
         (MIN_FAILURE_EVERY_S..=1_000_000.0).contains(&self.every_s)
-            && self.down_s > 0.0
-            && self.down_s <= MAX_FAILURE_DOWN_S
+    }
+
+    /// A failure lasts more than 0 and at most [`MAX_FAILURE_DOWN_S`] (not NaN).
+    fn down_in_range(&self) -> bool {
+        self.down_s > 0.0 && self.down_s <= MAX_FAILURE_DOWN_S
     }
 }
 
@@ -683,7 +691,7 @@ fn random_failure_problems(
             );
         }
     }
-    if !(rf.every_s.is_finite() && (MIN_FAILURE_EVERY_S..=1_000_000.0).contains(&rf.every_s)) {
+    if !rf.every_in_range() {
         err(
             None,
             format!(
@@ -708,7 +716,7 @@ fn random_failure_problems(
             );
         }
     }
-    if !(rf.down_s.is_finite() && rf.down_s > 0.0 && rf.down_s <= MAX_FAILURE_DOWN_S) {
+    if !rf.down_in_range() {
         err(
             None,
             format!("A random failure must last more than 0 and at most {MAX_FAILURE_DOWN_S} s."),
