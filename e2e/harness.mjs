@@ -48,7 +48,8 @@ export async function openPage(session, { viewport = { width: 1400, height: 900 
     // Only when nothing is saved yet, so a reload keeps what the test did.
     await context.addInitScript(() => {
       if (localStorage.getItem('scalelab.progress') === null) {
-        localStorage.setItem('scalelab.progress', JSON.stringify({ version: 1, sandbox: true }));
+        // Progress version 2 (the compact form): in the sandbox, no chapter done.
+        localStorage.setItem('scalelab.progress', 'p=AgABAA');
       }
     });
   }
@@ -80,7 +81,8 @@ export function courseChapters() {
 
 /**
  * Reloads `page` on chapter `index` (from 0) with the chapters before it done and
- * nothing else saved; with `skipQuestion` its prediction is skipped too.
+ * nothing else saved; with `skipQuestion` its prediction is skipped too. The progress
+ * is written as an older Scale Lab saved it (JSON), which the app upgrades at start.
  */
 export async function goToChapter(page, index, { skipQuestion = false } = {}) {
   const ids = courseChapters().map((l) => l.id);

@@ -10,7 +10,8 @@ export class ScaleLab {
 
   /**
    * Opens the sandbox with this diagram and scenario, as if the learner had saved them
-   * there (the browser's saved sandbox record), and reloads.
+   * there with an older Scale Lab (a JSON record, which the app upgrades at start), and
+   * reloads.
    */
   async openSandboxWith(diagram, scenario) {
     await this.page.evaluate(([d, s]) => {

@@ -1,11 +1,12 @@
 //! Benchmark modes of the page, used by `cargo xtask bench` and a few browser tests.
-//! `?bench=NAME` loads `bench/NAME.diagram.json` and `bench/NAME.scenario.json`
+//! `?bench=NAME` loads `bench/NAME.record`, the diagram and scenario as a record
 //! (written by `scalelab-cli bench-files`, so no workload code is in the bundle):
 //! `engine` times the engine on the standard workload; `anim` and `busy` run a busy
 //! diagram and record per-frame script time; `drag` opens a 60-node, 80-edge diagram
 //! for the drag benchmark (the script drives the pointer).
 
 use leptos::prelude::*;
+use scalelab_engine::link::{from_record, Record};
 use scalelab_engine::{Diagram, Scenario, Simulation};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -30,11 +31,12 @@ pub async fn load_workload(name: &str) -> Result<(Diagram, Scenario), String> {
     if !safe {
         return Err(format!("there is no benchmark called {name}"));
     }
-    let d = fetch_text(&format!("bench/{name}.diagram.json")).await?;
-    let s = fetch_text(&format!("bench/{name}.scenario.json")).await?;
-    let d = Diagram::from_json(&d).map_err(|e| e.to_string())?;
-    let s = Scenario::from_json(&s).map_err(|e| e.to_string())?;
-    Ok((d, s))
+    let text = fetch_text(&format!("bench/{name}.record")).await?;
+    match from_record(&text) {
+        Ok(Record::Sandbox(d, s)) => Ok((d, s)),
+        Ok(_) => Err(format!("bench/{name}.record is not a diagram and scenario")),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// Runs the workload five times (the first ones also warm up the WebAssembly

@@ -1,9 +1,13 @@
-//! Entry point of the browser app: install the panic hook and mount the root view.
+//! Entry point of the browser app: install the panic hook, upgrade what an older Scale
+//! Lab saved (only when there is such a save), and mount the root view.
 
 use leptos::prelude::*;
 use scalelab::app::App;
 
 fn main() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(|| view! { <App/> });
+    wasm_bindgen_futures::spawn_local(async {
+        scalelab::files::upgrade_storage().await;
+        leptos::mount::mount_to_body(|| view! { <App/> });
+    });
 }

@@ -4,10 +4,7 @@ use scalelab_engine::{Diagram, Kind, ParamSpec, ParamValue, RequestKind};
 
 /// The snake_case name of a kind, as in the JSON format (`web_server`).
 pub fn kind_key(kind: Kind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
+    kind.info().key.to_string()
 }
 
 /// The badge colour of a component kind (from the engine's catalog).

@@ -81,11 +81,14 @@ test('undo removes the last edit and redo brings it back', async () => {
 test('a reload restores the diagram exactly', async () => {
   const { page, context, problems, app } = await openApp(session);
   const ids = await buildSystem(app);
-  // The autosave waits for a quiet moment after the last edit.
+  // The autosave waits for a quiet moment (0.4 s) after the last edit: the record is
+  // written once it reads the same twice, 0.7 s apart.
   await page.waitForFunction(() => {
-    const saved = JSON.parse(localStorage.getItem('scalelab.sandbox') ?? 'null');
-    return saved?.diagram.nodes.length === 5 && saved.diagram.edges.length === 4;
-  });
+    const saved = localStorage.getItem('scalelab.sandbox');
+    const same = saved !== null && saved === window.lastSaved;
+    window.lastSaved = saved;
+    return same;
+  }, null, { polling: 700 });
   const before = await page.evaluate(() => localStorage.getItem('scalelab.sandbox'));
   await page.reload();
   await app.ready();

@@ -137,10 +137,15 @@ test('a challenge link opens as a page with goals that can be checked', async ()
 test('diagram and scenario files go out (the CLI runs them) and come back in; a bad file changes nothing', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'scalelab-files-'));
   const { page, context, problems, app } = await openApp(session);
+  // The JSON module is fetched only when a file goes out or comes in.
+  const filesModule = () => page.evaluate(() => performance.getEntriesByType('resource')
+    .filter((r) => r.name.includes('scalelab-files')).length);
   await buildSmallDesign(app);
   await app.byTestId('share-button').click();
+  assert.equal(await filesModule(), 0, 'not loaded before it is needed');
   const save = (testid, name) => app.download(testid, join(dir, name));
   const diagram = await save('export-diagram', 'diagram.json');
+  assert.equal(await filesModule(), 2, 'its script and its WebAssembly, once');
   const scenario = await save('export-scenario', 'scenario.json');
   const picture = await save('export-png', 'view.png');
   const whole = await save('export-png-whole', 'diagram.png');

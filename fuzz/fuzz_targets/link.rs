@@ -1,9 +1,10 @@
-//! Any bytes, as a share link or a compiled course, give a value or an error, never a
-//! panic, a hang or an allocation beyond the limits.
+//! Any bytes, as a share link, a compiled course, a saved record or saved progress,
+//! give a value or an error, never a panic, a hang or an allocation beyond the limits.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use scalelab_engine::link::{base64url, from_link, lz, read_course, LINK_VERSION};
+use scalelab_engine::link::{base64url, from_link, from_record, lz, read_course, LINK_VERSION};
+use scalelab_engine::progress::Progress;
 
 fuzz_target!(|data: &[u8]| {
     let _ = read_course(data);
@@ -13,4 +14,7 @@ fuzz_target!(|data: &[u8]| {
     let mut payload = vec![LINK_VERSION];
     payload.extend(lz::compress(data));
     let _ = from_link(&format!("s={}", base64url::encode(&payload)));
+    let _ = from_record(&format!("r={}", base64url::encode(&payload)));
+    let _ = from_record(&String::from_utf8_lossy(data));
+    let _ = Progress::decode(&format!("p={}", base64url::encode(data)));
 });

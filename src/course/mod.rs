@@ -9,12 +9,12 @@
 
 pub mod check;
 pub mod load;
-pub mod progress;
+pub use scalelab_engine::progress;
 pub mod text;
 
 use leptos::prelude::*;
 use scalelab_engine::lesson::{palette, start_from, Lesson};
-use scalelab_engine::link::{from_link, Challenge, Shared};
+use scalelab_engine::link::{from_link, from_record, to_record, Challenge, Record, Shared};
 use scalelab_engine::{evaluate, Action, Diagram, Goal, GoalResult, Metrics, Scenario};
 
 use crate::editor::{full_palette, storage, Editor, Fixed, ScenarioState};
@@ -106,14 +106,18 @@ fn own_key(id: &str) -> String {
     format!("scalelab.chapter.{id}.own")
 }
 
-fn read_diagram(key: &str) -> Option<Result<Diagram, String>> {
+/// A diagram kept under `key`: `None` when there is none, `Err` when it does not read.
+fn read_diagram(key: &str) -> Option<Result<Diagram, ()>> {
     let text = storage()?.get_item(key).ok().flatten()?;
-    Some(Diagram::from_json(&text).map_err(|e| e.to_string()))
+    Some(match from_record(&text) {
+        Ok(Record::Diagram(d)) => Ok(d),
+        _ => Err(()),
+    })
 }
 
 fn write_diagram(key: &str, d: &Diagram) {
-    if let (Some(store), Ok(text)) = (storage(), serde_json::to_string(d)) {
-        let _ = store.set_item(key, &text);
+    if let Some(store) = storage() {
+        let _ = store.set_item(key, &to_record(&Record::Diagram(d.clone())));
     }
 }
 

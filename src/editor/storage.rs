@@ -5,9 +5,8 @@
 
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
-use scalelab_engine::{Diagram, LevelRule, Scenario};
-use serde::Serialize;
-use serde_json::Value;
+use scalelab_engine::link::{from_record, to_record, LinkError, Record, LINK_VERSION};
+use scalelab_engine::{Diagram, Scenario};
 
 use super::{Editor, ScenarioState};
 
@@ -17,52 +16,21 @@ const SAVE_AFTER_MS: u32 = 400;
 const KEY: &str = "scalelab.sandbox";
 /// Where an unreadable record is moved, so a bad save is never silently lost.
 const BACKUP_KEY: &str = "scalelab.sandbox.unreadable";
-/// Version 2: the diagram and scenario inside are of their version 2 (the traffic
-/// level moved from the Users nodes to the scenario).
-const VERSION: u64 = 2;
 
-/// Parses a saved record, upgrading an older one; an error says what is wrong in words.
+/// Reads a saved sandbox (a record; one saved as JSON by an older Scale Lab was
+/// upgraded at start, see `crate::files`); an error says what is wrong in words.
 pub fn decode(text: &str) -> Result<(Diagram, Scenario), String> {
-    let unreadable = |what: &str| format!("the saved sandbox could not be read ({what})");
-    let saved: Value = serde_json::from_str(text).map_err(|_| unreadable("it is not JSON"))?;
-    let version = saved.get("version").and_then(Value::as_u64);
-    match version {
-        Some(1) | Some(VERSION) => {}
-        Some(v) if v > VERSION => {
-            return Err(format!(
-                "the saved sandbox has format version {v}, this version of Scale Lab reads up to version {VERSION}"
-            ))
-        }
-        _ => return Err(unreadable("its version is missing or too old")),
+    match from_record(text) {
+        Ok(Record::Sandbox(d, s)) => Ok((d, s)),
+        Err(LinkError::TooNew { found }) => Err(format!(
+            "the saved sandbox has format version {found}, this version of Scale Lab reads up to version {LINK_VERSION}"
+        )),
+        _ => Err("the saved sandbox could not be read".into()),
     }
-    let part = |key: &str| {
-        saved
-            .get(key)
-            .map(Value::to_string)
-            .ok_or_else(|| unreadable(&format!("its {key} is missing")))
-    };
-    let (diagram, levels) = Diagram::from_json_with_levels(&part("diagram")?)
-        .map_err(|e| unreadable(&format!("its diagram: {e}")))?;
-    let mut scenario = Scenario::from_json(&part("scenario")?)
-        .map_err(|e| unreadable(&format!("its scenario: {e}")))?;
-    // Version 1 ran each Users node at its own level, shaped by the scenario.
-    scenario.adopt_levels(&levels, LevelRule::NodeLevel);
-    Ok((diagram, scenario))
 }
 
 pub fn encode(diagram: &Diagram, scenario: &Scenario) -> String {
-    #[derive(Serialize)]
-    struct SavedRef<'a> {
-        version: u64,
-        diagram: &'a Diagram,
-        scenario: &'a Scenario,
-    }
-    serde_json::to_string(&SavedRef {
-        version: VERSION,
-        diagram,
-        scenario,
-    })
-    .unwrap_or_default()
+    to_record(&Record::Sandbox(diagram.clone(), scenario.clone()))
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -139,36 +107,27 @@ mod tests {
         let u = d.add_node(Kind::Users, 16.0, 32.0);
         let w = d.add_node(Kind::WebServer, 200.0, 32.0);
         d.connect(&u, &w).unwrap();
-        let s = Scenario::default();
+        let s = Scenario {
+            duration_s: 77,
+            ..Scenario::default()
+        };
         let (d2, s2) = decode(&encode(&d, &s)).unwrap();
         assert_eq!(d2, d);
         assert_eq!(s2, s);
     }
 
     #[test]
-    fn a_version_1_record_keeps_what_it_ran() {
-        let v1 = r#"{"version": 1,
-            "diagram": {"version": 1, "nodes": [
-                {"id": "users-1", "kind": "users", "name": "Users 1", "x": 0, "y": 0, "params": {"rps": 300}}
-            ]},
-            "scenario": {"version": 1, "traffic": {"users-1": {"profile": {"type": "daily"}, "rps": 5}}}}"#;
-        let (d, s) = decode(v1).unwrap();
-        assert!(d.node("users-1").unwrap().params.is_empty());
-        let t = s.traffic_for("users-1");
-        assert_eq!(t.rps, 300.0);
-        assert_eq!(t.profile, scalelab_engine::Profile::Daily);
-    }
-
-    #[test]
-    fn unreadable_or_future_records_are_refused_with_a_reason() {
-        assert!(decode("not json")
+    fn unreadable_future_or_other_records_are_refused_with_a_reason() {
+        assert!(decode("not a record")
             .unwrap_err()
             .contains("could not be read"));
-        let future = encode(&Diagram::default(), &Scenario::default()).replacen(
-            "\"version\":2",
-            "\"version\":99",
-            1,
-        );
+        // A record of something else (a diagram alone) is not a sandbox.
+        let diagram = to_record(&Record::Diagram(Diagram::default()));
+        assert!(decode(&diagram).unwrap_err().contains("could not be read"));
+        let text = encode(&Diagram::default(), &Scenario::default());
+        let mut bytes = scalelab_engine::link::base64url::decode(&text[2..], 1 << 20).unwrap();
+        bytes[0] = 99;
+        let future = format!("r={}", scalelab_engine::link::base64url::encode(&bytes));
         assert!(decode(&future).unwrap_err().contains("version 99"));
     }
 }

@@ -3,20 +3,23 @@
 //! (the formats of `docs/formats.md`, which `scalelab-cli` runs) or as a picture, and
 //! imports a diagram, scenario or goals file. A diagram import is one undoable edit; a
 //! goals file opens as a challenge on a copy of the design; a file that does not read
-//! (or goals that do not fit the design) is reported and changes nothing.
+//! (or goals that do not fit the design) is reported and changes nothing. The JSON is
+//! read and written by the files module (`crate::files`), loaded the first time.
 
 pub mod png;
 
 use leptos::prelude::*;
 use scalelab_engine::format::MAX_INPUT_BYTES;
+use scalelab_engine::goals::goal_problems;
 use scalelab_engine::goals::Metric;
-use scalelab_engine::link::{to_link, Challenge, Shared};
-use scalelab_engine::{Diagram, Goal, GoalSet, LevelRule, Op, Role, Scenario};
+use scalelab_engine::link::{to_link, Challenge, Record, Shared};
+use scalelab_engine::{Diagram, Goal, LevelRule, Op, Role};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::course::{Course, Mode};
 use crate::editor::{Editor, ScenarioState};
+use crate::files;
 
 /// A goal a teacher can put in a challenge, with the bound they type.
 struct Template {
@@ -116,35 +119,6 @@ fn users_only(d: &Diagram) -> Diagram {
         n.dc = None;
     }
     start
-}
-
-/// What an imported file turned out to be.
-enum Imported {
-    Diagram(Diagram),
-    Scenario(Scenario),
-    Goals(GoalSet),
-}
-
-/// Reads a diagram, scenario or goals file; the error says what is wrong and where.
-fn read_import(text: &str) -> Result<Imported, String> {
-    if text.contains("\"goals\"") && !text.contains("\"nodes\"") {
-        return GoalSet::from_json(text)
-            .map(Imported::Goals)
-            .map_err(|e| format!("The goals file could not be read: {e}"));
-    }
-    let looks_like_scenario = ["\"duration_s\"", "\"traffic\"", "\"mix\"", "\"events\""]
-        .iter()
-        .any(|k| text.contains(k))
-        && !text.contains("\"nodes\"");
-    if looks_like_scenario {
-        Scenario::from_json(text)
-            .map(Imported::Scenario)
-            .map_err(|e| format!("The scenario file could not be read: {e}"))
-    } else {
-        Diagram::from_json_with_levels(text)
-            .map(|(d, _)| Imported::Diagram(d))
-            .map_err(|e| format!("The diagram file could not be read: {e}"))
-    }
 }
 
 #[component]
@@ -255,16 +229,25 @@ pub fn ShareMenu() -> impl IntoView {
         });
     };
 
+    // The JSON is written by the files module, fetched the first time.
+    let export = move |name: &'static str, record: Record| {
+        leptos::task::spawn_local(async move {
+            match files::write_file(&record).await {
+                Ok(text) => download_json(name, &text),
+                Err(e) => editor.show(format!("{name} could not be saved. {e}"), true),
+            }
+        });
+    };
     let export_diagram = move |_| {
-        download_json(
+        export(
             "diagram.json",
-            &editor.diagram.with_untracked(Diagram::to_json_pretty),
+            Record::Diagram(editor.diagram.get_untracked()),
         )
     };
     let export_scenario = move |_| {
-        download_json(
+        export(
             "scenario.json",
-            &scenario.scenario.with_untracked(Scenario::to_json_pretty),
+            Record::Scenario(scenario.scenario.get_untracked()),
         )
     };
     let export_goals = move |_| {
@@ -275,7 +258,7 @@ pub fn ShareMenu() -> impl IntoView {
                 false,
             );
         } else {
-            download_json("goals.json", &GoalSet::to_json_pretty(&goals));
+            export("goals.json", Record::Goals(goals));
         }
     };
     let export_png = move |whole: bool| {
@@ -328,8 +311,8 @@ pub fn ShareMenu() -> impl IntoView {
                 return;
             };
             let in_chapter = matches!(mode(), Some(Mode::Chapter(_)) | Some(Mode::Challenge));
-            match read_import(&text) {
-                Ok(Imported::Diagram(d)) => {
+            match files::read_file(&text).await {
+                Ok(Record::Diagram(d)) => {
                     editor.edit(|x| *x = d);
                     crate::app::fit_soon(editor);
                     editor.show(
@@ -337,18 +320,18 @@ pub fn ShareMenu() -> impl IntoView {
                         false,
                     );
                 }
-                Ok(Imported::Scenario(_)) if in_chapter => {
+                Ok(Record::Scenario(_)) if in_chapter => {
                     editor.show("A chapter's scenario is part of the chapter: import scenarios in the sandbox.", true);
                 }
-                Ok(Imported::Scenario(mut s)) => {
+                Ok(Record::Scenario(mut s)) => {
                     s.adopt_levels(&Default::default(), LevelRule::ScenarioFirst);
                     scenario.scenario.set(s);
                     editor.show(format!("{name} imported as the scenario."), false);
                 }
-                Ok(Imported::Goals(g)) => {
+                Ok(Record::Goals(goals)) => {
                     let d = editor.diagram.get_untracked();
                     let s = scenario.scenario.get_untracked();
-                    if let Some((i, p)) = g.problems(&d, &s).into_iter().next() {
+                    if let Some((i, p)) = goal_problems(&goals, &d, &s).into_iter().next() {
                         editor.show(format!("{name}: goal {} does not fit this design: {p} Nothing was changed.", i + 1), true);
                         return;
                     }
@@ -364,11 +347,17 @@ pub fn ShareMenu() -> impl IntoView {
                         challenge: Some(Challenge {
                             title,
                             text: format!("The goals of {name}, on a copy of your design."),
-                            goals: g.goals,
+                            goals,
                         }),
                     });
                     editor.show(format!("{name} opened as a challenge on a copy of your design; close it to go back."), false);
                 }
+                Ok(Record::Sandbox(..)) => editor.show(
+                    format!(
+                        "{name} is not a diagram, scenario or goals file. Nothing was changed."
+                    ),
+                    true,
+                ),
                 Err(e) => editor.show(format!("{name}: {e} Nothing was changed."), true),
             }
         });
@@ -530,44 +519,5 @@ mod tests {
             );
             assert_eq!(a.dc, None);
         }
-    }
-
-    #[test]
-    fn an_import_is_read_as_what_it_is_and_a_bad_one_says_where() {
-        let mut d = Diagram::default();
-        d.add_node(scalelab_engine::Kind::Users, 0.0, 0.0);
-        assert!(matches!(read_import(&d.to_json_pretty()), Ok(Imported::Diagram(x)) if x == d));
-        let s = Scenario {
-            duration_s: 42,
-            ..Scenario::default()
-        };
-        assert!(matches!(read_import(&s.to_json_pretty()), Ok(Imported::Scenario(x)) if x == s));
-        let goals = vec![Goal::NoSinglePointOfFailure {
-            kind: None,
-            label: None,
-        }];
-        assert!(
-            matches!(read_import(&GoalSet::to_json_pretty(&goals)), Ok(Imported::Goals(g)) if g.goals == goals)
-        );
-        let err = read_import("{\"version\": 1, \"goals\": [{\"type\": \"metrik\"}]}")
-            .err()
-            .unwrap();
-        assert!(
-            err.starts_with("The goals file could not be read: line 1"),
-            "{err}"
-        );
-        let broken = d.to_json_pretty().replace("\"users\"", "\"userz\"");
-        let err = read_import(&broken).err().unwrap();
-        assert!(
-            err.starts_with("The diagram file could not be read: line "),
-            "{err}"
-        );
-        let err = read_import("{\"version\": 2, \"duration_s\": -4}")
-            .err()
-            .unwrap();
-        assert!(
-            err.starts_with("The scenario file could not be read"),
-            "{err}"
-        );
     }
 }

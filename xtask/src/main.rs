@@ -118,8 +118,12 @@ fn test(root: &Path) -> Result<(), String> {
     );
     if let Some(stage) = stages.last_mut() {
         if stage.ok {
-            stage.note = match tools::main_wasm_gzip_size(root) {
-                Ok((name, raw, gz)) => format!("{name}: {raw} bytes, {gz} bytes gzipped"),
+            stage.note = match tools::wasm_gzip_sizes(root) {
+                Ok(files) => files
+                    .iter()
+                    .map(|(name, raw, gz)| format!("{name}: {raw} bytes, {gz} bytes gzipped"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
                 Err(e) => e,
             };
         }

@@ -171,28 +171,38 @@ pub fn node_e2e(root: &Path, chromium: &Path) -> Command {
     cmd
 }
 
-/// The main `.wasm` of `dist/` with its raw and gzipped sizes.
-pub fn main_wasm_gzip_size(root: &Path) -> Result<(String, u64, u64), String> {
+/// Every `.wasm` of `dist/` (the app's first, then the files module loaded on demand)
+/// with its raw and gzipped sizes.
+pub fn wasm_gzip_sizes(root: &Path) -> Result<Vec<(String, u64, u64)>, String> {
     let dist = root.join("dist");
     let entries = std::fs::read_dir(&dist).map_err(|e| format!("cannot list dist/: {e}"))?;
-    let wasm = entries
+    let mut wasm: Vec<_> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "wasm"))
-        .ok_or("dist/ holds no .wasm file")?;
-    let raw = std::fs::metadata(&wasm).map_err(|e| e.to_string())?.len();
-    let gz = Command::new("gzip")
-        .args(["-9", "-c"])
-        .arg(&wasm)
-        .output()
-        .map_err(|e| format!("gzip: {e}"))?
-        .stdout
-        .len() as u64;
-    let name = wasm
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    Ok((name, raw, gz))
+        .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .collect();
+    if wasm.is_empty() {
+        return Err("dist/ holds no .wasm file".into());
+    }
+    let name = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default()
+    };
+    wasm.sort_by_key(|p| (name(p).contains("files"), name(p)));
+    wasm.iter()
+        .map(|p| {
+            let raw = std::fs::metadata(p).map_err(|e| e.to_string())?.len();
+            let gz = Command::new("gzip")
+                .args(["-9", "-c"])
+                .arg(p)
+                .output()
+                .map_err(|e| format!("gzip: {e}"))?
+                .stdout
+                .len() as u64;
+            Ok((name(p), raw, gz))
+        })
+        .collect()
 }
 
 fn path_with(dir: &Path) -> String {

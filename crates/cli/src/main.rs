@@ -522,15 +522,12 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
             };
             std::fs::create_dir_all(&dir).map_err(fail)?;
             for (name, d, s) in scalelab_engine::bench::browser_workloads() {
-                let base = std::path::Path::new(&dir);
+                // The page reads records, not JSON (it carries no JSON reader).
+                let record =
+                    scalelab_engine::link::to_record(&scalelab_engine::link::Record::Sandbox(d, s));
                 std::fs::write(
-                    base.join(format!("{name}.diagram.json")),
-                    d.to_json_pretty(),
-                )
-                .map_err(fail)?;
-                std::fs::write(
-                    base.join(format!("{name}.scenario.json")),
-                    s.to_json_pretty(),
+                    std::path::Path::new(&dir).join(format!("{name}.record")),
+                    record,
                 )
                 .map_err(fail)?;
             }

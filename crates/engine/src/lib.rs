@@ -17,6 +17,7 @@ pub mod jsonpos;
 pub mod lesson;
 pub mod link;
 pub mod metrics;
+pub mod progress;
 pub mod region;
 pub mod rng;
 pub mod scenario;

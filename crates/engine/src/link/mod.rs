@@ -16,6 +16,7 @@
 pub mod base64url;
 pub mod bytes;
 pub mod lz;
+pub mod record;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -31,6 +32,7 @@ use crate::scenario::{
     ScheduledEvent, Traffic, Window, MAX_EVENTS, MAX_WINDOWS, SCENARIO_VERSION,
 };
 use bytes::{ByteReader, ByteWriter, ReadError};
+pub use record::{from_record, to_record, Record};
 
 /// The newest link format this engine reads. It writes version 1 unless the scenario
 /// has random failures, which only version 2 holds, so that links without them still

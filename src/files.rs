@@ -1,0 +1,69 @@
+//! The bridge to the files module (`crates/files`): a second WebAssembly module that
+//! reads and writes the JSON files and upgrades what an older Scale Lab saved as JSON.
+//! The page itself carries no JSON code; the module is fetched the first time one of
+//! these is called, and its functions take and give back the compact record text.
+
+use scalelab_engine::link::{from_record, to_record, Record};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(inline_js = r#"
+let files;
+export async function call_files(name, a, b) {
+  if (!files) {
+    const url = new URL('scalelab-files.js', document.baseURI).href;
+    files = import(url).then(async (m) => { await m.default(); return m; });
+    files.catch(() => { files = undefined; });
+  }
+  let m;
+  try {
+    m = await files;
+  } catch (e) {
+    throw 'The part of Scale Lab that reads and writes files could not be loaded. Check the connection and try again.';
+  }
+  return m[name](a, b);
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    async fn call_files(name: &str, a: &str, b: &str) -> Result<JsValue, JsValue>;
+}
+
+async fn call(name: &str, a: &str, b: &str) -> Result<String, String> {
+    let text = |v: JsValue| v.as_string().unwrap_or_default();
+    call_files(name, a, b).await.map(text).map_err(text)
+}
+
+/// Reads an imported file: a diagram, a scenario or goals.
+pub async fn read_file(text: &str) -> Result<Record, String> {
+    let record = call("read_file", text, "").await?;
+    from_record(&record).map_err(|e| e.to_string())
+}
+
+/// The JSON file of a diagram, a scenario or goals.
+pub async fn write_file(record: &Record) -> Result<String, String> {
+    call("write_file", &to_record(record), "").await
+}
+
+/// Upgrades, in place, every value an older Scale Lab kept as JSON in local storage.
+/// Does nothing (and loads nothing) when there is none. A value that cannot be
+/// upgraded is left as it is: the part of the app that reads it sets it aside and
+/// says so, as for any unreadable save.
+pub async fn upgrade_storage() {
+    let Some(store) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else {
+        return;
+    };
+    let len = store.length().unwrap_or(0);
+    let old: Vec<(String, String)> = (0..len)
+        .filter_map(|i| store.key(i).ok().flatten())
+        .filter(|k| k.starts_with("scalelab.") && !k.ends_with(".unreadable"))
+        .filter_map(|k| {
+            let v = store.get_item(&k).ok().flatten()?;
+            v.trim_start().starts_with('{').then_some((k, v))
+        })
+        .collect();
+    for (key, text) in old {
+        if let Ok(new) = call("upgrade", &key, &text).await {
+            let _ = store.set_item(&key, &new);
+        }
+    }
+}
