@@ -88,6 +88,9 @@ export async function goToChapter(page, index, { skipQuestion = false } = {}) {
   const ids = courseChapters().map((l) => l.id);
   const chapters = Object.fromEntries(ids.slice(0, index).map((id) => [id, { done: true, answer: 0 }]));
   if (skipQuestion) chapters[ids[index]] = { skipped: true };
+  // The page must have read what it had saved first: a page still starting would read
+  // the progress written here, which it does not upgrade, and set it aside.
+  await page.getByTestId('app').waitFor({ state: 'visible', timeout: 15000 });
   await page.evaluate((progress) => {
     localStorage.clear();
     localStorage.setItem('scalelab.progress', JSON.stringify(progress));
