@@ -141,6 +141,18 @@ export class ScaleLab {
     return (await n.innerText()).trim();
   }
 
+  /**
+   * The notice once it matches `pattern`: after an action whose notice comes later (a
+   * file read by the files module, say), an earlier notice may still be showing.
+   */
+  async noticeMatching(pattern) {
+    await this.page.waitForFunction(
+      (source) => new RegExp(source).test(document.querySelector('[data-testid="notice-text"]')?.textContent ?? ''),
+      pattern.source,
+    );
+    return this.notice();
+  }
+
   /** Drags with one finger from `from` to `to` (touch events through the DevTools protocol). */
   async touchDrag(from, to, steps = 10) {
     const cdp = await this.page.context().newCDPSession(this.page);

@@ -8,24 +8,37 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(inline_js = r#"
 let files;
-export async function call_files(name, a, b) {
+function load() {
   if (!files) {
     const url = new URL('scalelab-files.js', document.baseURI).href;
     files = import(url).then(async (m) => { await m.default(); return m; });
     files.catch(() => { files = undefined; });
   }
+  return files;
+}
+export async function files_available() {
+  try {
+    await load();
+    return true;
+  } catch (e) {
+    return false;
+  }
+}
+export async function call_files(name, a, b) {
   let m;
   try {
-    m = await files;
+    m = await load();
   } catch (e) {
-    throw 'The part of Scale Lab that reads and writes files could not be loaded. Check the connection and try again.';
+    throw UNAVAILABLE;
   }
   return m[name](a, b);
 }
+const UNAVAILABLE = 'The part of Scale Lab that reads and writes files could not be loaded. Check the connection and try again.';
 "#)]
 extern "C" {
     #[wasm_bindgen(catch)]
     async fn call_files(name: &str, a: &str, b: &str) -> Result<JsValue, JsValue>;
+    async fn files_available() -> JsValue;
 }
 
 async fn call(name: &str, a: &str, b: &str) -> Result<String, String> {
@@ -47,10 +60,11 @@ pub async fn write_file(record: &Record) -> Result<String, String> {
 /// Upgrades, in place, every value an older Scale Lab kept as JSON in local storage.
 /// Does nothing (and loads nothing) when there is none. A value that cannot be
 /// upgraded is left as it is: the part of the app that reads it sets it aside and
-/// says so, as for any unreadable save.
-pub async fn upgrade_storage() {
+/// says so, as for any unreadable save. When the files module cannot be loaded at all,
+/// nothing is touched and the error says so: the app must not start over the saves.
+pub async fn upgrade_storage() -> Result<(), String> {
     let Some(store) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else {
-        return;
+        return Ok(());
     };
     let len = store.length().unwrap_or(0);
     let old: Vec<(String, String)> = (0..len)
@@ -61,9 +75,35 @@ pub async fn upgrade_storage() {
             v.trim_start().starts_with('{').then_some((k, v))
         })
         .collect();
+    if old.is_empty() {
+        return Ok(());
+    }
+    if files_available().await.as_bool() != Some(true) {
+        return Err("Your work was saved by an earlier version of Scale Lab and has to be converted, \
+             but the part of Scale Lab that converts it could not be loaded. Nothing has been changed: \
+             check the connection and try again."
+            .into());
+    }
     for (key, text) in old {
         if let Ok(new) = call("upgrade", &key, &text).await {
             let _ = store.set_item(&key, &new);
         }
+    }
+    Ok(())
+}
+
+/// What the page shows instead of the app when saved work could not be upgraded.
+#[leptos::component]
+pub fn UpgradeFailed(message: String) -> impl leptos::IntoView {
+    use leptos::prelude::*;
+    let retry = move |_| {
+        let _ = window().location().reload();
+    };
+    view! {
+        <main class="upgrade-failed" data-testid="upgrade-failed">
+            <h1>"Scale Lab could not open your saved work"</h1>
+            <p>{message}</p>
+            <button class="btn primary" data-testid="upgrade-retry" on:click=retry>"Try again"</button>
+        </main>
     }
 }

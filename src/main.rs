@@ -7,7 +7,11 @@ use scalelab::app::App;
 fn main() {
     console_error_panic_hook::set_once();
     wasm_bindgen_futures::spawn_local(async {
-        scalelab::files::upgrade_storage().await;
-        leptos::mount::mount_to_body(|| view! { <App/> });
+        match scalelab::files::upgrade_storage().await {
+            Ok(()) => leptos::mount::mount_to_body(|| view! { <App/> }),
+            Err(message) => leptos::mount::mount_to_body(move || {
+                view! { <scalelab::files::UpgradeFailed message=message/> }
+            }),
+        }
     });
 }

@@ -1,6 +1,7 @@
 // Sharing: a link opens the same design in a fresh browser and can be kept; a broken
 // link is reported and loses nothing; a challenge link opens with its goals; files go
-// out as JSON (which the CLI runs) and PNG, and come back in.
+// out as JSON (which the CLI runs) and PNG, and come back in; work saved as JSON by an
+// older version is converted, and is left untouched when the converter cannot load.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -145,7 +146,7 @@ test('diagram and scenario files go out (the CLI runs them) and come back in; a 
   assert.equal(await filesModule(), 0, 'not loaded before it is needed');
   const save = (testid, name) => app.download(testid, join(dir, name));
   const diagram = await save('export-diagram', 'diagram.json');
-  assert.equal(await filesModule(), 2, 'its script and its WebAssembly, once');
+  assert.equal(await filesModule(), 2, 'its script and its WebAssembly');
   const scenario = await save('export-scenario', 'scenario.json');
   const picture = await save('export-png', 'view.png');
   const whole = await save('export-png-whole', 'diagram.png');
@@ -188,8 +189,7 @@ test('diagram and scenario files go out (the CLI runs them) and come back in; a 
   writeFileSync(broken, readFileSync(diagram, 'utf8').replace('"web_server"', '"web_sever"'));
   await other.byTestId('share-button').click();
   await other.byTestId('import-file').setInputFiles(broken);
-  const notice = await other.notice();
-  assert.match(notice, /broken\.json/);
+  const notice = await other.noticeMatching(/broken\.json/);
   assert.match(notice, /line \d+/);
   assert.match(notice, /Nothing was changed/);
   assert.equal(await fresh.page.locator('svg g.node').count(), 0);
@@ -232,7 +232,7 @@ test('goals go out as a file and come back in as a challenge on a copy of the de
   await fresh.page.waitForFunction(() => document.querySelectorAll('svg g.node').length === 2);
   await other.byTestId('share-button').click();
   await other.byTestId('import-file').setInputFiles(path);
-  assert.match(await other.notice(), /opened as a challenge/);
+  await other.noticeMatching(/opened as a challenge/);
   assert.equal(await other.byTestId('chapter-title').innerText(), 'team-goals');
   const goals = await fresh.page.$$eval('[data-testid="goals"] > li .goal-label', (ls) => ls.map((l) => l.textContent));
   assert.deepEqual(goals, ['p95 latency (ms) ≤ 150', 'No single point of failure']);
@@ -277,4 +277,29 @@ test('a challenge can start from only the Users: the solver builds the rest', as
   assert.deepEqual([...a.problems, ...b.problems], []);
   await a.context.close();
   await b.context.close();
+});
+
+test('work saved by an older version is converted at start, and left untouched when the converter cannot load', async () => {
+  const { page, context, problems } = await openPage(session);
+  const app = new ScaleLab(page);
+  await app.ready();
+  const diagram = JSON.parse(readFileSync(new URL('../../examples/diagram.json', import.meta.url), 'utf8'));
+  const old = JSON.stringify({ version: 2, diagram, scenario: { version: 2 } });
+  await page.evaluate((text) => localStorage.setItem('scalelab.sandbox', text), old);
+  // Offline, as far as the files module goes: the page says so and changes nothing.
+  await page.route('**/scalelab-files*', (route) => route.abort());
+  await page.reload();
+  await app.byTestId('upgrade-failed').waitFor();
+  assert.match(await app.byTestId('upgrade-failed').innerText(), /Nothing has been changed/);
+  await page.screenshot({ path: `${ARTIFACTS}upgrade-failed.png` });
+  assert.equal(await page.evaluate(() => localStorage.getItem('scalelab.sandbox')), old);
+  // Back online, "Try again" converts it: the diagram is there, saved in today's form.
+  await page.unroute('**/scalelab-files*');
+  await app.byTestId('upgrade-retry').click();
+  await app.ready();
+  assert.equal(await app.nodes().count(), diagram.nodes.length);
+  assert.match(await page.evaluate(() => localStorage.getItem('scalelab.sandbox')), /^r=/);
+  // Failed loads of the module are reported by the browser itself; nothing else is.
+  assert.deepEqual(problems.filter((p) => !/Failed to load resource|scalelab-files/.test(p)), []);
+  await context.close();
 });
