@@ -858,19 +858,7 @@ pub fn from_link(text: &str) -> Result<Shared, LinkError> {
     let text = text.trim();
     let fragment = text.rsplit_once('#').map_or(text, |(_, f)| f);
     let code = fragment.strip_prefix("s=").ok_or(LinkError::NotALink)?;
-    let payload = base64url::decode(code, MAX_LINK_CHARS).map_err(|e| match e {
-        base64url::DecodeError::InvalidChar { .. } if code.is_empty() => LinkError::NotALink,
-        e => LinkError::Damaged(e.to_string()),
-    })?;
-    let (&version, body) = payload.split_first().ok_or(LinkError::NotALink)?;
-    if version > LINK_VERSION {
-        return Err(LinkError::TooNew { found: version });
-    }
-    if version == 0 {
-        return Err(LinkError::NotALink);
-    }
-    let body =
-        lz::decompress(body, MAX_LINK_BODY).map_err(|e| LinkError::Damaged(e.to_string()))?;
+    let (version, body) = unpack(code, MAX_LINK_CHARS, MAX_LINK_BODY)?;
     let mut r = ByteReader::new(&body);
     let flags = r.read_u8()?;
     if flags & !(HAS_SCENARIO | HAS_CHALLENGE) != 0 {
@@ -902,6 +890,24 @@ pub fn from_link(text: &str) -> Result<Shared, LinkError> {
         return Err(LinkError::Invalid(problems));
     }
     Ok(shared)
+}
+
+/// The format version and the decompressed body of a link's or a record's text (what
+/// follows `s=` or `r=`): base64url of the version byte and the LZ-compressed body.
+fn unpack(code: &str, max_chars: usize, max_body: usize) -> Result<(u8, Vec<u8>), LinkError> {
+    let payload = base64url::decode(code, max_chars).map_err(|e| match e {
+        base64url::DecodeError::InvalidChar { .. } if code.is_empty() => LinkError::NotALink,
+        e => LinkError::Damaged(e.to_string()),
+    })?;
+    let (&version, body) = payload.split_first().ok_or(LinkError::NotALink)?;
+    if version > LINK_VERSION {
+        return Err(LinkError::TooNew { found: version });
+    }
+    if version == 0 {
+        return Err(LinkError::NotALink);
+    }
+    let body = lz::decompress(body, max_body).map_err(|e| LinkError::Damaged(e.to_string()))?;
+    Ok((version, body))
 }
 
 impl Shared {

@@ -10,7 +10,7 @@
 
 use super::bytes::{ByteReader, ByteWriter};
 use super::{
-    base64url, lz, read_diagram, read_goals, read_scenario, write_diagram, write_goals,
+    base64url, lz, read_diagram, read_goals, read_scenario, unpack, write_diagram, write_goals,
     write_scenario, LinkError, LINK_VERSION,
 };
 use crate::diagram::Diagram;
@@ -72,17 +72,7 @@ pub fn to_record(record: &Record) -> String {
 /// read.
 pub fn from_record(text: &str) -> Result<Record, LinkError> {
     let code = text.strip_prefix("r=").ok_or(LinkError::NotALink)?;
-    let payload =
-        base64url::decode(code, MAX_RECORD_CHARS).map_err(|e| LinkError::Damaged(e.to_string()))?;
-    let (&version, body) = payload.split_first().ok_or(LinkError::NotALink)?;
-    if version > LINK_VERSION {
-        return Err(LinkError::TooNew { found: version });
-    }
-    if version == 0 {
-        return Err(LinkError::NotALink);
-    }
-    let body =
-        lz::decompress(body, MAX_RECORD_BODY).map_err(|e| LinkError::Damaged(e.to_string()))?;
+    let (version, body) = unpack(code, MAX_RECORD_CHARS, MAX_RECORD_BODY)?;
     let mut r = ByteReader::new(&body);
     let none = Diagram::default();
     let record = match r.read_u8()? {
