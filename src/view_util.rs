@@ -63,7 +63,12 @@ fn subtitle_keys(kind: Kind) -> &'static [&'static str] {
 /// ("Active users", not "Active users (users)").
 pub fn field_label(spec: &ParamSpec) -> String {
     let unit = spec.unit.trim();
-    if unit.is_empty() || spec.label.to_lowercase().contains(&unit.to_lowercase()) {
+    if unit.is_empty()
+        || spec
+            .label
+            .to_ascii_lowercase()
+            .contains(&unit.to_ascii_lowercase())
+    {
         spec.label.to_string()
     } else {
         format!("{} ({unit})", spec.label)

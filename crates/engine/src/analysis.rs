@@ -269,7 +269,7 @@ pub fn analyze(d: &Diagram) -> Analysis {
                     "If {} fails, {} can no longer reach any {}: it is a single point of failure.",
                     node.name,
                     d.nodes[u].name,
-                    k.label().to_lowercase()
+                    k.label().to_ascii_lowercase()
                 ),
             ));
         }
@@ -291,7 +291,7 @@ pub fn analyze(d: &Diagram) -> Analysis {
                     "If {} goes down, {} can no longer reach any {}.",
                     dc.name,
                     d.nodes[u].name,
-                    k.label().to_lowercase()
+                    k.label().to_ascii_lowercase()
                 ),
             ));
         }

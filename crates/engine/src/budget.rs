@@ -134,7 +134,7 @@ pub(crate) fn check(d: &Diagram, s: &Scenario) -> Vec<Finding> {
         if bytes > 0 {
             parts.push((
                 bytes,
-                format!("{} ({})", n.name, n.kind.label().to_lowercase()),
+                format!("{} ({})", n.name, n.kind.label().to_ascii_lowercase()),
             ));
         }
     }

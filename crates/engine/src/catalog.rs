@@ -384,7 +384,7 @@ pub(crate) fn with_article(label: &str, capital: bool) -> String {
     let lower = if label == "DNS" || label == "CDN" {
         label.to_string()
     } else {
-        label.to_lowercase()
+        label.to_ascii_lowercase()
     };
     let vowel = matches!(lower.chars().next(), Some('a' | 'e' | 'i' | 'o' | 'u'));
     let article = match (vowel, capital) {

@@ -679,15 +679,18 @@ impl Goal {
             }
             Goal::Has { kind, at_least, .. } => {
                 if *at_least <= 1 {
-                    format!("Has a {}", kind.label().to_lowercase())
+                    format!("Has a {}", kind.label().to_ascii_lowercase())
                 } else {
-                    format!("Has at least {at_least} × {}", kind.label().to_lowercase())
+                    format!(
+                        "Has at least {at_least} × {}",
+                        kind.label().to_ascii_lowercase()
+                    )
                 }
             }
             Goal::NoSinglePointOfFailure { kind: Some(k), .. } => {
                 format!(
                     "No single point of failure among {} components",
-                    k.label().to_lowercase()
+                    k.label().to_ascii_lowercase()
                 )
             }
             Goal::NoSinglePointOfFailure { kind: None, .. } => {
@@ -713,7 +716,7 @@ fn capitalise(s: &str) -> String {
     }
     let mut c = s.chars();
     match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
         None => String::new(),
     }
 }
@@ -1032,7 +1035,7 @@ fn failure_reason(d: &Diagram, m: &Metrics, t: &Totals) -> String {
         (Cause::QueueFull, Some(n)) | (Cause::Timeout, Some(n)) => match saturated(d, m) {
             Some(s) => format!(
                 "{count} requests failed ({}): {}; give it more capacity.",
-                cause.label().to_lowercase(),
+                cause.label().to_ascii_lowercase(),
                 s.describe(d)
             ),
             None => {
@@ -1043,10 +1046,10 @@ fn failure_reason(d: &Diagram, m: &Metrics, t: &Totals) -> String {
                     .iter()
                     .filter(|p| p.failed > 0)
                     .max_by_key(|p| p.failed)
-                    .map_or(String::new(), |p| format!(", most at {}", p.label.to_lowercase()));
+                    .map_or(String::new(), |p| format!(", most at {}", p.label.to_ascii_lowercase()));
                 format!(
                     "{count} requests failed ({}) at {}{part}: it could not keep up; give it more capacity.",
-                    cause.label().to_lowercase(),
+                    cause.label().to_ascii_lowercase(),
                     name_of(d, &n.id)
                 )
             }
@@ -1056,7 +1059,7 @@ fn failure_reason(d: &Diagram, m: &Metrics, t: &Totals) -> String {
             thousands(t.logged_out.max(failed) as f64)
         ),
         (Cause::NoRoute, Some(n)) => format!("{count} requests failed: {} had no healthy component to send them on to.", name_of(d, &n.id)),
-        (_, Some(n)) => format!("{count} requests failed ({}); most at {}.", cause.label().to_lowercase(), name_of(d, &n.id)),
+        (_, Some(n)) => format!("{count} requests failed ({}); most at {}.", cause.label().to_ascii_lowercase(), name_of(d, &n.id)),
         (_, None) => format!("{count} requests failed: {}", cause.sentence()),
     }
 }
@@ -1342,9 +1345,10 @@ fn evaluate_one(d: &Diagram, m: &Metrics, goal: &Goal) -> GoalResult {
                 (None, None) => m.nodes.iter().collect(),
             };
             if picked.is_empty() {
-                let what = node
-                    .clone()
-                    .unwrap_or_else(|| kind.map(|k| k.label().to_lowercase()).unwrap_or_default());
+                let what = node.clone().unwrap_or_else(|| {
+                    kind.map(|k| k.label().to_ascii_lowercase())
+                        .unwrap_or_default()
+                });
                 return result(
                     goal,
                     false,
@@ -1409,12 +1413,12 @@ fn evaluate_one(d: &Diagram, m: &Metrics, goal: &Goal) -> GoalResult {
             let reason = if n == 0 {
                 format!(
                     "There is no {} in the diagram.",
-                    kind.label().to_lowercase()
+                    kind.label().to_ascii_lowercase()
                 )
             } else {
                 format!(
                     "The diagram has {n} {}; the goal asks for at least {at_least}.",
-                    kind.label().to_lowercase()
+                    kind.label().to_ascii_lowercase()
                 )
             };
             result(goal, pass, Some(n as f64), reason)
@@ -1504,6 +1508,28 @@ mod tests {
         });
         let m = run_to_end(&d, &s).unwrap();
         (d, s, m)
+    }
+
+    #[test]
+    fn labels_whose_case_messages_change_are_ascii() {
+        // Messages lower-case these labels (and capitalise a goal's label) with the
+        // ASCII functions, which keeps Unicode's case tables (about 15 KB gzipped) out
+        // of the browser's bundle; a label with any other letter would print wrongly.
+        let lowered = K::ALL
+            .iter()
+            .map(|k| k.label())
+            .chain(crate::trace::Cause::ALL.iter().map(|c| c.label()));
+        for label in lowered {
+            assert!(label.is_ascii(), "{label}");
+        }
+        // A goal's label starts with one of these, and only its first letter changes.
+        let capitalised = Metric::ALL
+            .iter()
+            .map(|m| m.label())
+            .chain(RequestKind::ALL.iter().map(|r| r.label()));
+        for label in capitalised {
+            assert!(label.starts_with(|c: char| c.is_ascii()), "{label}");
+        }
     }
 
     #[test]

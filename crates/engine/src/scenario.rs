@@ -729,10 +729,11 @@ fn in_sentence(k: Kind) -> String {
     let label = k.label();
     let mut chars = label.chars();
     match (chars.next(), chars.next()) {
-        (Some(first), Some(second)) if !second.is_uppercase() => first
-            .to_lowercase()
-            .chain(label[first.len_utf8()..].chars())
-            .collect(),
+        (Some(first), Some(second)) if !second.is_ascii_uppercase() => {
+            std::iter::once(first.to_ascii_lowercase())
+                .chain(label[first.len_utf8()..].chars())
+                .collect()
+        }
         _ => label.to_string(),
     }
 }

@@ -173,7 +173,7 @@ impl Diagram {
                             format!(
                                 "{} ({}) has no setting \"{key}\".{hint}",
                                 n.name,
-                                n.kind.label().to_lowercase()
+                                n.kind.label().to_ascii_lowercase()
                             ),
                         ));
                     }
