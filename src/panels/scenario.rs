@@ -503,11 +503,9 @@ fn RandomFailuresField() -> impl IntoView {
             let mut n = current();
             f(&mut n, v);
             numbers.set(n);
-            let (every_s, down_s) = numbers.get_untracked();
             sc.update(|s| {
                 if let Some(rf) = &mut s.random_failures {
-                    rf.every_s = every_s;
-                    rf.down_s = down_s;
+                    (rf.every_s, rf.down_s) = n;
                 }
             })
         })
