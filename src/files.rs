@@ -42,8 +42,13 @@ extern "C" {
 }
 
 async fn call(name: &str, a: &str, b: &str) -> Result<String, String> {
-    let text = |v: JsValue| v.as_string().unwrap_or_default();
-    call_files(name, a, b).await.map(text).map_err(text)
+    // The module answers with text and fails with a sentence; anything else it threw
+    // is an error of its own, not the learner's.
+    let unexpected = || "The part of Scale Lab that reads and writes files failed.".to_string();
+    match call_files(name, a, b).await {
+        Ok(v) => v.as_string().ok_or_else(unexpected),
+        Err(e) => Err(e.as_string().unwrap_or_else(unexpected)),
+    }
 }
 
 /// Reads an imported file: a diagram, a scenario or goals.
