@@ -17,7 +17,7 @@ use crate::panels::metrics::MetricsPanel;
 use crate::panels::palette::Palette;
 use crate::run::{Runner, Status};
 use crate::share::ShareMenu;
-use crate::view_util::{format_ms, format_number, request_color};
+use crate::view_util::{format_ms, format_number, parse_number, request_color};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -320,7 +320,7 @@ fn RunControls() -> impl IntoView {
                 <span class="muted small">"Speed"</span>
                 <select data-testid="speed" aria-label="Simulation speed"
                     on:change=move |ev| {
-                        if let Ok(v) = event_target_value(&ev).parse::<f64>() {
+                        if let Some(v) = parse_number(&event_target_value(&ev)) {
                             runner.speed.set(v.clamp(0.25, 16.0));
                         }
                     }

@@ -105,6 +105,52 @@ pub fn format_number(v: f64) -> String {
     }
 }
 
+/// A number the learner typed: digits with an optional sign, decimal point and
+/// exponent (`1.5`, `-2`, `.5`, `2e3`), surrounding spaces allowed; `None` for anything
+/// else, and for what is too large to hold. The browser reads it (`parseFloat`, exact
+/// like Rust's own reader, once the text is known to be a number): that keeps Rust's
+/// number reader and its 10 KB of tables out of the page.
+pub fn parse_number(text: &str) -> Option<f64> {
+    let t = text.trim();
+    if !is_decimal(t) {
+        return None;
+    }
+    let v = js_sys::parse_float(t);
+    v.is_finite().then_some(v)
+}
+
+/// Whether `t` is a whole decimal number: `[+-]digits[.digits][(e|E)[+-]digits]`, with
+/// at least one digit before the exponent (either side of the point).
+fn is_decimal(t: &str) -> bool {
+    let b = t.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - start
+    };
+    let mut n = digits(&mut i);
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        n += digits(&mut i);
+    }
+    if n == 0 {
+        return false;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
 /// Milliseconds with a sensible precision.
 pub fn format_ms(ms: f64) -> String {
     if !ms.is_finite() {
@@ -132,6 +178,21 @@ mod tests {
         assert_eq!(format_ms(1500.0), "1.50 s");
         assert_eq!(format_ms(85.4), "85 ms");
         assert_eq!(format_ms(2.345), "2.3 ms");
+    }
+
+    #[test]
+    fn only_whole_decimal_numbers_are_read() {
+        for ok in [
+            "1", "-2", "+3", "1.5", ".5", "5.", "2e3", "2E-3", "1.5e+2", "007",
+        ] {
+            assert!(is_decimal(ok), "{ok} is a number");
+        }
+        for bad in [
+            "", "-", ".", "e3", "1e", "1e+", "1.2.3", "1-2", "0x10", "inf", "NaN", "1 2", "--1",
+            "1e5.5",
+        ] {
+            assert!(!is_decimal(bad), "{bad} is not a number");
+        }
     }
 
     #[test]

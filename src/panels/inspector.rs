@@ -9,7 +9,7 @@ use scalelab_engine::{Diagram, Kind, ParamSpec, ParamType, ParamValue, Region, S
 use crate::editor::Editor;
 use crate::panels::metrics::NodeSparkline;
 use crate::run::{Runner, Status};
-use crate::view_util::{field_label, format_ms, format_number, kind_color};
+use crate::view_util::{field_label, format_ms, format_number, kind_color, parse_number};
 
 #[component]
 pub fn Inspector() -> impl IntoView {
@@ -410,10 +410,7 @@ fn number_input(
         <input type="number" data-testid=testid min=min max=max step=step prop:value=value
             on:change=move |ev| {
                 let text = event_target_value(&ev);
-                match text.trim().parse::<f64>() {
-                    Ok(v) => apply(ParamValue::Num(v)),
-                    Err(_) => apply(ParamValue::Num(f64::NAN)),
-                }
+                apply(ParamValue::Num(parse_number(&text).unwrap_or(f64::NAN)));
             }/>
     }
 }

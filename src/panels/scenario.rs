@@ -9,6 +9,7 @@ use scalelab_engine::{
 };
 
 use crate::editor::{Editor, ScenarioState};
+use crate::view_util::parse_number;
 
 /// A number field bound to part of the scenario. `set` receives a value already
 /// checked against [min, max].
@@ -29,8 +30,8 @@ fn NumberField(
             <input type="number" data-testid=testid min=min max=max step=step
                 prop:value=move || get.get().to_string()
                 on:change=move |ev| {
-                    match event_target_value(&ev).trim().parse::<f64>() {
-                        Ok(v) if v.is_finite() && v >= min && v <= max => {
+                    match parse_number(&event_target_value(&ev)) {
+                        Some(v) if v.is_finite() && v >= min && v <= max => {
                             error.set(None);
                             set.run(v);
                         }
@@ -421,7 +422,7 @@ fn EventsField() -> impl IntoView {
                         <input type="number" min="0" max="3600" step="1" aria-label="At second"
                             prop:value=e.at_s.to_string()
                             on:change=move |ev| {
-                                if let Ok(v) = event_target_value(&ev).parse::<f64>() {
+                                if let Some(v) = parse_number(&event_target_value(&ev)) {
                                     if (0.0..=3600.0).contains(&v) {
                                         sc.update(|s| s.events[i].at_s = v);
                                     } else {

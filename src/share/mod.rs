@@ -20,6 +20,7 @@ use wasm_bindgen_futures::JsFuture;
 use crate::course::{Course, Mode};
 use crate::editor::{Editor, ScenarioState};
 use crate::files;
+use crate::view_util::parse_number;
 
 /// A goal a teacher can put in a challenge, with the bound they type.
 struct Template {
@@ -375,7 +376,7 @@ pub fn ShareMenu() -> impl IntoView {
                     <input type="number" class="bound" aria-label=t.label prop:value=t.default.to_string()
                         data-testid=format!("goal-bound-{}", t.key)
                         on:change=move |ev| {
-                            if let Ok(v) = event_target_value(&ev).parse::<f64>() {
+                            if let Some(v) = parse_number(&event_target_value(&ev)) {
                                 if v.is_finite() && v >= 0.0 {
                                     bounds.update(|b| b[i] = v);
                                 }
