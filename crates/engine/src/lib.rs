@@ -8,6 +8,7 @@ pub mod budget;
 pub mod catalog;
 pub mod components;
 pub mod diagram;
+pub mod digest;
 pub mod edits;
 pub mod finding;
 pub mod format;

@@ -370,23 +370,9 @@ impl Metrics {
     }
 
     /// A fingerprint of every number measured (series included): the same run gives
-    /// the same digest natively and in WebAssembly. It hashes the metrics' debug text,
-    /// whose float formatting is exact and the same on every platform, so the browser
-    /// needs no serializer for it.
+    /// the same digest natively and in WebAssembly (see [`crate::digest`]).
     pub fn digest(&self) -> String {
-        struct Fnv(u64);
-        impl std::fmt::Write for Fnv {
-            fn write_str(&mut self, s: &str) -> std::fmt::Result {
-                for b in s.bytes() {
-                    self.0 ^= b as u64;
-                    self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-                }
-                Ok(())
-            }
-        }
-        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
-        let _ = std::fmt::write(&mut h, format_args!("{self:?}"));
-        format!("{:016x}", h.0)
+        crate::digest::digest(self)
     }
 
     /// The metrics as indented JSON; `with_series` false leaves the series out.

@@ -1,0 +1,337 @@
+//! A run's fingerprint: a 64-bit FNV-1a hash of everything a serializable value holds,
+//! fed through serde without writing any text. Every number goes in as its exact bits,
+//! every text with its length, every field with its name, so the same metrics give the
+//! same digest natively and in WebAssembly, and any changed figure changes it. It needs
+//! neither a JSON writer nor float formatting, which keeps both out of the page.
+
+use std::fmt;
+
+use serde::ser::{self, Serialize};
+
+/// FNV-1a over the bytes it is fed.
+struct Fnv(u64);
+
+impl Fnv {
+    fn bytes(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    /// A tag that separates kinds of value, then the value's bytes.
+    fn tagged(&mut self, tag: u8, bytes: &[u8]) {
+        self.bytes(&[tag]);
+        self.bytes(bytes);
+    }
+
+    fn text(&mut self, tag: u8, s: &str) {
+        self.tagged(tag, &(s.len() as u64).to_le_bytes());
+        self.bytes(s.as_bytes());
+    }
+}
+
+/// The hex digest of `value`.
+pub fn digest<T: Serialize + ?Sized>(value: &T) -> String {
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    // Serializing into a hash cannot fail: every method below returns Ok.
+    let _ = value.serialize(&mut h);
+    let mut out = String::with_capacity(16);
+    for i in (0..16).rev() {
+        let nibble = (h.0 >> (i * 4)) & 0xf;
+        out.push(char::from_digit(nibble as u32, 16).unwrap_or('0'));
+    }
+    out
+}
+
+/// Never produced; serde requires an error type.
+#[derive(Debug)]
+struct Never;
+
+impl fmt::Display for Never {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the fingerprint could not be computed")
+    }
+}
+
+impl std::error::Error for Never {}
+
+impl ser::Error for Never {
+    fn custom<T: fmt::Display>(_msg: T) -> Self {
+        Never
+    }
+}
+
+type R = Result<(), Never>;
+
+impl ser::Serializer for &mut Fnv {
+    type Ok = ();
+    type Error = Never;
+    type SerializeSeq = Self;
+    type SerializeTuple = Self;
+    type SerializeTupleStruct = Self;
+    type SerializeTupleVariant = Self;
+    type SerializeMap = Self;
+    type SerializeStruct = Self;
+    type SerializeStructVariant = Self;
+
+    fn serialize_bool(self, v: bool) -> R {
+        self.tagged(1, &[u8::from(v)]);
+        Ok(())
+    }
+    fn serialize_i8(self, v: i8) -> R {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i16(self, v: i16) -> R {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i32(self, v: i32) -> R {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i64(self, v: i64) -> R {
+        self.tagged(2, &v.to_le_bytes());
+        Ok(())
+    }
+    fn serialize_u8(self, v: u8) -> R {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u16(self, v: u16) -> R {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u32(self, v: u32) -> R {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u64(self, v: u64) -> R {
+        self.tagged(3, &v.to_le_bytes());
+        Ok(())
+    }
+    fn serialize_f32(self, v: f32) -> R {
+        self.serialize_f64(v.into())
+    }
+    fn serialize_f64(self, v: f64) -> R {
+        self.tagged(4, &v.to_bits().to_le_bytes());
+        Ok(())
+    }
+    fn serialize_char(self, v: char) -> R {
+        self.serialize_u64(u64::from(v))
+    }
+    fn serialize_str(self, v: &str) -> R {
+        self.text(5, v);
+        Ok(())
+    }
+    fn serialize_bytes(self, v: &[u8]) -> R {
+        self.tagged(6, &(v.len() as u64).to_le_bytes());
+        self.bytes(v);
+        Ok(())
+    }
+    fn serialize_none(self) -> R {
+        self.tagged(7, &[]);
+        Ok(())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> R {
+        self.tagged(8, &[]);
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> R {
+        self.tagged(9, &[]);
+        Ok(())
+    }
+    fn serialize_unit_struct(self, name: &'static str) -> R {
+        self.text(10, name);
+        Ok(())
+    }
+    fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> R {
+        self.text(11, variant);
+        Ok(())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _name: &'static str, value: &T) -> R {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> R {
+        self.text(12, variant);
+        value.serialize(self)
+    }
+    fn serialize_seq(self, len: Option<usize>) -> Result<Self, Never> {
+        self.tagged(13, &(len.unwrap_or(usize::MAX) as u64).to_le_bytes());
+        Ok(self)
+    }
+    fn serialize_tuple(self, len: usize) -> Result<Self, Never> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<Self, Never> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Self, Never> {
+        self.text(12, variant);
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_map(self, len: Option<usize>) -> Result<Self, Never> {
+        self.tagged(14, &(len.unwrap_or(usize::MAX) as u64).to_le_bytes());
+        Ok(self)
+    }
+    fn serialize_struct(self, name: &'static str, _len: usize) -> Result<Self, Never> {
+        self.text(15, name);
+        Ok(self)
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Self, Never> {
+        self.text(12, variant);
+        Ok(self)
+    }
+}
+
+/// Marks the end of a sequence, map or struct, so that `[[a], b]` and `[[a, b]]` differ.
+fn end(h: &mut Fnv) -> R {
+    h.tagged(16, &[]);
+    Ok(())
+}
+
+impl ser::SerializeSeq for &mut Fnv {
+    type Ok = ();
+    type Error = Never;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> R {
+        value.serialize(&mut **self)
+    }
+    fn end(self) -> R {
+        end(self)
+    }
+}
+
+impl ser::SerializeTuple for &mut Fnv {
+    type Ok = ();
+    type Error = Never;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> R {
+        value.serialize(&mut **self)
+    }
+    fn end(self) -> R {
+        end(self)
+    }
+}
+
+impl ser::SerializeTupleStruct for &mut Fnv {
+    type Ok = ();
+    type Error = Never;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> R {
+        value.serialize(&mut **self)
+    }
+    fn end(self) -> R {
+        end(self)
+    }
+}
+
+impl ser::SerializeTupleVariant for &mut Fnv {
+    type Ok = ();
+    type Error = Never;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> R {
+        value.serialize(&mut **self)
+    }
+    fn end(self) -> R {
+        end(self)
+    }
+}
+
+impl ser::SerializeMap for &mut Fnv {
+    type Ok = ();
+    type Error = Never;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> R {
+        key.serialize(&mut **self)
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> R {
+        value.serialize(&mut **self)
+    }
+    fn end(self) -> R {
+        end(self)
+    }
+}
+
+impl ser::SerializeStruct for &mut Fnv {
+    type Ok = ();
+    type Error = Never;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> R {
+        self.text(17, key);
+        value.serialize(&mut **self)
+    }
+    fn skip_field(&mut self, key: &'static str) -> R {
+        self.text(18, key);
+        Ok(())
+    }
+    fn end(self) -> R {
+        end(self)
+    }
+}
+
+impl ser::SerializeStructVariant for &mut Fnv {
+    type Ok = ();
+    type Error = Never;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> R {
+        self.text(17, key);
+        value.serialize(&mut **self)
+    }
+    fn end(self) -> R {
+        end(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{bench_workload, Simulation};
+
+    #[test]
+    fn any_changed_figure_changes_the_digest() {
+        let (d, mut s) = bench_workload();
+        s.duration_s = 3;
+        let mut sim = Simulation::new(&d, &s).expect("runs");
+        sim.run_to_end();
+        let m = sim.snapshot();
+        assert_eq!(
+            digest(&m),
+            digest(&m.clone()),
+            "the same metrics, the same digest"
+        );
+        assert_eq!(digest(&m).len(), 16);
+
+        let mut deep = m.clone();
+        let p = &mut deep.node_series[0].points[1];
+        p.utilisation = f64::from_bits(p.utilisation.to_bits() + 1);
+        assert_ne!(digest(&m), digest(&deep), "one bit of one node's point");
+
+        let mut count = m.clone();
+        count.totals.ok += 1;
+        assert_ne!(digest(&m), digest(&count), "a count");
+
+        let mut name = m.clone();
+        let last = name.nodes[0].id.pop().expect("an id");
+        name.nodes[0].id.push(if last == 'x' { 'y' } else { 'x' });
+        assert_ne!(digest(&m), digest(&name), "a name");
+
+        let mut fewer = m.clone();
+        assert!(fewer.series.pop().is_some(), "the run has a series");
+        assert_ne!(digest(&m), digest(&fewer), "a second dropped");
+
+        let mut none = m.clone();
+        none.nodes[0].hit_rate = if m.nodes[0].hit_rate.is_some() {
+            None
+        } else {
+            Some(0.0)
+        };
+        assert_ne!(digest(&m), digest(&none), "an absent value");
+    }
+}
