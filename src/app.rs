@@ -3,6 +3,7 @@
 //! shortcuts, autosave, resetting a stale run and repainting the dots.
 
 use leptos::prelude::*;
+use scalelab_engine::format::fixed;
 use scalelab_engine::{Diagram, Lesson, RequestKind, Scenario};
 
 use crate::bench::{self, EngineBench};
@@ -17,7 +18,7 @@ use crate::panels::metrics::MetricsPanel;
 use crate::panels::palette::Palette;
 use crate::run::{Runner, Status};
 use crate::share::ShareMenu;
-use crate::view_util::{format_ms, format_number, parse_number, request_color};
+use crate::view_util::{format_ms, format_number, parse_number, plain, request_color};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -291,7 +292,7 @@ fn RunControls() -> impl IntoView {
         if status.get() == Status::Idle {
             format!("{} s scenario", scenario.scenario.with(|s| s.duration_s))
         } else {
-            format!("{shown:.1} s / {total:.0} s")
+            format!("{} s / {} s", fixed(shown, 1), fixed(total, 0))
         }
     };
     let step = move |_| {
@@ -324,10 +325,10 @@ fn RunControls() -> impl IntoView {
                             runner.speed.set(v.clamp(0.25, 16.0));
                         }
                     }
-                    prop:value=move || runner.speed.get().to_string()
+                    prop:value=move || plain(runner.speed.get())
                 >
                     {[0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0].into_iter().map(|s| view! {
-                        <option value=s.to_string()>{format!("{s}×")}</option>
+                        <option value=plain(s)>{format!("{}×", plain(s))}</option>
                     }).collect_view()}
                 </select>
             </label>
@@ -394,7 +395,7 @@ fn ZoomControls() -> impl IntoView {
                 aria-label="Select an area" title="Select an area: drag across the canvas to select several components"
                 on:click=move |_| select_mode.update(|on| *on = !*on)>"⬚"</button>
             <button class="btn icon" data-testid="zoom-in" aria-label="Zoom in" on:click=move |_| zoom(1.25)>"+"</button>
-            <span class="zoom-level small" data-testid="zoom-level">{move || format!("{:.0}%", editor.viewport.get().zoom * 100.0)}</span>
+            <span class="zoom-level small" data-testid="zoom-level">{move || format!("{}%", fixed(editor.viewport.get().zoom * 100.0, 0))}</span>
             <button class="btn icon" data-testid="zoom-out" aria-label="Zoom out" on:click=move |_| zoom(0.8)>"−"</button>
             <button class="btn icon" data-testid="zoom-fit" aria-label="Fit to view" title="Fit to view" on:click=fit>"⤢"</button>
         </div>
@@ -452,11 +453,11 @@ fn LiveSummary() -> impl IntoView {
                     .map(|n| n.id.as_str())
                     .collect();
                 let mut s = format!(
-                    "At {:.0} seconds: {} requests per second, p95 latency {}, {:.1}% errors.",
-                    shown,
+                    "At {} seconds: {} requests per second, p95 latency {}, {}% errors.",
+                    fixed(shown, 0),
                     format_number(m.totals.throughput_rps),
                     format_ms(m.totals.p95_ms),
-                    m.totals.error_rate * 100.0
+                    fixed(m.totals.error_rate * 100.0, 1)
                 );
                 if !down.is_empty() {
                     s.push_str(&format!(" Down: {}.", down.join(", ")));

@@ -6,6 +6,7 @@
 //! for the drag benchmark (the script drives the pointer).
 
 use leptos::prelude::*;
+use scalelab_engine::format::fixed;
 use scalelab_engine::link::{from_record, Record};
 use scalelab_engine::{Diagram, Scenario, Simulation};
 use wasm_bindgen::{JsCast, JsValue};
@@ -59,8 +60,9 @@ fn engine_bench(diagram: &Diagram, scenario: &Scenario) -> String {
     }
     let (events, ms) = best.unwrap_or((0, 0.0));
     format!(
-        r#"{{"events":{events},"ms":{ms:.3},"events_per_s":{:.0}}}"#,
-        events as f64 / (ms / 1000.0).max(1e-9)
+        r#"{{"events":{events},"ms":{},"events_per_s":{}}}"#,
+        fixed(ms, 3),
+        fixed(events as f64 / (ms / 1000.0).max(1e-9), 0)
     )
 }
 

@@ -1,5 +1,6 @@
 //! Small presentation helpers shared by the views: colours, keys and number formats.
 
+use scalelab_engine::format::fixed;
 use scalelab_engine::{Diagram, Kind, ParamSpec, ParamValue, RequestKind};
 
 /// The snake_case name of a kind, as in the JSON format (`web_server`).
@@ -97,11 +98,11 @@ pub fn format_number(v: f64) -> String {
         }
         out
     } else if v.fract() == 0.0 {
-        format!("{v:.0}")
+        fixed(v, 0)
     } else if v.abs() >= 10.0 {
-        format!("{v:.1}")
+        fixed(v, 1)
     } else {
-        format!("{v:.2}")
+        fixed(v, 2)
     }
 }
 
@@ -151,16 +152,26 @@ fn is_decimal(t: &str) -> bool {
     i == b.len()
 }
 
+/// The shortest text that reads back as `x` (`0.25`, `1000000`), written by the
+/// browser: for values the learner typed and reads again in a field. Rust's own float
+/// formatting stays out of the page (see ARCHITECTURE.md, "Bundle size").
+pub fn plain(x: f64) -> String {
+    js_sys::Number::from(x)
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_default()
+}
+
 /// Milliseconds with a sensible precision.
 pub fn format_ms(ms: f64) -> String {
     if !ms.is_finite() {
         "–".into()
     } else if ms >= 1000.0 {
-        format!("{:.2} s", ms / 1000.0)
+        format!("{} s", fixed(ms / 1000.0, 2))
     } else if ms >= 10.0 {
-        format!("{ms:.0} ms")
+        format!("{} ms", fixed(ms, 0))
     } else {
-        format!("{ms:.1} ms")
+        format!("{} ms", fixed(ms, 1))
     }
 }
 

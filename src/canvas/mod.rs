@@ -8,6 +8,7 @@ pub mod geometry;
 pub mod routing;
 
 use leptos::prelude::*;
+use scalelab_engine::format::{fixed, trimmed};
 use scalelab_engine::{Diagram, Kind};
 
 use crate::editor::gesture::{Context, Effect, Gestures, Hit, Pointer, Preview, RunState};
@@ -318,14 +319,20 @@ pub fn Canvas() -> impl IntoView {
 
     let transform = move || {
         let v = editor.viewport.get();
-        format!("translate({} {}) scale({})", v.pan_x, v.pan_y, v.zoom)
+        format!(
+            "translate({} {}) scale({})",
+            trimmed(v.pan_x, 2),
+            trimmed(v.pan_y, 2),
+            trimmed(v.zoom, 5)
+        )
     };
     let grid_style = move || {
         let v = editor.viewport.get();
-        let size = geometry::GRID * 2.0 * v.zoom;
+        let size = trimmed(geometry::GRID * 2.0 * v.zoom, 2);
         format!(
             "background-size: {size}px {size}px; background-position: {}px {}px;",
-            v.pan_x, v.pan_y
+            trimmed(v.pan_x, 2),
+            trimmed(v.pan_y, 2)
         )
     };
 
@@ -358,10 +365,10 @@ pub fn Canvas() -> impl IntoView {
                 <g transform=transform>
                     <Nodes/>
                     {move || wire_preview.get().map(|(a, b)| view! {
-                        <line class="wire-preview" x1=a.x y1=a.y x2=b.x y2=b.y></line>
+                        <line class="wire-preview" x1=trimmed(a.x, 2) y1=trimmed(a.y, 2) x2=trimmed(b.x, 2) y2=trimmed(b.y, 2)></line>
                     })}
                     {move || box_preview.get().map(|r| view! {
-                        <rect class="box-select" data-testid="box-select" x=r.x y=r.y width=r.w height=r.h></rect>
+                        <rect class="box-select" data-testid="box-select" x=trimmed(r.x, 2) y=trimmed(r.y, 2) width=trimmed(r.w, 2) height=trimmed(r.h, 2)></rect>
                     })}
                 </g>
             </svg>
@@ -430,14 +437,14 @@ fn DataCenters() -> impl IntoView {
                 view! {
                     <g class="dc" class:selected=selected class:down=down data-testid=format!("dc-{id}")>
                         {move || shown().map(|(c, label)| view! {
-                            <rect class="dc-box" x=c.x y=c.y width=c.w height=c.h rx="12"></rect>
-                            <rect class="dc-bar" x=c.x y=c.y width=c.w height=DC_BAR rx="12"></rect>
-                            <text class="dc-label" x=c.x + 12.0 y=c.y + 19.0>{label}</text>
+                            <rect class="dc-box" x=trimmed(c.x, 2) y=trimmed(c.y, 2) width=trimmed(c.w, 2) height=trimmed(c.h, 2) rx="12"></rect>
+                            <rect class="dc-bar" x=trimmed(c.x, 2) y=trimmed(c.y, 2) width=trimmed(c.w, 2) height=trimmed(DC_BAR, 2) rx="12"></rect>
+                            <text class="dc-label" x=trimmed(c.x + 12.0, 2) y=trimmed(c.y + 19.0, 2)>{label}</text>
                             <path class="dc-grip" d=format!(
                                 "M {x1} {y2} L {x2} {y1} M {x3} {y2} L {x2} {y3}",
-                                x1 = c.x + c.w - DC_HANDLE + 2.0, x2 = c.x + c.w - 3.0,
-                                y1 = c.y + c.h - DC_HANDLE + 2.0, y2 = c.y + c.h - 3.0,
-                                x3 = c.x + c.w - DC_HANDLE / 2.0, y3 = c.y + c.h - DC_HANDLE / 2.0,
+                                x1 = trimmed(c.x + c.w - DC_HANDLE + 2.0, 2), x2 = trimmed(c.x + c.w - 3.0, 2),
+                                y1 = trimmed(c.y + c.h - DC_HANDLE + 2.0, 2), y2 = trimmed(c.y + c.h - 3.0, 2),
+                                x3 = trimmed(c.x + c.w - DC_HANDLE / 2.0, 2), y3 = trimmed(c.y + c.h - DC_HANDLE / 2.0, 2),
                             )></path>
                         })}
                     </g>
@@ -553,7 +560,11 @@ fn NodeCard(id: String) -> impl IntoView {
                 let (dx, dy) = editor
                     .preview
                     .with(|p| p.as_ref().map_or((0.0, 0.0), |p| p.node_offset(n)));
-                format!("translate({} {})", n.x + dx, n.y + dy)
+                format!(
+                    "translate({} {})",
+                    trimmed(n.x + dx, 2),
+                    trimmed(n.y + dy, 2)
+                )
             })
         })
     };
@@ -597,9 +608,9 @@ fn NodeCard(id: String) -> impl IntoView {
                         } else if l.utilisation > 0.5 {
                             let a = ((l.utilisation - 0.5) * 2.0).clamp(0.0, 1.0);
                             format!(
-                                "filter: drop-shadow(0 0 {:.0}px rgba(245, 158, 11, {:.2}))",
-                                4.0 + 10.0 * a,
-                                0.4 + 0.6 * a
+                                "filter: drop-shadow(0 0 {}px rgba(245, 158, 11, {}))",
+                                fixed(4.0 + 10.0 * a, 0),
+                                fixed(0.4 + 0.6 * a, 2)
                             )
                         } else {
                             String::new()
@@ -617,9 +628,9 @@ fn NodeCard(id: String) -> impl IntoView {
                             subtitle_live.clone()
                         } else if l.up {
                             if l.queue_len > 0 {
-                                format!("{:.0}% · {} queued", l.utilisation * 100.0, l.queue_len)
+                                format!("{}% · {} queued", fixed(l.utilisation * 100.0, 0), l.queue_len)
                             } else {
-                                format!("{:.0}% busy", l.utilisation * 100.0)
+                                format!("{}% busy", fixed(l.utilisation * 100.0, 0))
                             }
                         } else {
                             "DOWN".to_string()
@@ -643,12 +654,12 @@ fn NodeCard(id: String) -> impl IntoView {
                     on:focus=on_focus.clone()
                 >
                     <title>{subtitle.clone()}</title>
-                    <rect class="node-card" width=NODE_W height=NODE_H rx="10" style=glow></rect>
+                    <rect class="node-card" width=trimmed(NODE_W, 2) height=trimmed(NODE_H, 2) rx="10" style=glow></rect>
                     <rect class="node-badge" x="8" y="10" width="36" height="36" rx="8" fill=color></rect>
                     <text class="node-glyph" x="26" y="32" text-anchor="middle">{kind.glyph()}</text>
                     <text class="node-name" x="52" y="25">{truncate(&name, 14)}</text>
                     <text class="node-sub" data-testid=format!("node-sub-{id}") x="52" y="42">{sub_text}</text>
-                    <circle class="port" data-testid=format!("port-{id}") cx=NODE_W cy={NODE_H / 2.0} r=PORT_R></circle>
+                    <circle class="port" data-testid=format!("port-{id}") cx=trimmed(NODE_W, 2) cy=trimmed(NODE_H / 2.0, 2) r=trimmed(PORT_R, 2)></circle>
                 </g>
             }
         })

@@ -8,6 +8,7 @@
 //! the whole diagram only when that fails; when even that fails (cards overlap a port),
 //! it draws a plain three-segment route.
 
+use scalelab_engine::format::fixed;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
@@ -99,7 +100,7 @@ impl Route {
         let mut out = String::with_capacity(self.points.len() * 16);
         for (i, p) in self.points.iter().enumerate() {
             out.push_str(if i == 0 { "M" } else { " L" });
-            out.push_str(&format!("{:.1} {:.1}", p.x, p.y));
+            out.push_str(&format!("{} {}", fixed(p.x, 1), fixed(p.y, 1)));
         }
         out
     }

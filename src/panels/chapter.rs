@@ -10,6 +10,7 @@
 //! text (lesson paragraphs, hints, measured values) are escaped HTML strings.
 
 use leptos::prelude::*;
+use scalelab_engine::format::fixed;
 use scalelab_engine::Goal;
 
 use crate::course::check::CheckState;
@@ -300,8 +301,8 @@ fn Goals(labels: Vec<String>) -> impl IntoView {
             }
         }
         CheckState::Running { progress } => format!(
-            "Checking… {:.0}% of the scenario simulated.",
-            progress * 100.0
+            "Checking… {}% of the scenario simulated.",
+            fixed(progress * 100.0, 0)
         ),
         CheckState::Done {
             results,
@@ -331,7 +332,7 @@ fn Goals(labels: Vec<String>) -> impl IntoView {
     };
     let running = move || matches!(course.check.get(), CheckState::Running { .. });
     let progress = move || match course.check.get() {
-        CheckState::Running { progress } => progress.to_string(),
+        CheckState::Running { progress } => fixed(progress, 3),
         _ => "0".to_string(),
     };
     view! {

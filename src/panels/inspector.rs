@@ -4,12 +4,13 @@
 //! selected the diagram's cost and the engine's checks.
 
 use leptos::prelude::*;
+use scalelab_engine::format::fixed;
 use scalelab_engine::{Diagram, Kind, ParamSpec, ParamType, ParamValue, Region, Severity};
 
 use crate::editor::Editor;
 use crate::panels::metrics::NodeSparkline;
 use crate::run::{Runner, Status};
-use crate::view_util::{field_label, format_ms, format_number, kind_color, parse_number};
+use crate::view_util::{field_label, format_ms, format_number, kind_color, parse_number, plain};
 
 #[component]
 pub fn Inspector() -> impl IntoView {
@@ -307,10 +308,10 @@ fn LiveNode(id: String) -> impl IntoView {
                 <div class="stat"><span class="stat-label">"State"</span>
                     <span class=move || if up() { "stat-value ok" } else { "stat-value bad" } data-testid="node-state">
                         {move || if up() { "up" } else { "down" }}</span></div>
-                {row("Utilisation", "node-utilisation", |n| Some(format!("{:.0}%", n.utilisation * 100.0)))}
+                {row("Utilisation", "node-utilisation", |n| Some(format!("{}%", fixed(n.utilisation * 100.0, 0))))}
                 {row("Queue", "node-queue", |n| Some(n.queue_len.to_string()))}
                 {row("Served / failed", "node-served", |n| Some(format!("{} / {}", format_number(n.served as f64), format_number(n.failed as f64))))}
-                {row("Hit rate", "node-hit-rate", |n| n.hit_rate.map(|h| format!("{:.1}%", h * 100.0)))}
+                {row("Hit rate", "node-hit-rate", |n| n.hit_rate.map(|h| format!("{}%", fixed(h * 100.0, 1))))}
                 {row("Reads / writes per s", "node-qps", |n| (n.read_qps + n.write_qps > 0.0).then(|| format!("{} / {}", format_number(n.read_qps), format_number(n.write_qps))))}
                 {row("Replication lag", "node-lag", |n| n.replication_lag_ms.map(format_ms))}
                 {chart.clone()}
@@ -403,11 +404,11 @@ fn number_input(
     apply: impl Fn(ParamValue) + Clone + 'static,
 ) -> impl IntoView {
     let value = move || match current() {
-        Some(ParamValue::Num(n)) => n.to_string(),
+        Some(ParamValue::Num(n)) => plain(n),
         _ => String::new(),
     };
     view! {
-        <input type="number" data-testid=testid min=min max=max step=step prop:value=value
+        <input type="number" data-testid=testid min=plain(min) max=plain(max) step=plain(step) prop:value=value
             on:change=move |ev| {
                 let text = event_target_value(&ev);
                 apply(ParamValue::Num(parse_number(&text).unwrap_or(f64::NAN)));

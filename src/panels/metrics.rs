@@ -3,6 +3,7 @@
 //! happened. The chart scaling is pure and tested natively.
 
 use leptos::prelude::*;
+use scalelab_engine::format::{fixed, trimmed};
 use scalelab_engine::Metrics;
 
 use crate::editor::Editor;
@@ -35,7 +36,7 @@ pub fn polyline(ts: &[f64], values: &[f64], t_max: f64, y_max: f64, w: f64, h: f
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(&format!("{x:.1},{y:.1}"));
+        out.push_str(&format!("{},{}", fixed(x, 1), fixed(y, 1)));
     }
     out
 }
@@ -90,12 +91,12 @@ fn Chart(
                 } else {
                     0.0
                 };
-                view! { <line class="marker" x1=x x2=x y1="0" y2=CHART_H></line> }
+                view! { <line class="marker" x1=trimmed(x, 1) x2=trimmed(x, 1) y1="0" y2=trimmed(CHART_H, 0)></line> }
             })
             .collect_view();
         view! {
-            <svg class="chart-svg" viewBox=format!("0 0 {CHART_W} {CHART_H}") preserveAspectRatio="none" role="img" aria-label=title>
-                <line class="axis" x1="0" x2=CHART_W y1=CHART_H y2=CHART_H></line>
+            <svg class="chart-svg" viewBox=format!("0 0 {} {}", trimmed(CHART_W, 0), trimmed(CHART_H, 0)) preserveAspectRatio="none" role="img" aria-label=title>
+                <line class="axis" x1="0" x2=trimmed(CHART_W, 0) y1=trimmed(CHART_H, 0) y2=trimmed(CHART_H, 0)></line>
                 {marks}
                 {paths}
             </svg>
@@ -158,15 +159,15 @@ pub fn NodeSparkline(
         .iter()
         .map(|t| {
             let x = t / t_max * CHART_W;
-            view! { <line class="marker" x1=x x2=x y1="0" y2=CHART_H></line> }
+            view! { <line class="marker" x1=trimmed(x, 1) x2=trimmed(x, 1) y1="0" y2=trimmed(CHART_H, 0)></line> }
         })
         .collect_view();
     view! {
         <figure class="chart" data-testid="node-chart">
             <figcaption>{if has_hits { "Utilisation and hit rate per second" } else { "Utilisation per second" }}</figcaption>
-            <svg class="chart-svg" viewBox=format!("0 0 {CHART_W} {CHART_H}") preserveAspectRatio="none" role="img"
+            <svg class="chart-svg" viewBox=format!("0 0 {} {}", trimmed(CHART_W, 0), trimmed(CHART_H, 0)) preserveAspectRatio="none" role="img"
                 aria-label="Utilisation per second">
-                <line class="axis" x1="0" x2=CHART_W y1=CHART_H y2=CHART_H></line>
+                <line class="axis" x1="0" x2=trimmed(CHART_W, 0) y1=trimmed(CHART_H, 0) y2=trimmed(CHART_H, 0)></line>
                 {marks}
                 <polyline class="series util" points=polyline(&ts, &util, t_max, 1.0, CHART_W, CHART_H)></polyline>
                 {has_hits.then(|| view! {
@@ -223,7 +224,7 @@ pub fn MetricsPanel() -> impl IntoView {
         let mut parts = vec![if !n.up {
             "down".to_string()
         } else if monitored {
-            format!("{:.0}% busy", n.utilisation * 100.0)
+            format!("{}% busy", fixed(n.utilisation * 100.0, 0))
         } else {
             "running".to_string()
         }];
@@ -231,7 +232,7 @@ pub fn MetricsPanel() -> impl IntoView {
         if monitored {
             parts.push(format!("queue {}", n.queue_len));
             if let Some(h) = n.hit_rate {
-                parts.push(format!("hit rate {:.0}%", h * 100.0));
+                parts.push(format!("hit rate {}%", fixed(h * 100.0, 0)));
             }
         }
         Some(view! {
@@ -288,7 +289,7 @@ pub fn MetricsPanel() -> impl IntoView {
                 <div class="kpi"><span class="kpi-label">"Errors"</span>
                     <span class="kpi-value" data-testid="metric-errors">{stat(|m| format_number(m.totals.failed as f64))}</span></div>
                 <div class="kpi"><span class="kpi-label">"Error rate"</span>
-                    <span class="kpi-value" data-testid="metric-error-rate">{stat(|m| format!("{:.2}%", m.totals.error_rate * 100.0))}</span></div>
+                    <span class="kpi-value" data-testid="metric-error-rate">{stat(|m| format!("{}%", fixed(m.totals.error_rate * 100.0, 2)))}</span></div>
                 {selected}
                 <div class="kpi" title="The monthly price of what this run used: the instances that ran (autoscaling included) and CDN traffic."><span class="kpi-label">"Cost"</span>
                     <span class="kpi-value" data-testid="metric-cost">{stat(|m| format!("${}/mo", format_number(m.cost_per_month)))}</span></div>
@@ -348,8 +349,9 @@ pub fn dashboard_html(m: &Metrics, d: &scalelab_engine::Diagram) -> String {
                 format!("queue {}", n.queued())
             };
             format!(
-                "<li><span>{}</span><span class=\"bar\"><span style=\"width:{pct:.0}%\"></span></span><strong>{pct:.0}%</strong><span class=\"muted\">{queue}</span></li>",
+                "<li><span>{}</span><span class=\"bar\"><span style=\"width:{pct}%\"></span></span><strong>{pct}%</strong><span class=\"muted\">{queue}</span></li>",
                 escape(name),
+                pct = fixed(pct, 0),
             )
         })
         .collect();

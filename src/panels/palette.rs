@@ -3,6 +3,7 @@
 //! in the middle of the view.
 
 use leptos::prelude::*;
+use scalelab_engine::format::trimmed;
 use scalelab_engine::{Kind, Region};
 
 use crate::canvas::geometry::{self, Point, NODE_H, NODE_W};
@@ -185,7 +186,7 @@ pub fn Palette() -> impl IntoView {
                 Placeable::DataCenter => "Data center",
             };
             view! {
-                <div class="drag-ghost" style=format!("left:{}px;top:{}px", p.x, p.y)>{label}</div>
+                <div class="drag-ghost" style=format!("left:{}px;top:{}px", trimmed(p.x, 2), trimmed(p.y, 2))>{label}</div>
             }
         })}
     }

@@ -9,7 +9,7 @@ use scalelab_engine::{
 };
 
 use crate::editor::{Editor, ScenarioState};
-use crate::view_util::parse_number;
+use crate::view_util::{parse_number, plain};
 
 /// A number field bound to part of the scenario. `set` receives a value already
 /// checked against [min, max].
@@ -27,15 +27,15 @@ fn NumberField(
     view! {
         <label class="field">
             <span class="field-label">{label}</span>
-            <input type="number" data-testid=testid min=min max=max step=step
-                prop:value=move || get.get().to_string()
+            <input type="number" data-testid=testid min=plain(min) max=plain(max) step=plain(step)
+                prop:value=move || plain(get.get())
                 on:change=move |ev| {
                     match parse_number(&event_target_value(&ev)) {
                         Some(v) if v.is_finite() && v >= min && v <= max => {
                             error.set(None);
                             set.run(v);
                         }
-                        _ => error.set(Some(format!("{label} must be a number from {min} to {max}."))),
+                        _ => error.set(Some(format!("{label} must be a number from {} to {}.", plain(min), plain(max)))),
                     }
                 }/>
             {move || error.get().map(|e| view! { <span class="field-error" role="alert">{e}</span> })}
@@ -420,7 +420,7 @@ fn EventsField() -> impl IntoView {
                 view! {
                     <div class="event-row" data-testid=format!("event-{i}")>
                         <input type="number" min="0" max="3600" step="1" aria-label="At second"
-                            prop:value=e.at_s.to_string()
+                            prop:value=plain(e.at_s)
                             on:change=move |ev| {
                                 if let Some(v) = parse_number(&event_target_value(&ev)) {
                                     if (0.0..=3600.0).contains(&v) {

@@ -20,7 +20,7 @@ use wasm_bindgen_futures::JsFuture;
 use crate::course::{Course, Mode};
 use crate::editor::{Editor, ScenarioState};
 use crate::files;
-use crate::view_util::parse_number;
+use crate::view_util::{parse_number, plain};
 
 /// A goal a teacher can put in a challenge, with the bound they type.
 struct Template {
@@ -373,7 +373,7 @@ pub fn ShareMenu() -> impl IntoView {
                     <input type="checkbox" data-testid=format!("goal-template-{}", t.key)
                         on:change=move |ev| picked.update(|p| p[i] = event_target_checked(&ev))/>
                     <span>{t.label}</span>
-                    <input type="number" class="bound" aria-label=t.label prop:value=t.default.to_string()
+                    <input type="number" class="bound" aria-label=t.label prop:value=plain(t.default)
                         data-testid=format!("goal-bound-{}", t.key)
                         on:change=move |ev| {
                             if let Some(v) = parse_number(&event_target_value(&ev)) {

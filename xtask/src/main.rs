@@ -126,6 +126,22 @@ fn test(root: &Path) -> Result<(), String> {
                     .join("; "),
                 Err(e) => e,
             };
+            // The page leaves Rust's float formatting and reading to its own helpers
+            // and the browser; a change that brings them back fails the build here.
+            let tables = tools::page_wasm(root)
+                .and_then(|p| std::fs::read(p).ok())
+                .map(|w| tools::float_tables_in(&w))
+                .unwrap_or_default();
+            if !tables.is_empty() {
+                stage.ok = false;
+                stage.note = format!(
+                    "the page's WebAssembly carries Rust's {}: write numbers with \
+                     scalelab_engine::format::fixed or trimmed, or view_util::plain, and read \
+                     them with view_util::parse_number. {}",
+                    tables.join(" and "),
+                    stage.note
+                );
+            }
         }
     }
     let build_ok = stages.last().is_some_and(|s| s.ok);

@@ -205,6 +205,42 @@ pub fn wasm_gzip_sizes(root: &Path) -> Result<Vec<(String, u64, u64)>, String> {
         .collect()
 }
 
+/// Tables of Rust's own float formatting (Grisu's cached powers of ten) and float
+/// reading (the 128-bit powers of five), each known by its first entry: the page keeps
+/// both out (ARCHITECTURE.md, "Bundle size"), and this is how a change that brings them
+/// back is caught.
+const FLOAT_TABLES: [(&str, u64); 2] = [
+    (
+        "float formatting (`{}` or `{:.N}` of an f64)",
+        0xe61a_cf03_3d1a_45df,
+    ),
+    ("float reading (`str::parse::<f64>`)", 0xeef4_53d6_923b_d65a),
+];
+
+/// Which of Rust's float tables `wasm` carries.
+pub fn float_tables_in(wasm: &[u8]) -> Vec<&'static str> {
+    FLOAT_TABLES
+        .iter()
+        .filter(|(_, first)| {
+            let bytes = first.to_le_bytes();
+            wasm.windows(8).any(|w| w == bytes)
+        })
+        .map(|(what, _)| *what)
+        .collect()
+}
+
+/// The page's module in `dist/` (the one that is not the files module).
+pub fn page_wasm(root: &Path) -> Option<std::path::PathBuf> {
+    std::fs::read_dir(root.join("dist"))
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().to_string());
+            p.extension().is_some_and(|x| x == "wasm") && name.is_some_and(|n| !n.contains("files"))
+        })
+}
+
 fn path_with(dir: &Path) -> String {
     let old = std::env::var("PATH").unwrap_or_default();
     format!("{}:{old}", dir.display())
@@ -232,6 +268,17 @@ fn run(cmd: &mut Command) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rusts_float_tables_are_recognised() {
+        let mut module = vec![0u8; 64];
+        assert!(float_tables_in(&module).is_empty());
+        module.splice(13..13, 0xe61a_cf03_3d1a_45dfu64.to_le_bytes());
+        assert_eq!(float_tables_in(&module).len(), 1);
+        assert!(float_tables_in(&module)[0].contains("formatting"));
+        module.extend(0xeef4_53d6_923b_d65au64.to_le_bytes());
+        assert_eq!(float_tables_in(&module).len(), 2);
+    }
 
     #[test]
     fn finds_the_locked_version_of_a_package() {

@@ -6,7 +6,7 @@
 use crate::components::{dispatch, Role};
 use crate::diagram::Diagram;
 use crate::finding::Finding;
-use crate::format::thousands;
+use crate::format::{fixed, thousands};
 use crate::scenario::{Profile, Scenario, Traffic, MAX_TIMEOUT_MS};
 use crate::sim::MAX_IN_FLIGHT;
 
@@ -62,7 +62,7 @@ pub fn requests_of(t: &Traffic, duration_s: f64) -> f64 {
 
 fn megabytes(bytes: u64) -> String {
     if bytes >= 1 << 30 {
-        format!("{:.1} GB", bytes as f64 / (1u64 << 30) as f64)
+        format!("{} GB", fixed(bytes as f64 / (1u64 << 30) as f64, 1))
     } else {
         format!("{} MB", bytes.div_ceil(1 << 20))
     }

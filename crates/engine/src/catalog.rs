@@ -100,7 +100,7 @@ impl fmt::Display for ParamValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ParamValue::Bool(b) => write!(f, "{b}"),
-            ParamValue::Num(n) => write!(f, "{n}"),
+            ParamValue::Num(n) => f.write_str(&fmt_num(*n)),
             ParamValue::Text(s) => write!(f, "{s}"),
         }
     }
@@ -174,7 +174,7 @@ fn fmt_num(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{}", x as i64)
     } else {
-        format!("{x}")
+        crate::format::trimmed(x, 6)
     }
 }
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::analyze;
 use crate::components::{dispatch, Kind, NodeCx};
 use crate::diagram::Diagram;
-use crate::format::{self, thousands, FormatError};
+use crate::format::{self, fixed, thousands, FormatError};
 use crate::metrics::{Metrics, NodeMetrics, ShardMetrics, Totals};
 use crate::scenario::{RequestKind, Scenario};
 use crate::trace::Cause;
@@ -609,11 +609,11 @@ fn num(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e12 {
         format!("{}", x as i64)
     } else if x.abs() >= 100.0 {
-        format!("{x:.0}")
+        fixed(x, 0)
     } else if x.abs() >= 1.0 {
-        format!("{x:.1}")
+        fixed(x, 1)
     } else {
-        format!("{x:.3}")
+        fixed(x, 3)
     }
 }
 
@@ -982,7 +982,7 @@ fn run_reason(d: &Diagram, m: &Metrics, t: &Totals, metric: Metric) -> String {
                 .map(|n| (n, n.kind.monthly_cost(&n.params)))
                 .max_by(|a, b| a.1.total_cmp(&b.1));
             match priciest {
-                Some((n, c)) => format!("The design costs ${:.0} a month; the most expensive part is {} (${c:.0}).", m.cost_per_month, n.id),
+                Some((n, c)) => format!("The design costs ${} a month; the most expensive part is {} (${}).", fixed(m.cost_per_month, 0), n.id, fixed(c, 0)),
                 None => "The design costs too much.".to_string(),
             }
         }
@@ -1127,7 +1127,10 @@ fn shard_goal(
             let name = name_of(d, &n.id);
             let hot = s.hot_shard.unwrap_or(1);
             let cold = s.cold_shard.unwrap_or(1);
-            let head = format!("Shard {hot} of {name} served {v:.1}× the quietest (shard {cold})");
+            let head = format!(
+                "Shard {hot} of {name} served {}× the quietest (shard {cold})",
+                fixed(v, 1)
+            );
             let reason = match s.hot_key {
                 Some(k) if s.hot_key_share >= HOT_KEY_SHARE && s.shard_key == "key" => format!(
                     "{head}; a hot key (a celebrity) lands on it: key {k} alone took {} of its queries — shard by user id or split the key.",
@@ -1166,11 +1169,11 @@ fn result(goal: &Goal, pass: bool, measured: Option<f64>, reason: String) -> Goa
 fn percent(share: f64) -> String {
     let p = share * 100.0;
     if p == 0.0 || p >= 10.0 {
-        format!("{p:.0}%")
+        format!("{}%", fixed(p, 0))
     } else if p >= 1.0 {
-        format!("{p:.1}%")
+        format!("{}%", fixed(p, 1))
     } else {
-        format!("{p:.2}%")
+        format!("{}%", fixed(p, 2))
     }
 }
 
@@ -1180,7 +1183,7 @@ fn shown(goal: &Goal, v: f64) -> String {
         if v >= 10.0 {
             format!("{} ms", thousands(v))
         } else {
-            format!("{v:.1} ms")
+            format!("{} ms", fixed(v, 1))
         }
     };
     match goal {

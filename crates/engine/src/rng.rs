@@ -164,7 +164,9 @@ impl Zipf {
         for _ in 0..1000 {
             let u = self.h_integral_n + rng.next_f64() * (self.h_integral_x1 - self.h_integral_n);
             let x = self.h_integral_inverse(u);
-            let k = libm::floor(x + 0.5).clamp(1.0, self.n);
+            // `max` then `min` rather than `clamp`, whose check of its bounds would bring
+            // float formatting into the page; `n` is at least 1, so this is the same.
+            let k = libm::floor(x + 0.5).max(1.0).min(self.n);
             if k - x <= self.threshold || u >= self.h_integral(k + 0.5) - self.h(k) {
                 return k as u32;
             }

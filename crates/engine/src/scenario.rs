@@ -695,7 +695,8 @@ fn random_failure_problems(
         err(
             None,
             format!(
-                "The mean time between random failures must be from {MIN_FAILURE_EVERY_S} to 1000000 s."
+                "The mean time between random failures must be from {} to 1000000 s.",
+                MIN_FAILURE_EVERY_S as u32
             ),
         );
     } else {
@@ -719,7 +720,10 @@ fn random_failure_problems(
     if !rf.down_in_range() {
         err(
             None,
-            format!("A random failure must last more than 0 and at most {MAX_FAILURE_DOWN_S} s."),
+            format!(
+                "A random failure must last more than 0 and at most {} s.",
+                MAX_FAILURE_DOWN_S as u32
+            ),
         );
     }
 }
@@ -764,9 +768,9 @@ fn per_second(rps: f64) -> String {
 /// Seconds as written in a sentence: "20 s", "2.5 s".
 fn secs(s: f64) -> String {
     if s.fract() == 0.0 {
-        format!("{s:.0} s")
+        format!("{} s", format::fixed(s, 0))
     } else {
-        format!("{s:.1} s")
+        format!("{} s", format::fixed(s, 1))
     }
 }
 
@@ -835,7 +839,7 @@ impl Scenario {
                     let pct = if pct < 9.95 {
                         format::trim_number((pct * 10.0).round() / 10.0)
                     } else {
-                        format!("{pct:.0}")
+                        format::fixed(pct, 0)
                     };
                     format!("{pct}% {}", k.plural())
                 })
@@ -1004,7 +1008,10 @@ impl Scenario {
         if !(self.job_ms.is_finite() && (0.0..=MAX_JOB_MS).contains(&self.job_ms)) {
             err(
                 None,
-                format!("The work per job must be between 0 and {MAX_JOB_MS} ms."),
+                format!(
+                    "The work per job must be between 0 and {} ms.",
+                    MAX_JOB_MS as u32
+                ),
             );
         }
         if !(self.latency_scale.is_finite() && (0.0..=10.0).contains(&self.latency_scale)) {
@@ -1079,8 +1086,9 @@ impl Scenario {
                 err(
                     None,
                     format!(
-                        "A scheduled event at {} s is at or after the end of the run ({end} s), so it would never happen; move it earlier or make the run longer.",
-                        format::trim_number(e.at_s)
+                        "A scheduled event at {} s is at or after the end of the run ({} s), so it would never happen; move it earlier or make the run longer.",
+                        format::trim_number(e.at_s),
+                        self.duration_s
                     ),
                 );
             }
@@ -1149,9 +1157,10 @@ impl Scenario {
                 err(
                     None,
                     format!(
-                        "Window \"{}\" starts at {} s, at or after the end of the run ({end} s), so it would measure nothing; start it earlier or make the run longer.",
+                        "Window \"{}\" starts at {} s, at or after the end of the run ({} s), so it would measure nothing; start it earlier or make the run longer.",
                         format::short(&w.name),
-                        format::trim_number(w.from_s)
+                        format::trim_number(w.from_s),
+                        self.duration_s
                     ),
                 );
             }

@@ -288,7 +288,7 @@ impl Component for Def {
             sim.schedule_tick(now + delay, head, token);
             sim.mark(format!(
                 "{id} (primary) is down; a replica will be promoted in {} s",
-                delay as f64 / 1e6
+                crate::format::trimmed(delay as f64 / 1e6, 6)
             ));
         } else {
             sim.mark(format!(

@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, VecDeque};
 use crate::catalog::{choice, choice_enum, float, int, ParamMap, ParamSpec, Reader, Size, SIZES};
 use crate::components::{Component, Extras, Info, NodeCx, Placement, Role};
 use crate::finding::Finding;
+use crate::format::fixed;
 use crate::metrics::ShardMetrics;
 use crate::scenario::{Action, RequestKind, MAX_KEYS, MAX_SHARDS};
 use crate::sim::build::BuildCx;
@@ -278,10 +279,11 @@ impl Component for Def {
         if p.strategy == Strategy::Consistent && p.vnodes < FEW_VNODES && p.shards > 1 {
             let spread = 100.0 / (p.vnodes as f64).sqrt();
             out.push(cx.warning(format!(
-                "{} gives each shard only {} virtual node{} on the ring, so shards hold very unequal shares of the keys (about ±{spread:.0}%); use 64 or more.",
+                "{} gives each shard only {} virtual node{} on the ring, so shards hold very unequal shares of the keys (about ±{}%); use 64 or more.",
                 cx.name(),
                 p.vnodes,
-                if p.vnodes == 1 { "" } else { "s" }
+                if p.vnodes == 1 { "" } else { "s" },
+                fixed(spread, 0)
             )));
         }
     }
@@ -706,8 +708,10 @@ fn finish_if_done(sim: &mut Simulation, node: u32) {
     if rt.jobs.is_empty() && rt.retry.is_empty() && rt.in_flight.is_empty() {
         let secs = (now - rt.copy_start_us) as f64 / 1e6;
         let text = format!(
-            "{} finished resharding: {} moved keys copied in {secs:.1} s",
-            sim.ids[node as usize], rt.keys_copied
+            "{} finished resharding: {} moved keys copied in {} s",
+            sim.ids[node as usize],
+            rt.keys_copied,
+            fixed(secs, 1)
         );
         sim.mark(text);
     }
