@@ -203,49 +203,29 @@ fn end(h: &mut Fnv) -> R {
     Ok(())
 }
 
-impl ser::SerializeSeq for &mut Fnv {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> R {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> R {
-        end(self)
-    }
+/// The compound serializers whose parts are plain values: each part is hashed in turn,
+/// then the end marker.
+macro_rules! compound {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for &mut Fnv {
+            type Ok = ();
+            type Error = Never;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> R {
+                value.serialize(&mut **self)
+            }
+            fn end(self) -> R {
+                end(self)
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for &mut Fnv {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> R {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> R {
-        end(self)
-    }
-}
-
-impl ser::SerializeTupleStruct for &mut Fnv {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> R {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> R {
-        end(self)
-    }
-}
-
-impl ser::SerializeTupleVariant for &mut Fnv {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> R {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> R {
-        end(self)
-    }
-}
+compound!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl ser::SerializeMap for &mut Fnv {
     type Ok = ();
@@ -261,12 +241,17 @@ impl ser::SerializeMap for &mut Fnv {
     }
 }
 
+/// A named field: its name, then its value.
+fn field<T: Serialize + ?Sized>(h: &mut Fnv, key: &'static str, value: &T) -> R {
+    h.text(17, key);
+    value.serialize(h)
+}
+
 impl ser::SerializeStruct for &mut Fnv {
     type Ok = ();
     type Error = Never;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> R {
-        self.text(17, key);
-        value.serialize(&mut **self)
+        field(self, key, value)
     }
     fn skip_field(&mut self, key: &'static str) -> R {
         self.text(18, key);
@@ -281,8 +266,7 @@ impl ser::SerializeStructVariant for &mut Fnv {
     type Ok = ();
     type Error = Never;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> R {
-        self.text(17, key);
-        value.serialize(&mut **self)
+        field(self, key, value)
     }
     fn end(self) -> R {
         end(self)
