@@ -1,6 +1,6 @@
 //! Small presentation helpers shared by the views: colours, keys and number formats.
 
-use scalelab_engine::format::fixed;
+use scalelab_engine::format::{fixed, thousands};
 use scalelab_engine::{Diagram, Kind, ParamSpec, ParamValue, RequestKind};
 
 /// The snake_case name of a kind, as in the JSON format (`web_server`).
@@ -84,19 +84,8 @@ pub fn format_number(v: f64) -> String {
     }
     let v = if v.abs() < 0.005 { 0.0 } else { v };
     if v.abs() >= 100.0 {
-        let rounded = v.round() as i64;
-        let s = rounded.unsigned_abs().to_string();
-        let mut out = String::new();
-        for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        if rounded < 0 {
-            out.insert(0, '-');
-        }
-        out
+        // Halves round away from zero (1,234.5 shows as 1,235).
+        thousands(v.round())
     } else if v.fract() == 0.0 {
         fixed(v, 0)
     } else if v.abs() >= 10.0 {
