@@ -8,7 +8,7 @@ use scalelab_engine::format::fixed;
 use scalelab_engine::{Diagram, Kind, ParamSpec, ParamType, ParamValue, Region, Severity};
 
 use crate::editor::Editor;
-use crate::panels::metrics::NodeSparkline;
+use crate::panels::metrics::node_chart_html;
 use crate::run::{Runner, Status};
 use crate::view_util::{field_label, format_ms, format_number, kind_color, parse_number, plain};
 
@@ -273,7 +273,7 @@ fn LiveNode(id: String) -> impl IntoView {
     };
     let up = move || node.with(|n| n.as_ref().is_some_and(|n| n.up));
     let chart_id = id.clone();
-    let chart = move || {
+    let chart = Memo::new(move |_| {
         node.track();
         let points = runner.node_points(&chart_id);
         let markers = runner
@@ -287,10 +287,9 @@ fn LiveNode(id: String) -> impl IntoView {
                 })
             })
             .unwrap_or_default();
-        (!points.is_empty()).then(|| view! {
-            <NodeSparkline points=points duration_s=runner.duration_s.get_untracked() markers=markers/>
-        })
-    };
+        (!points.is_empty())
+            .then(|| node_chart_html(&points, runner.duration_s.get_untracked(), markers))
+    });
     let row = move |label: &'static str,
                     testid: &'static str,
                     f: fn(&scalelab_engine::NodeMetrics) -> Option<String>| {
@@ -314,7 +313,8 @@ fn LiveNode(id: String) -> impl IntoView {
                 {row("Hit rate", "node-hit-rate", |n| n.hit_rate.map(|h| format!("{}%", fixed(h * 100.0, 1))))}
                 {row("Reads / writes per s", "node-qps", |n| (n.read_qps + n.write_qps > 0.0).then(|| format!("{} / {}", format_number(n.read_qps), format_number(n.write_qps))))}
                 {row("Replication lag", "node-lag", |n| n.replication_lag_ms.map(format_ms))}
-                {chart.clone()}
+                <figure class="chart" data-testid="node-chart" hidden=move || chart.with(Option::is_none)
+                    inner_html=move || chart.get().unwrap_or_default()></figure>
                 <button class="btn" data-testid="toggle-node" on:click={
                     let id = id.clone();
                     move |_| runner.toggle_node(&id)

@@ -56,6 +56,42 @@ struct Line {
     class: &'static str,
 }
 
+/// A chart figure's inside as HTML: the caption, the SVG (axis, failure markers, one
+/// polyline per line, scaled to `y_max`) and the scale under it. Built as text: a chart
+/// shows and never takes input, and a string costs the page far less code than a view.
+fn chart_html(caption: &str, label: &str, data: &ChartData, y_max: f64, scale: &str) -> String {
+    use crate::course::text::escape;
+    let (w, h) = (trimmed(CHART_W, 0), trimmed(CHART_H, 0));
+    let mut svg = format!(
+        "<figcaption>{}</figcaption><svg class=\"chart-svg\" viewBox=\"0 0 {w} {h}\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"{}\"><line class=\"axis\" x1=\"0\" x2=\"{w}\" y1=\"{h}\" y2=\"{h}\"></line>",
+        escape(caption),
+        escape(label)
+    );
+    for t in &data.markers {
+        let x = if data.t_max > 0.0 {
+            t / data.t_max * CHART_W
+        } else {
+            0.0
+        };
+        let x = trimmed(x, 1);
+        svg.push_str(&format!(
+            "<line class=\"marker\" x1=\"{x}\" x2=\"{x}\" y1=\"0\" y2=\"{h}\"></line>"
+        ));
+    }
+    for l in &data.lines {
+        svg.push_str(&format!(
+            "<polyline class=\"series {}\" points=\"{}\"></polyline>",
+            l.class,
+            polyline(&data.ts, &l.values, data.t_max, y_max, CHART_W, CHART_H)
+        ));
+    }
+    svg.push_str(&format!(
+        "</svg><div class=\"chart-scale muted small\">{}</div>",
+        escape(scale)
+    ));
+    svg
+}
+
 #[component]
 fn Chart(
     title: &'static str,
@@ -64,53 +100,22 @@ fn Chart(
     data: Signal<ChartData>,
 ) -> impl IntoView {
     let body = move || {
-        let ChartData {
-            ts,
-            lines,
-            markers,
-            t_max,
-        } = data.get();
-        let y_max = nice_max(
-            lines
-                .iter()
-                .flat_map(|l| l.values.iter().copied())
-                .fold(0.0, f64::max),
-        );
-        let paths = lines
-            .iter()
-            .map(|l| {
-                let points = polyline(&ts, &l.values, t_max, y_max, CHART_W, CHART_H);
-                view! { <polyline class=format!("series {}", l.class) points=points></polyline> }
-            })
-            .collect_view();
-        let marks = markers
-            .iter()
-            .map(|t| {
-                let x = if t_max > 0.0 {
-                    t / t_max * CHART_W
-                } else {
-                    0.0
-                };
-                view! { <line class="marker" x1=trimmed(x, 1) x2=trimmed(x, 1) y1="0" y2=trimmed(CHART_H, 0)></line> }
-            })
-            .collect_view();
-        view! {
-            <svg class="chart-svg" viewBox=format!("0 0 {} {}", trimmed(CHART_W, 0), trimmed(CHART_H, 0)) preserveAspectRatio="none" role="img" aria-label=title>
-                <line class="axis" x1="0" x2=trimmed(CHART_W, 0) y1=trimmed(CHART_H, 0) y2=trimmed(CHART_H, 0)></line>
-                {marks}
-                {paths}
-            </svg>
-            <div class="chart-scale muted small">
-                {if ts.is_empty() { "no data yet".to_string() } else { format!("max {} {unit}", format_number(y_max)) }}
-            </div>
-        }
+        data.with(|d| {
+            let y_max = nice_max(
+                d.lines
+                    .iter()
+                    .flat_map(|l| l.values.iter().copied())
+                    .fold(0.0, f64::max),
+            );
+            let scale = if d.ts.is_empty() {
+                "no data yet".to_string()
+            } else {
+                format!("max {} {unit}", format_number(y_max))
+            };
+            chart_html(title, title, d, y_max, &scale)
+        })
     };
-    view! {
-        <figure class="chart" data-testid=testid>
-            <figcaption>{title}</figcaption>
-            {body}
-        </figure>
-    }
+    view! { <figure class="chart" data-testid=testid inner_html=body></figure> }
 }
 
 /// Chart data from the run's per-second series: times, lines, marker times, t max.
@@ -142,41 +147,36 @@ fn chart_data(
     }
 }
 
-/// A small chart of one node's utilisation (and hit rate, for caches and CDNs) per
-/// simulated second, with the run's failure markers.
-#[component]
-pub fn NodeSparkline(
-    points: Vec<scalelab_engine::NodePoint>,
+/// The inside of the chart of one node's utilisation (and hit rate, for caches and
+/// CDNs) per simulated second, with the run's failure markers, as HTML.
+pub fn node_chart_html(
+    points: &[scalelab_engine::NodePoint],
     duration_s: f64,
     markers: Vec<f64>,
-) -> impl IntoView {
-    let ts: Vec<f64> = points.iter().map(|p| p.t_s as f64 + 1.0).collect();
-    let util: Vec<f64> = points.iter().map(|p| p.utilisation).collect();
-    let hits: Vec<f64> = points.iter().map(|p| p.hit_rate.unwrap_or(0.0)).collect();
+) -> String {
     let has_hits = points.iter().any(|p| p.hit_rate.is_some());
-    let t_max = duration_s.max(1.0);
-    let marks = markers
-        .iter()
-        .map(|t| {
-            let x = t / t_max * CHART_W;
-            view! { <line class="marker" x1=trimmed(x, 1) x2=trimmed(x, 1) y1="0" y2=trimmed(CHART_H, 0)></line> }
-        })
-        .collect_view();
-    view! {
-        <figure class="chart" data-testid="node-chart">
-            <figcaption>{if has_hits { "Utilisation and hit rate per second" } else { "Utilisation per second" }}</figcaption>
-            <svg class="chart-svg" viewBox=format!("0 0 {} {}", trimmed(CHART_W, 0), trimmed(CHART_H, 0)) preserveAspectRatio="none" role="img"
-                aria-label="Utilisation per second">
-                <line class="axis" x1="0" x2=trimmed(CHART_W, 0) y1=trimmed(CHART_H, 0) y2=trimmed(CHART_H, 0)></line>
-                {marks}
-                <polyline class="series util" points=polyline(&ts, &util, t_max, 1.0, CHART_W, CHART_H)></polyline>
-                {has_hits.then(|| view! {
-                    <polyline class="series hits" points=polyline(&ts, &hits, t_max, 1.0, CHART_W, CHART_H)></polyline>
-                })}
-            </svg>
-            <div class="chart-scale muted small">"0 – 100%"</div>
-        </figure>
+    let mut lines = vec![Line {
+        values: points.iter().map(|p| p.utilisation).collect(),
+        class: "util",
+    }];
+    if has_hits {
+        lines.push(Line {
+            values: points.iter().map(|p| p.hit_rate.unwrap_or(0.0)).collect(),
+            class: "hits",
+        });
     }
+    let data = ChartData {
+        ts: points.iter().map(|p| p.t_s as f64 + 1.0).collect(),
+        lines,
+        markers,
+        t_max: duration_s.max(1.0),
+    };
+    let caption = if has_hits {
+        "Utilisation and hit rate per second"
+    } else {
+        "Utilisation per second"
+    };
+    chart_html(caption, "Utilisation per second", &data, 1.0, "0 – 100%")
 }
 
 #[component]
@@ -442,6 +442,55 @@ mod tests {
                 && now.contains("queue "),
             "{now}"
         );
+    }
+
+    #[test]
+    fn a_node_chart_draws_each_line_and_failure_marker_and_escapes_its_words() {
+        let point = |t_s, utilisation, hit_rate| scalelab_engine::NodePoint {
+            t_s,
+            utilisation,
+            hit_rate,
+            ..Default::default()
+        };
+        let plain = [point(0, 0.5, None), point(1, 1.0, None)];
+        let html = node_chart_html(&plain, 4.0, vec![2.0]);
+        assert_eq!(html.matches("<polyline").count(), 1, "{html}");
+        // Second 1 ends at t = 1 s: a quarter of the way along a 4 s run, at half height.
+        assert!(
+            html.contains("class=\"series util\" points=\"60.0,32.0 120.0,0.0\""),
+            "{html}"
+        );
+        assert_eq!(html.matches("class=\"marker\"").count(), 1, "{html}");
+        assert!(
+            html.contains("x1=\"120\""),
+            "the marker at 2 s of 4 s: {html}"
+        );
+        assert!(html.contains("<figcaption>Utilisation per second</figcaption>"));
+
+        let cache = [point(0, 0.2, Some(0.9)), point(1, 0.3, None)];
+        let html = node_chart_html(&cache, 2.0, Vec::new());
+        assert_eq!(html.matches("<polyline").count(), 2, "{html}");
+        assert!(
+            html.contains("series hits") && html.contains("and hit rate"),
+            "{html}"
+        );
+        assert_eq!(html.matches("class=\"marker\"").count(), 0);
+
+        let data = ChartData {
+            ts: vec![1.0],
+            lines: vec![Line {
+                values: vec![3.0],
+                class: "p95",
+            }],
+            markers: Vec::new(),
+            t_max: 1.0,
+        };
+        let html = chart_html("p50 < p95 & \"p99\"", "label", &data, 5.0, "max <5>");
+        assert!(
+            html.contains("p50 &lt; p95 &amp; &quot;p99&quot;"),
+            "{html}"
+        );
+        assert!(html.contains("max &lt;5&gt;"), "{html}");
     }
 
     #[test]
