@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use scalelab_engine::format::{fixed, trimmed};
+use scalelab_engine::order;
 use scalelab_engine::Metrics;
 
 use crate::editor::Editor;
@@ -336,7 +337,8 @@ pub fn dashboard_html(m: &Metrics, d: &scalelab_engine::Diagram) -> String {
         .iter()
         .filter(|n| (finished || n.up) && busy(n) > 0.0)
         .collect();
-    busiest.sort_by(|a, b| busy(b).total_cmp(&busy(a)));
+    // The busiest first.
+    order::sort_by_key(&mut busiest, |n| !order::f64_key(busy(n)));
     let rows: String = busiest
         .iter()
         .take(3)

@@ -488,7 +488,7 @@ fn RandomFailuresField() -> impl IntoView {
             rf.kinds.retain(|k| *k != kind);
             if on {
                 rf.kinds.push(kind);
-                rf.kinds.sort();
+                scalelab_engine::order::sort_by_key(&mut rf.kinds, |k| *k as u64);
             }
             s.random_failures = (!rf.kinds.is_empty()).then_some(rf);
         })

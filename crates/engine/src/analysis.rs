@@ -59,7 +59,7 @@ fn adjacency(d: &Diagram, groups: &[Vec<usize>]) -> Vec<Vec<u32>> {
         }
     }
     for list in &mut adj {
-        list.sort_unstable();
+        crate::order::sort_u32(list);
         list.dedup();
     }
     adj

@@ -140,7 +140,8 @@ pub(crate) fn check(d: &Diagram, s: &Scenario) -> Vec<Finding> {
     }
     let total: u64 = parts.iter().map(|(b, _)| *b).sum();
     if total > MAX_MEMORY_BYTES {
-        parts.sort_by_key(|p| std::cmp::Reverse(p.0));
+        // The biggest first.
+        crate::order::sort_by_key(&mut parts, |p| !p.0);
         let biggest: Vec<String> = parts
             .iter()
             .take(3)

@@ -18,6 +18,7 @@ pub mod jsonpos;
 pub mod lesson;
 pub mod link;
 pub mod metrics;
+pub mod order;
 pub mod progress;
 pub mod region;
 pub mod rng;

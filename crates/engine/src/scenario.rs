@@ -931,7 +931,7 @@ impl Scenario {
             }
         }
         // A stable sort: the scheduled events, pushed first, stay first at equal times.
-        out.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
+        crate::order::sort_by_key(&mut out, |a| crate::order::f64_key(a.at_s));
         out
     }
 

@@ -130,11 +130,11 @@ fn mix64(x: u64) -> u64 {
 /// The ring of `shards × vnodes` points: each shard's points do not depend on how many
 /// shards there are, so adding a shard only adds its own points.
 fn ring(shards: u32, vnodes: u32) -> Vec<(u64, u8)> {
-    let mut points: Vec<(u64, u8)> = (0..shards)
-        .flat_map(|s| (0..vnodes).map(move |v| (mix64((s as u64) << 32 | v as u64), s as u8)))
+    let mut points: Vec<(u64, u32)> = (0..shards)
+        .flat_map(|s| (0..vnodes).map(move |v| (mix64((s as u64) << 32 | v as u64), s)))
         .collect();
-    points.sort_unstable();
-    points
+    crate::order::sort_pairs(&mut points);
+    points.into_iter().map(|(h, s)| (h, s as u8)).collect()
 }
 
 /// Which shard owns each key, for every shard count a run uses.

@@ -190,7 +190,7 @@ impl Component for Def {
             for &c in &caches {
                 dbs.extend(cx.groups_offering(c as usize, Role::Database));
             }
-            dbs.sort_unstable();
+            crate::order::sort_u32(&mut dbs);
             dbs.dedup();
         }
         let per_instance = match p.workers {

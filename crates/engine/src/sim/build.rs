@@ -81,7 +81,7 @@ impl<'a> BuildCx<'a> {
             .into_iter()
             .map(|t| self.group[t as usize])
             .collect();
-        gs.sort_unstable();
+        crate::order::sort_u32(&mut gs);
         gs.dedup();
         gs
     }
