@@ -4,7 +4,7 @@
 //! components, pan, pinch-zoom, kill or restore during a run. No web types, so every
 //! gesture is tested natively.
 
-use std::collections::BTreeSet;
+use scalelab_engine::vecmap::VecSet;
 
 use scalelab_engine::{DataCenter, Diagram, Node};
 
@@ -64,7 +64,7 @@ pub struct Context<'a> {
     /// of panning (for touch screens, which have no Shift key).
     pub select_mode: bool,
     pub viewport: Viewport,
-    pub selected: &'a BTreeSet<String>,
+    pub selected: &'a VecSet<String>,
 }
 
 /// A drag in progress, shown on the canvas without touching the diagram until it is
@@ -73,7 +73,7 @@ pub struct Context<'a> {
 pub enum Preview {
     /// These nodes move by (dx, dy).
     MoveNodes {
-        ids: BTreeSet<String>,
+        ids: VecSet<String>,
         dx: f64,
         dy: f64,
     },
@@ -177,7 +177,7 @@ enum State {
     /// Ignore this press until it is released.
     Ignored,
     MoveNodes {
-        ids: BTreeSet<String>,
+        ids: VecSet<String>,
         start: Pointer,
         anchor: (f64, f64),
         clicked: String,
@@ -534,7 +534,7 @@ mod tests {
         Pointer { id, ..at(x, y) }
     }
 
-    fn cx(run: RunState, selected: &BTreeSet<String>) -> Context<'_> {
+    fn cx(run: RunState, selected: &VecSet<String>) -> Context<'_> {
         Context {
             run,
             select_mode: false,
@@ -553,7 +553,7 @@ mod tests {
 
     #[test]
     fn dragging_a_node_previews_and_commits_one_snapped_move_on_release() {
-        let none = BTreeSet::new();
+        let none = VecSet::new();
         let mut g = Gestures::default();
         let out = g.down(at(10.0, 10.0), node("web-1"), cx(RunState::Idle, &none));
         assert_eq!(out, vec![Effect::SelectNode("web-1".into())]);
@@ -562,7 +562,7 @@ mod tests {
             .moved(at(12.0, 11.0), cx(RunState::Idle, &none))
             .is_empty());
         let out = g.moved(at(40.0, 27.0), cx(RunState::Idle, &none));
-        let ids = BTreeSet::from(["web-1".to_string()]);
+        let ids = VecSet::from(["web-1".to_string()]);
         assert_eq!(
             out,
             vec![Effect::Preview(Some(Preview::MoveNodes {
@@ -588,7 +588,7 @@ mod tests {
 
     #[test]
     fn dragging_one_of_several_selected_nodes_moves_them_all() {
-        let sel = BTreeSet::from(["a".to_string(), "b".to_string()]);
+        let sel = VecSet::from(["a".to_string(), "b".to_string()]);
         let mut g = Gestures::default();
         assert!(g
             .down(at(0.0, 0.0), node("a"), cx(RunState::Idle, &sel))
@@ -611,7 +611,7 @@ mod tests {
 
     #[test]
     fn during_a_run_a_click_kills_or_restores_and_a_drag_is_refused_with_a_notice() {
-        let none = BTreeSet::new();
+        let none = VecSet::new();
         let mut g = Gestures::default();
         g.down(at(0.0, 0.0), node("web-1"), cx(RunState::Running, &none));
         let out = g.up(at(1.0, 1.0), node("web-1"), cx(RunState::Running, &none));
@@ -630,7 +630,7 @@ mod tests {
 
     #[test]
     fn after_pausing_a_drag_edits_and_a_click_still_kills() {
-        let none = BTreeSet::new();
+        let none = VecSet::new();
         let mut g = Gestures::default();
         g.down(at(0.0, 0.0), node("web-1"), cx(RunState::Stopped, &none));
         g.moved(at(64.0, 0.0), cx(RunState::Stopped, &none));
@@ -647,7 +647,7 @@ mod tests {
 
     #[test]
     fn a_wire_dragged_from_a_port_connects_to_the_node_it_is_dropped_on() {
-        let none = BTreeSet::new();
+        let none = VecSet::new();
         let mut g = Gestures::default();
         let port = Hit::Port {
             node: "users-1".into(),
@@ -688,7 +688,7 @@ mod tests {
 
     #[test]
     fn select_mode_or_shift_turns_a_drag_on_empty_canvas_into_a_selection_box() {
-        let none = BTreeSet::new();
+        let none = VecSet::new();
         let mut g = Gestures::default();
         let touch = Context {
             select_mode: true,
@@ -725,7 +725,7 @@ mod tests {
 
     #[test]
     fn a_click_on_empty_canvas_clears_and_on_a_data_center_selects_or_kills_it() {
-        let none = BTreeSet::new();
+        let none = VecSet::new();
         let mut g = Gestures::default();
         g.down(at(5.0, 5.0), Hit::Empty, cx(RunState::Idle, &none));
         assert_eq!(
@@ -747,7 +747,7 @@ mod tests {
 
     #[test]
     fn data_center_boxes_move_and_resize_with_a_minimum_size() {
-        let none = BTreeSet::new();
+        let none = VecSet::new();
         let mut g = Gestures::default();
         let bar = Hit::DcBar {
             id: "dc-1".into(),
@@ -795,7 +795,7 @@ mod tests {
 
     #[test]
     fn a_second_finger_turns_the_gesture_into_a_pinch_zoom() {
-        let none = BTreeSet::new();
+        let none = VecSet::new();
         let mut g = Gestures::default();
         g.down(
             finger(1, 100.0, 100.0),
@@ -858,7 +858,7 @@ mod tests {
         );
         // Dragging the database into the box puts it in the data center.
         Preview::MoveNodes {
-            ids: BTreeSet::from([db.clone()]),
+            ids: VecSet::from([db.clone()]),
             dx: -400.0,
             dy: 96.0,
         }

@@ -8,7 +8,7 @@ pub mod gesture;
 pub mod history;
 pub mod storage;
 
-use std::collections::BTreeSet;
+use scalelab_engine::vecmap::VecSet;
 
 use leptos::prelude::*;
 use scalelab_engine::lesson::Palette;
@@ -21,7 +21,7 @@ use history::History;
 /// What the learner has selected on the canvas.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Selection {
-    pub nodes: BTreeSet<String>,
+    pub nodes: VecSet<String>,
     pub edge: Option<(String, String)>,
     pub dc: Option<String>,
 }

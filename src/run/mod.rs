@@ -6,7 +6,7 @@
 
 pub mod dots;
 
-use std::collections::BTreeMap;
+use scalelab_engine::vecmap::VecMap;
 
 use leptos::prelude::*;
 use scalelab_engine::{
@@ -82,7 +82,7 @@ pub struct Runner {
     pub shown_s: RwSignal<f64>,
     pub duration_s: RwSignal<f64>,
     /// Derived from each snapshot, never edited: what the cards show.
-    live: RwSignal<BTreeMap<String, NodeLive>>,
+    live: RwSignal<VecMap<String, NodeLive>>,
     /// Data centers down in the last snapshot, read from its markers (see
     /// `down_data_centers`).
     down_dcs: RwSignal<Vec<String>>,
@@ -111,7 +111,7 @@ impl Runner {
             intervened: RwSignal::new(false),
             shown_s: RwSignal::new(0.0),
             duration_s: RwSignal::new(0.0),
-            live: RwSignal::new(BTreeMap::new()),
+            live: RwSignal::new(VecMap::new()),
             down_dcs: RwSignal::new(Vec::new()),
             canvas: NodeRef::new(),
             viewport,
@@ -249,7 +249,7 @@ impl Runner {
         self.metrics.set(None);
         self.final_metrics.set(None);
         self.intervened.set(false);
-        self.live.set(BTreeMap::new());
+        self.live.set(VecMap::new());
         self.down_dcs.set(Vec::new());
         self.shown_s.set(0.0);
         self.wake();
@@ -379,16 +379,18 @@ impl Runner {
             })
             .flatten();
         if let Some((m, down, shown)) = snapshot {
-            // Inserted one by one: collecting into a map would sort (kilobytes of code).
-            let mut live = BTreeMap::new();
-            for n in &m.nodes {
-                let state = NodeLive {
-                    up: n.up,
-                    utilisation: n.busiest_utilisation(),
-                    queue_len: n.queued(),
-                };
-                live.insert(n.id.clone(), state);
-            }
+            let live: VecMap<String, NodeLive> = m
+                .nodes
+                .iter()
+                .map(|n| {
+                    let state = NodeLive {
+                        up: n.up,
+                        utilisation: n.busiest_utilisation(),
+                        queue_len: n.queued(),
+                    };
+                    (n.id.clone(), state)
+                })
+                .collect();
             self.metrics.set(Some(m));
             if self.live.with_untracked(|l| l != &live) {
                 self.live.set(live);

@@ -3,7 +3,7 @@
 //! a node's stored parameters into a component's typed settings. Each component kind's
 //! own entry lives in its module under `components/`.
 
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -397,7 +397,7 @@ pub(crate) fn with_article(label: &str, capital: bool) -> String {
 }
 
 /// The stored parameters of one node: key to value.
-pub type ParamMap = BTreeMap<String, ParamValue>;
+pub type ParamMap = VecMap<String, ParamValue>;
 
 /// Reads one node's stored parameters as a component's typed settings. Missing or
 /// invalid values read as the catalog default (validation reports the invalid ones);

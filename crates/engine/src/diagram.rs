@@ -2,7 +2,7 @@
 //! data centers, and the editing operations the app calls. Checking a diagram is
 //! `validate.rs`'s job.
 
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -79,8 +79,8 @@ pub struct Node {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dc: Option<String>,
     /// Explicit parameter values; anything missing takes the catalog default.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub params: BTreeMap<String, ParamValue>,
+    #[serde(default, skip_serializing_if = "VecMap::is_empty")]
+    pub params: VecMap<String, ParamValue>,
 }
 
 /// A directed connection: `from` sends requests to `to`.
@@ -182,9 +182,9 @@ impl Diagram {
     #[inline]
     pub fn from_json_with_levels(
         text: &str,
-    ) -> Result<(Diagram, BTreeMap<String, f64>), FormatError> {
+    ) -> Result<(Diagram, VecMap<String, f64>), FormatError> {
         let d = Diagram::from_json(text)?;
-        let mut levels = BTreeMap::new();
+        let mut levels = VecMap::new();
         let mut v = format::parse_value(text)?;
         if v.get("version").and_then(Value::as_i64) == Some(1) {
             for node in users_nodes_v1(&mut v) {
@@ -213,14 +213,13 @@ impl Diagram {
         self.nodes.iter().position(|n| n.id == id)
     }
 
-    /// Node positions by id. Built by inserting one at a time: collecting into a map
-    /// would sort, and each sort instantiation costs kilobytes of WebAssembly.
-    pub fn index_by_id(&self) -> BTreeMap<&str, usize> {
-        let mut index = BTreeMap::new();
-        for (i, n) in self.nodes.iter().enumerate() {
-            index.insert(n.id.as_str(), i);
-        }
-        index
+    /// Node positions by id (of a repeated id, the last).
+    pub fn index_by_id(&self) -> VecMap<&str, usize> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.id.as_str(), i))
+            .collect()
     }
 
     /// The data center with this id.
@@ -243,7 +242,7 @@ impl Diagram {
             x,
             y,
             dc: None,
-            params: BTreeMap::new(),
+            params: VecMap::new(),
         });
         id
     }

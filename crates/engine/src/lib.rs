@@ -26,6 +26,7 @@ pub mod scenario;
 pub mod sim;
 pub mod trace;
 mod validate;
+pub mod vecmap;
 
 pub use analysis::{analyze, Analysis};
 pub use bench::bench_workload;

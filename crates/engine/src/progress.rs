@@ -8,7 +8,7 @@
 //! the compact text of [`Progress::encode`], read by [`Progress::decode`] with every
 //! length checked, never a panic.
 
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -40,7 +40,7 @@ pub struct Progress {
     #[serde(default)]
     pub sandbox: bool,
     #[serde(default)]
-    pub chapters: BTreeMap<String, ChapterProgress>,
+    pub chapters: VecMap<String, ChapterProgress>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -86,7 +86,9 @@ impl Progress {
     }
 
     pub fn update(&mut self, id: &str, f: impl FnOnce(&mut ChapterProgress)) {
-        f(self.chapters.entry(id.to_string()).or_default());
+        f(self
+            .chapters
+            .get_or_insert_with(id.to_string(), Default::default));
     }
 
     pub fn done(&self, id: &str) -> bool {
@@ -177,7 +179,7 @@ impl Progress {
         };
         let chapter = Some(text(r)?).filter(|c| !c.is_empty());
         let sandbox = r.read_u8()? != 0;
-        let mut chapters = BTreeMap::new();
+        let mut chapters = VecMap::new();
         for _ in 0..r.read_len(MAX_ITEMS)? {
             let id = text(r)?;
             let flags = r.read_u8()?;

@@ -1,7 +1,7 @@
 //! The scenario: how long to run, the traffic each Users node sends, the request mix,
 //! key popularity, the client timeout, scheduled failures and named time windows.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::vecmap::{VecMap, VecSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -49,7 +49,7 @@ pub struct Scenario {
     pub seed: u64,
     /// Traffic per Users node id: the one place a traffic level is stored.
     #[serde(default)]
-    pub traffic: BTreeMap<String, Traffic>,
+    pub traffic: VecMap<String, Traffic>,
     /// Traffic of Users nodes not listed in `traffic` (by default a steady
     /// [`DEFAULT_RPS`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -107,7 +107,7 @@ impl Default for Scenario {
             version: SCENARIO_VERSION,
             duration_s: default_duration(),
             seed: default_seed(),
-            traffic: BTreeMap::new(),
+            traffic: VecMap::new(),
             default_traffic: None,
             mix: RequestMix::default(),
             keys: KeyPopularity::default(),
@@ -682,7 +682,7 @@ fn random_failure_problems(
         );
     }
     // Each kind listed twice is reported once, however often it repeats.
-    let (mut seen, mut twice) = (BTreeSet::new(), BTreeSet::new());
+    let (mut seen, mut twice) = (VecSet::new(), VecSet::new());
     for k in &rf.kinds {
         if !seen.insert(*k) && twice.insert(*k) {
             err(
@@ -946,7 +946,7 @@ impl Scenario {
 
     /// Takes over the traffic levels a version-1 diagram's Users nodes carried (from
     /// [`Diagram::from_json_with_levels`]), so the run is the one the old files described.
-    pub fn adopt_levels(&mut self, levels: &BTreeMap<String, f64>, rule: LevelRule) {
+    pub fn adopt_levels(&mut self, levels: &VecMap<String, f64>, rule: LevelRule) {
         for (id, &rps) in levels {
             match (self.traffic.get_mut(id), rule) {
                 (Some(_), LevelRule::ScenarioFirst) => {}
@@ -1133,7 +1133,7 @@ impl Scenario {
                 ),
             );
         }
-        let mut names = BTreeSet::new();
+        let mut names = VecSet::new();
         for w in &self.windows {
             if w.name.is_empty() || !names.insert(w.name.as_str()) {
                 err(

@@ -2,7 +2,7 @@
 //! own rules and unreachable components. Every problem is reported (not only the
 //! first), each with the node concerned and a sentence a learner understands.
 
-use std::collections::BTreeSet;
+use crate::vecmap::VecSet;
 
 use crate::components::{dispatch, NodeCx, Role};
 use crate::diagram::{Diagram, WiringError, MAX_DATA_CENTERS, MAX_EDGES, MAX_ID_LEN, MAX_NODES};
@@ -98,7 +98,7 @@ impl Diagram {
     }
 
     fn validate_ids(&self, out: &mut Vec<Finding>) {
-        let mut dc_ids = BTreeSet::new();
+        let mut dc_ids = VecSet::new();
         for d in &self.data_centers {
             if d.id.is_empty() || d.id.chars().count() > MAX_ID_LEN {
                 out.push(Finding::error(
@@ -119,7 +119,7 @@ impl Diagram {
                 ));
             }
         }
-        let mut ids = BTreeSet::new();
+        let mut ids = VecSet::new();
         for n in &self.nodes {
             let id = Some(n.id.as_str());
             if n.id.is_empty() || n.id.chars().count() > MAX_ID_LEN {
@@ -188,7 +188,7 @@ impl Diagram {
     }
 
     fn validate_edges(&self, out: &mut Vec<Finding>) {
-        let mut seen_edges = BTreeSet::new();
+        let mut seen_edges = VecSet::new();
         for e in &self.edges {
             let (a, b) = (self.node(&e.from), self.node(&e.to));
             match (a, b) {

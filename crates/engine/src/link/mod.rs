@@ -18,7 +18,7 @@ pub mod bytes;
 pub mod lz;
 pub mod record;
 
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 use std::fmt;
 
 use crate::catalog::{ParamType, ParamValue};
@@ -419,7 +419,7 @@ fn read_parts(r: &mut ByteReader) -> Result<Parts, LinkError> {
             None
         };
         let n_params = r.read_len(MAX_PARAMS)?;
-        let mut params = BTreeMap::new();
+        let mut params = VecMap::new();
         for _ in 0..n_params {
             let (k, v) = read_param(r, kind)?;
             params.insert(k, v);
@@ -595,7 +595,7 @@ pub fn read_scenario(r: &mut ByteReader, d: &Diagram, version: u8) -> Result<Sce
     let job_ms = read_num(r)?;
     let latency_scale = read_num(r)?;
     let n_traffic = r.read_len(MAX_NODES)?;
-    let mut traffic = BTreeMap::new();
+    let mut traffic = VecMap::new();
     for _ in 0..n_traffic {
         let id = read_ref(r, &ids)?;
         traffic.insert(id, read_traffic(r)?);

@@ -3,7 +3,9 @@
 //! service groups, the request mix) are built here; each node's own settings and state
 //! come from its component's `build`.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+
+use crate::vecmap::VecMap;
 
 use super::*;
 use crate::catalog::ParamMap;
@@ -188,7 +190,7 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
         .collect();
 
     // Locations: each data center, the implicit default data center, then the regions.
-    let mut dc_index = BTreeMap::new();
+    let mut dc_index = VecMap::new();
     for (i, x) in d.data_centers.iter().enumerate() {
         dc_index.insert(x.id.as_str(), i);
     }
