@@ -46,6 +46,7 @@ test('a learner builds, runs, breaks and repairs a system', async () => {
   // The inspector charts the selected server second by second.
   const chart = app.byTestId('node-chart');
   await chart.scrollIntoViewIfNeeded();
+  await page.locator('[data-testid=inspector]').screenshot({ path: `${ARTIFACTS}node-chart.png` });
   assert.ok((await chart.locator('polyline.util').getAttribute('points')).split(' ').length >= 2);
   assert.equal(await app.byTestId('node-state').innerText(), 'down');
   assert.match(await app.byTestId('metric-selected').innerText(), /web server[\s\S]*down/i);
