@@ -100,8 +100,13 @@ impl Component for Def {
                 cx.name()
             )));
         }
+        // A CDN is everywhere by nature; the entry points behind GeoDNS must each be
+        // somewhere.
         if Params::parse(&cx.node.params).routing == Routing::Geo
-            && cx.succ.iter().any(|s| s.dc.is_none())
+            && cx
+                .succ
+                .iter()
+                .any(|s| s.dc.is_none() && s.kind.info().offers(Role::EntryPoint))
         {
             out.push(cx.warning(format!(
                 "{} uses GeoDNS, but some entry points are in no data center, so it cannot tell where they are.",
@@ -211,4 +216,35 @@ fn choose(sim: &Simulation, node: u32, region: u8, user: u32) -> u32 {
         .nth(pick)
         .map(|i| dns.entries[i])
         .unwrap_or(NONE)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Diagram, Kind, ParamValue, Region};
+
+    #[test]
+    fn geodns_warns_about_entry_points_outside_data_centers_not_about_the_cdn() {
+        let mut d = Diagram::new();
+        let dc = d.add_data_center(Region::Europe, 0.0, 0.0, 1.0, 1.0);
+        let users = d.add_node(Kind::Users, 0.0, 0.0);
+        let dns = d.add_node(Kind::Dns, 0.0, 0.0);
+        d.set_param(&dns, "routing", ParamValue::Text("geo".into()))
+            .unwrap();
+        let lb = d.add_node(Kind::LoadBalancer, 0.0, 0.0);
+        let web = d.add_node(Kind::WebServer, 0.0, 0.0);
+        let cdn = d.add_node(Kind::Cdn, 0.0, 0.0);
+        d.set_node_dc(&lb, Some(&dc));
+        d.set_node_dc(&web, Some(&dc));
+        for (a, b) in [(&users, &dns), (&dns, &lb), (&lb, &web), (&dns, &cdn), (&cdn, &web)] {
+            d.connect(a, b).unwrap();
+        }
+        let warned = |d: &Diagram| {
+            d.validate()
+                .iter()
+                .any(|f| f.message.contains("cannot tell where"))
+        };
+        assert!(!warned(&d), "{:?}", d.validate());
+        d.set_node_dc(&lb, None);
+        assert!(warned(&d));
+    }
 }
