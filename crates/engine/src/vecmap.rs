@@ -232,11 +232,13 @@ impl<'de, K: Ord + Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for V
                 f.write_str("a map")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-                let mut map = VecMap::new();
-                while let Some((k, v)) = access.next_entry()? {
-                    map.insert(k, v);
+                // Gathered first and sorted once: inserting one by one would cost
+                // O(n²) moves on a file with many keys out of order.
+                let mut entries = Vec::with_capacity(access.size_hint().unwrap_or(0).min(4096));
+                while let Some(entry) = access.next_entry()? {
+                    entries.push(entry);
                 }
-                Ok(map)
+                Ok(entries.into_iter().collect())
             }
         }
         deserializer.deserialize_map(MapVisitor(PhantomData))
@@ -307,10 +309,11 @@ impl<T> VecSet<T> {
 }
 
 impl<T: Ord> FromIterator<T> for VecSet<T> {
+    /// Sorts once, like the map's `collect`.
     fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
-        let mut set = VecSet::new();
-        set.extend(iter);
-        set
+        VecSet {
+            map: iter.into_iter().map(|v| (v, ())).collect(),
+        }
     }
 }
 
@@ -430,6 +433,24 @@ mod tests {
         assert_eq!(serde_json::to_string(&map).unwrap(), r#"{"a":1,"b":2}"#);
         let back: VecMap<String, u32> = serde_json::from_str(r#"{"b":2,"a":1}"#).unwrap();
         assert_eq!(back, map);
+        // Keys out of order are sorted; a repeated key keeps its last value, as
+        // `BTreeMap` does (the file readers report the repetition separately).
+        let text = format!(
+            "{{{}}}",
+            (0..300)
+                .rev()
+                .map(|i| format!("\"k{i:03}\":{i}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let many: VecMap<String, u32> = serde_json::from_str(&text).unwrap();
+        let expected: BTreeMap<String, u32> = serde_json::from_str(&text).unwrap();
+        same(&many, &expected);
+        let repeated: VecMap<String, u32> = serde_json::from_str(r#"{"a":1,"b":3,"a":2}"#).unwrap();
+        assert_eq!(
+            repeated,
+            [("a".to_string(), 2), ("b".to_string(), 3)].into()
+        );
         let e = serde_json::from_str::<VecMap<String, u32>>("[1]").unwrap_err();
         assert!(e.to_string().contains("expected a map"), "{e}");
     }
