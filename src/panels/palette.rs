@@ -9,7 +9,7 @@ use scalelab_engine::{Kind, Region};
 use crate::canvas::geometry::{self, Point, NODE_H, NODE_W};
 use crate::editor::{Editor, Selection};
 use crate::run::{Runner, Status};
-use crate::view_util::{kind_color, kind_key};
+use crate::view_util::kind_color;
 
 /// What a palette tile places.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -23,6 +23,13 @@ const DC_SIZE: (f64, f64) = (416.0, 288.0);
 
 /// Adds `what` with its top-left corner near the world point `at`, as one edit.
 pub fn place(editor: Editor, what: Placeable, at: Point) {
+    let full = editor
+        .diagram
+        .with_untracked(|d| d.full(what == Placeable::DataCenter));
+    if let Some(why) = full {
+        editor.show(why, true);
+        return;
+    }
     let x = geometry::snap(at.x);
     let y = geometry::snap(at.y);
     match what {
@@ -124,9 +131,9 @@ pub fn Palette() -> impl IntoView {
             .chain(dc)
             .map(|what| {
             let (key, label, glyph, color, help) = match what {
-                Placeable::Component(k) => (kind_key(k), k.label(), k.glyph(), kind_color(k), k.description()),
+                Placeable::Component(k) => (k.key(), k.label(), k.glyph(), kind_color(k), k.description()),
                 Placeable::DataCenter => (
-                    "data_center".to_string(),
+                    "data_center",
                     "Data center",
                     "DC",
                     "#94a3b8",

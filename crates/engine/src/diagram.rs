@@ -115,6 +115,8 @@ pub enum WiringError {
     Duplicate { from: String, to: String },
     /// Requests never flow from this kind to that kind.
     NotAllowed { from: Kind, to: Kind },
+    /// The diagram has [`MAX_EDGES`] connections already.
+    Full,
 }
 
 impl fmt::Display for WiringError {
@@ -131,6 +133,11 @@ impl fmt::Display for WiringError {
             WiringError::Duplicate { from, to } => {
                 write!(f, "{from} is already connected to {to}.")
             }
+            WiringError::Full => write!(
+                f,
+                "A diagram holds at most {} connections.",
+                crate::format::thousands(MAX_EDGES as f64)
+            ),
             WiringError::NotAllowed { from, to } => write!(
                 f,
                 "{} cannot send requests to {}.",
@@ -247,6 +254,18 @@ impl Diagram {
         id
     }
 
+    /// Why no more components (or, with `data_center`, data centers) can be added, in
+    /// the learner's words; `None` while there is room. Files and links hold at most
+    /// [`MAX_NODES`] components and [`MAX_DATA_CENTERS`] data centers.
+    pub fn full(&self, data_center: bool) -> Option<String> {
+        match data_center {
+            false => (self.nodes.len() >= MAX_NODES)
+                .then(|| format!("A diagram holds at most {MAX_NODES} components.")),
+            true => (self.data_centers.len() >= MAX_DATA_CENTERS)
+                .then(|| format!("A diagram holds at most {MAX_DATA_CENTERS} data centers.")),
+        }
+    }
+
     /// Removes a node and its edges; returns what was removed.
     pub fn remove_node(&mut self, id: &str) -> Option<(Node, Vec<Edge>)> {
         let i = self.node_index(id)?;
@@ -277,6 +296,9 @@ impl Diagram {
             .ok_or_else(|| WiringError::UnknownNode { id: to.to_string() })?;
         if from == to {
             return Err(WiringError::SelfLoop { kind: a.kind });
+        }
+        if self.edges.len() >= MAX_EDGES {
+            return Err(WiringError::Full);
         }
         if self.edges.iter().any(|e| e.from == from && e.to == to) {
             return Err(WiringError::Duplicate {
@@ -434,6 +456,37 @@ mod tests {
         d.connect(&dns, &web).unwrap();
         d.connect(&web, &db).unwrap();
         d
+    }
+
+    #[test]
+    fn the_editor_stops_at_what_files_and_links_hold() {
+        let mut d = small();
+        assert_eq!(d.full(false), None);
+        while d.nodes.len() < MAX_NODES {
+            d.add_node(Kind::Cache, 0.0, 0.0);
+        }
+        assert_eq!(
+            d.full(false).unwrap(),
+            "A diagram holds at most 500 components."
+        );
+        assert_eq!(d.full(true), None);
+        for i in 0..MAX_DATA_CENTERS {
+            assert_eq!(d.full(true), None);
+            d.add_data_center(Region::ALL[0], i as f64, 0.0, 10.0, 10.0);
+        }
+        assert!(d.full(true).unwrap().contains("at most 64 data centers"));
+        // Connections: the last one that fits is made, the next is refused.
+        let filler = Edge {
+            from: "x".into(),
+            to: "y".into(),
+        };
+        d.edges.resize(MAX_EDGES - 1, filler);
+        d.connect("users-1", "web-1").unwrap();
+        let refused = d.connect("users-1", "db-1").unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "A diagram holds at most 4,000 connections."
+        );
     }
 
     #[test]

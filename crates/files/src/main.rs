@@ -5,6 +5,7 @@
 //!
 //! Each function takes and returns text; a failure is a sentence for the learner.
 
+use scalelab_engine::link::record::does_not_fit;
 use scalelab_engine::link::{from_record, to_record, Record};
 use scalelab_engine::progress::Progress;
 use scalelab_engine::{Diagram, GoalSet, LevelRule, Scenario};
@@ -17,23 +18,25 @@ fn main() {}
 /// what is wrong and where.
 #[wasm_bindgen]
 pub fn read_file(text: &str) -> Result<String, String> {
-    if text.contains("\"goals\"") && !text.contains("\"nodes\"") {
-        return GoalSet::from_json(text)
-            .map(|g| to_record(&Record::Goals(g.goals)))
-            .map_err(|e| format!("The goals file could not be read: {e}"));
-    }
-    let looks_like_scenario = ["\"duration_s\"", "\"traffic\"", "\"mix\"", "\"events\""]
+    let (what, record) = if text.contains("\"goals\"") && !text.contains("\"nodes\"") {
+        (
+            "goals",
+            GoalSet::from_json(text).map(|g| Record::Goals(g.goals)),
+        )
+    } else if ["\"duration_s\"", "\"traffic\"", "\"mix\"", "\"events\""]
         .iter()
         .any(|k| text.contains(k))
-        && !text.contains("\"nodes\"");
-    if looks_like_scenario {
-        Scenario::from_json(text)
-            .map(|s| to_record(&Record::Scenario(s)))
-            .map_err(|e| format!("The scenario file could not be read: {e}"))
+        && !text.contains("\"nodes\"")
+    {
+        ("scenario", Scenario::from_json(text).map(Record::Scenario))
     } else {
-        Diagram::from_json_with_levels(text)
-            .map(|(d, _)| to_record(&Record::Diagram(d)))
-            .map_err(|e| format!("The diagram file could not be read: {e}"))
+        let diagram = Diagram::from_json_with_levels(text).map(|(d, _)| Record::Diagram(d));
+        ("diagram", diagram)
+    };
+    let record = record.map_err(|e| format!("The {what} file could not be read: {e}"))?;
+    match does_not_fit(&record) {
+        Some(why) => Err(format!("The {what} file could not be opened. {why}")),
+        None => Ok(to_record(&record)),
     }
 }
 
@@ -52,13 +55,17 @@ pub fn write_file(record: &str) -> Result<String, String> {
 /// today's form.
 #[wasm_bindgen]
 pub fn upgrade(key: &str, text: &str) -> Result<String, String> {
-    match key {
-        "scalelab.sandbox" => legacy_sandbox(text).map(|(d, s)| to_record(&Record::Sandbox(d, s))),
-        "scalelab.progress" => Progress::from_json(text).map(|p| p.encode()),
+    let record = match key {
+        "scalelab.sandbox" => legacy_sandbox(text).map(|(d, s)| Record::Sandbox(d, s))?,
+        "scalelab.progress" => return Progress::from_json(text).map(|p| p.encode()),
         _ if key.starts_with("scalelab.chapter.") => Diagram::from_json(text)
-            .map(|d| to_record(&Record::Diagram(d)))
-            .map_err(|e| format!("the saved diagram could not be read: {e}")),
-        _ => Err(format!("{key} is not something Scale Lab saves")),
+            .map(Record::Diagram)
+            .map_err(|e| format!("the saved diagram could not be read: {e}"))?,
+        _ => return Err(format!("{key} is not something Scale Lab saves")),
+    };
+    match does_not_fit(&record) {
+        Some(why) => Err(format!("the saved diagram could not be kept. {why}")),
+        None => Ok(to_record(&record)),
     }
 }
 
@@ -145,6 +152,16 @@ mod tests {
             err.starts_with("The diagram file could not be read: line "),
             "{err}"
         );
+        // A file the saved form cannot hold is refused with the reason, not kept in a
+        // form that would not read back.
+        d.nodes[0].name = "n".repeat(300);
+        let err = read_file(&d.to_json_pretty()).unwrap_err();
+        assert!(
+            err.starts_with("The diagram file could not be opened. A component's name is too long"),
+            "{err}"
+        );
+        let err = upgrade("scalelab.chapter.x", &d.to_json_pretty()).unwrap_err();
+        assert!(err.contains("A component's name is too long"), "{err}");
         let err = read_file("{\"version\": 2, \"duration_s\": -4}").unwrap_err();
         assert!(
             err.starts_with("The scenario file could not be read"),

@@ -11,11 +11,13 @@
 use super::bytes::{ByteReader, ByteWriter};
 use super::{
     base64url, lz, read_diagram, read_goals, read_scenario, unpack, write_diagram, write_goals,
-    write_scenario, LinkError, LINK_VERSION,
+    write_scenario, LinkError, LINK_VERSION, MAX_LIST, MAX_SHORT,
 };
-use crate::diagram::Diagram;
+use crate::catalog::ParamValue;
+use crate::components::Kind;
+use crate::diagram::{Diagram, MAX_DATA_CENTERS, MAX_EDGES, MAX_NODES};
 use crate::goals::Goal;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, MAX_EVENTS, MAX_WINDOWS};
 
 /// Longest record text accepted (local storage holds a few megabytes at most).
 pub const MAX_RECORD_CHARS: usize = 4 << 20;
@@ -92,4 +94,143 @@ pub fn from_record(text: &str) -> Result<Record, LinkError> {
     };
     r.finish()?;
     Ok(record)
+}
+
+/// Why `record` holds more than the record (and link) form keeps, in the learner's
+/// words, or `None` when it fits. A file is read into a record the moment it is
+/// imported, so this is asked first: a file the form cannot hold is refused with the
+/// reason, rather than kept in a form that could not be read back.
+pub fn does_not_fit(record: &Record) -> Option<String> {
+    let (diagram, scenario, goals) = match record {
+        Record::Diagram(d) => (Some(d), None, None),
+        Record::Sandbox(d, s) => (Some(d), Some(s), None),
+        Record::Scenario(s) => (None, Some(s), None),
+        Record::Goals(g) => (None, None, Some(g)),
+    };
+    let count = |n: usize, limit: usize, what: &str| {
+        (n > limit).then(|| format!("It has {n} {what}; Scale Lab keeps at most {limit}."))
+    };
+    let long = |text: &str, what: &dyn Fn() -> String| {
+        (text.len() > MAX_SHORT).then(|| {
+            format!(
+                "{} is too long: names, ids and labels may have at most {MAX_SHORT} characters \
+                 (letters outside the English alphabet count as two to four).",
+                what()
+            )
+        })
+    };
+    let mut why: Option<String> = None;
+    if let Some(d) = diagram {
+        why = why
+            .or_else(|| count(d.nodes.len(), MAX_NODES, "components"))
+            .or_else(|| count(d.edges.len(), MAX_EDGES, "connections"))
+            .or_else(|| count(d.data_centers.len(), MAX_DATA_CENTERS, "data centers"));
+        for c in &d.data_centers {
+            why = why
+                .or_else(|| long(&c.id, &|| "A data center's id".into()))
+                .or_else(|| long(&c.name, &|| "A data center's name".into()));
+        }
+        for n in &d.nodes {
+            why = why
+                .or_else(|| long(&n.id, &|| "A component's id".into()))
+                .or_else(|| long(&n.name, &|| "A component's name".into()));
+            for v in n.params.values() {
+                if let ParamValue::Text(t) = v {
+                    why = why.or_else(|| long(t, &|| format!("A setting of {}", n.id)));
+                }
+            }
+        }
+    }
+    if let Some(s) = scenario {
+        why = why
+            .or_else(|| count(s.traffic.len(), MAX_NODES, "traffic settings"))
+            .or_else(|| count(s.events.len(), MAX_EVENTS, "scheduled events"))
+            .or_else(|| count(s.windows.len(), MAX_WINDOWS, "time windows"));
+        for w in &s.windows {
+            why = why.or_else(|| long(&w.name, &|| "A time window's name".into()));
+        }
+        if let Some(rf) = &s.random_failures {
+            why = why.or_else(|| {
+                count(
+                    rf.kinds.len(),
+                    Kind::ALL.len(),
+                    "kinds of component in its random failures",
+                )
+            });
+        }
+    }
+    if let Some(goals) = goals {
+        why = why.or_else(|| count(goals.len(), MAX_LIST, "goals"));
+        for g in goals {
+            let (window, label) = match g {
+                Goal::Metric { window, label, .. } => (window.as_deref(), label),
+                Goal::NodeMetric { label, .. }
+                | Goal::Has { label, .. }
+                | Goal::NoSinglePointOfFailure { label, .. }
+                | Goal::SessionsNotOnWebServers { label } => (None, label),
+            };
+            why = why
+                .or_else(|| long(window.unwrap_or(""), &|| "A goal's time window".into()))
+                .or_else(|| long(label.as_deref().unwrap_or(""), &|| "A goal's label".into()));
+        }
+    }
+    why
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Window;
+
+    fn diagram(nodes: usize) -> Diagram {
+        let mut d = Diagram::default();
+        for i in 0..nodes {
+            d.add_node(Kind::WebServer, i as f64, 0.0);
+        }
+        d
+    }
+
+    #[test]
+    fn what_fits_reads_back_and_what_does_not_is_named() {
+        // At every limit the record reads back as it was written.
+        let mut d = diagram(MAX_NODES);
+        d.nodes[0].name = "é".repeat(MAX_SHORT / 2);
+        d.nodes[1].id = "w".repeat(MAX_SHORT);
+        let s = Scenario {
+            windows: (0..MAX_WINDOWS)
+                .map(|i| Window {
+                    name: format!("{i:0>width$}", width = MAX_SHORT),
+                    from_s: 0.0,
+                    to_s: 1.0,
+                })
+                .collect(),
+            ..Scenario::default()
+        };
+        let fits = Record::Sandbox(d.clone(), s.clone());
+        assert_eq!(does_not_fit(&fits), None);
+        assert_eq!(from_record(&to_record(&fits)).unwrap(), fits);
+
+        // One more of each is refused by the reader, and named here first.
+        let mut more = diagram(MAX_NODES + 1);
+        let why = does_not_fit(&Record::Diagram(more.clone())).unwrap();
+        assert!(
+            why.contains("501 components") && why.contains("at most 500"),
+            "{why}"
+        );
+        assert!(from_record(&to_record(&Record::Diagram(more.clone()))).is_err());
+        more.nodes.truncate(3);
+        more.nodes[2].name = "é".repeat(MAX_SHORT / 2 + 1);
+        let why = does_not_fit(&Record::Diagram(more.clone())).unwrap();
+        assert!(why.starts_with("A component's name is too long"), "{why}");
+        assert!(from_record(&to_record(&Record::Diagram(more))).is_err());
+        let mut s = s;
+        s.windows[3].name.push('x');
+        let why = does_not_fit(&Record::Scenario(s)).unwrap();
+        assert!(why.starts_with("A time window's name"), "{why}");
+        let label = Some("g".repeat(MAX_SHORT + 1));
+        let goals = vec![Goal::SessionsNotOnWebServers { label }];
+        let why = does_not_fit(&Record::Goals(goals.clone())).unwrap();
+        assert!(why.starts_with("A goal's label"), "{why}");
+        assert!(from_record(&to_record(&Record::Goals(goals))).is_err());
+    }
 }
