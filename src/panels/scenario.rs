@@ -8,6 +8,10 @@ use scalelab_engine::{
     Action, KeyPopularity, Kind, Profile, RandomFailures, Role, Scenario, ScheduledEvent, Traffic,
 };
 
+use scalelab_engine::scenario::{
+    MAX_FAILURE_DOWN_S, MAX_FAILURE_EVERY_S, MIN_FAILURE_DOWN_S, MIN_FAILURE_EVERY_S,
+};
+
 use crate::editor::{Editor, ScenarioState};
 use crate::view_util::{parse_number, plain};
 
@@ -485,11 +489,12 @@ fn RandomFailuresField() -> impl IntoView {
                 every_s,
                 down_s,
             });
-            rf.kinds.retain(|k| *k != kind);
-            if on {
-                rf.kinds.push(kind);
-                scalelab_engine::order::sort_by_key(&mut rf.kinds, |k| *k as u64);
-            }
+            // In catalog order, whatever order they were ticked in.
+            rf.kinds = Kind::ALL
+                .iter()
+                .copied()
+                .filter(|k| if *k == kind { on } else { rf.kinds.contains(k) })
+                .collect();
             s.random_failures = (!rf.kinds.is_empty()).then_some(rf);
         })
     };
@@ -538,10 +543,10 @@ fn RandomFailuresField() -> impl IntoView {
             <p class="muted small">"Every component of a ticked kind fails at random times drawn from the seed, and comes back after a while."</p>
             <div class="checks">{boxes}</div>
             <div class="row">
-                <NumberField label="On average every (s)" testid="random-every".into() min=10.0 max=1_000_000.0
+                <NumberField label="On average every (s)" testid="random-every".into() min=MIN_FAILURE_EVERY_S max=MAX_FAILURE_EVERY_S
                     get=Signal::derive(move || current().0)
                     set=set_number(|n, v| n.0 = v)/>
-                <NumberField label="Down for (s)" testid="random-down".into() min=0.1 max=3600.0 step=0.1
+                <NumberField label="Down for (s)" testid="random-down".into() min=MIN_FAILURE_DOWN_S max=MAX_FAILURE_DOWN_S step=0.1
                     get=Signal::derive(move || current().1)
                     set=set_number(|n, v| n.1 = v)/>
             </div>

@@ -381,12 +381,11 @@ pub(crate) const SIZE: ParamSpec = choice(
 
 /// "a load balancer" / "A database" / "an object storage".
 pub(crate) fn with_article(label: &str, capital: bool) -> String {
-    let lower = if label == "DNS" || label == "CDN" {
-        label.to_string()
-    } else {
-        label.to_ascii_lowercase()
-    };
-    let vowel = matches!(lower.chars().next(), Some('a' | 'e' | 'i' | 'o' | 'u'));
+    let lower = in_sentence(label);
+    let vowel = matches!(
+        lower.chars().next().map(|c| c.to_ascii_lowercase()),
+        Some('a' | 'e' | 'i' | 'o' | 'u')
+    );
     let article = match (vowel, capital) {
         (true, true) => "An",
         (true, false) => "an",
@@ -394,6 +393,29 @@ pub(crate) fn with_article(label: &str, capital: bool) -> String {
         (false, false) => "a",
     };
     format!("{article} {lower}")
+}
+
+/// A label as written inside a sentence: its first letter lowered ("web server"),
+/// unless it starts with an abbreviation ("DNS", "API gateway").
+pub(crate) fn in_sentence(label: &str) -> String {
+    let mut chars = label.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if !second.is_ascii_uppercase() => {
+            std::iter::once(first.to_ascii_lowercase())
+                .chain(label[first.len_utf8()..].chars())
+                .collect()
+        }
+        _ => label.to_string(),
+    }
+}
+
+/// "a", "a or b", "a, b or c".
+pub(crate) fn or_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
 }
 
 /// The stored parameters of one node: key to value.
@@ -569,5 +591,9 @@ mod tests {
         assert_eq!(with_article("Object storage", true), "An object storage");
         assert_eq!(with_article("Load balancer", false), "a load balancer");
         assert_eq!(with_article("DNS", false), "a DNS");
+        assert_eq!(with_article("API gateway", false), "an API gateway");
+        assert_eq!(with_article("CDN", true), "A CDN");
+        assert_eq!(in_sentence("Web server"), "web server");
+        assert_eq!(or_list(&["a".into(), "b".into(), "c".into()]), "a, b or c");
     }
 }

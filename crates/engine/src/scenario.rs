@@ -5,6 +5,7 @@ use crate::vecmap::{VecMap, VecSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::{in_sentence, or_list};
 use crate::components::{dispatch, Kind, Role};
 use crate::diagram::Diagram;
 use crate::finding::Finding;
@@ -581,8 +582,16 @@ pub struct RandomFailures {
 
 /// Shortest mean time between random failures of one component, in seconds.
 pub const MIN_FAILURE_EVERY_S: f64 = 10.0;
+/// Longest mean time between random failures of one component, in seconds.
+pub const MAX_FAILURE_EVERY_S: f64 = 1_000_000.0;
+/// Shortest random failure the editor offers, in seconds (a file may give less).
+pub const MIN_FAILURE_DOWN_S: f64 = 0.1;
 /// Longest a random failure lasts, in seconds.
 pub const MAX_FAILURE_DOWN_S: f64 = 3600.0;
+/// Most random failures a run may expect on average. The timeline draws at most
+/// [`MAX_EVENTS`] entries (a failure and its end are two), twice this many failures:
+/// a count that far above its mean does not happen, so no drawn failure is dropped.
+pub const MAX_RANDOM_FAILURES: usize = MAX_EVENTS / 4;
 
 /// One entry of a run's timeline: a scheduled event, or one drawn at random.
 #[derive(Clone, Debug, PartialEq)]
@@ -653,7 +662,7 @@ impl RandomFailures {
 
     /// The mean time between failures is 10 s to 1,000,000 s (not NaN).
     fn every_in_range(&self) -> bool {
-        (MIN_FAILURE_EVERY_S..=1_000_000.0).contains(&self.every_s)
+        (MIN_FAILURE_EVERY_S..=MAX_FAILURE_EVERY_S).contains(&self.every_s)
     }
 
     /// A failure lasts more than 0 and at most [`MAX_FAILURE_DOWN_S`] (not NaN).
@@ -687,7 +696,7 @@ fn random_failure_problems(
         if !seen.insert(*k) && twice.insert(*k) {
             err(
                 None,
-                format!("Random failures list {} twice.", in_sentence(*k)),
+                format!("Random failures list {} twice.", in_sentence(k.label())),
             );
         }
     }
@@ -695,8 +704,8 @@ fn random_failure_problems(
         err(
             None,
             format!(
-                "The mean time between random failures must be from {} to 1000000 s.",
-                MIN_FAILURE_EVERY_S as u32
+                "The mean time between random failures must be from {} to {} s.",
+                MIN_FAILURE_EVERY_S as u32, MAX_FAILURE_EVERY_S as u32
             ),
         );
     } else {
@@ -706,13 +715,12 @@ fn random_failure_problems(
             .filter(|n| rf.kinds.contains(&n.kind))
             .count() as f64;
         let expected = count * end / rf.every_s;
-        if 2.0 * expected > MAX_EVENTS as f64 {
+        if expected > MAX_RANDOM_FAILURES as f64 {
             err(
                 None,
                 format!(
-                    "Random failures would take components down about {} times in this run; the limit is {}: make the mean time between failures longer.",
+                    "Random failures would take components down about {} times in this run; the limit is {MAX_RANDOM_FAILURES}: make the mean time between failures longer.",
                     format::thousands(expected),
-                    MAX_EVENTS / 2
                 ),
             );
         }
@@ -728,20 +736,6 @@ fn random_failure_problems(
     }
 }
 
-/// A kind's label inside a sentence: "web server", but "CDN" and "API gateway".
-fn in_sentence(k: Kind) -> String {
-    let label = k.label();
-    let mut chars = label.chars();
-    match (chars.next(), chars.next()) {
-        (Some(first), Some(second)) if !second.is_ascii_uppercase() => {
-            std::iter::once(first.to_ascii_lowercase())
-                .chain(label[first.len_utf8()..].chars())
-                .collect()
-        }
-        _ => label.to_string(),
-    }
-}
-
 /// The time of day a fraction of a day stands for: "3:02 am", "12:00 pm".
 fn clock(day_fraction: f64) -> String {
     let minutes = (day_fraction.clamp(0.0, 1.0) * 1440.0).round() as u32 % 1440;
@@ -749,15 +743,6 @@ fn clock(day_fraction: f64) -> String {
     let half = if h < 12 { "am" } else { "pm" };
     let h12 = if h % 12 == 0 { 12 } else { h % 12 };
     format!("{h12}:{m:02} {half}")
-}
-
-/// "a", "a or b", "a, b or c".
-fn or_list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
-    }
 }
 
 /// A count with thousands separators: "1,500 requests per second".
@@ -852,7 +837,7 @@ impl Scenario {
                 && matches!(self.traffic_for(&n.id).profile, Profile::Daily)
         });
         if let Some(rf) = &self.random_failures {
-            let kinds: Vec<String> = rf.kinds.iter().map(|k| in_sentence(*k)).collect();
+            let kinds: Vec<String> = rf.kinds.iter().map(|k| in_sentence(k.label())).collect();
             out.push(format!(
                 "Components fail at random: each {} goes down about once every {} and comes back {} later; with this seed that gives the failures marked \"at random\" below.",
                 or_list(&kinds),
@@ -907,7 +892,8 @@ impl Scenario {
                 let mut rng = failure_rng(self.seed, &n.id);
                 let mut t = rng.exp(rf.every_s);
                 while tenth(t) < end {
-                    if drawn >= MAX_EVENTS {
+                    // A failure and its end fit, or neither is drawn.
+                    if drawn + 2 > MAX_EVENTS {
                         break 'nodes;
                     }
                     let down = tenth(t);
@@ -1200,7 +1186,7 @@ mod tests {
     #[test]
     fn random_failures_take_each_component_down_at_the_mean_rate_and_bring_it_back() {
         let d = servers(20);
-        let (every_s, down_s) = (200.0, 10.0);
+        let (every_s, down_s) = (300.0, 10.0);
         let s = failing(vec![Kind::WebServer], every_s, down_s);
         assert!(s.validate(&d).is_empty(), "{:?}", s.validate(&d));
         let timeline = s.timeline(&d);
@@ -1232,7 +1218,7 @@ mod tests {
             }
         }
         // A renewal process: one failure per (every_s + down_s) on average. 20 servers
-        // for an hour expect 20 × 3600 / 210 ≈ 343 failures (standard deviation ≈ 19).
+        // for an hour expect 20 × 3600 / 310 ≈ 232 failures (standard deviation ≈ 15).
         let total: usize = d.nodes.iter().map(|n| kills(&n.id)).sum();
         let expected = 20.0 * 3600.0 / (every_s + down_s);
         assert!(
@@ -1361,7 +1347,13 @@ mod tests {
             // 400 servers failing every 1000 s for an hour: 1,440 failures.
             (
                 failing(vec![Kind::WebServer], 1000.0, 5.0),
-                "about 1,440 times",
+                "about 1,440 times in this run; the limit is 250",
+            ),
+            // 400 servers failing every 5,000 s: 288, above the mean that keeps the
+            // timeline from ever reaching its cap.
+            (
+                failing(vec![Kind::WebServer], 5000.0, 5.0),
+                "about 288 times",
             ),
         ];
         for (s, expect) in cases {
@@ -1373,8 +1365,34 @@ mod tests {
                 problems[0].message
             );
         }
-        // A timeline never runs away, even on a scenario nobody validated.
-        assert!(failing(vec![Kind::WebServer], 10.0, 1.0).timeline(&d).len() <= MAX_EVENTS);
+        // A timeline never runs away, even on a scenario nobody validated: it stops at
+        // MAX_EVENTS entries, with no failure left without its end.
+        let timeline = failing(vec![Kind::WebServer], 10.0, 1.0).timeline(&d);
+        assert_eq!(timeline.len(), MAX_EVENTS);
+        assert_eq!(kills(&timeline), MAX_EVENTS / 2);
+        // Failures of 1,800 s: each server fails, comes back, fails again with no end
+        // in the run (three entries), so the count reaches 999 and a pair would not fit.
+        let timeline = failing(vec![Kind::WebServer], 10.0, 1800.0).timeline(&d);
+        assert_eq!(timeline.len(), MAX_EVENTS - 1);
+        // Near the limit a valid scenario's timeline is never cut short: whatever the
+        // seed, far fewer entries than the cap are drawn.
+        let every = 400.0 * 3600.0 / (MAX_RANDOM_FAILURES as f64 - 1.0);
+        for seed in 0..40 {
+            let s = Scenario {
+                seed,
+                ..failing(vec![Kind::WebServer], every, 5.0)
+            };
+            assert_eq!(s.validate(&d), vec![]);
+            let drawn = s.timeline(&d).len();
+            assert!(drawn < MAX_EVENTS * 3 / 4, "seed {seed}: {drawn}");
+        }
+    }
+
+    fn kills(timeline: &[TimedAction]) -> usize {
+        timeline
+            .iter()
+            .filter(|e| matches!(e.action, Action::KillNode(_)))
+            .count()
     }
 
     #[test]

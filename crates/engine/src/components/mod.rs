@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{with_article, ParamMap, ParamSpec};
+use crate::catalog::{or_list, with_article, ParamMap, ParamSpec};
 use crate::diagram::{Diagram, Node};
 use crate::finding::Finding;
 use crate::metrics::ShardMetrics;
@@ -530,11 +530,10 @@ impl Kind {
                 "{} only answers requests: connections point the way requests flow, from the caller to the service.",
                 with_article(self.label(), true)
             ),
-            [one] => format!("{} sends requests to {one}.", with_article(self.label(), true)),
-            [init @ .., last] => format!(
-                "{} sends requests to {} or {last}.",
+            _ => format!(
+                "{} sends requests to {}.",
                 with_article(self.label(), true),
-                init.join(", ")
+                or_list(&names)
             ),
         }
     }

@@ -120,6 +120,7 @@ fn node_rt(kind: Kind, parent: u32, loc: u16, setup: NodeSetup) -> NodeRt {
         queue_cap: setup.queue_cap,
         svc_us: setup.svc_us,
         killed: false,
+        random_down: false,
         dc_down: false,
         epoch: 0,
         served: 0,
@@ -347,7 +348,10 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
             .iter()
             .map(|x| x.kind.monthly_cost(&x.params))
             .collect(),
-        actions: timeline.iter().map(|e| e.action.clone()).collect(),
+        actions: timeline
+            .iter()
+            .map(|e| (e.action.clone(), e.random))
+            .collect(),
         trace_every: 1,
         trace_counter: 0,
         active_traces: Vec::new(),

@@ -213,6 +213,8 @@ pub(crate) struct NodeRt {
     pub queue_cap: u32,
     pub svc_us: [f64; REQUEST_KINDS],
     pub killed: bool,
+    /// Killed by a random failure (whose end brings it back), not on purpose.
+    pub random_down: bool,
     pub dc_down: bool,
     pub epoch: u32,
     pub served: u64,
@@ -379,7 +381,8 @@ pub struct Simulation {
     finished: bool,
     /// Each diagram node's monthly price from its settings.
     static_cost: Vec<f64>,
-    actions: Vec<Action>,
+    /// Each with whether it is a random failure's.
+    actions: Vec<(Action, bool)>,
     trace_every: u32,
     trace_counter: u32,
     active_traces: Vec<ActiveTrace>,
@@ -512,19 +515,37 @@ impl Simulation {
         T::of_mut(&mut self.states[node as usize])
     }
 
-    /// Kills a node now; false if unknown or already killed.
+    /// Kills a node now, on purpose (by the learner or a scheduled event): the end of a
+    /// random failure does not bring it back. False if unknown or already killed.
     pub fn kill_node(&mut self, id: &str) -> bool {
-        match self.node_by_id(id) {
-            Some(i) if !self.nodes[i].killed => {
-                let was_up = self.nodes[i].up();
-                self.nodes[i].killed = true;
-                self.mark(format!("{id} was killed"));
-                if was_up {
-                    self.went_down(i as u32);
-                }
-                true
-            }
-            _ => false,
+        let Some(i) = self.node_by_id(id) else {
+            return false;
+        };
+        self.nodes[i].random_down = false;
+        if self.nodes[i].killed {
+            return false;
+        }
+        let was_up = self.nodes[i].up();
+        self.nodes[i].killed = true;
+        self.mark(format!("{id} was killed"));
+        if was_up {
+            self.went_down(i as u32);
+        }
+        true
+    }
+
+    /// A random failure of a node starts (`down`) or ends. It takes down only a node
+    /// that is not killed already, and its end brings back only a node it took down,
+    /// not one killed on purpose meanwhile.
+    fn random_failure(&mut self, id: &str, down: bool) {
+        let Some(i) = self.node_by_id(id) else {
+            return;
+        };
+        if down && !self.nodes[i].killed {
+            self.kill_node(id);
+            self.nodes[i].random_down = true;
+        } else if !down && self.nodes[i].random_down {
+            self.restore_node(id);
         }
     }
 
@@ -545,6 +566,7 @@ impl Simulation {
         match self.node_by_id(id) {
             Some(i) if self.nodes[i].killed => {
                 self.nodes[i].killed = false;
+                self.nodes[i].random_down = false;
                 self.mark(format!("{id} was restored"));
                 if self.nodes[i].up() {
                     self.came_up(i as u32);
@@ -963,19 +985,21 @@ impl Simulation {
                 }
             }
             What::Action(i) => match self.actions[i as usize].clone() {
-                Action::KillNode(id) => {
+                (Action::KillNode(id), true) => self.random_failure(&id, true),
+                (Action::RestoreNode(id), true) => self.random_failure(&id, false),
+                (Action::KillNode(id), false) => {
                     self.kill_node(&id);
                 }
-                Action::RestoreNode(id) => {
+                (Action::RestoreNode(id), false) => {
                     self.restore_node(&id);
                 }
-                Action::KillDc(id) => {
+                (Action::KillDc(id), _) => {
                     self.kill_dc(&id);
                 }
-                Action::RestoreDc(id) => {
+                (Action::RestoreDc(id), _) => {
                     self.restore_dc(&id);
                 }
-                Action::Reshard { node, shards } => {
+                (Action::Reshard { node, shards }, _) => {
                     self.reshard(&node, shards);
                 }
             },

@@ -543,6 +543,58 @@ fn per_second_series_show_the_cache_warming_and_a_dead_server() {
 }
 
 #[test]
+fn the_end_of_a_random_failure_does_not_bring_back_a_server_killed_on_purpose() {
+    let (d, mut s) = two_servers(50.0);
+    s.duration_s = 300;
+    s.random_failures = Some(scalelab_engine::RandomFailures {
+        kinds: vec![Kind::WebServer],
+        every_s: 60.0,
+        down_s: 20.0,
+    });
+    // The first random failure of each server, and when it ends.
+    let timeline = s.timeline(&d);
+    let first = |id: &str| {
+        let mine = |e: &&scalelab_engine::TimedAction| {
+            e.random && matches!(&e.action, Action::KillNode(x) | Action::RestoreNode(x) if x == id)
+        };
+        let mut it = timeline.iter().filter(mine);
+        let (down, up) = (it.next().unwrap(), it.next().unwrap());
+        assert!(
+            matches!(down.action, Action::KillNode(_)) && up.at_s < 290.0,
+            "{timeline:?}"
+        );
+        (down.at_s, up.at_s)
+    };
+    let (w1, w2) = (d.nodes[3].id.clone(), d.nodes[4].id.clone());
+    let mut sim = Simulation::new(&d, &s).unwrap();
+    // web-1 is killed on purpose while a random failure has it down; web-2 before its
+    // first random failure. Neither comes back when a random failure ends.
+    let (down1, up1) = first(&w1);
+    let (down2, up2) = first(&w2);
+    let mut plan = [
+        ((down1 + up1) / 2.0, w1.as_str()),
+        (down2 / 2.0, w2.as_str()),
+    ];
+    plan.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for (at, id) in plan {
+        advance_to(&mut sim, at);
+        sim.kill_node(id);
+    }
+    advance_to(&mut sim, up1.max(up2) + 1.0);
+    assert!(!sim.node_up(3) && !sim.node_up(4));
+    sim.run_to_end();
+    assert!(!sim.node_up(3) && !sim.node_up(4));
+    // A restore on purpose brings a server back, and random failures go on after it.
+    let mut sim = Simulation::new(&d, &s).unwrap();
+    advance_to(&mut sim, (down1 + up1) / 2.0);
+    assert!(!sim.node_up(3));
+    sim.restore_node(&w1);
+    assert!(sim.node_up(3));
+    advance_to(&mut sim, up1 + 0.5);
+    assert!(sim.node_up(3));
+}
+
+#[test]
 fn a_randomly_failed_server_serves_nothing_until_it_comes_back() {
     let (d, mut s) = two_servers(200.0);
     s.duration_s = 300;
