@@ -98,6 +98,9 @@ fn Playground(
             true,
         );
     }
+    if let Some(note) = crate::files::take_upgrade_note().filter(|_| !bench_mode) {
+        editor.show(note, true);
+    }
     let scenario = scenario_state;
     // Without the course (a lesson file that did not load) the sandbox and share links
     // still work: the course is then empty.

@@ -62,11 +62,22 @@ pub async fn write_file(record: &Record) -> Result<String, String> {
     call("write_file", &to_record(record), "").await
 }
 
+thread_local! {
+    /// What the last [`upgrade_storage`] could not convert, for the app to say.
+    static UPGRADE_NOTE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// What the upgrade at start could not convert and kept aside, once.
+pub fn take_upgrade_note() -> Option<String> {
+    UPGRADE_NOTE.with(|n| n.borrow_mut().take())
+}
+
 /// Upgrades, in place, every value an older Scale Lab kept as JSON in local storage.
 /// Does nothing (and loads nothing) when there is none. A value that cannot be
-/// upgraded is left as it is: the part of the app that reads it sets it aside and
-/// says so, as for any unreadable save. When the files module cannot be loaded at all,
-/// nothing is touched and the error says so: the app must not start over the saves.
+/// upgraded is moved to `<key>.unreadable`, so that it is not lost and later visits
+/// neither try again nor need the converter; [`take_upgrade_note`] then says so. When
+/// the files module cannot be loaded at all, nothing is touched and the error says so:
+/// the app must not start over the saves.
 pub async fn upgrade_storage() -> Result<(), String> {
     let Some(store) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else {
         return Ok(());
@@ -89,10 +100,27 @@ pub async fn upgrade_storage() -> Result<(), String> {
              check the connection and try again."
             .into());
     }
+    let mut problems = Vec::new();
     for (key, text) in old {
-        if let Ok(new) = call("upgrade", &key, &text).await {
-            let _ = store.set_item(&key, &new);
+        match call("upgrade", &key, &text).await {
+            Ok(new) => {
+                let _ = store.set_item(&key, &new);
+            }
+            Err(why) => {
+                let kept = store.set_item(&format!("{key}.unreadable"), &text);
+                if kept.is_ok() {
+                    let _ = store.remove_item(&key);
+                }
+                problems.push(why);
+            }
         }
+    }
+    if !problems.is_empty() {
+        let note = format!(
+            "Work saved by an earlier version of Scale Lab could not be converted and was kept aside: {}.",
+            problems.join("; ")
+        );
+        UPGRADE_NOTE.with(|n| *n.borrow_mut() = Some(note));
     }
     Ok(())
 }

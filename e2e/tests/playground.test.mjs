@@ -371,10 +371,19 @@ test('an unreadable saved sandbox is reported and kept aside, not lost', async (
   await page.evaluate(() => localStorage.setItem('scalelab.sandbox', '{"version":1,"diagram":{"nodes":[oops'));
   await page.reload();
   await app.ready();
-  assert.match(await app.notice(), /empty sandbox: the saved sandbox could not be read/);
+  assert.match(await app.notice(), /could not be converted and was kept aside: the saved sandbox could not be read/);
   const kept = await page.evaluate(() => localStorage.getItem('scalelab.sandbox.unreadable'));
   assert.equal(kept, '{"version":1,"diagram":{"nodes":[oops');
   assert.equal(await app.nodes().count(), 0);
+  // Kept aside, it no longer needs converting: the page opens even when the converter
+  // cannot be loaded.
+  await page.route('**/scalelab-files*', (route) => route.abort());
+  await page.reload();
+  await app.ready();
+  assert.equal(await app.byTestId('upgrade-failed').count(), 0);
+  assert.doesNotMatch((await page.evaluate(() => localStorage.getItem('scalelab.sandbox'))) ?? '', /^\s*\{/);
+  assert.equal(await page.evaluate(() => localStorage.getItem('scalelab.sandbox.unreadable')), kept);
+  await page.unroute('**/scalelab-files*');
   assert.deepEqual(problems, []);
   await context.close();
 });
