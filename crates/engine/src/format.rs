@@ -520,9 +520,9 @@ pub(crate) fn no_migration(value: Value, _from: u32) -> Value {
 /// it: the exact value of the float rounded half to even ("-0" for a small negative
 /// number, like Rust). Written by hand so that the page carries no float formatting
 /// code (about 6 KB gzipped): the value is an integer mantissa times a power of two,
-/// so scaling by `10^decimals` and rounding is integer arithmetic. Exact for
-/// `decimals` up to 9 and magnitudes below 2^128, about 3.4 × 10^38 (larger ones
-/// saturate; no figure in Scale Lab comes near).
+/// so scaling by `10^decimals` and rounding is integer arithmetic. Exact for every
+/// finite value and `decimals` up to [`MAX_DECIMALS`] (more are written as that
+/// many).
 pub fn fixed(x: f64, decimals: u32) -> String {
     if x.is_nan() {
         return "NaN".into();
@@ -531,7 +531,7 @@ pub fn fixed(x: f64, decimals: u32) -> String {
     if x.is_infinite() {
         return format!("{sign}inf");
     }
-    let decimals = decimals.min(9);
+    let decimals = decimals.min(MAX_DECIMALS);
     let bits = x.abs().to_bits();
     let exp = ((bits >> 52) & 0x7ff) as i32;
     let frac = bits & ((1u64 << 52) - 1);
@@ -544,16 +544,20 @@ pub fn fixed(x: f64, decimals: u32) -> String {
     let d = decimals as usize;
     let digits = if e >= 0 {
         // A whole number: its digits, then zeros.
-        let int = (m as u128)
+        let int = match (m as u128)
             .checked_shl(e as u32)
             .filter(|v| v >> e == m as u128)
-            .unwrap_or(u128::MAX);
+        {
+            Some(int) => int.to_string(),
+            None => doubled(m, e as u32),
+        };
         format!("{int}{}", "0".repeat(d))
     } else {
+        // Below 2^53 · 10^22 < 2^127: no overflow.
         let n = m as u128 * 10u128.pow(decimals);
         let s = (-e) as u32;
         let scaled = if s > 127 {
-            0 // below half a unit of the last digit: n < 2^83 <= 2^(s-1)
+            0 // below half a unit of the last digit: n < 2^127 <= 2^(s-1)
         } else {
             let (q, r) = (n >> s, n & ((1u128 << s) - 1));
             let half = 1u128 << (s - 1);
@@ -576,6 +580,29 @@ pub fn fixed(x: f64, decimals: u32) -> String {
     } else {
         format!("{sign}{int}.{dec}")
     }
+}
+
+/// Most digits after the point [`fixed`] writes: `m · 10^22` stays below 2^127 for
+/// every 53-bit mantissa `m`.
+pub const MAX_DECIMALS: u32 = 22;
+
+/// The decimal digits of `m · 2^e`, for values past `u128`: doubled digit by digit
+/// (at most 971 times over 309 digits; only for numbers above 3.4 × 10^38).
+fn doubled(m: u64, e: u32) -> String {
+    // Little-endian decimal digits.
+    let mut digits: Vec<u8> = m.to_string().bytes().rev().map(|b| b - b'0').collect();
+    for _ in 0..e {
+        let mut carry = 0;
+        for digit in &mut digits {
+            let v = *digit * 2 + carry;
+            *digit = v % 10;
+            carry = v / 10;
+        }
+        if carry > 0 {
+            digits.push(carry);
+        }
+    }
+    digits.iter().rev().map(|d| (b'0' + d) as char).collect()
 }
 
 /// A number without needless decimals: 4, 2.5, 0.25.
@@ -646,8 +673,10 @@ mod tests {
             // Exact ties at every precision: multiples of a power of two.
             values.push((rng.below(100_000) as f64) / f64::from(1u32 << rng.below(12)));
         }
+        // Past u128 and the largest finite values.
+        values.extend([3.5e38, -1.7976931348623157e308, 2f64.powi(1000), 1e300]);
         for x in values {
-            for d in 0..=9 {
+            for d in 0..=MAX_DECIMALS {
                 assert_eq!(
                     fixed(x, d),
                     format!("{x:.*}", d as usize),
@@ -662,6 +691,7 @@ mod tests {
         assert_eq!(fixed(f64::INFINITY, 1), "inf");
         assert_eq!(fixed(f64::NEG_INFINITY, 1), "-inf");
         assert_eq!(fixed(f64::NAN, 1), "NaN");
+        assert_eq!(fixed(0.1, 30), fixed(0.1, MAX_DECIMALS));
     }
     use serde::Deserialize;
 
