@@ -1,12 +1,7 @@
-//! Small presentation helpers shared by the views: colours, keys and number formats.
+//! Small presentation helpers shared by the views: colours and number formats.
 
 use scalelab_engine::format::{fixed, thousands};
 use scalelab_engine::{Diagram, Kind, ParamSpec, ParamValue, RequestKind};
-
-/// The snake_case name of a kind, as in the JSON format (`web_server`).
-pub fn kind_key(kind: Kind) -> String {
-    kind.info().key.to_string()
-}
 
 /// The badge colour of a component kind (from the engine's catalog).
 pub fn kind_color(kind: Kind) -> &'static str {
@@ -83,12 +78,13 @@ pub fn format_number(v: f64) -> String {
         return "–".into();
     }
     let v = if v.abs() < 0.005 { 0.0 } else { v };
-    if v.abs() >= 100.0 {
+    // The bands go by the value as rounded: 99.96 is "100", not "100.0".
+    if v.abs() >= 99.95 {
         // Halves round away from zero (1,234.5 shows as 1,235).
         thousands(v.round())
     } else if v.fract() == 0.0 {
         fixed(v, 0)
-    } else if v.abs() >= 10.0 {
+    } else if v.abs() >= 9.995 {
         fixed(v, 1)
     } else {
         fixed(v, 2)
@@ -153,11 +149,13 @@ pub fn plain(x: f64) -> String {
 
 /// Milliseconds with a sensible precision.
 pub fn format_ms(ms: f64) -> String {
+    // As rounded: 999.96 ms is "1.00 s"; a tiny negative is "0.0 ms", not "-0.0 ms".
+    let ms = if ms.abs() < 0.05 { 0.0 } else { ms };
     if !ms.is_finite() {
         "–".into()
-    } else if ms >= 1000.0 {
+    } else if ms >= 999.5 {
         format!("{} s", fixed(ms / 1000.0, 2))
-    } else if ms >= 10.0 {
+    } else if ms >= 9.95 {
         format!("{} ms", fixed(ms, 0))
     } else {
         format!("{} ms", fixed(ms, 1))
@@ -175,6 +173,18 @@ mod tests {
         assert_eq!(format_number(42.0), "42");
         assert_eq!(format_number(12.34), "12.3");
         assert_eq!(format_number(0.123), "0.12");
+        // At the edge of a band the rounded value decides.
+        assert_eq!(format_number(99.96), "100");
+        assert_eq!(format_number(-99.96), "-100");
+        assert_eq!(format_number(99.94), "99.9");
+        assert_eq!(format_number(9.996), "10.0");
+        assert_eq!(format_number(9.994), "9.99");
+        assert_eq!(format_ms(999.96), "1.00 s");
+        assert_eq!(format_ms(999.4), "999 ms");
+        assert_eq!(format_ms(9.96), "10 ms");
+        assert_eq!(format_ms(9.94), "9.9 ms");
+        assert_eq!(format_ms(-0.0), "0.0 ms");
+        assert_eq!(format_ms(-0.01), "0.0 ms");
         assert_eq!(format_ms(1500.0), "1.50 s");
         assert_eq!(format_ms(85.4), "85 ms");
         assert_eq!(format_ms(2.345), "2.3 ms");
@@ -211,11 +221,5 @@ mod tests {
         assert_eq!(field_label(users), "Active users");
         let lag = Kind::Database.param("replication_lag_ms").unwrap();
         assert_eq!(field_label(lag), "Replication lag (ms)");
-    }
-
-    #[test]
-    fn kinds_have_their_json_names() {
-        assert_eq!(kind_key(Kind::WebServer), "web_server");
-        assert_eq!(kind_key(Kind::LoadBalancer), "load_balancer");
     }
 }

@@ -14,7 +14,7 @@ use scalelab_engine::{Diagram, Kind};
 use crate::editor::gesture::{Context, Effect, Gestures, Hit, Pointer, Preview, RunState};
 use crate::editor::{Editor, Selection};
 use crate::run::{Runner, Status};
-use crate::view_util::{kind_color, kind_key};
+use crate::view_util::kind_color;
 use geometry::{Point, Rect, DC_BAR, DC_HANDLE, NODE_H, NODE_W, PORT_R};
 use routing::Route;
 
@@ -646,7 +646,7 @@ fn NodeCard(id: String) -> impl IntoView {
                     class:selected=selected.clone()
                     class:down=down
                     data-testid=format!("node-{id}")
-                    data-kind=kind_key(kind)
+                    data-kind=kind.key()
                     transform=transform
                     tabindex="0"
                     role="button"
