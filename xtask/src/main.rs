@@ -128,10 +128,16 @@ fn test(root: &Path) -> Result<(), String> {
             };
             // The page leaves Rust's float formatting and reading to its own helpers
             // and the browser; a change that brings them back fails the build here.
-            let tables = tools::page_wasm(root)
-                .and_then(|p| std::fs::read(p).ok())
-                .map(|w| tools::float_tables_in(&w))
-                .unwrap_or_default();
+            let tables = tools::page_wasm(root).and_then(|p| {
+                std::fs::read(&p)
+                    .map(|w| tools::float_tables_in(&w))
+                    .map_err(|e| format!("cannot read {}: {e}", p.display()))
+            });
+            if let Err(e) = &tables {
+                stage.ok = false;
+                stage.note = format!("the page's WebAssembly could not be checked: {e}");
+            }
+            let tables = tables.unwrap_or_default();
             if !tables.is_empty() {
                 stage.ok = false;
                 stage.note = format!(
