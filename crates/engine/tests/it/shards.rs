@@ -384,6 +384,19 @@ fn a_failing_goal_names_the_overflowing_database_and_its_shard() {
         shard.utilisation.max(db.utilisation)
     );
     assert_eq!(db.queued(), db.queue_len + shard.queue_len);
+    // With several parts the busiest one counts, wherever it is, and every queue.
+    let mut many = db.clone();
+    many.parts = vec![shard.clone(); 3];
+    for (p, (now, mean, queue)) in
+        many.parts
+            .iter_mut()
+            .zip([(0.2, 0.3, 1), (0.98, 0.97, 0), (0.5, 0.4, 7)])
+    {
+        (p.utilisation, p.mean_utilisation, p.queue_len) = (now, mean, queue);
+    }
+    assert_eq!(many.busiest_utilisation(), 0.98);
+    assert_eq!(many.busiest_mean_utilisation(), 0.97);
+    assert_eq!(many.queued(), db.queue_len + 8);
     let check = |metric, value| evaluate(&d, &m, &[Goal::metric(metric, Op::Le, value)]).remove(0);
     let result = check(scalelab_engine::goals::Metric::ErrorRate, 0.01);
     assert!(!result.pass);
