@@ -127,16 +127,12 @@ impl Progress {
         w.write_u64(self.chapters.len() as u64);
         for (id, c) in &self.chapters {
             w.write_str(id);
-            let flags = [
-                (c.done, DONE),
-                (c.skipped, SKIPPED),
-                (c.solution_shown, SOLUTION_SHOWN),
-                (c.answer.is_some(), ANSWERED),
-                (c.revealed.is_some(), REVEALED),
-            ]
-            .iter()
-            .filter(|(on, _)| *on)
-            .fold(0, |f, (_, bit)| f | bit);
+            let flag = |on: bool, bit: u8| if on { bit } else { 0 };
+            let flags = flag(c.done, DONE)
+                | flag(c.skipped, SKIPPED)
+                | flag(c.solution_shown, SOLUTION_SHOWN)
+                | flag(c.answer.is_some(), ANSWERED)
+                | flag(c.revealed.is_some(), REVEALED);
             w.write_u8(flags);
             w.write_u64(c.hints.into());
             if let Some(a) = c.answer {
