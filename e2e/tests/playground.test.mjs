@@ -372,6 +372,7 @@ test('an unreadable saved sandbox is reported and kept aside, not lost', async (
   await page.reload();
   await app.ready();
   assert.match(await app.notice(), /could not be converted and was kept aside: the saved sandbox could not be read/);
+  await page.screenshot({ path: `${ARTIFACTS}old-save-kept-aside.png` });
   const kept = await page.evaluate(() => localStorage.getItem('scalelab.sandbox.unreadable'));
   assert.equal(kept, '{"version":1,"diagram":{"nodes":[oops');
   assert.equal(await app.nodes().count(), 0);

@@ -77,7 +77,7 @@ const SANDBOX_VERSION: u64 = 2;
 fn legacy_sandbox(text: &str) -> Result<(Diagram, Scenario), String> {
     use serde_json::Value;
     let unreadable = |what: &str| format!("the saved sandbox could not be read ({what})");
-    let saved: Value = serde_json::from_str(text).map_err(|_| unreadable("it is not JSON"))?;
+    let saved: Value = serde_json::from_str(text).map_err(|_| unreadable("it is damaged"))?;
     match saved.get("version").and_then(Value::as_u64) {
         Some(1) | Some(SANDBOX_VERSION) => {}
         Some(v) if v > SANDBOX_VERSION => {
