@@ -303,3 +303,31 @@ test('work saved by an older version is converted at start, and left untouched w
   assert.deepEqual(problems.filter((p) => !/Failed to load resource|scalelab-files/.test(p)), []);
   await context.close();
 });
+
+test('a file larger than Scale Lab keeps is refused with the reason, and the editor stops at the limit', async () => {
+  const { page, context, problems, app } = await openApp(session);
+  const dir = mkdtempSync(join(tmpdir(), 'scalelab-limits-'));
+  const node = (i, name) => ({ id: `web-${i}`, kind: 'web_server', name, x: (i % 25) * 200, y: Math.floor(i / 25) * 120 });
+  // A name of 300 letters: the saved form keeps at most 256.
+  const long = join(dir, 'long-name.json');
+  writeFileSync(long, JSON.stringify({ version: 2, nodes: [node(1, 'n'.repeat(300))] }));
+  await app.byTestId('share-button').click();
+  await app.byTestId('import-file').setInputFiles(long);
+  const notice = await app.noticeMatching(/long-name\.json/);
+  assert.match(notice, /A component's name is too long: names, ids and labels may have at most 256 characters/);
+  assert.equal(await app.nodes().count(), 0);
+  await page.keyboard.press('Escape');
+  // 500 components open; a 501st cannot be added, and the page says why.
+  const full = join(dir, 'full.json');
+  writeFileSync(full, JSON.stringify({ version: 2, nodes: Array.from({ length: 500 }, (_, i) => node(i + 1, `Web ${i + 1}`)) }));
+  await app.byTestId('share-button').click();
+  await app.byTestId('import-file').setInputFiles(full);
+  await page.waitForFunction(() => document.querySelectorAll('svg g.node').length === 500, null, { timeout: 20000 });
+  await page.keyboard.press('Escape');
+  await app.byTestId('palette-cache').click();
+  assert.match(await app.noticeMatching(/at most 500/), /A diagram holds at most 500 components\./);
+  assert.equal(await app.nodes().count(), 500);
+  await page.screenshot({ path: `${ARTIFACTS}diagram-full.png` });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
