@@ -1,4 +1,5 @@
-//! Small presentation helpers shared by the views: colours and number formats.
+//! Small presentation helpers shared by the views: colours, number formats and HTML
+//! escaping.
 
 use scalelab_engine::format::{fixed, thousands};
 use scalelab_engine::{Diagram, Kind, ParamSpec, ParamValue, RequestKind};
@@ -160,6 +161,22 @@ pub fn format_ms(ms: f64) -> String {
     } else {
         format!("{} ms", fixed(ms, 1))
     }
+}
+
+/// `s` with the characters that mean something in HTML escaped.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! marker without its closing partner is plain text. Text-heavy parts of the chapter
 //! panel are rendered as escaped HTML strings (see `panels::chapter` for why).
 
+use crate::view_util::escape;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Span<'a> {
     Text(&'a str),
@@ -44,22 +45,6 @@ pub fn spans(p: &str) -> Vec<Span<'_>> {
     }
     if plain_from < rest.len() {
         out.push(Span::Text(&rest[plain_from..]));
-    }
-    out
-}
-
-/// `s` with the characters that mean something in HTML escaped.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
     }
     out
 }

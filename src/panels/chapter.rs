@@ -14,11 +14,12 @@ use scalelab_engine::format::fixed;
 use scalelab_engine::Goal;
 
 use crate::course::check::CheckState;
-use crate::course::text::{escape, items_html};
+use crate::course::text::items_html;
 use crate::course::{Course, Mode};
 use crate::editor::Editor;
 use crate::panels::scenario::ScenarioPanel;
 use crate::run::{Runner, Status};
+use crate::view_util::escape;
 
 #[component]
 pub fn ChapterPanel() -> impl IntoView {

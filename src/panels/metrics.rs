@@ -61,7 +61,7 @@ struct Line {
 /// polyline per line, scaled to `y_max`) and the scale under it. Built as text: a chart
 /// shows and never takes input, and a string costs the page far less code than a view.
 fn chart_html(caption: &str, label: &str, data: &ChartData, y_max: f64, scale: &str) -> String {
-    use crate::course::text::escape;
+    use crate::view_util::escape;
     let (w, h) = (trimmed(CHART_W, 0), trimmed(CHART_H, 0));
     let mut svg = format!(
         "<figcaption>{}</figcaption><svg class=\"chart-svg\" viewBox=\"0 0 {w} {h}\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"{}\"><line class=\"axis\" x1=\"0\" x2=\"{w}\" y1=\"{h}\" y2=\"{h}\"></line>",
@@ -314,7 +314,7 @@ pub fn MetricsPanel() -> impl IntoView {
 /// and the business numbers. Without monitoring, a line saying how to get them. HTML,
 /// escaped; empty before a run.
 pub fn dashboard_html(m: &Metrics, d: &scalelab_engine::Diagram) -> String {
-    use crate::course::text::escape;
+    use crate::view_util::escape;
     if !m.monitored {
         return "<p class=\"muted small\" data-testid=\"dashboards-off\">Only what users see is measured. \
                 Add a <strong>Monitoring</strong> component to see how busy each component is, \
