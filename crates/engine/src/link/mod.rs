@@ -503,7 +503,9 @@ fn read_traffic(r: &mut ByteReader) -> Result<Traffic, LinkError> {
 
 /// A scenario; node ids are written relative to `d`, the diagram it runs on. `version`
 /// is the link format written (see [`LINK_VERSION`]).
-pub fn write_scenario(w: &mut ByteWriter, s: &Scenario, d: &Diagram, version: u8) {
+/// Writes a scenario; `random_failures` says whether the format holds them (link
+/// format 2 and later, every compiled course).
+pub fn write_scenario(w: &mut ByteWriter, s: &Scenario, d: &Diagram, random_failures: bool) {
     let ids: Vec<&str> = d.nodes.iter().map(|n| n.id.as_str()).collect();
     let dc_ids: Vec<&str> = d.data_centers.iter().map(|c| c.id.as_str()).collect();
     w.write_u64(s.duration_s.into());
@@ -570,7 +572,7 @@ pub fn write_scenario(w: &mut ByteWriter, s: &Scenario, d: &Diagram, version: u8
         write_num(w, win.from_s);
         write_num(w, win.to_s);
     }
-    if version >= RANDOM_FAILURES_SINCE {
+    if random_failures {
         match &s.random_failures {
             None => w.write_u8(0),
             Some(rf) => {
@@ -586,7 +588,12 @@ pub fn write_scenario(w: &mut ByteWriter, s: &Scenario, d: &Diagram, version: u8
     }
 }
 
-pub fn read_scenario(r: &mut ByteReader, d: &Diagram, version: u8) -> Result<Scenario, LinkError> {
+/// Reads what [`write_scenario`] wrote with the same `random_failures`.
+pub fn read_scenario(
+    r: &mut ByteReader,
+    d: &Diagram,
+    random_failures: bool,
+) -> Result<Scenario, LinkError> {
     let ids: Vec<String> = d.nodes.iter().map(|n| n.id.clone()).collect();
     let dc_ids: Vec<String> = d.data_centers.iter().map(|c| c.id.clone()).collect();
     let duration_s = read_u32(r)?;
@@ -652,7 +659,7 @@ pub fn read_scenario(r: &mut ByteReader, d: &Diagram, version: u8) -> Result<Sce
             to_s: read_num(r)?,
         });
     }
-    let random_failures = if version < RANDOM_FAILURES_SINCE {
+    let random_failures = if !random_failures {
         None
     } else {
         match r.read_u8()? {
@@ -840,7 +847,7 @@ pub fn to_link(shared: &Shared) -> String {
     w.write_u8(flags);
     write_diagram(&mut w, &shared.diagram);
     if let Some(s) = &shared.scenario {
-        write_scenario(&mut w, s, &shared.diagram, version);
+        write_scenario(&mut w, s, &shared.diagram, version >= RANDOM_FAILURES_SINCE);
     }
     if let Some(c) = &shared.challenge {
         w.write_str(&c.title);
@@ -866,7 +873,11 @@ pub fn from_link(text: &str) -> Result<Shared, LinkError> {
     }
     let diagram = read_diagram(&mut r)?;
     let scenario = if flags & HAS_SCENARIO != 0 {
-        Some(read_scenario(&mut r, &diagram, version)?)
+        Some(read_scenario(
+            &mut r,
+            &diagram,
+            version >= RANDOM_FAILURES_SINCE,
+        )?)
     } else {
         None
     };
@@ -1024,7 +1035,7 @@ fn write_lesson(w: &mut ByteWriter, l: &Lesson) {
             write_parts(w, &add.nodes, &add.edges, &add.data_centers);
         }
     }
-    write_scenario(w, &l.scenario, &l.solution, COURSE_VERSION);
+    write_scenario(w, &l.scenario, &l.solution, true);
     write_goals(w, &l.goals, &l.solution);
     match &l.prediction {
         None => w.write_u8(0),
@@ -1065,7 +1076,7 @@ fn read_lesson(r: &mut ByteReader) -> Result<Lesson, LinkError> {
         }
         _ => return Err(bad("a kind of starter")),
     };
-    let scenario = read_scenario(r, &solution, COURSE_VERSION)?;
+    let scenario = read_scenario(r, &solution, true)?;
     let goals = read_goals(r, &solution)?;
     let prediction = match r.read_u8()? {
         0 => None,

@@ -11,7 +11,7 @@
 use super::bytes::{ByteReader, ByteWriter};
 use super::{
     base64url, lz, read_diagram, read_goals, read_scenario, unpack, write_diagram, write_goals,
-    write_scenario, LinkError, LINK_VERSION, MAX_LIST, MAX_SHORT,
+    write_scenario, LinkError, LINK_VERSION, MAX_LIST, MAX_SHORT, RANDOM_FAILURES_SINCE,
 };
 use crate::catalog::ParamValue;
 use crate::components::Kind;
@@ -53,11 +53,11 @@ pub fn to_record(record: &Record) -> String {
         Record::Sandbox(d, s) => {
             w.write_u8(SANDBOX);
             write_diagram(&mut w, d);
-            write_scenario(&mut w, s, d, LINK_VERSION);
+            write_scenario(&mut w, s, d, true);
         }
         Record::Scenario(s) => {
             w.write_u8(SCENARIO);
-            write_scenario(&mut w, s, &none, LINK_VERSION);
+            write_scenario(&mut w, s, &none, true);
         }
         Record::Goals(g) => {
             w.write_u8(GOALS);
@@ -81,10 +81,13 @@ pub fn from_record(text: &str) -> Result<Record, LinkError> {
         DIAGRAM => Record::Diagram(read_diagram(&mut r)?),
         SANDBOX => {
             let d = read_diagram(&mut r)?;
-            let s = read_scenario(&mut r, &d, version)?;
+            let s = read_scenario(&mut r, &d, version >= RANDOM_FAILURES_SINCE)?;
             Record::Sandbox(d, s)
         }
-        SCENARIO => Record::Scenario(read_scenario(&mut r, &none, version)?),
+        SCENARIO => {
+            let with = version >= RANDOM_FAILURES_SINCE;
+            Record::Scenario(read_scenario(&mut r, &none, with)?)
+        }
         GOALS => Record::Goals(read_goals(&mut r, &none)?),
         _ => {
             return Err(LinkError::Damaged(
