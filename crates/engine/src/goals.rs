@@ -865,12 +865,15 @@ fn is_worker_pool(d: &Diagram, n: &NodeMetrics) -> bool {
 }
 
 /// Among the nodes `which` keeps, the one (almost) fully busy for the most seconds of
-/// the per-second series, if that is at least `min_seconds`.
+/// the per-second series, if that is at least `min_seconds`. Only the scenario's
+/// seconds count, as the learner knows them ("of 60 seconds"), not the seconds after
+/// its end in which the requests still in flight finished.
 fn longest_busy<'a>(
     m: &'a Metrics,
     min_seconds: usize,
     which: impl Fn(&NodeMetrics) -> bool,
 ) -> Option<Saturation<'a>> {
+    let in_scenario = |p: &&crate::metrics::NodePoint| u64::from(p.t_s) * 1_000_000 < m.duration_us;
     m.nodes
         .iter()
         .zip(&m.node_series)
@@ -881,9 +884,10 @@ fn longest_busy<'a>(
             busy_seconds: series
                 .points
                 .iter()
+                .filter(in_scenario)
                 .filter(|p| p.utilisation >= 0.95)
                 .count(),
-            seconds: series.points.len(),
+            seconds: series.points.iter().filter(in_scenario).count(),
         })
         .filter(|s| s.busy_seconds >= min_seconds)
         .max_by_key(|s| s.busy_seconds)

@@ -6,6 +6,8 @@ use scalelab_engine::{
     RequestMix, Scenario, ScheduledEvent, Simulation, Window,
 };
 
+use scalelab_engine::goals::{evaluate, Goal, Metric, Op};
+
 use crate::common::{advance_to, num, set, steady, text, two_servers};
 
 fn node_down(t: &scalelab_engine::Totals) -> u64 {
@@ -645,4 +647,25 @@ fn a_randomly_failed_server_serves_nothing_until_it_comes_back() {
         );
     }
     assert!(node_down(&m.totals) > 0);
+}
+
+#[test]
+fn a_saturation_reason_counts_the_seconds_of_the_scenario_not_its_tail() {
+    // Two servers far over their capacity for 10 s: their queues still drain after the
+    // end, so the run's per-second series is longer than the scenario.
+    let (d, mut s) = two_servers(20_000.0);
+    s.duration_s = 10;
+    let m = run_to_end(&d, &s).unwrap();
+    let series = &m.node_series[d.node_index("web-1").unwrap()].points;
+    assert!(series.len() > 10, "{} seconds", series.len());
+    let result = evaluate(&d, &m, &[Goal::metric(Metric::P95Ms, Op::Le, 1.0)]).remove(0);
+    assert!(!result.pass);
+    let busy = result
+        .reason
+        .split("was fully busy for ")
+        .nth(1)
+        .and_then(|rest| rest.strip_suffix(" of 10 seconds, so requests waited in its queue; give it more capacity or add servers."))
+        .unwrap_or_else(|| panic!("{}", result.reason));
+    let busy: u32 = busy.parse().unwrap();
+    assert!((8..=10).contains(&busy), "{}", result.reason);
 }
