@@ -327,6 +327,9 @@ test('a file larger than Scale Lab keeps is refused with the reason, and the edi
   await app.byTestId('palette-cache').click();
   assert.match(await app.noticeMatching(/at most 500/), /A diagram holds at most 500 components\./);
   assert.equal(await app.nodes().count(), 500);
+  // Hundreds of findings: the first ten are listed, and how many more there are.
+  assert.equal(await page.locator('[data-testid="findings"] > li').count(), 11);
+  assert.match(await app.byTestId('more-findings').innerText(), /^…and 491 more\. Fix these first/);
   await page.screenshot({ path: `${ARTIFACTS}diagram-full.png` });
   assert.deepEqual(problems, []);
   await context.close();

@@ -57,6 +57,21 @@ pub fn Inspector() -> impl IntoView {
     }
 }
 
+/// Most findings listed at once: a large diagram can have hundreds, and the first
+/// ones are the ones to fix; the list updates as they are.
+const SHOWN_FINDINGS: usize = 10;
+
+/// The line that stands for the findings past [`SHOWN_FINDINGS`], if any.
+fn more(total: usize) -> Option<impl IntoView> {
+    (total > SHOWN_FINDINGS).then(|| {
+        let text = format!(
+            "…and {} more. Fix these first: the list follows your changes.",
+            format_number((total - SHOWN_FINDINGS) as f64)
+        );
+        view! { <li class="muted" data-testid="more-findings">{text}</li> }
+    })
+}
+
 /// Cost and findings of the whole diagram.
 #[component]
 fn DiagramSummary() -> impl IntoView {
@@ -73,8 +88,10 @@ fn DiagramSummary() -> impl IntoView {
                     if c.findings.is_empty() {
                         view! { <li class="ok">"No problems found."</li> }.into_any()
                     } else {
-                        c.findings
+                        let shown = c
+                            .findings
                             .iter()
+                            .take(SHOWN_FINDINGS)
                             .map(|f| {
                                 let class = match f.severity {
                                     Severity::Error => "error",
@@ -82,8 +99,8 @@ fn DiagramSummary() -> impl IntoView {
                                 };
                                 view! { <li class=class>{f.message.clone()}</li> }
                             })
-                            .collect_view()
-                            .into_any()
+                            .collect_view();
+                        view! { {shown} {more(c.findings.len())} }.into_any()
                     }
                 })}
             </ul>
@@ -93,7 +110,13 @@ fn DiagramSummary() -> impl IntoView {
                     if c.resilience.is_empty() {
                         view! { <li class="ok">"No single point of failure found."</li> }.into_any()
                     } else {
-                        c.resilience.iter().map(|m| view! { <li class="warning">{m.clone()}</li> }).collect_view().into_any()
+                        let shown = c
+                            .resilience
+                            .iter()
+                            .take(SHOWN_FINDINGS)
+                            .map(|m| view! { <li class="warning">{m.clone()}</li> })
+                            .collect_view();
+                        view! { {shown} {more(c.resilience.len())} }.into_any()
                     }
                 })}
             </ul>
