@@ -3,6 +3,7 @@
 //! panel are rendered as escaped HTML strings (see `panels::chapter` for why).
 
 use crate::view_util::escape;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Span<'a> {
     Text(&'a str),

@@ -64,7 +64,7 @@ pub fn upgrade(key: &str, text: &str) -> Result<String, String> {
         _ => return Err(format!("{key} is not something Scale Lab saves")),
     };
     match does_not_fit(&record) {
-        Some(why) => Err(format!("the saved diagram could not be kept. {why}")),
+        Some(why) => Err(format!("the saved work could not be kept. {why}")),
         None => Ok(to_record(&record)),
     }
 }
