@@ -77,17 +77,15 @@ pub fn from_record(text: &str) -> Result<Record, LinkError> {
     let (version, body) = unpack(code, MAX_RECORD_CHARS, MAX_RECORD_BODY)?;
     let mut r = ByteReader::new(&body);
     let none = Diagram::default();
+    let random_failures = version >= RANDOM_FAILURES_SINCE;
     let record = match r.read_u8()? {
         DIAGRAM => Record::Diagram(read_diagram(&mut r)?),
         SANDBOX => {
             let d = read_diagram(&mut r)?;
-            let s = read_scenario(&mut r, &d, version >= RANDOM_FAILURES_SINCE)?;
+            let s = read_scenario(&mut r, &d, random_failures)?;
             Record::Sandbox(d, s)
         }
-        SCENARIO => {
-            let with = version >= RANDOM_FAILURES_SINCE;
-            Record::Scenario(read_scenario(&mut r, &none, with)?)
-        }
+        SCENARIO => Record::Scenario(read_scenario(&mut r, &none, random_failures)?),
         GOALS => Record::Goals(read_goals(&mut r, &none)?),
         _ => {
             return Err(LinkError::Damaged(
@@ -104,66 +102,48 @@ pub fn from_record(text: &str) -> Result<Record, LinkError> {
 /// imported, so this is asked first: a file the form cannot hold is refused with the
 /// reason, rather than kept in a form that could not be read back.
 pub fn does_not_fit(record: &Record) -> Option<String> {
+    fits(record).err()
+}
+
+fn fits(record: &Record) -> Result<(), String> {
     let (diagram, scenario, goals) = match record {
         Record::Diagram(d) => (Some(d), None, None),
         Record::Sandbox(d, s) => (Some(d), Some(s), None),
         Record::Scenario(s) => (None, Some(s), None),
         Record::Goals(g) => (None, None, Some(g)),
     };
-    let count = |n: usize, limit: usize, what: &str| {
-        (n > limit).then(|| format!("It has {n} {what}; Scale Lab keeps at most {limit}."))
-    };
-    let long = |text: &str, what: &dyn Fn() -> String| {
-        (text.len() > MAX_SHORT).then(|| {
-            format!(
-                "{} is too long: names, ids and labels may have at most {MAX_SHORT} characters \
-                 (letters outside the English alphabet count as two to four).",
-                what()
-            )
-        })
-    };
-    let mut why: Option<String> = None;
     if let Some(d) = diagram {
-        why = why
-            .or_else(|| count(d.nodes.len(), MAX_NODES, "components"))
-            .or_else(|| count(d.edges.len(), MAX_EDGES, "connections"))
-            .or_else(|| count(d.data_centers.len(), MAX_DATA_CENTERS, "data centers"));
+        count(d.nodes.len(), MAX_NODES, "components")?;
+        count(d.edges.len(), MAX_EDGES, "connections")?;
+        count(d.data_centers.len(), MAX_DATA_CENTERS, "data centers")?;
         for c in &d.data_centers {
-            why = why
-                .or_else(|| long(&c.id, &|| "A data center's id".into()))
-                .or_else(|| long(&c.name, &|| "A data center's name".into()));
+            short(&c.id, || "A data center's id".into())?;
+            short(&c.name, || "A data center's name".into())?;
         }
         for n in &d.nodes {
-            why = why
-                .or_else(|| long(&n.id, &|| "A component's id".into()))
-                .or_else(|| long(&n.name, &|| "A component's name".into()));
+            short(&n.id, || "A component's id".into())?;
+            short(&n.name, || "A component's name".into())?;
             for v in n.params.values() {
                 if let ParamValue::Text(t) = v {
-                    why = why.or_else(|| long(t, &|| format!("A setting of {}", n.id)));
+                    short(t, || format!("A setting of {}", n.id))?;
                 }
             }
         }
     }
     if let Some(s) = scenario {
-        why = why
-            .or_else(|| count(s.traffic.len(), MAX_NODES, "traffic settings"))
-            .or_else(|| count(s.events.len(), MAX_EVENTS, "scheduled events"))
-            .or_else(|| count(s.windows.len(), MAX_WINDOWS, "time windows"));
+        count(s.traffic.len(), MAX_NODES, "traffic settings")?;
+        count(s.events.len(), MAX_EVENTS, "scheduled events")?;
+        count(s.windows.len(), MAX_WINDOWS, "time windows")?;
         for w in &s.windows {
-            why = why.or_else(|| long(&w.name, &|| "A time window's name".into()));
+            short(&w.name, || "A time window's name".into())?;
         }
         if let Some(rf) = &s.random_failures {
-            why = why.or_else(|| {
-                count(
-                    rf.kinds.len(),
-                    Kind::ALL.len(),
-                    "kinds of component in its random failures",
-                )
-            });
+            let what = "kinds of component in its random failures";
+            count(rf.kinds.len(), Kind::ALL.len(), what)?;
         }
     }
     if let Some(goals) = goals {
-        why = why.or_else(|| count(goals.len(), MAX_LIST, "goals"));
+        count(goals.len(), MAX_LIST, "goals")?;
         for g in goals {
             let (window, label) = match g {
                 Goal::Metric { window, label, .. } => (window.as_deref(), label),
@@ -172,12 +152,33 @@ pub fn does_not_fit(record: &Record) -> Option<String> {
                 | Goal::NoSinglePointOfFailure { label, .. }
                 | Goal::SessionsNotOnWebServers { label } => (None, label),
             };
-            why = why
-                .or_else(|| long(window.unwrap_or(""), &|| "A goal's time window".into()))
-                .or_else(|| long(label.as_deref().unwrap_or(""), &|| "A goal's label".into()));
+            short(window.unwrap_or(""), || "A goal's time window".into())?;
+            short(label.as_deref().unwrap_or(""), || "A goal's label".into())?;
         }
     }
-    why
+    Ok(())
+}
+
+/// At most `limit` of `what`.
+fn count(n: usize, limit: usize, what: &str) -> Result<(), String> {
+    match n > limit {
+        true => Err(format!(
+            "It has {n} {what}; Scale Lab keeps at most {limit}."
+        )),
+        false => Ok(()),
+    }
+}
+
+/// A name, id or label the form keeps: at most [`MAX_SHORT`] bytes.
+fn short(text: &str, what: impl FnOnce() -> String) -> Result<(), String> {
+    match text.len() > MAX_SHORT {
+        true => Err(format!(
+            "{} is too long: names, ids and labels may have at most {MAX_SHORT} characters \
+             (letters outside the English alphabet count as two to four).",
+            what()
+        )),
+        false => Ok(()),
+    }
 }
 
 #[cfg(test)]
