@@ -544,15 +544,22 @@ fn per_second_series_show_the_cache_warming_and_a_dead_server() {
     );
 }
 
-#[test]
-fn the_end_of_a_random_failure_does_not_bring_back_a_server_killed_on_purpose() {
-    let (d, mut s) = two_servers(50.0);
+/// Two servers behind a load balancer for 300 s at `rps`, each failing at random about
+/// once a minute for `down_s` seconds.
+fn failing_servers(rps: f64, down_s: f64) -> (Diagram, Scenario) {
+    let (d, mut s) = two_servers(rps);
     s.duration_s = 300;
     s.random_failures = Some(scalelab_engine::RandomFailures {
         kinds: vec![Kind::WebServer],
         every_s: 60.0,
-        down_s: 20.0,
+        down_s,
     });
+    (d, s)
+}
+
+#[test]
+fn the_end_of_a_random_failure_does_not_bring_back_a_server_killed_on_purpose() {
+    let (d, s) = failing_servers(50.0, 20.0);
     // The first random failure of each server, and when it ends.
     let timeline = s.timeline(&d);
     let first = |id: &str| {
@@ -598,13 +605,7 @@ fn the_end_of_a_random_failure_does_not_bring_back_a_server_killed_on_purpose() 
 
 #[test]
 fn a_randomly_failed_server_serves_nothing_until_it_comes_back() {
-    let (d, mut s) = two_servers(200.0);
-    s.duration_s = 300;
-    s.random_failures = Some(scalelab_engine::RandomFailures {
-        kinds: vec![Kind::WebServer],
-        every_s: 60.0,
-        down_s: 8.0,
-    });
+    let (d, s) = failing_servers(200.0, 8.0);
     let timeline = s.timeline(&d);
     let kills: Vec<(f64, String)> = timeline
         .iter()
