@@ -25,6 +25,9 @@ use progress::Progress;
 const PROGRESS_KEY: &str = "scalelab.progress";
 /// Where an unreadable progress record is moved, so it is never silently lost.
 const PROGRESS_BACKUP_KEY: &str = "scalelab.progress.unreadable";
+/// The notice shown when the learner runs before answering the chapter's prediction.
+const PREDICT_FIRST: &str =
+    "First, make your prediction: answer the question in the chapter panel (or skip it).";
 
 /// Where the learner is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -440,10 +443,7 @@ impl Course {
             .progress
             .with_untracked(|p| p.of(&self.id(i)).prediction_pending());
         if has_prediction && pending {
-            self.editor.show(
-                "First, make your prediction: answer the question in the chapter panel (or skip it).",
-                false,
-            );
+            self.editor.show(PREDICT_FIRST, false);
             if let Some(el) = document()
                 .query_selector("[data-testid=prediction]")
                 .ok()
@@ -454,6 +454,20 @@ impl Course {
             return false;
         }
         true
+    }
+
+    /// Records the learner's answer to the chapter's prediction (`None`: skipped) and
+    /// takes down the notice asking for one, which would now contradict the panel.
+    pub fn answer_prediction(&self, answer: Option<u32>) {
+        self.update_chapter(|c| match answer {
+            Some(k) => c.answer = Some(k),
+            None => c.skipped = true,
+        });
+        self.editor.notice.update(|n| {
+            if n.as_ref().is_some_and(|n| n.text == PREDICT_FIRST) {
+                *n = None;
+            }
+        });
     }
 
     /// Updates the current chapter's progress and saves it.

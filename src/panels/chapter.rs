@@ -197,11 +197,11 @@ fn PredictionCard(i: usize) -> impl IntoView {
                     <button class="btn primary" data-testid="prediction-submit" disabled=move || chosen.get().is_none()
                         on:click=move |_| {
                             if let Some(k) = chosen.get_untracked() {
-                                course.update_chapter(|c| c.answer = Some(k));
+                                course.answer_prediction(Some(k));
                             }
                         }>"Lock in my answer"</button>
                     <button class="btn link" data-testid="prediction-skip"
-                        on:click=move |_| course.update_chapter(|c| c.skipped = true)>"Skip"</button>
+                        on:click=move |_| course.answer_prediction(None)>"Skip"</button>
                 </div>
             </div>
             <p data-testid="prediction-said" hidden=move || pending() || state.with(|c| c.answer.is_none())>
