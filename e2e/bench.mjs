@@ -170,19 +170,32 @@ try {
     console.log(`native engine: ${(nativeRate / 1e6).toFixed(2)} M events/s; native / wasm = ${(nativeRate / wasm.events_per_s).toFixed(2)}x (target <= 1.3x)`);
   }
 
-  // First frame: from navigation to the mounted app, in a fresh page (median of 5).
+  // First frame: from navigation to the first frame drawn with the app mounted, taken
+  // just after that frame is painted, in a fresh page (median of 5). The page notes the
+  // time itself: asking it afterwards would add the wait for every resource to load and
+  // the test's round trips.
   const firsts = [];
   for (let i = 0; i < 5; i++) {
-    const first = await openPage(session);
+    const first = await openPage(session, {
+      init: () => {
+        const seen = new MutationObserver(() => {
+          if (document.querySelector('[data-testid="app"]')) {
+            seen.disconnect();
+            requestAnimationFrame(() => setTimeout(() => { window.__scalelabFirstFrame = performance.now(); }, 0));
+          }
+        });
+        seen.observe(document, { childList: true, subtree: true });
+      },
+    });
     await first.page.getByTestId('app').waitFor();
-    firsts.push(await first.page.evaluate(() => {
-      const paint = performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint');
-      return Math.max(paint ? paint.startTime : 0, performance.now());
+    firsts.push(await first.page.evaluate(async () => {
+      while (window.__scalelabFirstFrame === undefined) await new Promise(requestAnimationFrame);
+      return window.__scalelabFirstFrame;
     }));
     await first.context.close();
   }
   firsts.sort((a, b) => a - b);
-  console.log(`first frame: app mounted ${percentile(firsts, 50).toFixed(0)} ms after navigation (median of 5; target < 500 ms)`);
+  console.log(`first frame: the mounted app painted ${percentile(firsts, 50).toFixed(0)} ms after navigation (median of 5; target < 500 ms)`);
 
   const anim = await measureAnimation(session, '?bench=anim');
   console.log(`animation: ${anim.inFlight} requests in flight, ${anim.dots} dots drawn (medians), median ${anim.fps.toFixed(1)} fps (target >= 55), ` +

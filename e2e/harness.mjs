@@ -40,10 +40,12 @@ export async function startSession() {
 /**
  * A new page whose console errors and uncaught exceptions are recorded in `problems`.
  * It opens in the sandbox, as if the learner had gone there before; with `course:
- * true` it opens as on a first visit (the course, chapter 1).
+ * true` it opens as on a first visit (the course, chapter 1). `init`, if given, is a
+ * script run in the page before any of its own (to observe it from the start).
  */
-export async function openPage(session, { viewport = { width: 1400, height: 900 }, query = '', course = false } = {}) {
+export async function openPage(session, { viewport = { width: 1400, height: 900 }, query = '', course = false, init = null } = {}) {
   const context = await session.browser.newContext({ viewport, hasTouch: true });
+  if (init) await context.addInitScript(init);
   if (!course) {
     // Only when nothing is saved yet, so a reload keeps what the test did.
     await context.addInitScript(() => {
