@@ -230,7 +230,7 @@ test('goals go out as a file and come back in as a challenge on a copy of the de
   await other.byTestId('share-button').click();
   await other.byTestId('import-file').setInputFiles(diagram);
   await fresh.page.waitForFunction(() => document.querySelectorAll('svg g.node').length === 2);
-  await other.byTestId('share-button').click();
+  // The panel stays open after an import.
   await other.byTestId('import-file').setInputFiles(path);
   await other.noticeMatching(/opened as a challenge/);
   assert.equal(await other.byTestId('chapter-title').innerText(), 'team-goals');
@@ -262,8 +262,22 @@ test('a challenge can start from only the Users: the solver builds the rest', as
   await app.byTestId('goal-template-spof').check();
   const full = await app.byTestId('share-link').inputValue();
   await app.byTestId('challenge-empty-start').check();
+  await app.byTestId('challenge-text').fill('Two of everything.');
+  await app.byTestId('goal-bound-p95').fill('120');
+  await app.byTestId('goal-bound-p95').press('Enter');
   const empty = await app.byTestId('share-link').inputValue();
   assert.notEqual(empty, full);
+  // Closed and opened again, the panel is as it was left.
+  await app.page.keyboard.press('Escape');
+  await app.byTestId('share-panel').waitFor({ state: 'hidden' });
+  await app.byTestId('share-button').click();
+  assert.equal(await app.byTestId('challenge-title').inputValue(), 'Build it yourself');
+  assert.equal(await app.byTestId('challenge-text').inputValue(), 'Two of everything.');
+  assert.equal(await app.byTestId('goal-bound-p95').inputValue(), '120');
+  assert.equal(await app.byTestId('goal-template-spof').isChecked(), true);
+  assert.equal(await app.byTestId('challenge-empty-start').isChecked(), true);
+  assert.equal(await app.byTestId('share-as-challenge').isChecked(), true);
+  assert.equal(await app.byTestId('share-link').inputValue(), empty);
 
   const b = await openPage(session);
   const other = new ScaleLab(b.page);

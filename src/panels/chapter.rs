@@ -463,7 +463,9 @@ pub fn CourseNav() -> impl IntoView {
     let open = RwSignal::new(false);
     crate::share::close_on_outside(open, ".course-nav");
     let done_count = move || (0..course.len()).filter(|&i| course.is_done(i)).count();
-    let items = (0..course.len())
+    // Built when the list opens: closed, it would be a quarter of the page's first build.
+    let items = move || {
+        (0..course.len())
         .map(|i| {
             let title = course.with_lesson(i, |l| l.title.clone());
             let mark = move || {
@@ -487,7 +489,8 @@ pub fn CourseNav() -> impl IntoView {
                 </li>
             }
         })
-        .collect_view();
+        .collect_view()
+    };
     let in_sandbox = move || course.mode.get() == Mode::Sandbox;
     view! {
         <div class="course-nav">
@@ -497,9 +500,11 @@ pub fn CourseNav() -> impl IntoView {
             </button>
             <button class="btn" class:active=in_sandbox data-testid="sandbox-button"
                 on:click=move |_| if !in_sandbox() { course.open_sandbox() }>"Sandbox"</button>
-            <nav class="chapter-list" data-testid="chapter-list" aria-label="Chapters" hidden=move || !open.get()>
-                <ol>{items}</ol>
-            </nav>
+            <Show when=move || open.get()>
+                <nav class="chapter-list" data-testid="chapter-list" aria-label="Chapters">
+                    <ol>{items()}</ol>
+                </nav>
+            </Show>
         </div>
     }
     .into_any()

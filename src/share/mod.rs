@@ -364,16 +364,21 @@ pub fn ShareMenu() -> impl IntoView {
         });
     };
 
-    let templates = TEMPLATES
+    // The panel is built each time it opens (closed, it would be a seventh of the page's
+    // first build, and its link would be worked out on every edit); what it holds lives
+    // in the signals above, so it reopens as it was left.
+    let templates = move || {
+        TEMPLATES
         .iter()
         .enumerate()
         .map(|(i, t)| {
             view! {
                 <label class="template">
                     <input type="checkbox" data-testid=format!("goal-template-{}", t.key)
+                        prop:checked=move || picked.with(|p| p[i])
                         on:change=move |ev| picked.update(|p| p[i] = event_target_checked(&ev))/>
                     <span>{t.label}</span>
-                    <input type="number" class="bound" aria-label=t.label prop:value=plain(t.default)
+                    <input type="number" class="bound" aria-label=t.label prop:value=move || plain(bounds.with(|b| b[i]))
                         data-testid=format!("goal-bound-{}", t.key)
                         on:change=move |ev| {
                             if let Some(v) = parse_number(&event_target_value(&ev)) {
@@ -386,13 +391,15 @@ pub fn ShareMenu() -> impl IntoView {
                 </label>
             }
         })
-        .collect_view();
+        .collect_view()
+    };
 
     view! {
         <div class="share-menu">
             <button class="btn" data-testid="share-button" aria-expanded=move || open.get().to_string()
                 on:click=move |_| { copied.set(false); open.update(|o| *o = !*o) }>"Share"</button>
-            <div class="popover share" data-testid="share-panel" hidden=move || !open.get() role="dialog" aria-label="Share and files">
+            <Show when=move || open.get()>
+            <div class="popover share" data-testid="share-panel" role="dialog" aria-label="Share and files">
                 <h4>"Share a link"</h4>
                 <label class="inline">
                     <input type="checkbox" data-testid="share-with-scenario" prop:checked=move || with_scenario.get()
@@ -406,18 +413,22 @@ pub fn ShareMenu() -> impl IntoView {
                 </label>
                 <div class="challenge-builder" hidden=move || !as_challenge.get()>
                     <input type="text" placeholder="Title" maxlength="80" data-testid="challenge-title"
+                        prop:value=move || title.get()
                         on:input=move |ev| title.set(event_target_value(&ev))/>
                     <textarea placeholder="What to do (optional)" maxlength="2000" data-testid="challenge-text"
+                        prop:value=move || text.get()
                         on:input=move |ev| text.set(event_target_value(&ev))></textarea>
                     <p class="muted small" hidden=move || chapter_goals().is_empty()>"The chapter's goals are included."</p>
-                    {templates}
+                    {templates()}
                     <label class="inline">
                         <input type="checkbox" data-testid="challenge-empty-start"
+                            prop:checked=move || empty_start.get()
                             on:change=move |ev| empty_start.set(event_target_checked(&ev))/>
                         <span class="small">"The solver starts with only the Users and builds the rest"</span>
                     </label>
                     <label class="template">
                         <input type="checkbox" data-testid="goal-template-spof"
+                            prop:checked=move || spof.get()
                             on:change=move |ev| spof.set(event_target_checked(&ev))/>
                         <span>"No single point of failure"</span>
                     </label>
@@ -448,6 +459,7 @@ pub fn ShareMenu() -> impl IntoView {
                     <input type="file" accept=".json,application/json" data-testid="import-file" on:change=import/>
                 </label>
             </div>
+            </Show>
         </div>
     }
 }
