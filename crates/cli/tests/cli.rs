@@ -456,3 +456,34 @@ fn a_link_with_a_base_is_the_whole_address_and_opens() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--base"));
 }
+
+/// A reference design spread over data centers is there to survive the loss of any one
+/// of them: the Resilience list a learner reads next to it is empty (no data center and
+/// no single component whose loss cuts visitors off).
+#[test]
+fn reference_designs_over_several_data_centers_survive_the_loss_of_each() {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("lessons/course.json")).unwrap())
+            .unwrap();
+    let mut checked = 0;
+    for file in manifest["chapters"].as_array().unwrap() {
+        let text =
+            std::fs::read_to_string(root().join("lessons").join(file.as_str().unwrap())).unwrap();
+        let lesson: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let solution =
+            scalelab_engine::Diagram::from_json(&lesson["solution"].to_string()).unwrap();
+        if solution.data_centers.len() < 2 {
+            continue;
+        }
+        let analysis = scalelab_engine::analyze(&solution);
+        let resilience: Vec<&str> = analysis
+            .data_center_failures
+            .iter()
+            .chain(&analysis.single_points_of_failure)
+            .map(|f| f.message.as_str())
+            .collect();
+        assert!(resilience.is_empty(), "{file}: {resilience:?}");
+        checked += 1;
+    }
+    assert!(checked >= 4, "the chapters from 9 on span two data centers");
+}
