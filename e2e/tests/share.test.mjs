@@ -321,7 +321,7 @@ test('work saved by an older version is converted at start, and left untouched w
 test('a file larger than Scale Lab keeps is refused with the reason, and the editor stops at the limit', async () => {
   const { page, context, problems, app } = await openApp(session);
   const dir = mkdtempSync(join(tmpdir(), 'scalelab-limits-'));
-  const node = (i, name) => ({ id: `web-${i}`, kind: 'web_server', name, x: (i % 25) * 200, y: Math.floor(i / 25) * 120 });
+  const node = (i, name, dc) => ({ id: `web-${i}`, kind: 'web_server', name, x: (i % 25) * 200, y: Math.floor(i / 25) * 120, dc });
   // A name of 300 letters: the saved form keeps at most 256.
   const long = join(dir, 'long-name.json');
   writeFileSync(long, JSON.stringify({ version: 2, nodes: [node(1, 'n'.repeat(300))] }));
@@ -333,7 +333,9 @@ test('a file larger than Scale Lab keeps is refused with the reason, and the edi
   await page.keyboard.press('Escape');
   // 500 components open; a 501st cannot be added, and the page says why.
   const full = join(dir, 'full.json');
-  writeFileSync(full, JSON.stringify({ version: 2, nodes: Array.from({ length: 500 }, (_, i) => node(i + 1, `Web ${i + 1}`)) }));
+  // The first twelve are placed in data centers that do not exist: a finding each.
+  const nodes = Array.from({ length: 500 }, (_, i) => node(i + 1, `Web ${i + 1}`, i < 12 ? `dc-${i + 1}` : undefined));
+  writeFileSync(full, JSON.stringify({ version: 2, nodes }));
   await app.byTestId('share-button').click();
   await app.byTestId('import-file').setInputFiles(full);
   await page.waitForFunction(() => document.querySelectorAll('svg g.node').length === 500, null, { timeout: 20000 });
@@ -341,9 +343,19 @@ test('a file larger than Scale Lab keeps is refused with the reason, and the edi
   await app.byTestId('palette-cache').click();
   assert.match(await app.noticeMatching(/at most 500/), /A diagram holds at most 500 components\./);
   assert.equal(await app.nodes().count(), 500);
-  // Hundreds of findings: the first ten are listed, and how many more there are.
+  // Hundreds of findings: the 500 alike ("receives no traffic") are one line, so there
+  // are 14 (twelve data centers, no Users, that line); the first ten are listed, and
+  // how many more there are.
   assert.equal(await page.locator('[data-testid="findings"] > li').count(), 11);
-  assert.match(await app.byTestId('more-findings').innerText(), /^…and 491 more\. Fix these first/);
+  assert.match(await app.byTestId('more-findings').innerText(), /^…and 4 more\. Fix these first/);
+  // With the twelve placed in a data center, the line that stands for 500 shows.
+  await app.byTestId('share-button').click();
+  writeFileSync(full, JSON.stringify({ version: 2, nodes: nodes.map((n) => ({ ...n, dc: undefined })) }));
+  await app.byTestId('import-file').setInputFiles(full);
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="findings"] > li').length === 2);
+  assert.match(await page.locator('[data-testid="findings"] > li').nth(1).innerText(),
+    /^Web 1 receives no traffic: no path leads to it from any users\. The same goes for Web 2, Web 3, Web 4 and 496 others\.$/);
   await page.screenshot({ path: `${ARTIFACTS}diagram-full.png` });
   assert.deepEqual(problems, []);
   await context.close();

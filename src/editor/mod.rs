@@ -66,6 +66,9 @@ pub struct Notice {
 pub struct Checks {
     /// Every finding of `Diagram::validate` (errors stop a run).
     pub findings: Vec<Finding>,
+    /// The same, as the Checks list shows them: what is said of several components
+    /// alike is written once (`finding::grouped`).
+    pub listed: Vec<Finding>,
     /// Single points of failure and data centers whose loss cuts users off.
     pub resilience: Vec<String>,
 }
@@ -75,8 +78,12 @@ impl Checks {
         // `validate` includes the unreachable components of the analysis; the other
         // two lists are the resilience findings.
         let a = scalelab_engine::analyze(d);
+        let findings = d.validate();
         Checks {
-            findings: d.validate(),
+            listed: scalelab_engine::finding::grouped(&findings, |id| {
+                d.node(id).map(|n| n.name.clone())
+            }),
+            findings,
             resilience: a
                 .single_points_of_failure
                 .into_iter()

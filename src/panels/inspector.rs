@@ -85,11 +85,11 @@ fn DiagramSummary() -> impl IntoView {
             <h3>"Checks"</h3>
             <ul class="findings" data-testid="findings">
                 {move || checks.with(|c| {
-                    if c.findings.is_empty() {
+                    if c.listed.is_empty() {
                         view! { <li class="ok">"No problems found."</li> }.into_any()
                     } else {
                         let shown = c
-                            .findings
+                            .listed
                             .iter()
                             .take(SHOWN_FINDINGS)
                             .map(|f| {
@@ -100,7 +100,7 @@ fn DiagramSummary() -> impl IntoView {
                                 view! { <li class=class>{f.message.clone()}</li> }
                             })
                             .collect_view();
-                        view! { {shown} {more(c.findings.len())} }.into_any()
+                        view! { {shown} {more(c.listed.len())} }.into_any()
                     }
                 })}
             </ul>
