@@ -111,10 +111,11 @@ fn test(root: &Path) -> Result<(), String> {
         "native tests",
         cargo().args(["test", "--workspace"]),
     );
-    run_stage(
+    run_stage_tries(
         &mut stages,
         "wasm release build",
-        tools::trunk(root, &tools).args(["build", "--release", "--offline"]),
+        &mut wasm_build(root, &tools),
+        WASM_BUILD_TRIES,
     );
     if let Some(stage) = stages.last_mut() {
         if stage.ok {
@@ -194,15 +195,40 @@ fn test(root: &Path) -> Result<(), String> {
 }
 
 fn run_stage(stages: &mut Vec<Stage>, name: &'static str, cmd: &mut Command) {
+    run_stage_tries(stages, name, cmd, 1);
+}
+
+/// The release WebAssembly build.
+fn wasm_build(root: &Path, tools: &tools::Tools) -> Command {
+    let mut cmd = tools::trunk(root, tools);
+    cmd.args(["build", "--release", "--offline"]);
+    cmd
+}
+
+/// The release WebAssembly build is tried twice: wasm-opt 132 has been seen to crash
+/// (SIGSEGV) on a module it optimised fine the next time. A real build error fails
+/// twice, the second time quickly (cargo keeps what it compiled).
+const WASM_BUILD_TRIES: u32 = 2;
+
+fn run_stage_tries(stages: &mut Vec<Stage>, name: &'static str, cmd: &mut Command, tries: u32) {
     println!("\n=== xtask: {name} ===");
     let start = Instant::now();
-    let ok = match cmd.status() {
-        Ok(status) => status.success(),
-        Err(e) => {
-            eprintln!("xtask: could not start {name}: {e}");
-            false
+    let mut ok = false;
+    for attempt in 1..=tries {
+        ok = match cmd.status() {
+            Ok(status) => status.success(),
+            Err(e) => {
+                eprintln!("xtask: could not start {name}: {e}");
+                break;
+            }
+        };
+        if ok {
+            break;
         }
-    };
+        if attempt < tries {
+            eprintln!("xtask: {name} failed; trying once more");
+        }
+    }
     stages.push(Stage {
         name,
         ok,
@@ -248,11 +274,18 @@ fn bench(root: &Path) -> Result<(), String> {
     }
     print!("{native_out}");
     println!("\n=== WebAssembly build ===");
-    let status = tools::trunk(root, &tools)
-        .args(["build", "--release", "--offline"])
-        .status()
-        .map_err(|e| format!("could not start trunk: {e}"))?;
-    if !status.success() {
+    let mut build = wasm_build(root, &tools);
+    let mut built = false;
+    for _ in 0..WASM_BUILD_TRIES {
+        let status = build
+            .status()
+            .map_err(|e| format!("could not start trunk: {e}"))?;
+        built = status.success();
+        if built {
+            break;
+        }
+    }
+    if !built {
         return Err("the release WebAssembly build failed".into());
     }
     if !bench_files(root).status().is_ok_and(|s| s.success()) {
@@ -302,7 +335,31 @@ fn env_or(key: &str, default: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::events_per_second;
+    use super::{events_per_second, run_stage_tries};
+    use std::process::Command;
+
+    #[test]
+    fn a_stage_that_fails_once_passes_when_it_may_try_again() {
+        let marker = std::env::temp_dir().join(format!("xtask-retry-{}", std::process::id()));
+        let _ = std::fs::remove_file(&marker);
+        // Fails the first time (leaving the marker), passes the second.
+        let flaky = || {
+            let mut cmd = Command::new("sh");
+            cmd.args(["-c", r#"test -f "$0" || { touch "$0"; exit 1; }"#])
+                .arg(&marker);
+            cmd
+        };
+        let mut stages = Vec::new();
+        run_stage_tries(&mut stages, "once", &mut flaky(), 1);
+        assert!(!stages[0].ok);
+        std::fs::remove_file(&marker).unwrap();
+        run_stage_tries(&mut stages, "twice", &mut flaky(), 2);
+        assert!(stages[1].ok);
+        std::fs::remove_file(&marker).unwrap();
+        // A stage that always fails still fails.
+        run_stage_tries(&mut stages, "never", Command::new("false").arg("x"), 2);
+        assert!(!stages[2].ok);
+    }
 
     #[test]
     fn reads_the_rate_the_cli_bench_prints() {
