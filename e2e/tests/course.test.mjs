@@ -36,8 +36,8 @@ test('a first visit opens chapter 1; fixing the server passes its goals and open
   await app.run();
   assert.match(await app.notice(), /prediction/);
   await predict(app, 1);
-  // Answering takes the request for an answer down at once.
-  await app.byTestId('notice-text').waitFor({ state: 'detached', timeout: 1000 });
+  // Answering takes the request for an answer down at once (it would stay 6 s).
+  await app.byTestId('notice-text').waitFor({ state: 'detached', timeout: 2500 });
 
   let status = await app.checkGoals();
   assert.match(status, /1 of 3 goals pass/);

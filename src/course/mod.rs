@@ -463,11 +463,13 @@ impl Course {
             Some(k) => c.answer = Some(k),
             None => c.skipped = true,
         });
-        self.editor.notice.update(|n| {
-            if n.as_ref().is_some_and(|n| n.text == PREDICT_FIRST) {
-                *n = None;
-            }
-        });
+        let asking = self
+            .editor
+            .notice
+            .with_untracked(|n| n.as_ref().is_some_and(|n| n.text == PREDICT_FIRST));
+        if asking {
+            self.editor.notice.set(None);
+        }
     }
 
     /// Updates the current chapter's progress and saves it.
