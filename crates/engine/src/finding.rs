@@ -47,7 +47,8 @@ const NAMES_LISTED: usize = 3;
 /// The findings as a list for reading: a finding that says of several components what
 /// it says of one (the same sentence after the component's name, and the same
 /// severity) is written once, at the place of the first, followed by "The same goes
-/// for …" and the others' names (the first three, then how many more). `name` gives a
+/// for …" and the others' names (the first three, then how many more; four are all
+/// named rather than "and 1 other"). `name` gives a
 /// node's name from its id. Findings without a node, or whose sentence does not start
 /// with the node's name, stay as they are.
 pub fn grouped(findings: &[Finding], name: impl Fn(&str) -> Option<String>) -> Vec<Finding> {
@@ -88,13 +89,11 @@ pub fn grouped(findings: &[Finding], name: impl Fn(&str) -> Option<String>) -> V
             .take(NAMES_LISTED)
             .map(|n| n.to_string())
             .collect();
-        if others.len() > NAMES_LISTED {
+        if others.len() == NAMES_LISTED + 1 {
+            names.push(others[NAMES_LISTED].to_string());
+        } else if others.len() > NAMES_LISTED {
             let more = others.len() - NAMES_LISTED;
-            names.push(format!(
-                "{} other{}",
-                crate::format::thousands(more as f64),
-                if more == 1 { "" } else { "s" }
-            ));
+            names.push(format!("{} others", crate::format::thousands(more as f64)));
         }
         let list = match names.split_last() {
             Some((last, [])) => last.clone(),
@@ -176,6 +175,12 @@ mod tests {
              Web server 4 and 2 others."
         );
         assert_eq!(out[1], error);
+        // Four others are all named.
+        assert_eq!(
+            grouped(&list[..5], name)[0].message,
+            "Web server 1 receives no traffic. The same goes for Web server 2, Web server 3, \
+             Web server 4 and Web server 5."
+        );
         // One alone is left as it is, with its node.
         assert_eq!(grouped(&list[..1], name), list[..1].to_vec());
         // A sentence that does not start with the node's name is never merged.
