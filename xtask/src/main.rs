@@ -119,7 +119,7 @@ fn test(root: &Path) -> Result<(), String> {
     );
     if let Some(stage) = stages.last_mut() {
         if stage.ok {
-            stage.note = match tools::wasm_gzip_sizes(root) {
+            let sizes = match tools::wasm_gzip_sizes(root) {
                 Ok(files) => files
                     .iter()
                     .map(|(name, raw, gz)| format!("{name}: {raw} bytes, {gz} bytes gzipped"))
@@ -127,6 +127,12 @@ fn test(root: &Path) -> Result<(), String> {
                     .join("; "),
                 Err(e) => e,
             };
+            // After what `run_stage_tries` noted (a second try), if anything.
+            stage.note = [stage.note.as_str(), sizes.as_str()]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join("; ");
             // The page leaves Rust's float formatting and reading to its own helpers
             // and the browser; a change that brings them back fails the build here.
             let tables = tools::page_wasm(root).and_then(|p| {
@@ -211,9 +217,11 @@ fn wasm_build(root: &Path, tools: &tools::Tools) -> Command {
 const WASM_BUILD_TRIES: u32 = 2;
 
 fn run_stage_tries(stages: &mut Vec<Stage>, name: &'static str, cmd: &mut Command, tries: u32) {
+    assert!(tries >= 1, "a stage runs at least once");
     println!("\n=== xtask: {name} ===");
     let start = Instant::now();
     let mut ok = false;
+    let mut note = String::new();
     for attempt in 1..=tries {
         ok = match cmd.status() {
             Ok(status) => status.success(),
@@ -223,6 +231,9 @@ fn run_stage_tries(stages: &mut Vec<Stage>, name: &'static str, cmd: &mut Comman
             }
         };
         if ok {
+            if attempt > 1 {
+                note = format!("passed on try {attempt} of {tries}");
+            }
             break;
         }
         if attempt < tries {
@@ -233,7 +244,7 @@ fn run_stage_tries(stages: &mut Vec<Stage>, name: &'static str, cmd: &mut Comman
         name,
         ok,
         seconds: start.elapsed().as_secs_f64(),
-        note: String::new(),
+        note,
     });
 }
 
@@ -276,13 +287,16 @@ fn bench(root: &Path) -> Result<(), String> {
     println!("\n=== WebAssembly build ===");
     let mut build = wasm_build(root, &tools);
     let mut built = false;
-    for _ in 0..WASM_BUILD_TRIES {
+    for attempt in 1..=WASM_BUILD_TRIES {
         let status = build
             .status()
             .map_err(|e| format!("could not start trunk: {e}"))?;
         built = status.success();
         if built {
             break;
+        }
+        if attempt < WASM_BUILD_TRIES {
+            eprintln!("xtask: the release WebAssembly build failed; trying once more");
         }
     }
     if !built {
@@ -355,6 +369,10 @@ mod tests {
         std::fs::remove_file(&marker).unwrap();
         run_stage_tries(&mut stages, "twice", &mut flaky(), 2);
         assert!(stages[1].ok);
+        assert_eq!(
+            stages[1].note, "passed on try 2 of 2",
+            "a second try is reported"
+        );
         std::fs::remove_file(&marker).unwrap();
         // A stage that always fails still fails.
         run_stage_tries(&mut stages, "never", Command::new("false").arg("x"), 2);
