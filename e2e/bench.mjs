@@ -189,7 +189,11 @@ try {
     });
     await first.page.getByTestId('app').waitFor();
     firsts.push(await first.page.evaluate(async () => {
-      while (window.__scalelabFirstFrame === undefined) await new Promise(requestAnimationFrame);
+      const give_up = performance.now() + 10000;
+      while (window.__scalelabFirstFrame === undefined) {
+        if (performance.now() > give_up) throw new Error('the page never noted its first frame');
+        await new Promise(requestAnimationFrame);
+      }
       return window.__scalelabFirstFrame;
     }));
     await first.context.close();

@@ -263,6 +263,7 @@ test('a challenge can start from only the Users: the solver builds the rest', as
   const full = await app.byTestId('share-link').inputValue();
   await app.byTestId('challenge-empty-start').check();
   await app.byTestId('challenge-text').fill('Two of everything.');
+  // A bound is kept even while its goal is not ticked.
   await app.byTestId('goal-bound-p95').fill('120');
   await app.byTestId('goal-bound-p95').press('Enter');
   const empty = await app.byTestId('share-link').inputValue();
@@ -348,7 +349,7 @@ test('a file larger than Scale Lab keeps is refused with the reason, and the edi
   // how many more there are.
   assert.equal(await page.locator('[data-testid="findings"] > li').count(), 11);
   assert.match(await app.byTestId('more-findings').innerText(), /^…and 4 more\. Fix these first/);
-  // With the twelve placed in a data center, the line that stands for 500 shows.
+  // With the twelve taken out of their data centers, the line that stands for 500 shows.
   await app.byTestId('share-button').click();
   writeFileSync(full, JSON.stringify({ version: 2, nodes: nodes.map((n) => ({ ...n, dc: undefined })) }));
   await app.byTestId('import-file').setInputFiles(full);
