@@ -501,11 +501,10 @@ fn read_traffic(r: &mut ByteReader) -> Result<Traffic, LinkError> {
     })
 }
 
-/// A scenario; node ids are written relative to `d`, the diagram it runs on. `version`
-/// is the link format written (see [`LINK_VERSION`]).
-/// Writes a scenario; `random_failures` says whether the format holds them (link
-/// format 2 and later, every compiled course).
-pub fn write_scenario(w: &mut ByteWriter, s: &Scenario, d: &Diagram, random_failures: bool) {
+/// Writes a scenario; node ids are written relative to `d`, the diagram it runs on.
+/// `with_random_failures` says whether the format holds them (link format
+/// [`RANDOM_FAILURES_SINCE`] and later, records, every compiled course).
+pub fn write_scenario(w: &mut ByteWriter, s: &Scenario, d: &Diagram, with_random_failures: bool) {
     let ids: Vec<&str> = d.nodes.iter().map(|n| n.id.as_str()).collect();
     let dc_ids: Vec<&str> = d.data_centers.iter().map(|c| c.id.as_str()).collect();
     w.write_u64(s.duration_s.into());
@@ -572,7 +571,7 @@ pub fn write_scenario(w: &mut ByteWriter, s: &Scenario, d: &Diagram, random_fail
         write_num(w, win.from_s);
         write_num(w, win.to_s);
     }
-    if random_failures {
+    if with_random_failures {
         match &s.random_failures {
             None => w.write_u8(0),
             Some(rf) => {
@@ -588,11 +587,11 @@ pub fn write_scenario(w: &mut ByteWriter, s: &Scenario, d: &Diagram, random_fail
     }
 }
 
-/// Reads what [`write_scenario`] wrote with the same `random_failures`.
+/// Reads what [`write_scenario`] wrote with the same `with_random_failures`.
 pub fn read_scenario(
     r: &mut ByteReader,
     d: &Diagram,
-    random_failures: bool,
+    with_random_failures: bool,
 ) -> Result<Scenario, LinkError> {
     let ids: Vec<String> = d.nodes.iter().map(|n| n.id.clone()).collect();
     let dc_ids: Vec<String> = d.data_centers.iter().map(|c| c.id.clone()).collect();
@@ -659,7 +658,7 @@ pub fn read_scenario(
             to_s: read_num(r)?,
         });
     }
-    let random_failures = if !random_failures {
+    let random_failures = if !with_random_failures {
         None
     } else {
         match r.read_u8()? {

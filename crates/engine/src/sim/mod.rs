@@ -522,6 +522,11 @@ impl Simulation {
             return false;
         };
         self.nodes[i].random_down = false;
+        self.take_down(i, id)
+    }
+
+    /// Kills node `i` (whose id is `id`) unless it is killed already.
+    fn take_down(&mut self, i: usize, id: &str) -> bool {
         if self.nodes[i].killed {
             return false;
         }
@@ -541,11 +546,12 @@ impl Simulation {
         let Some(i) = self.node_by_id(id) else {
             return;
         };
-        if down && !self.nodes[i].killed {
-            self.kill_node(id);
-            self.nodes[i].random_down = true;
-        } else if !down && self.nodes[i].random_down {
-            self.restore_node(id);
+        if down {
+            if self.take_down(i, id) {
+                self.nodes[i].random_down = true;
+            }
+        } else if self.nodes[i].random_down {
+            self.bring_back(i, id);
         }
     }
 
@@ -564,17 +570,23 @@ impl Simulation {
     /// Brings a killed node back; false if unknown or not killed.
     pub fn restore_node(&mut self, id: &str) -> bool {
         match self.node_by_id(id) {
-            Some(i) if self.nodes[i].killed => {
-                self.nodes[i].killed = false;
-                self.nodes[i].random_down = false;
-                self.mark(format!("{id} was restored"));
-                if self.nodes[i].up() {
-                    self.came_up(i as u32);
-                }
-                true
-            }
-            _ => false,
+            Some(i) => self.bring_back(i, id),
+            None => false,
         }
+    }
+
+    /// Brings node `i` (whose id is `id`) back if it is killed.
+    fn bring_back(&mut self, i: usize, id: &str) -> bool {
+        if !self.nodes[i].killed {
+            return false;
+        }
+        self.nodes[i].killed = false;
+        self.nodes[i].random_down = false;
+        self.mark(format!("{id} was restored"));
+        if self.nodes[i].up() {
+            self.came_up(i as u32);
+        }
+        true
     }
 
     /// Takes a whole data center down; false if unknown or already down.
