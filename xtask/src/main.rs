@@ -216,30 +216,35 @@ fn wasm_build(root: &Path, tools: &tools::Tools) -> Command {
 /// twice, the second time quickly (cargo keeps what it compiled).
 const WASM_BUILD_TRIES: u32 = 2;
 
-fn run_stage_tries(stages: &mut Vec<Stage>, name: &'static str, cmd: &mut Command, tries: u32) {
-    assert!(tries >= 1, "a stage runs at least once");
-    println!("\n=== xtask: {name} ===");
-    let start = Instant::now();
-    let mut ok = false;
-    let mut note = String::new();
-    for attempt in 1..=tries {
-        ok = match cmd.status() {
-            Ok(status) => status.success(),
-            Err(e) => {
-                eprintln!("xtask: could not start {name}: {e}");
-                break;
-            }
-        };
-        if ok {
-            if attempt > 1 {
-                note = format!("passed on try {attempt} of {tries}");
-            }
-            break;
+/// Runs `cmd` until it succeeds, at most `tries` times (at least once): the try that
+/// passed, `None` if none did, or why it could not be started.
+fn run_tries(cmd: &mut Command, name: &str, tries: u32) -> Result<Option<u32>, String> {
+    for attempt in 1..=tries.max(1) {
+        let status = cmd
+            .status()
+            .map_err(|e| format!("could not start {name}: {e}"))?;
+        if status.success() {
+            return Ok(Some(attempt));
         }
         if attempt < tries {
             eprintln!("xtask: {name} failed; trying once more");
         }
     }
+    Ok(None)
+}
+
+fn run_stage_tries(stages: &mut Vec<Stage>, name: &'static str, cmd: &mut Command, tries: u32) {
+    println!("\n=== xtask: {name} ===");
+    let start = Instant::now();
+    let (ok, note) = match run_tries(cmd, name, tries) {
+        Ok(Some(1)) => (true, String::new()),
+        Ok(Some(attempt)) => (true, format!("passed on try {attempt} of {tries}")),
+        Ok(None) => (false, String::new()),
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            (false, String::new())
+        }
+    };
     stages.push(Stage {
         name,
         ok,
@@ -285,22 +290,11 @@ fn bench(root: &Path) -> Result<(), String> {
     }
     print!("{native_out}");
     println!("\n=== WebAssembly build ===");
-    let mut build = wasm_build(root, &tools);
-    let mut built = false;
-    for attempt in 1..=WASM_BUILD_TRIES {
-        let status = build
-            .status()
-            .map_err(|e| format!("could not start trunk: {e}"))?;
-        built = status.success();
-        if built {
-            break;
-        }
-        if attempt < WASM_BUILD_TRIES {
-            eprintln!("xtask: the release WebAssembly build failed; trying once more");
-        }
-    }
-    if !built {
-        return Err("the release WebAssembly build failed".into());
+    let name = "the release WebAssembly build";
+    match run_tries(&mut wasm_build(root, &tools), name, WASM_BUILD_TRIES)? {
+        None => return Err(format!("{name} failed")),
+        Some(1) => {}
+        Some(attempt) => println!("{name} passed on try {attempt} of {WASM_BUILD_TRIES}"),
     }
     if !bench_files(root).status().is_ok_and(|s| s.success()) {
         return Err("could not write the benchmark files".into());
