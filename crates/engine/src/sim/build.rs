@@ -305,8 +305,7 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
         reqs: Vec::new(),
         free: Vec::new(),
         heap: EventQueue::new(),
-        seq: 0,
-        deadlines: VecDeque::new(),
+        deadlines: Deadlines::new(),
         rng: Rng::new(s.seed),
         zipf: match s.keys {
             KeyPopularity::Zipf { keys, s } => Some(Zipf::new(keys, s)),
@@ -359,8 +358,8 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
         finished_traces: VecDeque::new(),
     };
 
-    // Scheduled and random actions, in time order (ties: file order, through the
-    // sequence number).
+    // Scheduled and random actions, in time order (ties: file order, the order they
+    // are scheduled in).
     for (i, e) in timeline.iter().enumerate() {
         // Rounded: 4.1 s is 4,100,000 µs, not the 4,099,999 truncation would give.
         let at = (e.at_s * 1e6).round() as u64;

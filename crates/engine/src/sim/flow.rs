@@ -104,7 +104,7 @@ impl Simulation {
             return None;
         };
         let gen = self.reqs[r as usize].gen;
-        self.deadlines.push_back((now + self.timeout_us, r, gen));
+        self.deadlines.push(now + self.timeout_us, r, gen);
         self.sample_for_trace(r);
         Some(r)
     }

@@ -1,5 +1,6 @@
-//! The discrete-event simulation core: integer microsecond time, a min-heap of small
-//! `Copy` events ordered by (time, sequence number), one seeded generator, and every
+//! The discrete-event simulation core: integer microsecond time, a monotone queue of
+//! one-word events ordered by time (equal times in the order they were scheduled), one
+//! seeded generator, and every
 //! request pushed hop by hop through the diagram. The core knows requests, nodes as
 //! servers with workers and a queue, network hops, failures and metrics; what a node
 //! does with a request is its component's business (`components/`), reached through
@@ -28,6 +29,7 @@ use queue::EventQueue;
 
 /// Deepest call chain a request may build (users → CDN → LB → web → cache → database is 6).
 pub(crate) const MAX_DEPTH: usize = 8;
+const _: () = assert!(MAX_DEPTH.is_power_of_two());
 /// Most requests in flight at once; beyond it new requests are refused.
 pub const MAX_IN_FLIGHT: usize = 1 << 18;
 /// Most finished traces kept between two `take_traces` calls.
@@ -96,32 +98,74 @@ enum What {
 }
 
 impl What {
-    /// Packs an event into one word for the queue: the variant in the low 8 bits, the
-    /// first field (an index, below 2^24) in the next 24, the second in the high 32.
+    /// The variants' tags in a packed event.
+    const TICK: u64 = 0;
+    const ARRIVE: u64 = 1;
+    const DONE: u64 = 2;
+    const RETURN: u64 = 3;
+    const ACTION: u64 = 4;
+
+    /// Packs an event into one word for the queue: the variant's tag in the low 8
+    /// bits, the first field (an index, below 2^24) in the next 24, the second in the
+    /// high 32. [`Simulation::handle`] reads it back.
     #[inline]
     fn pack(self) -> u64 {
         let (tag, a, b) = match self {
-            What::Tick(a, b) => (0, a, b),
-            What::Arrive(a, b) => (1, a, b),
-            What::Done(a, b) => (2, a, b),
-            What::Return(a, b) => (3, a, b),
-            What::Action(a) => (4, a, 0),
+            What::Tick(a, b) => (What::TICK, a, b),
+            What::Arrive(a, b) => (What::ARRIVE, a, b),
+            What::Done(a, b) => (What::DONE, a, b),
+            What::Return(a, b) => (What::RETURN, a, b),
+            What::Action(a) => (What::ACTION, a, 0),
         };
         debug_assert!(a < 1 << 24);
         tag | (a as u64) << 8 | (b as u64) << 32
     }
+}
+
+/// The clients' deadlines, `(time, request, generation)`, in time order (every request
+/// gets the same timeout and is created at the current time, so they are pushed in
+/// order), with the first one's time at hand for the event loop, which asks for it
+/// before every event.
+#[derive(Clone, Debug)]
+struct Deadlines {
+    items: VecDeque<(u64, u32, u32)>,
+    /// The time of the first deadline; `u64::MAX` when there is none.
+    next: u64,
+}
+
+impl Deadlines {
+    fn new() -> Self {
+        Deadlines {
+            items: VecDeque::new(),
+            next: u64::MAX,
+        }
+    }
 
     #[inline]
-    fn unpack(x: u64) -> What {
-        let a = (x as u32) >> 8;
-        let b = (x >> 32) as u32;
-        match x & 0xff {
-            0 => What::Tick(a, b),
-            1 => What::Arrive(a, b),
-            2 => What::Done(a, b),
-            3 => What::Return(a, b),
-            _ => What::Action(a),
+    fn push(&mut self, time: u64, r: u32, gen: u32) {
+        debug_assert!(self.items.back().is_none_or(|d| d.0 <= time));
+        if self.items.is_empty() {
+            self.next = time;
         }
+        self.items.push_back((time, r, gen));
+    }
+
+    /// The time of the first deadline; `u64::MAX` when there is none.
+    #[inline]
+    fn next_time(&self) -> u64 {
+        self.next
+    }
+
+    /// Takes the first deadline out (there is one: `next_time` was not `u64::MAX`).
+    fn pop(&mut self) -> (u32, u32) {
+        let (_, r, gen) = self.items.pop_front().expect("a deadline is pending");
+        self.next = self.items.front().map_or(u64::MAX, |d| d.0);
+        (r, gen)
+    }
+
+    fn clear(&mut self) {
+        self.items.clear();
+        self.next = u64::MAX;
     }
 }
 
@@ -181,12 +225,20 @@ impl Req {
 
     #[inline]
     pub(crate) fn top(&self) -> &Frame {
-        &self.frames[self.depth as usize - 1]
+        &self.frames[Self::top_index(self.depth)]
     }
 
     #[inline]
     pub(crate) fn top_mut(&mut self) -> &mut Frame {
-        &mut self.frames[self.depth as usize - 1]
+        &mut self.frames[Self::top_index(self.depth)]
+    }
+
+    /// The index of the top frame of a stack `depth` deep (at least 1): masked rather
+    /// than checked, since it is read on every event.
+    #[inline(always)]
+    fn top_index(depth: u8) -> usize {
+        debug_assert!(depth >= 1 && depth as usize <= MAX_DEPTH);
+        (depth as usize).wrapping_sub(1) & (MAX_DEPTH - 1)
     }
 }
 
@@ -356,8 +408,7 @@ pub struct Simulation {
     free: Vec<u32>,
     /// Pending events, packed with [`What::pack`].
     heap: EventQueue<u64>,
-    seq: u64,
-    deadlines: VecDeque<(u64, u32, u32)>,
+    deadlines: Deadlines,
     pub(crate) rng: Rng,
     zipf: Option<Zipf>,
     pub(crate) keys: u32,
@@ -440,7 +491,7 @@ impl Simulation {
         let mut n = 0u64;
         while n < max_events && !self.finished {
             let t_heap = self.heap.peek_time();
-            let t_dl = self.deadlines.front().map(|d| d.0);
+            let t_dl = self.deadlines.next_time();
             let Some(t_heap) = t_heap else {
                 // Without pending events no request is alive: leftover deadlines are stale.
                 self.deadlines.clear();
@@ -458,14 +509,15 @@ impl Simulation {
                 return n;
             };
             // A request finishing exactly at its deadline still counts as on time.
-            if let Some(t) = t_dl.filter(|t| *t < t_heap) {
+            if t_dl < t_heap {
+                let t = t_dl;
                 if t > until_us {
                     break;
                 }
                 self.roll_seconds(t);
                 self.now = t;
                 self.last_event = t;
-                let (_, r, gen) = self.deadlines.pop_front().expect("peeked");
+                let (r, gen) = self.deadlines.pop();
                 if self.timeout(r, gen) {
                     n += 1;
                     self.events_processed += 1;
@@ -477,7 +529,6 @@ impl Simulation {
             }
             // Nothing was pushed since the peek (timeouts schedule nothing).
             let (time, what) = self.heap.pop_peeked();
-            let what = What::unpack(what);
             self.roll_seconds(time);
             self.now = time;
             self.last_event = time;
@@ -972,31 +1023,32 @@ impl Simulation {
     }
 
     fn schedule_packed(&mut self, time: u64, what: u64) {
-        self.seq += 1;
-        self.heap.push(time, self.seq, what);
+        self.heap.push(time, what);
     }
 
-    fn handle(&mut self, what: What) {
-        match what {
-            What::Tick(node, token) => {
-                dispatch!(self.nodes[node as usize].kind, on_tick(self, node, token))
-            }
-            What::Arrive(r, g) => {
-                if self.reqs[r as usize].gen == g {
-                    self.arrive(r)
+    /// Handles an event packed by [`What::pack`], read straight from the word (one
+    /// match instead of unpacking to a `What` and matching again).
+    fn handle(&mut self, what: u64) {
+        let a = (what as u32) >> 8;
+        let b = (what >> 32) as u32;
+        match what & 0xff {
+            What::TICK => dispatch!(self.nodes[a as usize].kind, on_tick(self, a, b)),
+            What::ARRIVE => {
+                if self.reqs[a as usize].gen == b {
+                    self.arrive(a)
                 }
             }
-            What::Done(r, g) => {
-                if self.reqs[r as usize].gen == g {
-                    self.done(r)
+            What::DONE => {
+                if self.reqs[a as usize].gen == b {
+                    self.done(a)
                 }
             }
-            What::Return(r, g) => {
-                if self.reqs[r as usize].gen == g {
-                    self.returned(r)
+            What::RETURN => {
+                if self.reqs[a as usize].gen == b {
+                    self.returned(a)
                 }
             }
-            What::Action(i) => match self.actions[i as usize].clone() {
+            _ => match self.actions[a as usize].clone() {
                 (Action::KillNode(id), true) => self.random_failure(&id, true),
                 (Action::RestoreNode(id), true) => self.random_failure(&id, false),
                 (Action::KillNode(id), false) => {

@@ -10,14 +10,15 @@ const LEVELS: usize = 8;
 /// Buckets per level: one per value of a byte.
 const WIDTH: usize = 256;
 
-/// A monotone priority queue of `(time, seq, value)`, smallest `(time, seq)` first.
+/// A monotone priority queue of `(time, value)`: smallest time first, and events with
+/// equal times in the order they were pushed.
 ///
 /// Relative to `last` (the time of the current or next event), an event whose time
 /// first differs from `last` in byte `p` sits in bucket `(p, byte p of its time)`;
 /// level 0 holds the events sharing all higher bytes with `last`, one exact time per
 /// bucket. All events with one time always sit in one bucket, in push order: a bucket
-/// is only ever redistributed whole, into empty lower levels, and every push has the
-/// largest sequence number so far, so the sequence numbers need not be stored.
+/// is only ever redistributed whole, into empty lower levels, and every push is the
+/// newest, so no sequence number needs to be stored to keep equal times in order.
 #[derive(Clone, Debug)]
 pub(crate) struct EventQueue<T: Copy> {
     /// Time of the current bucket `(0, last & 0xff)`; never after the next event.
@@ -69,10 +70,9 @@ impl<T: Copy> EventQueue<T> {
         self.len == 0
     }
 
-    /// Adds an event; `time` must not be before the last one popped, and `seq` must
-    /// grow with every push.
+    /// Adds an event; `time` must not be before the last one popped.
     #[inline]
-    pub fn push(&mut self, time: u64, _seq: u64, value: T) {
+    pub fn push(&mut self, time: u64, value: T) {
         debug_assert!(time >= self.popped, "event scheduled in the past");
         if time < self.last {
             // Only after a peek moved `last` ahead of the last event popped.
@@ -237,7 +237,7 @@ mod tests {
                     3 => rng.below(100_000) as u64,
                     _ => rng.below(u32::MAX) as u64,
                 };
-                q.push(now + dt, seq, seq as u32);
+                q.push(now + dt, seq as u32);
                 reference.push(Reverse((now + dt, seq)));
             }
             if round % 2 == 0 {

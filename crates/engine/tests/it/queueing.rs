@@ -150,3 +150,43 @@ fn mmc_with_sixteen_servers_near_saturation() {
 fn mm1_near_saturation() {
     check(0.95, 1, 1.0, 3600, 16);
 }
+
+/// An overloaded server (twice the requests it can serve) and clients that give up
+/// after 500 ms: every request either succeeds within its 500 ms or ends as a timeout
+/// at its deadline; none is late, none is forgotten.
+#[test]
+fn every_client_gives_up_at_its_deadline() {
+    use scalelab_engine::Cause;
+    let (duration_s, service_ms, rps) = (20, 10.0, 200.0);
+    let (d, mut s) = mmc(rps, 1, service_ms, duration_s, 5);
+    s.client_timeout_ms = 500;
+    let mut sim = Simulation::new(&d, &s).expect("valid");
+    sim.run_to_end();
+    let m = sim.snapshot();
+    let t = &m.totals;
+    let timeouts = t
+        .by_cause
+        .iter()
+        .find(|(c, _)| *c == Cause::Timeout)
+        .map_or(0, |(_, n)| *n);
+    assert!(
+        t.max_ms <= 500.0,
+        "a request succeeded after its client gave up: {} ms",
+        t.max_ms
+    );
+    // Nothing else fails here: what did not succeed timed out.
+    assert_eq!(t.created, t.ok + timeouts + t.in_flight, "{t:?}");
+    // The server finishes at most about 1000 / service_ms requests per second, so
+    // about half of those sent must have timed out.
+    let capacity = duration_s as f64 * 1000.0 / service_ms;
+    assert!(
+        (t.ok as f64) < capacity * 1.1,
+        "{} succeeded, more than the server can serve",
+        t.ok
+    );
+    assert!(
+        timeouts as f64 > (t.created as f64 - capacity * 1.1),
+        "only {timeouts} timeouts of {} requests",
+        t.created
+    );
+}
