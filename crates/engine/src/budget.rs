@@ -7,7 +7,7 @@ use crate::components::{dispatch, Role};
 use crate::diagram::Diagram;
 use crate::finding::Finding;
 use crate::format::{fixed, thousands};
-use crate::scenario::{Profile, Scenario, Traffic, MAX_TIMEOUT_MS};
+use crate::scenario::{Scenario, Traffic, MAX_TIMEOUT_MS};
 use crate::sim::MAX_IN_FLIGHT;
 
 /// Most requests one run may send.
@@ -32,32 +32,10 @@ const DEADLINE_BYTES: u64 = 16;
 /// Bytes of one per-second point of one node.
 const POINT_BYTES: u64 = 64;
 
-/// Requests a traffic profile sends over `duration_s` seconds.
+/// Requests a traffic profile sends over `duration_s` seconds (expected: the area
+/// under its rate).
 pub fn requests_of(t: &Traffic, duration_s: f64) -> f64 {
-    let base = t.rps * duration_s;
-    match t.profile {
-        Profile::Constant => base,
-        Profile::Ramp { from_rps } => (from_rps + t.rps) / 2.0 * duration_s,
-        // The daily curve averages about two thirds of its peak; integrate it exactly
-        // enough by sampling.
-        Profile::Daily => {
-            let n = 240;
-            (0..n)
-                .map(|i| t.rate_at((i as f64 + 0.5) / n as f64 * duration_s, duration_s))
-                .sum::<f64>()
-                / n as f64
-                * duration_s
-        }
-        Profile::Spike {
-            at_s,
-            len_s,
-            factor,
-        } => {
-            let from = (at_s as f64).min(duration_s);
-            let to = (at_s as f64 + len_s as f64).min(duration_s);
-            base + t.rps * (factor - 1.0) * (to - from)
-        }
-    }
+    t.stretches(duration_s).iter().map(|s| s.expected()).sum()
 }
 
 fn megabytes(bytes: u64) -> String {
@@ -165,7 +143,7 @@ mod tests {
     use super::*;
     use crate::catalog::ParamValue;
     use crate::components::Kind;
-    use crate::scenario::KeyPopularity;
+    use crate::scenario::{KeyPopularity, Profile};
 
     fn traffic(profile: Profile, rps: f64) -> Traffic {
         Traffic { profile, rps }
@@ -184,11 +162,18 @@ mod tests {
             factor: 3.0,
         };
         assert_eq!(requests_of(&traffic(spike, 10.0), 60.0), 800.0);
+        // Linear between the hourly values, around the clock: the mean of the 24
+        // values (15.35 of 24) times the peak.
         let daily = requests_of(&traffic(Profile::Daily, 100.0), 86_400.0);
-        assert!(
-            daily > 0.5 * 8_640_000.0 && daily < 0.8 * 8_640_000.0,
-            "{daily}"
-        );
+        let expected = 15.35 / 24.0 * 8_640_000.0;
+        assert!((daily - expected).abs() < 1e-6 * expected, "{daily}");
+        // A spike past the end counts only within the run.
+        let late = Profile::Spike {
+            at_s: 50,
+            len_s: 100,
+            factor: 0.0,
+        };
+        assert_eq!(requests_of(&traffic(late, 10.0), 60.0), 500.0);
     }
 
     fn base() -> (Diagram, Scenario) {

@@ -263,6 +263,24 @@ impl From<Profile> for ProfileRepr {
     }
 }
 
+/// A stretch of a traffic profile: from `from` to `to` the rate goes linearly from
+/// `rate0` to `rate1` (in seconds and requests per second from [`Traffic::stretches`];
+/// the simulation keeps them in µs and requests per µs).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Stretch {
+    pub from: f64,
+    pub to: f64,
+    pub rate0: f64,
+    pub rate1: f64,
+}
+
+impl Stretch {
+    /// The requests expected over the stretch.
+    pub fn expected(&self) -> f64 {
+        (self.rate0 + self.rate1) * 0.5 * (self.to - self.from)
+    }
+}
+
 /// Hourly traffic relative to the daily peak (midnight first).
 const DAILY_CURVE: [f64; 24] = [
     0.35, 0.28, 0.24, 0.22, 0.22, 0.26, 0.36, 0.50, 0.64, 0.72, 0.78, 0.82, 0.85, 0.84, 0.82, 0.80,
@@ -270,8 +288,10 @@ const DAILY_CURVE: [f64; 24] = [
 ];
 
 impl Traffic {
-    /// Requests per second at simulated second `t_s` of a run lasting `duration_s`.
-    pub fn rate_at(&self, t_s: f64, duration_s: f64) -> f64 {
+    /// Requests per second at simulated second `t_s` of a run lasting `duration_s`:
+    /// the profile point by point, which the tests check [`Traffic::stretches`] against.
+    #[cfg(test)]
+    fn rate_at(&self, t_s: f64, duration_s: f64) -> f64 {
         match self.profile {
             Profile::Constant => self.rps,
             Profile::Ramp { from_rps } => {
@@ -308,23 +328,57 @@ impl Traffic {
         }
     }
 
-    /// When traffic stops entirely from `t_s` on (a spike that multiplies by 0), the
-    /// time it starts again: arrival generation jumps over the quiet stretch instead of
-    /// drawing candidates that can never be accepted.
-    pub fn quiet_until(&self, t_s: f64) -> Option<f64> {
+    /// The profile over a run of `duration_s` seconds as stretches over which the rate
+    /// changes linearly, in order and end to end from 0 to `duration_s` (every profile
+    /// is piecewise linear, so this is exact; a run of 0 s has none). Arrivals are drawn
+    /// from them by inverting the expected count, and the budget sums their areas.
+    pub(crate) fn stretches(&self, duration_s: f64) -> Vec<Stretch> {
+        let d = duration_s;
+        if d <= 0.0 {
+            return Vec::new();
+        }
+        let flat = |from: f64, to: f64, rate: f64| Stretch {
+            from,
+            to,
+            rate0: rate,
+            rate1: rate,
+        };
         match self.profile {
+            Profile::Constant => vec![flat(0.0, d, self.rps)],
+            Profile::Ramp { from_rps } => vec![Stretch {
+                from: 0.0,
+                to: d,
+                rate0: from_rps,
+                rate1: self.rps,
+            }],
+            Profile::Daily => (0..24)
+                .map(|i| Stretch {
+                    from: d * i as f64 / 24.0,
+                    to: d * (i + 1) as f64 / 24.0,
+                    rate0: self.rps * DAILY_CURVE[i],
+                    rate1: self.rps * DAILY_CURVE[(i + 1) % 24],
+                })
+                .collect(),
             Profile::Spike {
                 at_s,
                 len_s,
                 factor,
-            } if factor == 0.0 && t_s >= at_s as f64 && t_s < at_s as f64 + len_s as f64 => {
-                Some(at_s as f64 + len_s as f64)
+            } => {
+                let a = (at_s as f64).min(d);
+                let b = (at_s as f64 + len_s as f64).min(d);
+                [
+                    flat(0.0, a, self.rps),
+                    flat(a, b, self.rps * factor),
+                    flat(b, d, self.rps),
+                ]
+                .into_iter()
+                .filter(|s| s.to > s.from)
+                .collect()
             }
-            _ => None,
         }
     }
 
-    /// The highest rate over the run (used to thin arrivals).
+    /// The highest rate over the run.
     pub fn max_rate(&self) -> f64 {
         match self.profile {
             Profile::Constant | Profile::Daily => self.rps,
@@ -1488,6 +1542,55 @@ mod tests {
         assert_eq!(lines[3], "At 20 s, Front fails.");
         assert_eq!(lines[4], "At 45 s, Front comes back.");
         assert_eq!(lines.len(), 5);
+    }
+
+    #[test]
+    fn stretches_follow_the_profile_everywhere() {
+        let d = 600.0;
+        let spike = |at_s, len_s, factor| Profile::Spike {
+            at_s,
+            len_s,
+            factor,
+        };
+        for profile in [
+            Profile::Constant,
+            Profile::Ramp { from_rps: 7.0 },
+            Profile::Ramp { from_rps: 900.0 },
+            Profile::Daily,
+            spike(100, 50, 100.0),
+            spike(0, 600, 0.0),
+            spike(550, 100, 3.0),
+            spike(700, 10, 2.0),
+        ] {
+            let t = Traffic {
+                profile: profile.clone(),
+                rps: 250.0,
+            };
+            let st = t.stretches(d);
+            assert_eq!(st.first().map(|s| s.from), Some(0.0), "{profile:?}");
+            assert_eq!(st.last().map(|s| s.to), Some(d), "{profile:?}");
+            for w in st.windows(2) {
+                assert_eq!(w[0].to, w[1].from, "{profile:?}: a gap or overlap");
+            }
+            for s in &st {
+                assert!(s.to > s.from, "{profile:?}: an empty stretch");
+                for k in 0..=20 {
+                    // Points inside the stretch (its very end belongs to the next one).
+                    let x = s.from + (s.to - s.from) * k as f64 / 20.0 * 0.999_999;
+                    let linear = s.rate0 + (s.rate1 - s.rate0) * (x - s.from) / (s.to - s.from);
+                    let exact = t.rate_at(x, d);
+                    assert!(
+                        (linear - exact).abs() <= 1e-6 * exact.max(1.0),
+                        "{profile:?} at {x} s: {linear} against {exact}"
+                    );
+                }
+            }
+        }
+        let steady = Traffic {
+            profile: Profile::Constant,
+            rps: 5.0,
+        };
+        assert!(steady.stretches(0.0).is_empty());
     }
 
     #[test]

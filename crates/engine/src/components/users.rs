@@ -1,6 +1,6 @@
 //! Users: a population in one region sending requests at the level and in the shape
 //! the scenario gives them. Each request is created here
-//! (Poisson arrivals, thinned for time-varying traffic), resolves the domain through
+//! (Poisson arrivals, drawn exactly for time-varying traffic), resolves the domain through
 //! DNS unless the user's cached answer is still fresh, goes to its entry point (static
 //! assets to the CDN) and ends back here.
 
@@ -8,7 +8,7 @@ use crate::catalog::{choice, int, opt, Choice, ParamMap, ParamSpec, Reader};
 use crate::components::{Component, Info, NodeCx, Placement, Role};
 use crate::finding::Finding;
 use crate::region::Region;
-use crate::scenario::{RequestKind, Traffic};
+use crate::scenario::{RequestKind, Stretch};
 use crate::sim::build::BuildCx;
 use crate::sim::flow::{mix, pick};
 use crate::sim::{Frame, NodeSetup, Simulation, NONE};
@@ -74,8 +74,10 @@ pub(crate) struct State {
     /// The first client id of these users.
     user_base: u32,
     users: u32,
-    traffic: Traffic,
-    max_rate: f64,
+    /// The traffic profile, in µs and requests per µs.
+    stretches: Vec<Stretch>,
+    /// The stretch the next arrival falls in (`stretches.len()` when there is none).
+    stretch: usize,
     /// Next arrival time in µs (fractional, so gaps are not biased by rounding).
     next_at: f64,
     /// The DNS it asks, and the CDN that DNS sends static assets to.
@@ -136,7 +138,18 @@ impl Component for Def {
 
     fn build(cx: &mut BuildCx, i: usize) -> (NodeSetup, State) {
         let p = Params::parse(cx.params(i));
-        let traffic = cx.s.traffic_for(&cx.d.nodes[i].id);
+        let stretches = cx
+            .s
+            .traffic_for(&cx.d.nodes[i].id)
+            .stretches(cx.s.duration_s as f64)
+            .into_iter()
+            .map(|s| Stretch {
+                from: s.from * 1e6,
+                to: s.to * 1e6,
+                rate0: s.rate0 / 1e6,
+                rate1: s.rate1 / 1e6,
+            })
+            .collect();
         let dns = cx.first_offering(i, Role::Resolver);
         let dns_cdn = if dns == NONE {
             NONE
@@ -147,8 +160,8 @@ impl Component for Def {
             region: p.region.index() as u8,
             user_base: cx.clients,
             users: p.users,
-            max_rate: traffic.max_rate(),
-            traffic,
+            stretches,
+            stretch: 0,
             next_at: 0.0,
             dns,
             dns_cdn,
@@ -160,7 +173,8 @@ impl Component for Def {
     }
 
     fn start(sim: &mut Simulation, node: u32) {
-        sim.state_mut::<State>(node).next_at = 0.0;
+        let u = sim.state_mut::<State>(node);
+        (u.next_at, u.stretch) = (0.0, 0);
         schedule_next_arrival(sim, node);
     }
 
@@ -188,37 +202,46 @@ impl Component for Def {
     }
 }
 
-/// Schedules the next arrival of these users by thinning a Poisson process at the
-/// profile's peak rate, so time-varying profiles are exact.
+/// Schedules the next arrival of these users, if any comes before the end of the run.
 fn schedule_next_arrival(sim: &mut Simulation, node: u32) {
-    let max = sim.state::<State>(node).max_rate;
-    if max <= 0.0 {
-        return;
+    // How many requests the profile is expected to send between this arrival and the
+    // next: exponential with mean 1 for a Poisson process, whatever its rate.
+    let e = sim.rng.exp(1.0);
+    let u = sim.state_mut::<State>(node);
+    if let Some(t) = next_arrival(&u.stretches, &mut u.stretch, u.next_at, e) {
+        u.next_at = t;
+        sim.schedule_tick(t as u64, node, 0);
     }
-    let dur = sim.duration_us as f64;
-    let gap = 1e6 / max;
-    let mut t = sim.state::<State>(node).next_at;
-    loop {
-        t += sim.rng.exp(gap);
-        if let Some(until_s) = sim.state::<State>(node).traffic.quiet_until(t / 1e6) {
-            // Nothing can arrive before the quiet stretch ends: start from its end.
-            t = until_s * 1e6;
-            continue;
+}
+
+/// The time after `t` by which `e` requests are expected, within stretches of
+/// linearly changing rate (times in µs, rates per µs) starting from `*stretch`, which
+/// moves to the stretch the answer is in; `None` past the last one. This inverts the
+/// expected count exactly, so an arrival costs one random draw whatever the profile
+/// (thinning at the peak rate would draw up to the spike factor, 100, per arrival),
+/// and stretches without traffic are skipped at once.
+pub(crate) fn next_arrival(stretches: &[Stretch], stretch: &mut usize, t: f64, mut e: f64) -> Option<f64> {
+    while let Some(s) = stretches.get(*stretch) {
+        let from = t.max(s.from);
+        if from < s.to {
+            let slope = (s.rate1 - s.rate0) / (s.to - s.from);
+            let r0 = s.rate0 + slope * (from - s.from);
+            let area = (r0 + s.rate1) * 0.5 * (s.to - from);
+            if e < area {
+                if e <= 0.0 {
+                    return Some(from);
+                }
+                // r0·τ + slope·τ²/2 = e, written so it neither cancels nor divides by
+                // a slope of 0.
+                let root = (r0 * r0 + 2.0 * slope * e).max(0.0).sqrt();
+                let tau = 2.0 * e / (r0 + root);
+                return Some((from + tau).min(s.to));
+            }
+            e -= area;
         }
-        if t >= dur {
-            sim.state_mut::<State>(node).next_at = t;
-            return;
-        }
-        let rate = sim
-            .state::<State>(node)
-            .traffic
-            .rate_at(t / 1e6, dur / 1e6);
-        if rate >= max || sim.rng.next_f64() * max < rate {
-            break;
-        }
+        *stretch += 1;
     }
-    sim.state_mut::<State>(node).next_at = t;
-    sim.schedule_tick(t as u64, node, 0);
+    None
 }
 
 /// A new request starts: from the user's cached DNS answer, a fresh lookup, or a
@@ -264,4 +287,53 @@ fn go_entry(sim: &mut Simulation, r: u32, entry: u32, cdn: u32) {
     }
     sim.set_phase(r, Phase::Main as u8);
     sim.send(r, target);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stretch(from: f64, to: f64, rate0: f64, rate1: f64) -> Stretch {
+        Stretch {
+            from,
+            to,
+            rate0,
+            rate1,
+        }
+    }
+
+    #[test]
+    fn arrivals_invert_the_expected_count() {
+        let at = |st: &[Stretch], t: f64, e: f64| {
+            let mut i = 0;
+            let next = next_arrival(st, &mut i, t, e);
+            (next, i)
+        };
+        // A steady 0.5 per µs: one request takes 2 µs.
+        let steady = [stretch(0.0, 100.0, 0.5, 0.5)];
+        assert_eq!(at(&steady, 10.0, 1.0), (Some(12.0), 0));
+        // Rising from 0 by 0.01 per µs²: 2 requests take √(2·2 / 0.01) = 20 µs.
+        let rising = [stretch(0.0, 100.0, 0.0, 1.0)];
+        assert_eq!(at(&rising, 0.0, 2.0), (Some(20.0), 0));
+        // From 10 µs the rate is 0.1: 0.1τ + 0.005τ² = 1.5 gives τ = 10.
+        let (t, _) = at(&rising, 10.0, 1.5);
+        assert!((t.unwrap() - 20.0).abs() < 1e-12, "{t:?}");
+        // Falling from 2 to 0 over 10 µs: 2τ − 0.1τ² = 6.4 gives τ = 4.
+        let falling = [stretch(0.0, 10.0, 2.0, 0.0)];
+        let (t, _) = at(&falling, 0.0, 6.4);
+        assert!((t.unwrap() - 4.0).abs() < 1e-12, "{t:?}");
+        // From 8 µs: 2 requests left in the first stretch, none in the quiet one, and
+        // the last one comes 0.5 µs into the third.
+        let gap = [
+            stretch(0.0, 10.0, 1.0, 1.0),
+            stretch(10.0, 20.0, 0.0, 0.0),
+            stretch(20.0, 30.0, 2.0, 2.0),
+        ];
+        assert_eq!(at(&gap, 8.0, 3.0), (Some(20.5), 2));
+        // Past the last stretch there is no next arrival.
+        assert_eq!(at(&gap, 25.0, 100.0), (None, 3));
+        assert_eq!(at(&gap, 30.0, 0.1), (None, 3));
+        // Nothing expected in between: the next arrival is at the same time.
+        assert_eq!(at(&steady, 10.0, 0.0), (Some(10.0), 0));
+    }
 }

@@ -190,3 +190,70 @@ fn every_client_gives_up_at_its_deadline() {
         t.created
     );
 }
+
+/// Requests created in each window of a run of Users sending `traffic` to a server
+/// that is never the bottleneck.
+fn created_in(
+    traffic: scalelab_engine::Traffic,
+    duration_s: u32,
+    windows: &[(f64, f64)],
+) -> Vec<u64> {
+    let (d, mut s) = mmc(1.0, 1024, 0.001, duration_s, 11);
+    s.default_traffic = Some(traffic);
+    s.windows = windows
+        .iter()
+        .map(|&(from_s, to_s)| scalelab_engine::Window {
+            name: format!("{from_s}-{to_s}"),
+            from_s,
+            to_s,
+        })
+        .collect();
+    let mut sim = Simulation::new(&d, &s).expect("valid");
+    sim.run_to_end();
+    sim.snapshot()
+        .windows
+        .iter()
+        .map(|w| w.totals.created)
+        .collect()
+}
+
+/// Within five standard deviations of a Poisson count with mean `expected`.
+fn poisson_close(got: u64, expected: f64) -> bool {
+    (got as f64 - expected).abs() <= 5.0 * expected.sqrt().max(1.0)
+}
+
+#[test]
+fn arrivals_follow_a_ramp_and_a_spike() {
+    use scalelab_engine::{Profile, Traffic};
+    // From 0 to 2,000 per second over 100 s: the rate at t is 20·t, so the first half
+    // expects 20·50²/2 = 25,000 requests and the second 75,000.
+    let ramp = Traffic {
+        profile: Profile::Ramp { from_rps: 0.0 },
+        rps: 2000.0,
+    };
+    let got = created_in(ramp, 100, &[(0.0, 50.0), (50.0, 100.0), (0.0, 1.0)]);
+    assert!(poisson_close(got[0], 25_000.0), "{got:?}");
+    assert!(poisson_close(got[1], 75_000.0), "{got:?}");
+    // The first second expects only 10.
+    assert!(poisson_close(got[2], 10.0), "{got:?}");
+    // 100 per second, a hundred times more from 40 s for 10 s, then nothing from 80 s.
+    let spike = |at_s, len_s, factor| Traffic {
+        profile: Profile::Spike {
+            at_s,
+            len_s,
+            factor,
+        },
+        rps: 100.0,
+    };
+    let got = created_in(
+        spike(40, 10, 100.0),
+        100,
+        &[(0.0, 40.0), (40.0, 50.0), (50.0, 100.0)],
+    );
+    assert!(poisson_close(got[0], 4_000.0), "{got:?}");
+    assert!(poisson_close(got[1], 100_000.0), "{got:?}");
+    assert!(poisson_close(got[2], 5_000.0), "{got:?}");
+    let got = created_in(spike(80, 50, 0.0), 100, &[(0.0, 80.0), (80.0, 100.0)]);
+    assert!(poisson_close(got[0], 8_000.0), "{got:?}");
+    assert_eq!(got[1], 0, "requests during a spike of factor 0");
+}
