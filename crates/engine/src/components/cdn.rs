@@ -1,7 +1,8 @@
 //! CDN: edge locations in every region keep copies of static assets close to users.
 //! A static asset is served from the user's nearest edge; a miss is fetched from the
-//! origin (object storage or a web server) and kept for its TTL. Other requests pass
-//! through to the origin. A managed service answering from the edge.
+//! origin (object storage or a web server) nearest that edge and kept for its TTL.
+//! Other requests pass through to the nearest origin. A managed service answering from
+//! the edge.
 
 use crate::catalog::{float, int, ParamMap, ParamSpec, Reader};
 use crate::components::{Component, Info, NodeCx, Placement, Role};
@@ -79,6 +80,9 @@ pub(crate) struct State {
     capacity: u32,
     ttl_us: u64,
     origins: Vec<u32>,
+    /// Per region, the origins in order of latency from that region's edge (equal
+    /// latencies in wiring order); filled when the run starts.
+    nearest: Vec<Vec<u32>>,
 }
 
 pub(crate) struct Def;
@@ -140,8 +144,22 @@ impl Component for Def {
             capacity: p.capacity,
             ttl_us: (p.ttl_s * 1e6) as u64,
             origins: cx.succ_offering(i, Role::Origin),
+            nearest: Vec::new(),
         };
         (NodeSetup::managed(500.0), state)
+    }
+
+    fn start(sim: &mut Simulation, node: u32) {
+        let nearest = (0..Region::ALL.len())
+            .map(|region| {
+                let edge = sim.loc(node, region as u8);
+                let mut by_latency = sim.state::<State>(node).origins.clone();
+                // A stable sort: equal latencies keep the wiring order.
+                by_latency.sort_by_key(|&o| sim.loc_latency(edge, sim.loc(o, region as u8)));
+                by_latency
+            })
+            .collect();
+        sim.state_mut::<State>(node).nearest = nearest;
     }
 
     fn on_served(sim: &mut Simulation, r: u32, node: u32) {
@@ -151,7 +169,7 @@ impl Component for Def {
         };
         let keys = sim.keys;
         let now = sim.now;
-        let origin = choose_origin(sim, node, key);
+        let origin = choose_origin(sim, node, region, key);
         if origin == NONE {
             sim.fail(r, Cause::NoRoute, node);
             return;
@@ -203,18 +221,33 @@ impl Component for Def {
     }
 }
 
-/// The origin for `key` (a stable pick), skipping origins that are down while others
-/// are up; `NONE` when the CDN has none.
-fn choose_origin(sim: &Simulation, node: u32, key: u32) -> u32 {
-    let origins = &sim.state::<State>(node).origins;
-    if origins.is_empty() {
+/// The origin a request from `region` about `key` goes to: the nearest origin that is
+/// up, from that region's edge; among origins equally near, a stable pick by key. When
+/// none is up, the nearest (the request fails there); `NONE` when the CDN has none.
+fn choose_origin(sim: &Simulation, node: u32, region: usize, key: u32) -> u32 {
+    let nearest = &sim.state::<State>(node).nearest[region];
+    let Some(&first) = nearest.first() else {
         return NONE;
-    }
+    };
+    let edge = sim.loc(node, region as u8);
+    let latency = |o: u32| sim.loc_latency(edge, sim.loc(o, region as u8));
     let up = |o: &u32| sim.nodes[*o as usize].up();
-    let live = origins.iter().filter(|o| up(o)).count();
-    if live == origins.len() || live == 0 {
-        return pick(origins, key);
+    // The origins are in order of latency: look at them a group of equal latency at a
+    // time, and take the first group with one up.
+    let mut from = 0;
+    while from < nearest.len() {
+        let l = latency(nearest[from]);
+        let to = from + nearest[from..].iter().take_while(|&&o| latency(o) == l).count();
+        let group = &nearest[from..to];
+        let live = group.iter().filter(|o| up(o)).count();
+        if live == group.len() {
+            return pick(group, key);
+        }
+        if live > 0 {
+            let nth = (key % live as u32) as usize;
+            return group.iter().copied().filter(|o| up(o)).nth(nth).unwrap_or(NONE);
+        }
+        from = to;
     }
-    let nth = (key % live as u32) as usize;
-    origins.iter().copied().filter(|o| up(o)).nth(nth).unwrap_or(NONE)
+    first
 }

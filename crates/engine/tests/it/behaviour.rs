@@ -670,3 +670,54 @@ fn a_saturation_reason_counts_the_seconds_of_the_scenario_not_its_tail() {
     let busy: u32 = busy.parse().unwrap();
     assert!((8..=10).contains(&busy), "{}", result.reason);
 }
+
+/// Users in Europe behind a CDN with object storage in Virginia and in Frankfurt
+/// (wired in that order), asking only for static files the edges rarely hold.
+fn cdn_two_origins() -> (Diagram, Scenario) {
+    let mut d = Diagram::new();
+    let va = d.add_data_center(Region::NorthAmerica, 0.0, 0.0, 300.0, 300.0);
+    let fra = d.add_data_center(Region::Europe, 400.0, 0.0, 300.0, 300.0);
+    let u = d.add_node(Kind::Users, 0.0, 0.0);
+    set(&mut d, &u, "region", text("europe"));
+    let cdn = d.add_node(Kind::Cdn, 0.0, 0.0);
+    set(&mut d, &cdn, "capacity", num(10.0));
+    let s_va = d.add_node(Kind::ObjectStorage, 0.0, 0.0);
+    let s_fra = d.add_node(Kind::ObjectStorage, 0.0, 0.0);
+    d.set_node_dc(&s_va, Some(&va));
+    d.set_node_dc(&s_fra, Some(&fra));
+    for (a, b) in [(&u, &cdn), (&cdn, &s_va), (&cdn, &s_fra)] {
+        d.connect(a, b).unwrap();
+    }
+    let s = Scenario {
+        default_traffic: Some(steady(200.0)),
+        duration_s: 20,
+        mix: RequestMix::only(RequestKind::StaticAsset),
+        keys: KeyPopularity::Uniform { keys: 10_000 },
+        ..Scenario::default()
+    };
+    (d, s)
+}
+
+#[test]
+fn a_cdn_fetches_misses_from_the_nearest_origin_that_is_up() {
+    let (d, mut s) = cdn_two_origins();
+    let m = run_to_end(&d, &s).unwrap();
+    let served = |m: &scalelab_engine::Metrics, id: &str| m.node(id).unwrap().served;
+    let (va, fra) = (served(&m, "storage-1"), served(&m, "storage-2"));
+    // Nearly every request misses the small edge; all of them go to Frankfurt.
+    assert!(
+        fra as f64 > 0.9 * m.totals.requests as f64,
+        "{fra} of {}",
+        m.totals.requests
+    );
+    assert_eq!(va, 0, "misses from Europe crossed the Atlantic");
+    // With Frankfurt down, Virginia answers, and nothing fails.
+    s.events.push(ScheduledEvent {
+        at_s: 0.0,
+        action: Action::KillNode("storage-2".into()),
+    });
+    let m = run_to_end(&d, &s).unwrap();
+    assert_eq!(served(&m, "storage-2"), 0);
+    assert!(served(&m, "storage-1") as f64 > 0.9 * m.totals.requests as f64);
+    assert_eq!(m.totals.failed, 0, "{:?}", m.totals.by_cause);
+}
