@@ -154,8 +154,10 @@ impl Component for Def {
             .map(|region| {
                 let edge = sim.loc(node, region as u8);
                 let mut by_latency = sim.state::<State>(node).origins.clone();
-                // A stable sort: equal latencies keep the wiring order.
-                by_latency.sort_by_key(|&o| sim.loc_latency(edge, sim.loc(o, region as u8)));
+                // Stable: equal latencies keep the wiring order.
+                crate::order::sort_by_key(&mut by_latency, |&o| {
+                    sim.loc_latency(edge, sim.loc(o, region as u8))
+                });
                 by_latency
             })
             .collect();
