@@ -48,7 +48,8 @@ const NAMES_LISTED: usize = 3;
 /// it says of one (the same sentence after the component's name, and the same
 /// severity) is written once, at the place of the first, followed by "The same goes
 /// for …" and the others' names (the first three, then how many more; four are all
-/// named rather than "and 1 other"). `name` gives a
+/// named rather than "and 1 other"). Components sharing a name are named once, with
+/// how many there are ("another Web", "2 named Cache"). `name` gives a
 /// node's name from its id. Findings without a node, or whose sentence does not start
 /// with the node's name, stay as they are.
 pub fn grouped(findings: &[Finding], name: impl Fn(&str) -> Option<String>) -> Vec<Finding> {
@@ -67,7 +68,7 @@ pub fn grouped(findings: &[Finding], name: impl Fn(&str) -> Option<String>) -> V
         if taken[i] {
             continue;
         }
-        let Some((_, tail)) = &split[i] else {
+        let Some((lead, tail)) = &split[i] else {
             out.push(f.clone());
             continue;
         };
@@ -84,15 +85,25 @@ pub fn grouped(findings: &[Finding], name: impl Fn(&str) -> Option<String>) -> V
             out.push(f.clone());
             continue;
         }
-        let mut names: Vec<String> = others
-            .iter()
-            .take(NAMES_LISTED)
-            .map(|n| n.to_string())
-            .collect();
-        if others.len() == NAMES_LISTED + 1 {
-            names.push(others[NAMES_LISTED].to_string());
-        } else if others.len() > NAMES_LISTED {
-            let more = others.len() - NAMES_LISTED;
+        // Each name once, in order, with how many of the others bear it.
+        let mut counted: Vec<(&str, usize)> = Vec::new();
+        for n in &others {
+            match counted.iter_mut().find(|(m, _)| m == n) {
+                Some((_, k)) => *k += 1,
+                None => counted.push((n, 1)),
+            }
+        }
+        let say = |&(n, k): &(&str, usize)| match (n == lead.as_str(), k) {
+            (true, 1) => format!("another {n}"),
+            (true, k) => format!("{k} others named {n}"),
+            (false, 1) => n.to_string(),
+            (false, k) => format!("{k} named {n}"),
+        };
+        let mut names: Vec<String> = counted.iter().take(NAMES_LISTED).map(say).collect();
+        if counted.len() == NAMES_LISTED + 1 {
+            names.push(say(&counted[NAMES_LISTED]));
+        } else if counted.len() > NAMES_LISTED {
+            let more: usize = counted[NAMES_LISTED..].iter().map(|(_, k)| k).sum();
             names.push(format!("{} others", crate::format::thousands(more as f64)));
         }
         let list = match names.split_last() {
@@ -189,5 +200,38 @@ mod tests {
             Finding::warning(Some("web-2"), "It receives no traffic."),
         ];
         assert_eq!(grouped(&unnamed, name), unnamed);
+    }
+
+    #[test]
+    fn components_sharing_a_name_are_named_once_with_their_count() {
+        // web-a and web-b are both called "Web server a"; so are c, d and e ("c").
+        let shared = |id: &str| {
+            let n = if id < "web-c" {
+                "Web server a"
+            } else {
+                "Web server c"
+            };
+            Some(n.to_string())
+        };
+        let idle_as = |id: &str| {
+            Finding::warning(
+                Some(id),
+                format!("{} receives no traffic.", shared(id).unwrap()),
+            )
+        };
+        let two = vec![idle_as("web-a"), idle_as("web-b")];
+        assert_eq!(
+            grouped(&two, shared)[0].message,
+            "Web server a receives no traffic. The same goes for another Web server a."
+        );
+        let list: Vec<Finding> = ["web-a", "web-c", "web-b", "web-d", "web-e", "web-a"]
+            .iter()
+            .map(|id| idle_as(id))
+            .collect();
+        assert_eq!(
+            grouped(&list, shared)[0].message,
+            "Web server a receives no traffic. The same goes for 3 named Web server c and \
+             2 others named Web server a."
+        );
     }
 }
