@@ -268,6 +268,12 @@ test('a challenge can start from only the Users: the solver builds the rest', as
   await app.byTestId('goal-bound-p95').press('Enter');
   const empty = await app.byTestId('share-link').inputValue();
   assert.notEqual(empty, full);
+  // A refused bound stays as typed while another bound changes.
+  await app.byTestId('goal-bound-errors').fill('-3');
+  await app.byTestId('goal-bound-errors').press('Enter');
+  await app.byTestId('goal-bound-cost').fill('900');
+  await app.byTestId('goal-bound-cost').press('Enter');
+  assert.equal(await app.byTestId('goal-bound-errors').inputValue(), '-3');
   // Closed and opened again, the panel is as it was left.
   await app.page.keyboard.press('Escape');
   await app.byTestId('share-panel').waitFor({ state: 'hidden' });

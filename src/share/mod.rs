@@ -372,13 +372,16 @@ pub fn ShareMenu() -> impl IntoView {
         .iter()
         .enumerate()
         .map(|(i, t)| {
+            // Its own bound only: a field rewritten whenever any bound changed would lose
+            // a refused value typed into it when another field is changed.
+            let bound = Memo::new(move |_| bounds.with(|b| b[i]));
             view! {
                 <label class="template">
                     <input type="checkbox" data-testid=format!("goal-template-{}", t.key)
                         prop:checked=move || picked.with(|p| p[i])
                         on:change=move |ev| picked.update(|p| p[i] = event_target_checked(&ev))/>
                     <span>{t.label}</span>
-                    <input type="number" class="bound" aria-label=t.label prop:value=move || plain(bounds.with(|b| b[i]))
+                    <input type="number" class="bound" aria-label=t.label prop:value=move || plain(bound.get())
                         data-testid=format!("goal-bound-{}", t.key)
                         on:change=move |ev| {
                             if let Some(v) = parse_number(&event_target_value(&ev)) {
