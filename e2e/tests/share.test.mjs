@@ -274,6 +274,8 @@ test('a challenge can start from only the Users: the solver builds the rest', as
   await app.byTestId('goal-bound-cost').fill('900');
   await app.byTestId('goal-bound-cost').press('Enter');
   assert.equal(await app.byTestId('goal-bound-errors').inputValue(), '-3');
+  // It is shown as refused.
+  assert.equal(await app.byTestId('goal-bound-errors').evaluate((e) => e.matches(':invalid')), true);
   // Closed and opened again, the panel is as it was left.
   await app.page.keyboard.press('Escape');
   await app.byTestId('share-panel').waitFor({ state: 'hidden' });

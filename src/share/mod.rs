@@ -381,7 +381,7 @@ pub fn ShareMenu() -> impl IntoView {
                         prop:checked=move || picked.with(|p| p[i])
                         on:change=move |ev| picked.update(|p| p[i] = event_target_checked(&ev))/>
                     <span>{t.label}</span>
-                    <input type="number" class="bound" aria-label=t.label prop:value=move || plain(bound.get())
+                    <input type="number" class="bound" min="0" title="A number, 0 or more" aria-label=t.label prop:value=move || plain(bound.get())
                         data-testid=format!("goal-bound-{}", t.key)
                         on:change=move |ev| {
                             if let Some(v) = parse_number(&event_target_value(&ev)) {
