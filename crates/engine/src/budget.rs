@@ -38,6 +38,14 @@ pub fn requests_of(t: &Traffic, duration_s: f64) -> f64 {
     t.stretches(duration_s).iter().map(|s| s.expected()).sum()
 }
 
+/// The highest rate a traffic profile reaches within a run of `duration_s` seconds.
+fn peak_rate(t: &Traffic, duration_s: f64) -> f64 {
+    t.stretches(duration_s)
+        .iter()
+        .map(|s| s.rate0.max(s.rate1))
+        .fold(0.0, f64::max)
+}
+
 fn megabytes(bytes: u64) -> String {
     if bytes >= 1 << 30 {
         format!("{} GB", fixed(bytes as f64 / (1u64 << 30) as f64, 1))
@@ -84,7 +92,7 @@ pub(crate) fn check(d: &Diagram, s: &Scenario) -> Vec<Finding> {
     // entries live that long), and never more than the engine follows at once.
     let peak_rps: f64 = sources
         .iter()
-        .map(|n| s.traffic_for(&n.id).max_rate())
+        .map(|n| peak_rate(&s.traffic_for(&n.id), s.duration_s as f64))
         .sum();
     let timeout_s = s.client_timeout_ms.min(MAX_TIMEOUT_MS) as f64 / 1000.0;
     let deadlines = (peak_rps * timeout_s).min(1e12) as u64;
@@ -174,6 +182,22 @@ mod tests {
             factor: 0.0,
         };
         assert_eq!(requests_of(&traffic(late, 10.0), 60.0), 500.0);
+    }
+
+    #[test]
+    fn the_peak_rate_is_the_highest_within_the_run() {
+        let spike = |at_s| Profile::Spike {
+            at_s,
+            len_s: 10,
+            factor: 5.0,
+        };
+        assert_eq!(peak_rate(&traffic(spike(30), 10.0), 60.0), 50.0);
+        // A spike after the end does not count.
+        assert_eq!(peak_rate(&traffic(spike(70), 10.0), 60.0), 10.0);
+        let falling = Profile::Ramp { from_rps: 40.0 };
+        assert_eq!(peak_rate(&traffic(falling, 10.0), 60.0), 40.0);
+        // The daily curve peaks at its full rate in the evening.
+        assert_eq!(peak_rate(&traffic(Profile::Daily, 300.0), 60.0), 300.0);
     }
 
     fn base() -> (Diagram, Scenario) {

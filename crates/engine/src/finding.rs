@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::format::thousands;
+
 use serde::{Deserialize, Serialize};
 
 /// How serious a finding is: errors stop a run, warnings do not.
@@ -49,7 +51,7 @@ const NAMES_LISTED: usize = 3;
 /// severity) is written once, at the place of the first, followed by "The same goes
 /// for …" and the others' names (the first three, then how many more; four are all
 /// named rather than "and 1 other"). Components sharing a name are named once, with
-/// how many there are ("another Web", "2 named Cache"). `name` gives a
+/// how many there are ("another Web", "2 components named Cache"). `name` gives a
 /// node's name from its id. Findings without a node, or whose sentence does not start
 /// with the node's name, stay as they are.
 pub fn grouped(findings: &[Finding], name: impl Fn(&str) -> Option<String>) -> Vec<Finding> {
@@ -95,16 +97,16 @@ pub fn grouped(findings: &[Finding], name: impl Fn(&str) -> Option<String>) -> V
         }
         let say = |&(n, k): &(&str, usize)| match (n == lead.as_str(), k) {
             (true, 1) => format!("another {n}"),
-            (true, k) => format!("{k} others named {n}"),
+            (true, k) => format!("{} others named {n}", thousands(k as f64)),
             (false, 1) => n.to_string(),
-            (false, k) => format!("{k} named {n}"),
+            (false, k) => format!("{} components named {n}", thousands(k as f64)),
         };
         let mut names: Vec<String> = counted.iter().take(NAMES_LISTED).map(say).collect();
         if counted.len() == NAMES_LISTED + 1 {
             names.push(say(&counted[NAMES_LISTED]));
         } else if counted.len() > NAMES_LISTED {
             let more: usize = counted[NAMES_LISTED..].iter().map(|(_, k)| k).sum();
-            names.push(format!("{} others", crate::format::thousands(more as f64)));
+            names.push(format!("{} others", thousands(more as f64)));
         }
         let list = match names.split_last() {
             Some((last, [])) => last.clone(),
@@ -204,7 +206,8 @@ mod tests {
 
     #[test]
     fn components_sharing_a_name_are_named_once_with_their_count() {
-        // web-a and web-b are both called "Web server a"; so are c, d and e ("c").
+        // web-a, web-b and web-b2 are all called "Web server a"; c, d and e are all
+        // called "Web server c".
         let shared = |id: &str| {
             let n = if id < "web-c" {
                 "Web server a"
@@ -224,14 +227,14 @@ mod tests {
             grouped(&two, shared)[0].message,
             "Web server a receives no traffic. The same goes for another Web server a."
         );
-        let list: Vec<Finding> = ["web-a", "web-c", "web-b", "web-d", "web-e", "web-a"]
+        let list: Vec<Finding> = ["web-a", "web-c", "web-b", "web-d", "web-e", "web-b2"]
             .iter()
             .map(|id| idle_as(id))
             .collect();
         assert_eq!(
             grouped(&list, shared)[0].message,
-            "Web server a receives no traffic. The same goes for 3 named Web server c and \
-             2 others named Web server a."
+            "Web server a receives no traffic. The same goes for 3 components named \
+             Web server c and 2 others named Web server a."
         );
     }
 }

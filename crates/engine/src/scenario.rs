@@ -279,6 +279,16 @@ impl Stretch {
     pub fn expected(&self) -> f64 {
         (self.rate0 + self.rate1) * 0.5 * (self.to - self.from)
     }
+
+    /// The same stretch in µs and requests per µs.
+    pub fn in_micros(&self) -> Stretch {
+        Stretch {
+            from: self.from * 1e6,
+            to: self.to * 1e6,
+            rate0: self.rate0 / 1e6,
+            rate1: self.rate1 / 1e6,
+        }
+    }
 }
 
 /// Hourly traffic relative to the daily peak (midnight first).
@@ -375,15 +385,6 @@ impl Traffic {
                 .filter(|s| s.to > s.from)
                 .collect()
             }
-        }
-    }
-
-    /// The highest rate over the run.
-    pub fn max_rate(&self) -> f64 {
-        match self.profile {
-            Profile::Constant | Profile::Daily => self.rps,
-            Profile::Ramp { from_rps } => self.rps.max(from_rps),
-            Profile::Spike { factor, .. } => self.rps * factor.max(1.0),
         }
     }
 }
@@ -1601,7 +1602,6 @@ mod tests {
         };
         assert_eq!(ramp.rate_at(0.0, 100.0), 10.0);
         assert_eq!(ramp.rate_at(50.0, 100.0), 60.0);
-        assert_eq!(ramp.max_rate(), 110.0);
         let spike = Traffic {
             profile: Profile::Spike {
                 at_s: 10,

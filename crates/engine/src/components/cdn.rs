@@ -1,8 +1,8 @@
 //! CDN: edge locations in every region keep copies of static assets close to users.
 //! A static asset is served from the user's nearest edge; a miss is fetched from the
-//! origin (object storage or a web server) nearest that edge and kept for its TTL.
-//! Other requests pass through to the nearest origin. A managed service answering from
-//! the edge.
+//! origin (object storage, a web server, a load balancer or an API gateway) nearest
+//! that edge that is up, and kept for its TTL. Other requests pass through to that
+//! origin. A managed service answering from the edge.
 
 use crate::catalog::{float, int, ParamMap, ParamSpec, Reader};
 use crate::components::{Component, Info, NodeCx, Placement, Role};
@@ -80,9 +80,9 @@ pub(crate) struct State {
     capacity: u32,
     ttl_us: u64,
     origins: Vec<u32>,
-    /// Per region, the origins in order of latency from that region's edge (equal
-    /// latencies in wiring order); filled when the run starts.
-    nearest: Vec<Vec<u32>>,
+    /// Per region, the origins with their latency from that region's edge, nearest
+    /// first (equal latencies in wiring order); filled when the run starts.
+    nearest: Vec<Vec<(u32, u64)>>,
 }
 
 pub(crate) struct Def;
@@ -153,11 +153,14 @@ impl Component for Def {
         let nearest = (0..Region::ALL.len())
             .map(|region| {
                 let edge = sim.loc(node, region as u8);
-                let mut by_latency = sim.state::<State>(node).origins.clone();
+                let mut by_latency: Vec<(u32, u64)> = sim
+                    .state::<State>(node)
+                    .origins
+                    .iter()
+                    .map(|&o| (o, sim.loc_latency(edge, sim.loc(o, region as u8))))
+                    .collect();
                 // Stable: equal latencies keep the wiring order.
-                crate::order::sort_by_key(&mut by_latency, |&o| {
-                    sim.loc_latency(edge, sim.loc(o, region as u8))
-                });
+                crate::order::sort_by_key(&mut by_latency, |&(_, latency)| latency);
                 by_latency
             })
             .collect();
@@ -228,26 +231,24 @@ impl Component for Def {
 /// none is up, the nearest (the request fails there); `NONE` when the CDN has none.
 fn choose_origin(sim: &Simulation, node: u32, region: usize, key: u32) -> u32 {
     let nearest = &sim.state::<State>(node).nearest[region];
-    let Some(&first) = nearest.first() else {
+    let Some(&(first, _)) = nearest.first() else {
         return NONE;
     };
-    let edge = sim.loc(node, region as u8);
-    let latency = |o: u32| sim.loc_latency(edge, sim.loc(o, region as u8));
-    let up = |o: &u32| sim.nodes[*o as usize].up();
-    // The origins are in order of latency: look at them a group of equal latency at a
-    // time, and take the first group with one up.
+    let up = |&(o, _): &(u32, u64)| sim.nodes[o as usize].up();
+    // Nearest first: look at a group of equally near origins at a time, and take the
+    // first group with one up.
     let mut from = 0;
     while from < nearest.len() {
-        let l = latency(nearest[from]);
-        let to = from + nearest[from..].iter().take_while(|&&o| latency(o) == l).count();
+        let l = nearest[from].1;
+        let to = from + nearest[from..].iter().take_while(|o| o.1 == l).count();
         let group = &nearest[from..to];
         let live = group.iter().filter(|o| up(o)).count();
         if live == group.len() {
-            return pick(group, key);
+            return pick(group, key).0;
         }
         if live > 0 {
             let nth = (key % live as u32) as usize;
-            return group.iter().copied().filter(|o| up(o)).nth(nth).unwrap_or(NONE);
+            return group.iter().filter(|o| up(o)).nth(nth).map_or(NONE, |o| o.0);
         }
         from = to;
     }

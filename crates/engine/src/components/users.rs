@@ -143,12 +143,9 @@ impl Component for Def {
             .traffic_for(&cx.d.nodes[i].id)
             .stretches(cx.s.duration_s as f64)
             .into_iter()
-            .map(|s| Stretch {
-                from: s.from * 1e6,
-                to: s.to * 1e6,
-                rate0: s.rate0 / 1e6,
-                rate1: s.rate1 / 1e6,
-            })
+            // Stretches without traffic are skipped: users that never send draw nothing.
+            .filter(|s| s.expected() > 0.0)
+            .map(|s| s.in_micros())
             .collect();
         let dns = cx.first_offering(i, Role::Resolver);
         let dns_cdn = if dns == NONE {
@@ -204,13 +201,22 @@ impl Component for Def {
 
 /// Schedules the next arrival of these users, if any comes before the end of the run.
 fn schedule_next_arrival(sim: &mut Simulation, node: u32) {
+    let u = sim.state::<State>(node);
+    if u.stretch >= u.stretches.len() {
+        return;
+    }
     // How many requests the profile is expected to send between this arrival and the
     // next: exponential with mean 1 for a Poisson process, whatever its rate.
     let e = sim.rng.exp(1.0);
+    let end = sim.duration_us as f64;
     let u = sim.state_mut::<State>(node);
-    if let Some(t) = next_arrival(&u.stretches, &mut u.stretch, u.next_at, e) {
-        u.next_at = t;
-        sim.schedule_tick(t as u64, node, 0);
+    match next_arrival(&u.stretches, &mut u.stretch, u.next_at, e) {
+        // Rounding could put one at the very end, when the run no longer takes any.
+        Some(t) if t < end => {
+            u.next_at = t;
+            sim.schedule_tick(t as u64, node, 0);
+        }
+        _ => u.stretch = u.stretches.len(),
     }
 }
 
@@ -220,7 +226,12 @@ fn schedule_next_arrival(sim: &mut Simulation, node: u32) {
 /// expected count exactly, so an arrival costs one random draw whatever the profile
 /// (thinning at the peak rate would draw up to the spike factor, 100, per arrival),
 /// and stretches without traffic are skipped at once.
-pub(crate) fn next_arrival(stretches: &[Stretch], stretch: &mut usize, t: f64, mut e: f64) -> Option<f64> {
+fn next_arrival(
+    stretches: &[Stretch],
+    stretch: &mut usize,
+    t: f64,
+    mut e: f64,
+) -> Option<f64> {
     while let Some(s) = stretches.get(*stretch) {
         let from = t.max(s.from);
         if from < s.to {

@@ -1,7 +1,6 @@
 //! The discrete-event simulation core: integer microsecond time, a monotone queue of
 //! one-word events ordered by time (equal times in the order they were scheduled), one
-//! seeded generator, and every
-//! request pushed hop by hop through the diagram. The core knows requests, nodes as
+//! seeded generator, and every request pushed hop by hop through the diagram. The core knows requests, nodes as
 //! servers with workers and a queue, network hops, failures and metrics; what a node
 //! does with a request is its component's business (`components/`), reached through
 //! [`dispatch!`]. The browser drives a run slice by slice with [`Simulation::advance`];
@@ -1048,7 +1047,7 @@ impl Simulation {
                     self.returned(a)
                 }
             }
-            _ => match self.actions[a as usize].clone() {
+            What::ACTION => match self.actions[a as usize].clone() {
                 (Action::KillNode(id), true) => self.random_failure(&id, true),
                 (Action::RestoreNode(id), true) => self.random_failure(&id, false),
                 (Action::KillNode(id), false) => {
@@ -1067,6 +1066,7 @@ impl Simulation {
                     self.reshard(&node, shards);
                 }
             },
+            _ => unreachable!("an event packed with an unknown tag"),
         }
     }
 }

@@ -671,14 +671,14 @@ fn a_saturation_reason_counts_the_seconds_of_the_scenario_not_its_tail() {
     assert!((8..=10).contains(&busy), "{}", result.reason);
 }
 
-/// Users in Europe behind a CDN with object storage in Virginia and in Frankfurt
+/// Users in `region` behind a CDN with object storage in Virginia and in Frankfurt
 /// (wired in that order), asking only for static files the edges rarely hold.
-fn cdn_two_origins() -> (Diagram, Scenario) {
+fn cdn_two_origins(region: &str) -> (Diagram, Scenario) {
     let mut d = Diagram::new();
     let va = d.add_data_center(Region::NorthAmerica, 0.0, 0.0, 300.0, 300.0);
     let fra = d.add_data_center(Region::Europe, 400.0, 0.0, 300.0, 300.0);
     let u = d.add_node(Kind::Users, 0.0, 0.0);
-    set(&mut d, &u, "region", text("europe"));
+    set(&mut d, &u, "region", text(region));
     let cdn = d.add_node(Kind::Cdn, 0.0, 0.0);
     set(&mut d, &cdn, "capacity", num(10.0));
     let s_va = d.add_node(Kind::ObjectStorage, 0.0, 0.0);
@@ -700,9 +700,14 @@ fn cdn_two_origins() -> (Diagram, Scenario) {
 
 #[test]
 fn a_cdn_fetches_misses_from_the_nearest_origin_that_is_up() {
-    let (d, mut s) = cdn_two_origins();
-    let m = run_to_end(&d, &s).unwrap();
     let served = |m: &scalelab_engine::Metrics, id: &str| m.node(id).unwrap().served;
+    // From North America, every miss goes to Virginia.
+    let (d, s) = cdn_two_origins("north_america");
+    let m = run_to_end(&d, &s).unwrap();
+    assert!(served(&m, "storage-1") as f64 > 0.9 * m.totals.requests as f64);
+    assert_eq!(served(&m, "storage-2"), 0);
+    let (d, mut s) = cdn_two_origins("europe");
+    let m = run_to_end(&d, &s).unwrap();
     let (va, fra) = (served(&m, "storage-1"), served(&m, "storage-2"));
     // Nearly every request misses the small edge; all of them go to Frankfurt.
     assert!(
@@ -720,4 +725,12 @@ fn a_cdn_fetches_misses_from_the_nearest_origin_that_is_up() {
     assert_eq!(served(&m, "storage-2"), 0);
     assert!(served(&m, "storage-1") as f64 > 0.9 * m.totals.requests as f64);
     assert_eq!(m.totals.failed, 0, "{:?}", m.totals.by_cause);
+    // With both down, misses fail at the nearest, Frankfurt.
+    s.events.push(ScheduledEvent {
+        at_s: 0.0,
+        action: Action::KillNode("storage-1".into()),
+    });
+    let m = run_to_end(&d, &s).unwrap();
+    assert!(node_down(&m.totals) as f64 > 0.9 * m.totals.requests as f64);
+    assert_eq!(m.node("storage-2").unwrap().failed, node_down(&m.totals));
 }

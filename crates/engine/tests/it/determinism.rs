@@ -201,3 +201,26 @@ fn a_sharded_database_run_is_the_same_however_sliced() {
     s.seed += 1;
     assert_ne!(sharded_run(&d, &s, false), whole);
 }
+
+/// Users that send nothing draw no random numbers: adding them changes nothing for the
+/// others.
+#[test]
+fn silent_users_leave_the_others_run_unchanged() {
+    use scalelab_engine::{Kind, Profile, Traffic};
+    let (d, s) = crate::common::two_servers(300.0);
+    let before = run_to_end(&d, &s).unwrap();
+    let (mut d2, mut s2) = (d.clone(), s.clone());
+    let quiet = d2.add_node(Kind::Users, 0.0, 0.0);
+    d2.connect(&quiet, "dns-1").unwrap();
+    s2.traffic.insert(
+        quiet,
+        Traffic {
+            profile: Profile::Constant,
+            rps: 0.0,
+        },
+    );
+    let after = run_to_end(&d2, &s2).unwrap();
+    assert_eq!(after.totals.created, before.totals.created);
+    assert_eq!(after.totals.p95_ms, before.totals.p95_ms);
+    assert_eq!(after.totals.mean_ms, before.totals.mean_ms);
+}

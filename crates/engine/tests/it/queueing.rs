@@ -156,12 +156,27 @@ fn mm1_near_saturation() {
 /// at its deadline; none is late, none is forgotten.
 #[test]
 fn every_client_gives_up_at_its_deadline() {
-    use scalelab_engine::Cause;
+    use scalelab_engine::{Cause, Outcome};
     let (duration_s, service_ms, rps) = (20, 10.0, 200.0);
     let (d, mut s) = mmc(rps, 1, service_ms, duration_s, 5);
     s.client_timeout_ms = 500;
     let mut sim = Simulation::new(&d, &s).expect("valid");
-    sim.run_to_end();
+    // Every request traced: each timeout must end exactly 500 ms after it started.
+    sim.set_trace_sampling(1);
+    let mut timed_out = 0;
+    while !sim.is_finished() {
+        sim.advance(sim.now_us() + 1_000_000, u64::MAX);
+        for t in sim.take_traces() {
+            if t.outcome == Outcome::Failed(Cause::Timeout) {
+                assert_eq!(
+                    t.end_us - t.start_us,
+                    500_000,
+                    "a timeout at the wrong time"
+                );
+                timed_out += 1;
+            }
+        }
+    }
     let m = sim.snapshot();
     let t = &m.totals;
     let timeouts = t
@@ -176,6 +191,7 @@ fn every_client_gives_up_at_its_deadline() {
     );
     // Nothing else fails here: what did not succeed timed out.
     assert_eq!(t.created, t.ok + timeouts + t.in_flight, "{t:?}");
+    assert_eq!(timed_out, timeouts, "every timeout was traced");
     // The server finishes at most about 1000 / service_ms requests per second, so
     // about half of those sent must have timed out.
     let capacity = duration_s as f64 * 1000.0 / service_ms;
