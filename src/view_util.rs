@@ -35,11 +35,22 @@ pub fn node_subtitle(d: &Diagram, id: &str) -> String {
         parts.push(match value {
             ParamValue::Text(t) => spec.choice_label(&t).unwrap_or(&t).to_string(),
             ParamValue::Num(n) if spec.unit.is_empty() => format_number(n),
-            ParamValue::Num(n) => format!("{} {}", format_number(n), spec.unit),
+            ParamValue::Num(n) => format!("{} {}", format_number(n), counted(n, spec.unit)),
             ParamValue::Bool(b) => format!("{}: {}", spec.label, if b { "on" } else { "off" }),
         });
     }
     parts.join(" · ")
+}
+
+/// A unit after a count: one of a countable unit is singular ("1 instance", "1 user"),
+/// while a symbol or a short unit stays as it is ("1 ms", "1 s", "1 req/s").
+fn counted(n: f64, unit: &str) -> &str {
+    match unit.strip_suffix('s') {
+        Some(one) if n == 1.0 && one.len() > 1 && one.bytes().all(|b| b.is_ascii_lowercase()) => {
+            one
+        }
+        _ => unit,
+    }
 }
 
 /// Which parameters summarise a kind best.
@@ -182,6 +193,18 @@ pub fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_of_a_countable_unit_is_singular() {
+        assert_eq!(counted(1.0, "instances"), "instance");
+        assert_eq!(counted(1.0, "users"), "user");
+        assert_eq!(counted(2.0, "instances"), "instances");
+        assert_eq!(counted(0.5, "keys"), "keys");
+        assert_eq!(counted(1.0, "ms"), "ms");
+        assert_eq!(counted(1.0, "s"), "s");
+        assert_eq!(counted(1.0, "req/s"), "req/s");
+        assert_eq!(counted(1.0, "GB"), "GB");
+    }
 
     #[test]
     fn numbers_get_thousands_separators_and_sane_precision() {

@@ -479,7 +479,7 @@ fn DcInspector(id: String) -> impl IntoView {
             <select data-testid="dc-region" prop:value=dc.region.key() on:change=set_region>
                 {Region::ALL.iter().map(|r| view! { <option value=r.key()>{r.label()}</option> }).collect_view()}
             </select></label>
-        <p data-testid="dc-count">{move || format!("{} components inside.", count())}</p>
+        <p data-testid="dc-count">{move || match count() { 1 => "1 component inside.".to_string(), n => format!("{n} components inside.") }}</p>
         <button class="btn danger" data-testid="delete-dc" on:click=move |_| editor.delete_selection()>"Delete data center"</button>
     }
     .into_any()

@@ -621,6 +621,24 @@ pub fn trimmed(x: f64, decimals: u32) -> String {
     }
 }
 
+/// A count with its noun: "1 request", "1,250 requests".
+pub fn count_of(n: u64, one: &str, many: &str) -> String {
+    format!(
+        "{} {}",
+        thousands(n as f64),
+        if n == 1 { one } else { many }
+    )
+}
+
+/// The verb after a count: "1 user was", "2 users were".
+pub fn was_or_were(n: u64) -> &'static str {
+    if n == 1 {
+        "was"
+    } else {
+        "were"
+    }
+}
+
 /// A whole number with thousands separators: 12,345.
 pub fn thousands(x: f64) -> String {
     let digits = fixed(x.abs(), 0);

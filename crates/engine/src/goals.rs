@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::analyze;
 use crate::components::{dispatch, Kind, NodeCx};
 use crate::diagram::Diagram;
-use crate::format::{self, fixed, thousands, FormatError};
+use crate::format::{self, count_of, fixed, thousands, was_or_were, FormatError};
 use crate::metrics::{Metrics, NodeMetrics, ShardMetrics, Totals};
 use crate::scenario::{RequestKind, Scenario};
 use crate::trace::Cause;
@@ -941,12 +941,14 @@ fn run_reason(d: &Diagram, m: &Metrics, t: &Totals, metric: Metric) -> String {
     match metric {
         Metric::ErrorRate | Metric::Failed => failure_reason(d, m, t),
         Metric::LostWrites => format!(
-            "{} writes were acknowledged by a primary that died before its replica had them; lower the replication lag.",
-            t.lost_writes
+            "{} {} acknowledged by a primary that died before its replica had them; lower the replication lag.",
+            count_of(t.lost_writes, "write", "writes"),
+            was_or_were(t.lost_writes)
         ),
         Metric::LoggedOut => format!(
-            "{} users were logged out because a web server that kept their sessions in memory died; keep sessions in a session store.",
-            t.logged_out
+            "{} {} logged out because a web server that kept their sessions in memory died; keep sessions in a session store.",
+            count_of(t.logged_out, "user", "users"),
+            was_or_were(t.logged_out)
         ),
         Metric::DbReadQps if m.nodes.iter().any(|n| n.role.as_deref() == Some("replica")) => {
             "The database serves too many reads; put a cache in front of it (bigger, with a longer TTL) or add replicas to share them.".to_string()
@@ -967,12 +969,14 @@ fn run_reason(d: &Diagram, m: &Metrics, t: &Totals, metric: Metric) -> String {
             None => "Jobs waited in the queue; add workers or let the pool autoscale.".to_string(),
         },
         Metric::JobsLost => format!(
-            "{} jobs were lost: a message queue that is not durable went down with them; make it durable.",
-            m.jobs.lost
+            "{} {} lost: a message queue that is not durable went down with them; make it durable.",
+            count_of(m.jobs.lost, "job", "jobs"),
+            was_or_were(m.jobs.lost)
         ),
         Metric::JobsRejected => format!(
-            "{} jobs were refused because a message queue was full; raise its maximum depth or add workers.",
-            m.jobs.rejected
+            "{} {} refused because a message queue was full; raise its maximum depth or add workers.",
+            count_of(m.jobs.rejected, "job", "jobs"),
+            was_or_were(m.jobs.rejected)
         ),
         Metric::JobsCompleted => "Fewer jobs were done than the goal asks; add workers.".to_string(),
         Metric::RateLimited => "An API gateway refused users who sent more than their allowance; raise the allowed rate or the burst.".to_string(),
@@ -1004,14 +1008,14 @@ fn failure_reason(d: &Diagram, m: &Metrics, t: &Totals) -> String {
         return "No request failed, and the goal expects some to.".to_string();
     };
     let failed = count;
-    let count = thousands(count as f64);
+    let count = count_of(count, "request", "requests");
     let worst = most_failed(m);
     let explained = match (cause, worst) {
         (Cause::NodeDown, Some(n)) => down_reason(d, &n.id),
         _ => None,
     };
     if let Some(reason) = explained {
-        return format!("{count} requests failed because {reason}");
+        return format!("{count} failed because {reason}");
     }
     if let (Cause::NodeDown, Some(n)) = (cause, worst) {
         // A whole data center that went down explains it better than its node.
@@ -1026,19 +1030,19 @@ fn failure_reason(d: &Diagram, m: &Metrics, t: &Totals) -> String {
             });
         if let Some(dc) = dc {
             return format!(
-                "{count} requests failed: {} went down and its components still received traffic; have DNS check its entry points often (GeoDNS) and keep another data center ready.",
+                "{count} failed: {} went down and its components still received traffic; have DNS check its entry points often (GeoDNS) and keep another data center ready.",
                 dc.name
             );
         }
     }
     match (cause, worst) {
         (Cause::NodeDown, Some(n)) if was_down(m, &n.id) => format!(
-            "{count} requests failed: {} was down and still received traffic; add health checks or redundancy.",
+            "{count} failed: {} was down and still received traffic; add health checks or redundancy.",
             name_of(d, &n.id)
         ),
         (Cause::QueueFull, Some(n)) | (Cause::Timeout, Some(n)) => match saturated(d, m) {
             Some(s) => format!(
-                "{count} requests failed ({}): {}; give it more capacity.",
+                "{count} failed ({}): {}; give it more capacity.",
                 cause.label().to_ascii_lowercase(),
                 s.describe(d)
             ),
@@ -1052,19 +1056,20 @@ fn failure_reason(d: &Diagram, m: &Metrics, t: &Totals) -> String {
                     .max_by_key(|p| p.failed)
                     .map_or(String::new(), |p| format!(", most at {}", p.label.to_ascii_lowercase()));
                 format!(
-                    "{count} requests failed ({}) at {}{part}: it could not keep up; give it more capacity.",
+                    "{count} failed ({}) at {}{part}: it could not keep up; give it more capacity.",
                     cause.label().to_ascii_lowercase(),
                     name_of(d, &n.id)
                 )
             }
         },
         (Cause::SessionLost, _) => format!(
-            "{} users were logged out when a web server holding their sessions died; keep sessions in a session store.",
-            thousands(t.logged_out.max(failed) as f64)
+            "{} {} logged out when a web server holding their sessions died; keep sessions in a session store.",
+            count_of(t.logged_out.max(failed), "user", "users"),
+            was_or_were(t.logged_out.max(failed))
         ),
-        (Cause::NoRoute, Some(n)) => format!("{count} requests failed: {} had no healthy component to send them on to.", name_of(d, &n.id)),
-        (_, Some(n)) => format!("{count} requests failed ({}); most at {}.", cause.label().to_ascii_lowercase(), name_of(d, &n.id)),
-        (_, None) => format!("{count} requests failed: {}", cause.sentence()),
+        (Cause::NoRoute, Some(n)) => format!("{count} failed: {} had no healthy component to send them on to.", name_of(d, &n.id)),
+        (_, Some(n)) => format!("{count} failed ({}); most at {}.", cause.label().to_ascii_lowercase(), name_of(d, &n.id)),
+        (_, None) => format!("{count} failed: {}", cause.sentence()),
     }
 }
 
@@ -1661,6 +1666,36 @@ mod tests {
         let r = &evaluate(&quiet, &none, &[Goal::metric(Metric::Failed, Op::Ge, 1.0)])[0];
         assert!(!r.pass);
         assert!(r.reason.contains("expects some"), "{}", r.reason);
+    }
+
+    #[test]
+    fn reasons_count_one_in_the_singular() {
+        let (d, _, mut m) = system();
+        let reason = |m: &Metrics, metric| {
+            evaluate(&d, m, &[Goal::metric(metric, Op::Le, 0.0)])[0]
+                .reason
+                .clone()
+        };
+        m.totals.lost_writes = 1;
+        m.totals.logged_out = 1;
+        m.totals.by_cause = vec![(Cause::Timeout, 1)];
+        m.totals.failed = 1;
+        assert!(reason(&m, Metric::LostWrites).starts_with("1 write was acknowledged"));
+        assert!(reason(&m, Metric::LoggedOut).starts_with("1 user was logged out"));
+        m.jobs.lost = 1;
+        assert!(reason(&m, Metric::JobsLost).starts_with("1 job was lost"));
+        assert!(
+            reason(&m, Metric::Failed).starts_with("1 request failed"),
+            "{}",
+            reason(&m, Metric::Failed)
+        );
+        m.totals.lost_writes = 1200;
+        m.totals.logged_out = 2;
+        m.totals.by_cause = vec![(Cause::Timeout, 3)];
+        m.totals.failed = 3;
+        assert!(reason(&m, Metric::LostWrites).starts_with("1,200 writes were acknowledged"));
+        assert!(reason(&m, Metric::LoggedOut).starts_with("2 users were logged out"));
+        assert!(reason(&m, Metric::Failed).starts_with("3 requests failed"));
     }
 
     #[test]

@@ -94,9 +94,9 @@ impl Settings {
             )));
         } else if instances < self.min || instances > self.max {
             out.push(cx.error(format!(
-                "{} starts with {} instances, outside its autoscaling range of {} to {}.",
+                "{} starts with {}, outside its autoscaling range of {} to {}.",
                 cx.name(),
-                instances,
+                crate::format::count_of(instances as u64, "instance", "instances"),
                 self.min,
                 self.max
             )));

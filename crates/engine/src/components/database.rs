@@ -330,8 +330,11 @@ impl Component for Def {
         c.primary = candidate;
         sim.record_lost(lost);
         let text = format!(
-            "{} promoted to primary; {lost} writes not yet replicated from {} were lost",
-            sim.ids[candidate as usize], sim.ids[old as usize]
+            "{} promoted to primary; {} not yet replicated from {} {} lost",
+            sim.ids[candidate as usize],
+            crate::format::count_of(lost, "write", "writes"),
+            sim.ids[old as usize],
+            crate::format::was_or_were(lost)
         );
         sim.mark(text);
     }
