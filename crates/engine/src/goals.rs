@@ -1676,26 +1676,43 @@ mod tests {
                 .reason
                 .clone()
         };
-        m.totals.lost_writes = 1;
-        m.totals.logged_out = 1;
-        m.totals.by_cause = vec![(Cause::Timeout, 1)];
-        m.totals.failed = 1;
-        assert!(reason(&m, Metric::LostWrites).starts_with("1 write was acknowledged"));
-        assert!(reason(&m, Metric::LoggedOut).starts_with("1 user was logged out"));
-        m.jobs.lost = 1;
-        assert!(reason(&m, Metric::JobsLost).starts_with("1 job was lost"));
-        assert!(
-            reason(&m, Metric::Failed).starts_with("1 request failed"),
-            "{}",
-            reason(&m, Metric::Failed)
-        );
-        m.totals.lost_writes = 1200;
-        m.totals.logged_out = 2;
-        m.totals.by_cause = vec![(Cause::Timeout, 3)];
-        m.totals.failed = 3;
-        assert!(reason(&m, Metric::LostWrites).starts_with("1,200 writes were acknowledged"));
-        assert!(reason(&m, Metric::LoggedOut).starts_with("2 users were logged out"));
-        assert!(reason(&m, Metric::Failed).starts_with("3 requests failed"));
+        // One of each, then several.
+        for (n, expected) in [
+            (
+                1,
+                [
+                    "1 write was acknowledged",
+                    "1 user was logged out",
+                    "1 job was lost",
+                    "1 request failed",
+                ],
+            ),
+            (
+                1200,
+                [
+                    "1,200 writes were acknowledged",
+                    "1,200 users were logged out",
+                    "1,200 jobs were lost",
+                    "1,200 requests failed",
+                ],
+            ),
+        ] {
+            m.totals.lost_writes = n;
+            m.totals.logged_out = n;
+            m.jobs.lost = n;
+            m.totals.by_cause = vec![(Cause::Timeout, n)];
+            m.totals.failed = n;
+            let metrics = [
+                Metric::LostWrites,
+                Metric::LoggedOut,
+                Metric::JobsLost,
+                Metric::Failed,
+            ];
+            for (metric, start) in metrics.into_iter().zip(expected) {
+                let r = reason(&m, metric);
+                assert!(r.starts_with(start), "{r}");
+            }
+        }
     }
 
     #[test]
