@@ -4,7 +4,7 @@
 //! selected the diagram's cost and the engine's checks.
 
 use leptos::prelude::*;
-use scalelab_engine::format::fixed;
+use scalelab_engine::format::{count_of, fixed};
 use scalelab_engine::{Diagram, Kind, ParamSpec, ParamType, ParamValue, Region, Severity};
 
 use crate::editor::Editor;
@@ -479,7 +479,7 @@ fn DcInspector(id: String) -> impl IntoView {
             <select data-testid="dc-region" prop:value=dc.region.key() on:change=set_region>
                 {Region::ALL.iter().map(|r| view! { <option value=r.key()>{r.label()}</option> }).collect_view()}
             </select></label>
-        <p data-testid="dc-count">{move || match count() { 1 => "1 component inside.".to_string(), n => format!("{n} components inside.") }}</p>
+        <p data-testid="dc-count">{move || format!("{} inside.", count_of(count() as u64, "component", "components"))}</p>
         <button class="btn danger" data-testid="delete-dc" on:click=move |_| editor.delete_selection()>"Delete data center"</button>
     }
     .into_any()

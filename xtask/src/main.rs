@@ -233,12 +233,21 @@ fn run_tries(cmd: &mut Command, name: &str, tries: u32) -> Result<Option<u32>, S
     Ok(None)
 }
 
+/// What to say of a command that passed on try `attempt` of `tries`: nothing on the
+/// first.
+fn retry_note(attempt: u32, tries: u32) -> String {
+    if attempt == 1 {
+        String::new()
+    } else {
+        format!("passed on try {attempt} of {tries}")
+    }
+}
+
 fn run_stage_tries(stages: &mut Vec<Stage>, name: &'static str, cmd: &mut Command, tries: u32) {
     println!("\n=== xtask: {name} ===");
     let start = Instant::now();
     let (ok, note) = match run_tries(cmd, name, tries) {
-        Ok(Some(1)) => (true, String::new()),
-        Ok(Some(attempt)) => (true, format!("passed on try {attempt} of {tries}")),
+        Ok(Some(attempt)) => (true, retry_note(attempt, tries)),
         Ok(None) => (false, String::new()),
         Err(e) => {
             eprintln!("xtask: {e}");
@@ -294,7 +303,7 @@ fn bench(root: &Path) -> Result<(), String> {
     match run_tries(&mut wasm_build(root, &tools), name, WASM_BUILD_TRIES)? {
         None => return Err(format!("{name} failed")),
         Some(1) => {}
-        Some(attempt) => println!("{name} passed on try {attempt} of {WASM_BUILD_TRIES}"),
+        Some(attempt) => println!("{name} {}", retry_note(attempt, WASM_BUILD_TRIES)),
     }
     if !bench_files(root).status().is_ok_and(|s| s.success()) {
         return Err("could not write the benchmark files".into());

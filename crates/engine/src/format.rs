@@ -630,13 +630,13 @@ pub fn count_of(n: u64, one: &str, many: &str) -> String {
     )
 }
 
-/// The verb after a count: "1 user was", "2 users were".
-pub fn was_or_were(n: u64) -> &'static str {
-    if n == 1 {
-        "was"
-    } else {
-        "were"
-    }
+/// A count with its noun and the verb after it: "1 user was", "2 users were".
+pub fn count_was(n: u64, one: &str, many: &str) -> String {
+    format!(
+        "{} {}",
+        count_of(n, one, many),
+        if n == 1 { "was" } else { "were" }
+    )
 }
 
 /// A whole number with thousands separators: 12,345.

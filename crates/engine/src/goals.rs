@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::analyze;
 use crate::components::{dispatch, Kind, NodeCx};
 use crate::diagram::Diagram;
-use crate::format::{self, count_of, fixed, thousands, was_or_were, FormatError};
+use crate::format::{self, count_of, count_was, fixed, thousands, FormatError};
 use crate::metrics::{Metrics, NodeMetrics, ShardMetrics, Totals};
 use crate::scenario::{RequestKind, Scenario};
 use crate::trace::Cause;
@@ -941,14 +941,12 @@ fn run_reason(d: &Diagram, m: &Metrics, t: &Totals, metric: Metric) -> String {
     match metric {
         Metric::ErrorRate | Metric::Failed => failure_reason(d, m, t),
         Metric::LostWrites => format!(
-            "{} {} acknowledged by a primary that died before its replica had them; lower the replication lag.",
-            count_of(t.lost_writes, "write", "writes"),
-            was_or_were(t.lost_writes)
+            "{} acknowledged by a primary that died before its replica had them; lower the replication lag.",
+            count_was(t.lost_writes, "write", "writes")
         ),
         Metric::LoggedOut => format!(
-            "{} {} logged out because a web server that kept their sessions in memory died; keep sessions in a session store.",
-            count_of(t.logged_out, "user", "users"),
-            was_or_were(t.logged_out)
+            "{} logged out because a web server that kept their sessions in memory died; keep sessions in a session store.",
+            count_was(t.logged_out, "user", "users")
         ),
         Metric::DbReadQps if m.nodes.iter().any(|n| n.role.as_deref() == Some("replica")) => {
             "The database serves too many reads; put a cache in front of it (bigger, with a longer TTL) or add replicas to share them.".to_string()
@@ -969,14 +967,12 @@ fn run_reason(d: &Diagram, m: &Metrics, t: &Totals, metric: Metric) -> String {
             None => "Jobs waited in the queue; add workers or let the pool autoscale.".to_string(),
         },
         Metric::JobsLost => format!(
-            "{} {} lost: a message queue that is not durable went down with them; make it durable.",
-            count_of(m.jobs.lost, "job", "jobs"),
-            was_or_were(m.jobs.lost)
+            "{} lost: a message queue that is not durable went down with them; make it durable.",
+            count_was(m.jobs.lost, "job", "jobs")
         ),
         Metric::JobsRejected => format!(
-            "{} {} refused because a message queue was full; raise its maximum depth or add workers.",
-            count_of(m.jobs.rejected, "job", "jobs"),
-            was_or_were(m.jobs.rejected)
+            "{} refused because a message queue was full; raise its maximum depth or add workers.",
+            count_was(m.jobs.rejected, "job", "jobs")
         ),
         Metric::JobsCompleted => "Fewer jobs were done than the goal asks; add workers.".to_string(),
         Metric::RateLimited => "An API gateway refused users who sent more than their allowance; raise the allowed rate or the burst.".to_string(),
@@ -1063,9 +1059,8 @@ fn failure_reason(d: &Diagram, m: &Metrics, t: &Totals) -> String {
             }
         },
         (Cause::SessionLost, _) => format!(
-            "{} {} logged out when a web server holding their sessions died; keep sessions in a session store.",
-            count_of(t.logged_out.max(failed), "user", "users"),
-            was_or_were(t.logged_out.max(failed))
+            "{} logged out when a web server holding their sessions died; keep sessions in a session store.",
+            count_was(t.logged_out.max(failed), "user", "users")
         ),
         (Cause::NoRoute, Some(n)) => format!("{count} failed: {} had no healthy component to send them on to.", name_of(d, &n.id)),
         (_, Some(n)) => format!("{count} failed ({}); most at {}.", cause.label().to_ascii_lowercase(), name_of(d, &n.id)),

@@ -334,7 +334,7 @@ impl Component for Def {
             sim.ids[candidate as usize],
             crate::format::count_of(lost, "write", "writes"),
             sim.ids[old as usize],
-            crate::format::was_or_were(lost)
+            if lost == 1 { "was" } else { "were" }
         );
         sim.mark(text);
     }

@@ -1,9 +1,9 @@
 //! The discrete-event simulation core: integer microsecond time, a monotone queue of
 //! one-word events ordered by time (equal times in the order they were scheduled), one
-//! seeded generator, and every request pushed hop by hop through the diagram. The core knows requests, nodes as
-//! servers with workers and a queue, network hops, failures and metrics; what a node
-//! does with a request is its component's business (`components/`), reached through
-//! [`dispatch!`]. The browser drives a run slice by slice with [`Simulation::advance`];
+//! seeded generator, and every request pushed hop by hop through the diagram. The core
+//! knows requests, nodes as servers with workers and a queue, network hops, failures
+//! and metrics; what a node does with a request is its component's business
+//! (`components/`), reached through [`dispatch!`]. The browser drives a run slice by slice with [`Simulation::advance`];
 //! goal checks call [`run_to_end`].
 
 pub(crate) mod build;
