@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::format::thousands;
+use crate::format::{short, thousands};
 
 use serde::{Deserialize, Serialize};
 
@@ -129,7 +129,7 @@ impl fmt::Display for Finding {
             Severity::Warning => "warning",
         };
         match &self.node {
-            Some(n) => write!(f, "{sev} ({n}): {}", self.message),
+            Some(n) => write!(f, "{sev} ({}): {}", short(n), self.message),
             None => write!(f, "{sev}: {}", self.message),
         }
     }

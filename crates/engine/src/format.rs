@@ -33,13 +33,15 @@ pub enum FormatError {
     /// The file's version is older than any this program reads.
     TooOld {
         what: &'static str,
-        found: i64,
+        /// The whole number found, as written for a reader: "0", "-12", "1,000".
+        found: String,
         oldest: u32,
     },
     /// The file was written by a newer Scale Lab.
     TooNew {
         what: &'static str,
-        found: i64,
+        /// The whole number found, as written for a reader.
+        found: String,
         newest: u32,
     },
     /// The file is larger than [`MAX_INPUT_BYTES`].
@@ -176,11 +178,22 @@ fn parse_versioned_in<T: DeserializeOwned>(
     prefix: &str,
 ) -> Result<T, FormatError> {
     let value = parse_value(text)?;
+    // Any whole number is a version, however large or small (serde_json keeps -0 and
+    // numbers past 64 bits as floating point): the too old and too new are told apart.
     let version = match value.get("version") {
         None => return Err(FormatError::MissingVersion { what: format.what }),
         Some(v) => v
-            .as_i64()
-            .filter(|_| v.is_i64() || v.is_u64())
+            .as_f64()
+            .filter(|x| x.is_finite() && x.fract() == 0.0)
+            .map(|x| {
+                // Exact within 64 bits; past them the nearest double is what is known.
+                let shown = match (v.as_i64(), v.as_u64()) {
+                    (Some(i), _) => grouped(&i.unsigned_abs().to_string(), i < 0),
+                    (_, Some(u)) => grouped(&u.to_string(), false),
+                    _ => thousands(x),
+                };
+                (x, shown)
+            })
             .ok_or_else(|| {
                 syntax_at(
                     text,
@@ -189,26 +202,28 @@ fn parse_versioned_in<T: DeserializeOwned>(
                 )
             })?,
     };
-    if version < 1 {
+    let (version, found) = version;
+    if version < 1.0 {
         return Err(FormatError::TooOld {
             what: format.what,
-            found: version,
+            found,
             oldest: 1,
         });
     }
-    if version > format.current as i64 {
+    if version > format.current as f64 {
         return Err(FormatError::TooNew {
             what: format.what,
-            found: version,
+            found,
             newest: format.current,
         });
     }
+    let version = version as u32;
     let body = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-    if version == format.current as i64 {
+    if version == format.current {
         return from_text(body).map_err(|e| translate(body, &e, prefix));
     }
     let mut upgraded = value;
-    for v in version as u32..format.current {
+    for v in version..format.current {
         upgraded = (format.migrate)(upgraded, v);
     }
     if let Some(obj) = upgraded.as_object_mut() {
@@ -441,7 +456,12 @@ fn name_and_options(rest: &str) -> (&str, Vec<&str>) {
 fn expected_words(expected: &str) -> String {
     let e = expected.trim();
     let words = match e {
-        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number of 0 or more",
+        // The type's whole range: serde refuses a number past it (or below 0) before
+        // the validator could name the field's own range.
+        "u8" => "a whole number from 0 to 255",
+        "u16" => "a whole number from 0 to 65,535",
+        "u32" => "a whole number from 0 to 4,294,967,295",
+        "u64" | "usize" => "a whole number from 0 to 18,446,744,073,709,551,615",
         "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number",
         "f32" | "f64" => "a number",
         "a string" | "a borrowed string" | "string" => "text in quotes",
@@ -449,6 +469,7 @@ fn expected_words(expected: &str) -> String {
         "a sequence" => "a list in [ ]",
         "a map" => "an object in { }",
         "unit" => "null",
+        "newtype variant" => "an object in { } naming the choice and its value",
         _ if e.starts_with("struct ") || e.starts_with("struct variant") => "an object in { }",
         _ if e.starts_with("internally tagged enum") => "an object with a \"type\" field",
         _ if e.starts_with("enum ") || e.contains("variant") => "one of the allowed choices",
@@ -475,6 +496,7 @@ fn found_words(found: &str) -> String {
         "map" => "an object".into(),
         "sequence" => "a list".into(),
         "null" | "unit value" => "null".into(),
+        "unit variant" => "only the name of a choice".into(),
         _ => f.to_string(),
     }
 }
@@ -605,6 +627,22 @@ fn doubled(m: u64, e: u32) -> String {
     digits.iter().rev().map(|d| (b'0' + d) as char).collect()
 }
 
+/// A number as a message quotes it: like [`trim_number`], and past a billion with a
+/// power of ten (1.5e12, 1e308) rather than hundreds of digits.
+pub(crate) fn quoted_number(x: f64) -> String {
+    if !x.is_finite() || x.abs() < 1e9 {
+        return trim_number(x);
+    }
+    // At most 308 divisions, and no logarithm or power code in the page.
+    let (mut m, mut exp) = (x.abs(), 0);
+    while m >= 10.0 {
+        m /= 10.0;
+        exp += 1;
+    }
+    let sign = if x < 0.0 { "-" } else { "" };
+    format!("{sign}{}e{exp}", trimmed(m, 2))
+}
+
 /// A number without needless decimals: 4, 2.5, 0.25.
 pub fn trim_number(x: f64) -> String {
     trimmed(x, 2)
@@ -642,15 +680,20 @@ pub fn count_was(n: u64, one: &str, many: &str) -> String {
 /// A whole number with thousands separators: 12,345.
 pub fn thousands(x: f64) -> String {
     let digits = fixed(x.abs(), 0);
+    grouped(&digits, x < 0.0 && digits != "0")
+}
+
+/// Decimal digits with a comma before every group of three, and a minus if `negative`.
+fn grouped(digits: &str, negative: bool) -> String {
     let mut out = String::new();
+    if negative {
+        out.push('-');
+    }
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
-    }
-    if x < 0.0 && digits != "0" {
-        out.insert(0, '-');
     }
     out
 }
@@ -765,14 +808,22 @@ mod tests {
         assert_eq!(
             e.to_string(),
             format!(
-                "line 2, column {}: \"nodes[0].count\" must be a whole number of 0 or more, not -3",
+                "line 2, column {}: \"nodes[0].count\" must be a whole number from 0 to 4,294,967,295, not -3",
                 e.column().unwrap()
             )
+        );
+        // Past the type's range, the range is named (not only "0 or more").
+        let e = err("{\"version\": 2, \"nodes\": [{\"id\": \"a\", \"count\": 4294967296}]}");
+        assert!(
+            e.to_string().ends_with(
+                "\"nodes[0].count\" must be a whole number from 0 to 4,294,967,295, not 4294967296"
+            ),
+            "{e}"
         );
         let e = err("{\"version\": 2, \"nodes\": [{\"id\": \"a\", \"count\": \"3\"}]}");
         assert!(
             e.to_string().ends_with(
-                "\"nodes[0].count\" must be a whole number of 0 or more, not the text \"3\""
+                "\"nodes[0].count\" must be a whole number from 0 to 4,294,967,295, not the text \"3\""
             ),
             "{e}"
         );
@@ -827,6 +878,20 @@ mod tests {
     }
 
     #[test]
+    fn numbers_in_messages_stay_short() {
+        for (x, shown) in [
+            (2.5, "2.5"),
+            (999_999_999.0, "999999999"),
+            (1e9, "1e9"),
+            (4_294_967_296.0, "4.29e9"),
+            (-1.5e12, "-1.5e12"),
+            (1e308, "1e308"),
+        ] {
+            assert_eq!(quoted_number(x), shown, "{x}");
+        }
+    }
+
+    #[test]
     fn versions_are_checked_and_old_ones_migrated() {
         assert_eq!(
             err("{\"nodes\": []}"),
@@ -835,13 +900,40 @@ mod tests {
         let too_old = err("{\"version\": 0, \"nodes\": []}");
         assert!(too_old.to_string().contains("too old"), "{too_old}");
         assert!(!too_old.to_string().contains("update"), "{too_old}");
-        let too_new = err("{\"version\": 3, \"nodes\": []}");
-        assert!(
-            too_new.to_string().contains("update Scale Lab"),
-            "{too_new}"
-        );
-        let bad = err("{\"version\": \"2\", \"nodes\": []}");
-        assert!(bad.to_string().contains("whole number"), "{bad}");
+        // Whole numbers serde_json keeps as floating point: -0 and past 64 bits.
+        for (version, shown) in [
+            ("-0", "0"),
+            // The nearest double, -1e20, is what can be told.
+            ("-99999999999999999999", "-100,000,000,000,000,000,000"),
+        ] {
+            let e = err(&format!("{{\"version\": {version}, \"nodes\": []}}"));
+            assert!(
+                e.to_string()
+                    .contains(&format!("has version {shown}, which is too old")),
+                "{e}"
+            );
+        }
+        for (version, shown) in [
+            ("3", "3"),
+            ("18446744073709551615", "18,446,744,073,709,551,615"),
+            ("1e30", "1,000,000,000,000,000,019,884,624,838,656"),
+        ] {
+            let e = err(&format!("{{\"version\": {version}, \"nodes\": []}}"));
+            assert!(
+                e.to_string().contains(&format!(
+                    "has version {shown}, but this Scale Lab reads versions up to 2; update Scale Lab"
+                )),
+                "{e}"
+            );
+        }
+        for bad in ["\"2\"", "1.5", "null"] {
+            let e = err(&format!("{{\"version\": {bad}, \"nodes\": []}}"));
+            assert!(
+                e.to_string()
+                    .ends_with("the \"version\" must be a whole number"),
+                "{e}"
+            );
+        }
         let migrated: Doc = parse_versioned(
             "{\"version\": 1, \"legacy\": true, \"nodes\": [{\"id\": \"a\", \"count\": 1}]}",
             &DOC,

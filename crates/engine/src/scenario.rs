@@ -1128,7 +1128,7 @@ impl Scenario {
                     None,
                     format!(
                         "A scheduled event at {} s is at or after the end of the run ({} s), so it would never happen; move it earlier or make the run longer.",
-                        format::trim_number(e.at_s),
+                        format::quoted_number(e.at_s),
                         self.duration_s
                     ),
                 );
@@ -1200,7 +1200,7 @@ impl Scenario {
                     format!(
                         "Window \"{}\" starts at {} s, at or after the end of the run ({} s), so it would measure nothing; start it earlier or make the run longer.",
                         format::short(&w.name),
-                        format::trim_number(w.from_s),
+                        format::quoted_number(w.from_s),
                         self.duration_s
                     ),
                 );
@@ -1495,6 +1495,37 @@ mod tests {
             "{}",
             problems[0].message
         );
+        // A time far past any run is quoted with a power of ten, not 309 digits.
+        s.windows.clear();
+        s.events.push(event(1e308));
+        let problems = s.validate(&d);
+        assert!(
+            problems[0]
+                .message
+                .starts_with("A scheduled event at 1e308 s is at or after the end"),
+            "{}",
+            problems[0].message
+        );
+    }
+
+    #[test]
+    fn an_action_written_as_a_bare_name_is_told_in_words() {
+        for (action, expected) in [
+            (
+                "kill_node",
+                "\"events[0].action\" must be an object in { } naming the choice and its value, not only the name of a choice",
+            ),
+            (
+                "reshard",
+                "\"events[0].action\" must be an object in { }, not only the name of a choice",
+            ),
+        ] {
+            let e = Scenario::from_json(&format!(
+                "{{\"version\": 2, \"events\": [{{\"at_s\": 1, \"action\": \"{action}\"}}]}}"
+            ))
+            .unwrap_err();
+            assert!(e.to_string().ends_with(expected), "{e}");
+        }
     }
 
     #[test]

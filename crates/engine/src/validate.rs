@@ -6,7 +6,9 @@ use crate::vecmap::VecSet;
 
 use crate::components::{dispatch, NodeCx, Role};
 use crate::diagram::{Diagram, WiringError, MAX_DATA_CENTERS, MAX_EDGES, MAX_ID_LEN, MAX_NODES};
+use crate::edits::MAX_NAME_CHARS;
 use crate::finding::Finding;
+use crate::format::short;
 
 /// The known name closest to `typed` (a small edit distance), to suggest for a typo.
 pub(crate) fn nearest<'a>(
@@ -35,6 +37,21 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
+}
+
+/// A name longer than the editor allows is refused: messages, cards and share links
+/// are made for names of that length.
+fn name_fits(out: &mut Vec<Finding>, id: Option<&str>, what: &str, name: &str) {
+    let chars = name.chars().count();
+    if chars > MAX_NAME_CHARS {
+        out.push(Finding::error(
+            id,
+            format!(
+                "{what} \"{}\" has a name of {chars} characters; a name can have at most {MAX_NAME_CHARS}.",
+                short(name)
+            ),
+        ));
+    }
 }
 
 impl Diagram {
@@ -72,7 +89,10 @@ impl Diagram {
         if !out.is_empty() {
             return out;
         }
-        self.validate_ids(&mut out);
+        if !self.validate_ids(&mut out) {
+            // The other messages name components by these ids and names.
+            return out;
+        }
         self.validate_params(&mut out);
         self.validate_edges(&mut out);
         out
@@ -97,7 +117,10 @@ impl Diagram {
         out
     }
 
-    fn validate_ids(&self, out: &mut Vec<Finding>) {
+    /// Checks ids, names and data-center references; false when an id or a name is
+    /// unusable (empty, too long or shared).
+    fn validate_ids(&self, out: &mut Vec<Finding>) -> bool {
+        let before = out.len();
         let mut dc_ids = VecSet::new();
         for d in &self.data_centers {
             if d.id.is_empty() || d.id.chars().count() > MAX_ID_LEN {
@@ -105,16 +128,17 @@ impl Diagram {
                     None,
                     format!(
                         "Data center \"{}\" needs an id of 1 to {MAX_ID_LEN} characters.",
-                        d.name
+                        short(&d.name)
                     ),
                 ));
             }
+            name_fits(out, None, "Data center", &d.name);
             if !dc_ids.insert(d.id.as_str()) {
                 out.push(Finding::error(
                     None,
                     format!(
                         "Two data centers share the id \"{}\"; give each its own.",
-                        d.id
+                        short(&d.id)
                     ),
                 ));
             }
@@ -127,31 +151,38 @@ impl Diagram {
                     id,
                     format!(
                         "\"{}\" needs an id of 1 to {MAX_ID_LEN} characters.",
-                        n.name
+                        short(&n.name)
                     ),
                 ));
             }
+            name_fits(out, id, "Component", &n.name);
             if !ids.insert(n.id.as_str()) {
                 out.push(Finding::error(
                     id,
                     format!(
                         "Two components share the id \"{}\"; give each its own.",
-                        n.id
+                        short(&n.id)
                     ),
                 ));
             }
+        }
+        let sound = out.len() == before;
+        for n in &self.nodes {
+            let id = Some(n.id.as_str());
             if let Some(dc) = &n.dc {
                 if !dc_ids.contains(dc.as_str()) {
                     out.push(Finding::error(
                         id,
                         format!(
-                            "{} is placed in data center \"{dc}\", which does not exist.",
-                            n.name
+                            "{} is placed in data center \"{}\", which does not exist.",
+                            n.name,
+                            short(dc)
                         ),
                     ));
                 }
             }
         }
+        sound
     }
 
     /// Unknown parameters (with the nearest known name) and values out of bounds.
@@ -171,9 +202,10 @@ impl Diagram {
                         out.push(Finding::error(
                             id,
                             format!(
-                                "{} ({}) has no setting \"{key}\".{hint}",
+                                "{} ({}) has no setting \"{}\".{hint}",
                                 n.name,
-                                n.kind.label().to_ascii_lowercase()
+                                n.kind.label().to_ascii_lowercase(),
+                                short(key)
                             ),
                         ));
                     }
@@ -196,14 +228,14 @@ impl Diagram {
                     Some(&e.to),
                     format!(
                         "A connection starts at \"{}\", which does not exist; delete it.",
-                        e.from
+                        short(&e.from)
                     ),
                 )),
                 (_, None) => out.push(Finding::error(
                     Some(&e.from),
                     format!(
                         "A connection ends at \"{}\", which does not exist; delete it.",
-                        e.to
+                        short(&e.to)
                     ),
                 )),
                 (Some(a), Some(b)) => {
@@ -363,6 +395,73 @@ mod tests {
             .any(|x| x.message.contains("needs an id")));
     }
 
+    #[test]
+    fn long_names_are_refused_and_no_message_quotes_a_long_text_whole() {
+        let long = "b".repeat(5000);
+        // A name past the editor's limit: only that is said, once, and shortened.
+        let mut d = small();
+        d.nodes[2].name = long.clone();
+        let f = d.validate();
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].node.as_deref(), Some("web-1"));
+        assert!(
+            f[0].message.ends_with(&format!(
+                "has a name of 5000 characters; a name can have at most {MAX_NAME_CHARS}."
+            )),
+            "{}",
+            f[0].message
+        );
+        let mut d = small();
+        d.nodes[2].name = "n".repeat(MAX_NAME_CHARS);
+        assert!(d.validate().iter().all(|x| !x.message.contains("a name")));
+        let mut d = small();
+        let dc = d.add_data_center(Region::Europe, 0.0, 0.0, 10.0, 10.0);
+        d.data_centers[0].name = long.clone();
+        let f = d.validate();
+        assert!(
+            f.iter().any(|x| x.message.starts_with("Data center \"bbb")
+                && x.message.contains("has a name of 5000 characters")),
+            "{f:#?}"
+        );
+        let _ = dc;
+
+        // Long ids, references and setting keys are quoted shortened.
+        let mut d = small();
+        d.nodes[2].id = long.clone();
+        d.nodes[3].dc = Some(long.clone());
+        d.nodes[3].params.insert(long.clone(), ParamValue::Num(1.0));
+        d.edges.push(Edge {
+            from: "users-1".into(),
+            to: long.clone(),
+        });
+        d.edges.push(Edge {
+            from: long.clone(),
+            to: "db-1".into(),
+        });
+        let texts: Vec<String> = d.validate().iter().map(|x| x.to_string()).collect();
+        assert!(
+            texts.iter().any(|t| t.contains("needs an id")),
+            "{texts:#?}"
+        );
+        d.nodes[2].id = "web-1".into();
+        let more: Vec<String> = d.validate().iter().map(|x| x.to_string()).collect();
+        for needle in [
+            "is placed in data center",
+            "has no setting",
+            "A connection ends at",
+            "A connection starts at",
+        ] {
+            assert!(
+                more.iter().any(|t| t.contains(needle)),
+                "{needle}: {more:#?}"
+            );
+        }
+        let whole = "b".repeat(MAX_NAME_CHARS);
+        for t in texts.iter().chain(&more) {
+            assert!(!t.contains(&whole), "{t}");
+        }
+        assert!(more.iter().filter(|t| t.contains("bbb…")).count() >= 4);
+    }
     #[test]
     fn nearest_names_are_suggested_only_when_close() {
         assert_eq!(nearest("polcy", ["policy", "size"]), Some("policy"));
