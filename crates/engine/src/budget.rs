@@ -3,11 +3,11 @@
 //! how much memory the run will hold at most (bounded so no accepted input can exhaust
 //! the page). A run over either limit is refused with a sentence naming what to lower.
 
-use crate::components::{dispatch, Role};
+use crate::components::{dispatch, Kind, Role};
 use crate::diagram::Diagram;
 use crate::finding::Finding;
 use crate::format::{fixed, thousands};
-use crate::scenario::{Scenario, Traffic, MAX_TIMEOUT_MS};
+use crate::scenario::{Action, Scenario, Traffic, MAX_TIMEOUT_MS};
 use crate::sim::MAX_IN_FLIGHT;
 
 /// Most requests one run may send.
@@ -46,6 +46,30 @@ fn peak_rate(t: &Traffic, duration_s: f64) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// Work a run's sharded databases add to its requests, each counted as a request (at
+/// most): a cross-shard read asks every other shard too, at the most shards the run
+/// reaches (every request is taken for a read); resharding copies keys at its speed,
+/// each copy a read and a write, and at most every key per resharding.
+fn shard_work(d: &Diagram, s: &Scenario, requests: f64) -> (f64, f64) {
+    let (mut queries, mut copies) = (0.0, 0.0);
+    for n in d.nodes.iter().filter(|n| n.kind == Kind::ShardedDatabase) {
+        let p = crate::components::sharded_database::Params::parse(&n.params);
+        let reshards: Vec<u32> = s
+            .events
+            .iter()
+            .filter_map(|e| match &e.action {
+                Action::Reshard { node, shards } if *node == n.id => Some(*shards),
+                _ => None,
+            })
+            .collect();
+        let most = reshards.iter().copied().fold(p.shards, u32::max);
+        queries += requests * p.cross_shard_share * most.saturating_sub(1) as f64;
+        let keys = s.keys.keys() as f64 * reshards.len() as f64;
+        copies += 2.0 * (p.reshard_keys_per_s as f64 * s.duration_s as f64).min(keys);
+    }
+    (queries, copies)
+}
+
 fn megabytes(bytes: u64) -> String {
     if bytes >= 1 << 30 {
         format!("{} GB", fixed(bytes as f64 / (1u64 << 30) as f64, 1))
@@ -76,6 +100,32 @@ pub(crate) fn check(d: &Diagram, s: &Scenario) -> Vec<Finding> {
                 thousands(MAX_REQUESTS)
             ),
         ));
+    } else {
+        let (queries, copies) = shard_work(d, s, requests);
+        if requests + queries + copies > MAX_REQUESTS {
+            let mut parts = vec![format!("{} requests", thousands(requests))];
+            if queries > 0.0 {
+                parts.push(format!(
+                    "{} extra shard queries for cross-shard reads",
+                    thousands(queries)
+                ));
+            }
+            if copies > 0.0 {
+                parts.push(format!(
+                    "{} shard queries copying keys while resharding",
+                    thousands(copies)
+                ));
+            }
+            out.push(Finding::error(
+                None,
+                format!(
+                    "This run would do the work of about {} requests ({}); the limit is {} per run. Lower the traffic, the duration, the share of cross-shard reads or the resharding speed.",
+                    thousands(requests + queries + copies),
+                    parts.join(", "),
+                    thousands(MAX_REQUESTS)
+                ),
+            ));
+        }
     }
 
     let budget = Budget {
@@ -150,8 +200,7 @@ pub(crate) fn check(d: &Diagram, s: &Scenario) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::catalog::ParamValue;
-    use crate::components::Kind;
-    use crate::scenario::{KeyPopularity, Profile};
+    use crate::scenario::{KeyPopularity, Profile, ScheduledEvent};
 
     fn traffic(profile: Profile, rps: f64) -> Traffic {
         Traffic { profile, rps }
@@ -223,6 +272,71 @@ mod tests {
         assert!(
             f.iter()
                 .any(|x| x.message.contains("about 3,600,000,000 requests")),
+            "{f:#?}"
+        );
+    }
+
+    #[test]
+    fn cross_shard_reads_and_resharding_count_as_work() {
+        // 2,000,000 requests; every read asks every shard: 3 extra queries with 4
+        // shards, 7 once the run reshards to 8.
+        let (mut d, mut s) = base();
+        let db = d.add_node(Kind::ShardedDatabase, 0.0, 0.0);
+        d.connect("web-1", &db).unwrap();
+        d.set_param(&db, "shards", ParamValue::Num(4.0)).unwrap();
+        s.duration_s = 1000;
+        s.set_rps("users-1", 2000.0);
+        d.set_param(&db, "cross_shard_share", ParamValue::Num(1.0))
+            .unwrap();
+        assert!(
+            check(&d, &s).is_empty(),
+            "2 M requests and 6 M extra queries"
+        );
+        s.events.push(ScheduledEvent {
+            at_s: 10.0,
+            action: Action::Reshard {
+                node: db.clone(),
+                shards: 8,
+            },
+        });
+        let f = check(&d, &s);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(
+            f[0].message.starts_with(
+                "This run would do the work of about 16,020,000 requests (2,000,000 requests, 14,000,000 extra shard queries for cross-shard reads, 20,000 shard queries copying keys while resharding)"
+            ),
+            "{}",
+            f[0].message
+        );
+        // Resharding copies: the 10,000 keys twice (a read and a write), far below the
+        // speed's 500 a second over 1,000 s.
+        assert!(
+            f[0].message.ends_with("per run. Lower the traffic, the duration, the share of cross-shard reads or the resharding speed."),
+            "{}",
+            f[0].message
+        );
+
+        // Without cross-shard reads, copying at 100,000 keys a second over a million
+        // keys, resharded 8 times: 8 M copies of two queries each.
+        d.set_param(&db, "cross_shard_share", ParamValue::Num(0.0))
+            .unwrap();
+        d.set_param(&db, "reshard_keys_per_s", ParamValue::Num(100_000.0))
+            .unwrap();
+        s.keys = KeyPopularity::Uniform { keys: 1_000_000 };
+        for i in 0..8 {
+            s.events.push(ScheduledEvent {
+                at_s: 20.0 + i as f64,
+                action: Action::Reshard {
+                    node: db.clone(),
+                    shards: 2 + i % 2,
+                },
+            });
+        }
+        let f = check(&d, &s);
+        assert!(
+            f.iter().any(|x| x.message.contains(
+                "(2,000,000 requests, 18,000,000 shard queries copying keys while resharding)"
+            )),
             "{f:#?}"
         );
     }

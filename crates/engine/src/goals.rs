@@ -757,6 +757,9 @@ fn metric_value(metric: Metric, t: &Totals, m: &Metrics) -> f64 {
         Metric::JobsRejected => jobs.rejected as f64,
         Metric::QueueBacklogMax => jobs.backlog_max as f64,
         Metric::OldestJobMaxMs => jobs.oldest_max_ms,
+        // Jobs still waiting when the run stopped (at most a minute after its end):
+        // the backlog never emptied.
+        Metric::BacklogDrainedAtS if jobs.in_system > 0 => f64::INFINITY,
         Metric::BacklogDrainedAtS => jobs.backlog_drained_at_s,
         Metric::RateLimited => t
             .by_cause
@@ -1206,6 +1209,9 @@ fn shown(goal: &Goal, v: f64) -> String {
                 format!("{} per second", thousands(v))
             }
             Metric::CostPerMonth => format!("${} a month", thousands(v)),
+            Metric::BacklogDrainedAtS if v.is_infinite() => {
+                "never: jobs were still waiting when the run stopped".to_string()
+            }
             Metric::BacklogDrainedAtS => format!("{} s", num(v)),
             Metric::DbReadShare => format!("{} database reads per request", num(v)),
             Metric::ShardImbalance => format!("{}×", num(v)),

@@ -59,6 +59,10 @@ const MB_PER_KEY: f64 = 0.001;
 
 /// Most points kept in the per-second series.
 pub const MAX_SERIES: usize = 3700;
+
+/// Longest a run goes on after its end to let what is in flight finish: the longest
+/// client timeout, so every user's request ends; jobs still queued then stay waiting.
+pub const MAX_DRAIN_US: u64 = crate::scenario::MAX_TIMEOUT_MS as u64 * 1000;
 /// Most markers kept.
 pub const MAX_MARKERS: usize = 1000;
 /// Stand-in for "as many workers as needed" (managed services).
@@ -491,21 +495,30 @@ impl Simulation {
         while n < max_events && !self.finished {
             let t_heap = self.heap.peek_time();
             let t_dl = self.deadlines.next_time();
-            let Some(t_heap) = t_heap else {
-                // Without pending events no request is alive: leftover deadlines are stale.
-                self.deadlines.clear();
-                let end = self
-                    .duration_us
-                    .max(self.last_event.div_ceil(1_000_000) * 1_000_000);
-                if until_us >= end {
-                    self.roll_seconds(end);
-                    self.now = self.now.max(end);
-                    self.finished = true;
-                } else {
-                    self.roll_seconds(until_us);
-                    self.now = self.now.max(until_us);
+            // The run ends when nothing is left to happen, or at the latest
+            // `MAX_DRAIN_US` after its end: every user's request has ended by then
+            // (the longest client timeout); jobs still queued stay counted as waiting.
+            let last = self.duration_us + MAX_DRAIN_US;
+            let t_heap = match t_heap {
+                Some(t) if t <= last => t,
+                // Only events past the drain: the deadlines before it still count.
+                Some(_) if t_dl <= last => u64::MAX,
+                _ => {
+                    // Without pending events no request is alive: leftover deadlines are stale.
+                    self.deadlines.clear();
+                    let end = self
+                        .duration_us
+                        .max(self.last_event.div_ceil(1_000_000) * 1_000_000);
+                    if until_us >= end {
+                        self.roll_seconds(end);
+                        self.now = self.now.max(end);
+                        self.finished = true;
+                    } else {
+                        self.roll_seconds(until_us);
+                        self.now = self.now.max(until_us);
+                    }
+                    return n;
                 }
-                return n;
             };
             // A request finishing exactly at its deadline still counts as on time.
             if t_dl < t_heap {

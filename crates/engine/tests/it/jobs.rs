@@ -3,8 +3,8 @@
 //! backlog at the workers' rate; durable and non-durable queues losing a queue.
 
 use scalelab_engine::{
-    run_to_end, Action, Diagram, Kind, Profile, RequestKind, RequestMix, Scenario, ScheduledEvent,
-    Traffic, Window,
+    evaluate, goals::Metric, run_to_end, Action, Diagram, Goal, Kind, Op, Profile, RequestKind,
+    RequestMix, Scenario, ScheduledEvent, Traffic, Window,
 };
 
 use crate::common::{job_pipeline, num, set};
@@ -189,4 +189,58 @@ fn a_queue_that_is_not_durable_loses_its_backlog_when_it_goes_down() {
             m.jobs.completed + m.jobs.lost + m.jobs.in_system
         );
     }
+}
+
+#[test]
+fn a_backlog_that_cannot_drain_stops_the_run_a_minute_after_its_end() {
+    // 20 jobs a second of 10 s each for one worker: after a 10 s run, about 200 jobs
+    // need about 2,000 s. The run lets what is in flight finish for at most 60 s.
+    let (d, s) = job_pipeline(20.0, 1, 10_000.0, 1_000_000, 10, 3);
+    let m = run_to_end(&d, &s).unwrap();
+    assert!(m.now_us <= 70_000_000, "stopped at {} µs", m.now_us);
+    assert!(m.jobs.in_system > 150, "{:?}", m.jobs);
+    assert_eq!(
+        m.jobs.created,
+        m.jobs.completed + m.jobs.lost + m.jobs.in_system
+    );
+    // A goal on when the backlog emptied fails: it never did.
+    let goal = Goal::metric(Metric::BacklogDrainedAtS, Op::Le, 1e9);
+    let r = &evaluate(&d, &m, &[goal])[0];
+    assert!(!r.pass);
+    assert_eq!(
+        r.shown,
+        "never: jobs were still waiting when the run stopped"
+    );
+
+    // A backlog that drains within the minute is followed to its end.
+    let (d, s) = job_pipeline(20.0, 1, 10.0, 1_000_000, 10, 3);
+    let m = run_to_end(&d, &s).unwrap();
+    assert_eq!(m.jobs.in_system, 0);
+    assert_eq!(m.jobs.completed, m.jobs.created);
+}
+
+#[test]
+fn requests_waiting_when_the_run_stops_still_time_out_at_their_deadlines() {
+    // One worker and a minute of work per request: requests queue up behind it, and
+    // the one in service when the run must stop would end after the stop. The others'
+    // deadlines, all within the minute after the end, still count them as timeouts.
+    let mut d = Diagram::new();
+    let u = d.add_node(Kind::Users, 0.0, 0.0);
+    let w = d.add_node(Kind::WebServer, 0.0, 0.0);
+    set(&mut d, &w, "workers", num(1.0));
+    set(&mut d, &w, "service_ms", num(60_000.0));
+    d.connect(&u, &w).unwrap();
+    let s = Scenario {
+        duration_s: 10,
+        seed: 4,
+        client_timeout_ms: 60_000,
+        default_traffic: Some(crate::common::steady(2.0)),
+        ..Scenario::default()
+    };
+    let m = run_to_end(&d, &s).unwrap();
+    let t = &m.totals;
+    assert!(m.now_us <= 70_000_000, "stopped at {} µs", m.now_us);
+    assert!(t.requests > 10, "{t:?}");
+    assert_eq!(t.in_flight, 0, "every request ended: {t:?}");
+    assert_eq!(t.requests, t.ok + t.failed, "{t:?}");
 }
