@@ -246,7 +246,7 @@ fn simulate(
     })?;
     sim.set_trace_sampling(0);
     sim.run_to_end();
-    Ok(sim.snapshot())
+    Ok(sim.into_metrics())
 }
 
 fn read_lesson(path: &str) -> Result<Lesson, CliError> {
@@ -356,7 +356,11 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
             if a.digest {
                 out(&m.digest());
             } else {
-                out(&m.to_json_pretty(a.series));
+                let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+                // A closed pipe (the reader had enough) is not the run's failure.
+                if m.write_json_pretty(a.series, &mut stdout).is_ok() {
+                    let _ = writeln!(stdout);
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -194,10 +194,27 @@ impl Diagram {
         let mut levels = VecMap::new();
         let mut v = format::parse_value(text)?;
         if v.get("version").and_then(Value::as_i64) == Some(1) {
-            for node in users_nodes_v1(&mut v) {
+            let nodes = v.get_mut("nodes").and_then(Value::as_array_mut);
+            for (i, node) in nodes.into_iter().flatten().enumerate() {
+                if node.get("kind").and_then(Value::as_str) != Some("users") {
+                    continue;
+                }
                 let id = node.get("id").and_then(Value::as_str).map(str::to_string);
-                let rps = node.pointer("/params/rps").and_then(Value::as_f64);
-                if let (Some(id), Some(rps)) = (id, rps) {
+                let Some(rps) = node.pointer("/params/rps") else {
+                    continue;
+                };
+                // A level that is not a number is a mistake, not a reason to run at
+                // the default traffic.
+                let rps = rps.as_f64().filter(|x| x.is_finite() && *x >= 0.0).ok_or_else(|| {
+                    use crate::jsonpos::Seg;
+                    let path = [Seg::Key("nodes"), Seg::Index(i), Seg::Key("params"), Seg::Key("rps")];
+                    format::syntax_at(
+                        text,
+                        &path,
+                        format!("\"nodes[{i}].params.rps\" must be a number of requests per second, 0 or more"),
+                    )
+                })?;
+                if let Some(id) = id {
                     levels.insert(id, rps);
                 }
             }
@@ -589,6 +606,18 @@ mod tests {
             .unwrap()
             .1
             .is_empty());
+        // A level that is not a number of requests per second is refused, at its place.
+        for bad in ["\"x\"", "true", "-5", "{}"] {
+            let text = v1.replace("\"rps\": 120", &format!("\"rps\": {bad}"));
+            let e = Diagram::from_json_with_levels(&text).unwrap_err();
+            assert_eq!(e.line(), Some(2), "{e}");
+            assert!(
+                e.to_string().ends_with(
+                    "\"nodes[0].params.rps\" must be a number of requests per second, 0 or more"
+                ),
+                "{e}"
+            );
+        }
     }
 
     #[test]

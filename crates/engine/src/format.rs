@@ -280,7 +280,7 @@ pub(crate) fn parse_value(text: &str) -> Result<Value, FormatError> {
 }
 
 /// A syntax error at the value found at `path` (or the start of the file).
-fn syntax_at(text: &str, path: &[Seg], message: String) -> FormatError {
+pub(crate) fn syntax_at(text: &str, path: &[Seg], message: String) -> FormatError {
     let (line, column) = jsonpos::locate(text, path).map_or((1, 1), |p| (p.line, p.column));
     FormatError::Syntax {
         line,

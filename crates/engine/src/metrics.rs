@@ -375,16 +375,19 @@ impl Metrics {
         crate::digest::digest(self)
     }
 
-    /// The metrics as indented JSON; `with_series` false leaves the series out.
-    pub fn to_json_pretty(&self, with_series: bool) -> String {
-        if with_series {
-            serde_json::to_string_pretty(self).unwrap_or_default()
-        } else {
-            let mut m = self.clone();
-            m.series.clear();
-            m.node_series.clear();
-            serde_json::to_string_pretty(&m).unwrap_or_default()
+    /// Writes the metrics as indented JSON, streamed rather than built in memory (a
+    /// long run's series can take hundreds of megabytes as text); `with_series` false
+    /// leaves the series out.
+    pub fn write_json_pretty(
+        mut self,
+        with_series: bool,
+        w: impl std::io::Write,
+    ) -> Result<(), serde_json::Error> {
+        if !with_series {
+            self.series = Vec::new();
+            self.node_series = Vec::new();
         }
+        serde_json::to_writer_pretty(w, &self)
     }
 }
 

@@ -1091,6 +1091,14 @@ impl Scenario {
                 "The request mix needs non-negative shares with at least one above zero."
                     .to_string(),
             );
+        } else if !shares.iter().sum::<f64>().is_finite() {
+            // Each is finite, but together they overflow: every request would be a
+            // write (the last kind the draw falls through to).
+            err(
+                None,
+                "The request mix's shares add up to more than a number can hold; give them as fractions or percentages."
+                    .to_string(),
+            );
         }
         match self.keys {
             KeyPopularity::Uniform { keys } | KeyPopularity::Zipf { keys, .. }
@@ -1506,6 +1514,39 @@ mod tests {
             "{}",
             problems[0].message
         );
+    }
+
+    #[test]
+    fn a_mix_is_refused_unless_its_shares_add_up_to_a_number() {
+        let d = Diagram::default();
+        let problems = |mix: RequestMix| {
+            let s = Scenario {
+                mix,
+                ..Scenario::default()
+            };
+            s.validate(&d)
+                .into_iter()
+                .map(|f| f.message)
+                .collect::<Vec<_>>()
+        };
+        let huge = RequestMix {
+            page_read: 1e308,
+            api_read: 1e308,
+            ..RequestMix::only(RequestKind::Write)
+        };
+        assert_eq!(
+            problems(huge),
+            ["The request mix's shares add up to more than a number can hold; give them as fractions or percentages."]
+        );
+        let zero = RequestMix {
+            write: 0.0,
+            ..RequestMix::only(RequestKind::Write)
+        };
+        assert_eq!(
+            problems(zero),
+            ["The request mix needs non-negative shares with at least one above zero."]
+        );
+        assert!(problems(RequestMix::only(RequestKind::Write)).is_empty());
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub enum ReadError {
     TooLong { limit: usize },
     /// [`ByteReader::finish`] found `count` unread bytes.
     TrailingBytes { count: usize },
+    /// A number that is infinite or not a number.
+    NotFinite,
 }
 
 impl fmt::Display for ReadError {
@@ -35,6 +37,9 @@ impl fmt::Display for ReadError {
             }
             Self::TrailingBytes { count } => {
                 write!(f, "It has {count} unexpected extra bytes at its end.")
+            }
+            Self::NotFinite => {
+                f.write_str("It contains a number that is infinite or not a number.")
             }
         }
     }
@@ -146,7 +151,10 @@ impl<'a> ByteReader<'a> {
     pub fn read_f64(&mut self) -> Result<f64, ReadError> {
         let mut a = [0u8; 8];
         a.copy_from_slice(self.read_raw(8)?);
-        Ok(f64::from_le_bytes(a))
+        // Every number of a design is finite; the writer never writes another.
+        Some(f64::from_le_bytes(a))
+            .filter(|x| x.is_finite())
+            .ok_or(ReadError::NotFinite)
     }
     /// A varint that must be at most `limit` (e.g. an item count, checked before allocating).
     pub fn read_len(&mut self, limit: usize) -> Result<usize, ReadError> {

@@ -422,7 +422,11 @@ fn read_parts(r: &mut ByteReader) -> Result<Parts, LinkError> {
         let mut params = VecMap::new();
         for _ in 0..n_params {
             let (k, v) = read_param(r, kind)?;
-            params.insert(k, v);
+            if params.insert(k, v).is_some() {
+                return Err(LinkError::Damaged(
+                    "It gives a component the same setting twice.".into(),
+                ));
+            }
         }
         nodes.push(Node {
             id,
@@ -895,7 +899,7 @@ pub fn from_link(text: &str) -> Result<Shared, LinkError> {
         scenario,
         challenge,
     };
-    let problems = shared.problems();
+    let problems = shared.design_problems();
     if !problems.is_empty() {
         return Err(LinkError::Invalid(problems));
     }
@@ -921,12 +925,30 @@ fn unpack(code: &str, max_chars: usize, max_body: usize) -> Result<(u8, Vec<u8>)
 }
 
 impl Shared {
-    /// What the engine refuses in it: the diagram's errors, the scenario's, the goals'.
+    /// What the engine refuses in it: the diagram's errors, the scenario's, the goals',
+    /// and then what its link could not give back (too long a text for the format).
     ///
     /// A challenge's diagram is where the solver starts, and may be unfinished (only
     /// the Users, say): only its form is checked (limits, ids, settings, allowed
     /// connections); the solver's design is checked when they run it.
     pub fn problems(&self) -> Vec<String> {
+        let mut out = self.design_problems();
+        if out.is_empty() {
+            // What the reader would refuse (a name, label or title over 256 bytes, a
+            // text over 16 KB, more than 256 goals) is said before the link is handed
+            // out, not when someone opens it.
+            if let Err(e) = from_link(&to_link(self)) {
+                out.push(match e {
+                    LinkError::Damaged(why) => format!("A link cannot hold this. {why}"),
+                    other => other.to_string(),
+                });
+            }
+        }
+        out
+    }
+
+    /// The engine's reasons to refuse what it holds (what opening a link checks).
+    fn design_problems(&self) -> Vec<String> {
         use crate::finding::Severity;
         let findings = if self.challenge.is_some() {
             self.diagram.validate_form()

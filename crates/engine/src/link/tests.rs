@@ -292,6 +292,57 @@ fn bad_links_are_refused_with_a_sentence() {
 }
 
 #[test]
+fn a_number_that_is_not_finite_or_a_setting_given_twice_is_damage() {
+    let (mut d, _) = varied();
+    d.nodes[1].x = f64::NAN;
+    let err = from_link(&to_link(&shared(d, None))).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "This link is damaged and cannot be opened. It contains a number that is infinite or not a number."
+    );
+
+    // A web server whose "instances" is written twice (the writer never does this).
+    let mut w = ByteWriter::new();
+    w.write_u8(0);
+    w.write_u64(0);
+    w.write_u64(1);
+    w.write_u8(NODE_ID_NUMBERED | NODE_NAME_DEFAULT);
+    w.write_u64(Kind::WebServer as u64);
+    w.write_u64(1);
+    write_num(&mut w, 0.0);
+    write_num(&mut w, 0.0);
+    w.write_u64(2);
+    for n in [2.0, 3.0] {
+        write_param(&mut w, Kind::WebServer, "instances", &ParamValue::Num(n));
+    }
+    w.write_u64(0);
+    let mut payload = vec![1];
+    payload.extend(lz::compress(&w.into_bytes()));
+    let err = from_link(&format!("s={}", base64url::encode(&payload))).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "This link is damaged and cannot be opened. It gives a component the same setting twice."
+    );
+}
+
+#[test]
+fn what_a_link_could_not_give_back_is_refused_before_it_is_handed_out() {
+    let (d, mut s) = varied();
+    s.windows[0].name = "w".repeat(257);
+    let design = shared(d, Some(s));
+    assert_eq!(
+        design.problems(),
+        vec![
+            "A link cannot hold this. It contains an item larger than allowed (at most 256)."
+                .to_string()
+        ]
+    );
+    let mut fits = design.clone();
+    fits.scenario.as_mut().unwrap().windows[0].name = "w".repeat(256);
+    assert!(fits.problems().is_empty());
+}
+
+#[test]
 fn a_link_whose_design_the_engine_refuses_is_refused_with_its_reasons() {
     let (mut d, s) = varied();
     // A wire the engine does not allow: a database sending to users.

@@ -237,7 +237,14 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
             .and_then(|x| dc_index.get(x).copied())
             .unwrap_or(implicit) as u16;
         let (setup, state) = components::build(node.kind, &mut cx, i);
-        nodes.push(node_rt(node.kind, i as u32, loc, setup));
+        let mut rt = node_rt(node.kind, i as u32, loc, setup);
+        // One point per second of the run and of its drain, reserved at once: growing
+        // by doubling would hold up to twice that (the budget counts this much).
+        rt.points = Vec::with_capacity(
+            (s.duration_s as usize + (super::MAX_DRAIN_US / 1_000_000) as usize + 1)
+                .min(super::MAX_SERIES),
+        );
+        nodes.push(rt);
         states.push(state);
     }
     let mut ids: Vec<String> = d.nodes.iter().map(|x| x.id.clone()).collect();

@@ -721,6 +721,25 @@ impl Simulation {
         self.snapshot_with(SnapshotOptions::default())
     }
 
+    /// Everything measured, the simulation given up: the per-second series move into
+    /// the metrics instead of being copied (they are the largest part of a long run).
+    pub fn into_metrics(mut self) -> Metrics {
+        let mut m = self.snapshot_with(SnapshotOptions {
+            series: false,
+            node_series: false,
+        });
+        m.series = std::mem::take(&mut self.series);
+        m.node_series = self.nodes[..self.n_diagram]
+            .iter_mut()
+            .zip(&self.ids)
+            .map(|(n, id)| NodeSeries {
+                id: id.clone(),
+                points: std::mem::take(&mut n.points),
+            })
+            .collect();
+        m
+    }
+
     /// The per-second points of node `index` (diagram order).
     pub fn node_points(&self, index: usize) -> &[NodePoint] {
         self.nodes.get(index).map_or(&[], |n| n.points.as_slice())
@@ -1089,5 +1108,5 @@ pub fn run_to_end(diagram: &Diagram, scenario: &Scenario) -> Result<Metrics, Vec
     let mut sim = Simulation::new(diagram, scenario)?;
     sim.set_trace_sampling(0);
     sim.run_to_end();
-    Ok(sim.snapshot())
+    Ok(sim.into_metrics())
 }
