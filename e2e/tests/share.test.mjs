@@ -331,13 +331,13 @@ test('a file larger than Scale Lab keeps is refused with the reason, and the edi
   const { page, context, problems, app } = await openApp(session);
   const dir = mkdtempSync(join(tmpdir(), 'scalelab-limits-'));
   const node = (i, name, dc) => ({ id: `web-${i}`, kind: 'web_server', name, x: (i % 25) * 200, y: Math.floor(i / 25) * 120, dc });
-  // A name of 300 letters: the saved form keeps at most 256.
+  // A name of 300 letters: the editor allows 40 (and the saved form keeps at most 256).
   const long = join(dir, 'long-name.json');
   writeFileSync(long, JSON.stringify({ version: 2, nodes: [node(1, 'n'.repeat(300))] }));
   await app.byTestId('share-button').click();
   await app.byTestId('import-file').setInputFiles(long);
   const notice = await app.noticeMatching(/long-name\.json/);
-  assert.match(notice, /A component's name is too long: names, ids and labels may have at most 256 characters/);
+  assert.match(notice, /"nodes\[0\]\.name" has 300 characters; a name can have at most 40/);
   assert.equal(await app.nodes().count(), 0);
   await page.keyboard.press('Escape');
   // 500 components open; a 501st cannot be added, and the page says why.

@@ -423,7 +423,10 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
                 scenario: (a.scenario.is_some() || challenge.is_some()).then_some(s),
                 challenge,
             };
-            let problems = shared.problems();
+            let mut problems = shared.problems();
+            if problems.is_empty() {
+                problems.extend(shared.link_problem());
+            }
             if !problems.is_empty() {
                 return Err(CliError::Invalid {
                     path,

@@ -179,7 +179,35 @@ impl Diagram {
     // optimised for speed (file reading is not on the hot path).
     #[inline]
     pub fn from_json(text: &str) -> Result<Diagram, FormatError> {
-        format::parse_versioned(text, &FORMAT)
+        let d: Diagram = format::parse_versioned(text, &FORMAT)?;
+        d.names_fit(text)?;
+        Ok(d)
+    }
+
+    /// A name longer than the editor allows is refused when a file is read: messages,
+    /// cards and links are made for names of that length.
+    fn names_fit(&self, text: &str) -> Result<(), FormatError> {
+        use crate::edits::MAX_NAME_CHARS;
+        use crate::jsonpos::Seg;
+        let names = (self.nodes.iter().map(|n| ("nodes", &n.name)))
+            .enumerate()
+            .chain(
+                self.data_centers
+                    .iter()
+                    .map(|d| ("data_centers", &d.name))
+                    .enumerate(),
+            );
+        for (i, (list, name)) in names {
+            let chars = name.chars().count();
+            if chars > MAX_NAME_CHARS {
+                return Err(format::syntax_at(
+                    text,
+                    &[Seg::Key(list), Seg::Index(i), Seg::Key("name")],
+                    format!("\"{list}[{i}].name\" has {chars} characters; a name can have at most {MAX_NAME_CHARS}"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Reads a diagram file and, for a version-1 file, the traffic level (`rps`) each
@@ -617,6 +645,43 @@ mod tests {
                 ),
                 "{e}"
             );
+        }
+    }
+
+    #[test]
+    fn a_file_with_a_name_longer_than_the_editor_allows_is_refused_at_the_name() {
+        let mut d = small();
+        d.add_data_center(Region::Europe, 0.0, 0.0, 10.0, 10.0);
+        d.nodes[2].name = "n".repeat(crate::edits::MAX_NAME_CHARS);
+        d.data_centers[0].name = "d".repeat(crate::edits::MAX_NAME_CHARS);
+        let text = d.to_json_pretty();
+        assert_eq!(Diagram::from_json(&text).unwrap(), d);
+        for (node, dc, expected) in [
+            (
+                5000,
+                1,
+                "\"nodes[2].name\" has 5000 characters; a name can have at most 40",
+            ),
+            (
+                1,
+                41,
+                "\"data_centers[0].name\" has 41 characters; a name can have at most 40",
+            ),
+        ] {
+            d.nodes[2].name = "n".repeat(node);
+            d.data_centers[0].name = "é".repeat(dc);
+            let text = d.to_json_pretty();
+            let e = Diagram::from_json(&text).unwrap_err();
+            assert!(e.to_string().ends_with(expected), "{e}");
+            let (line, _) = text
+                .lines()
+                .enumerate()
+                .find(|(_, l)| {
+                    l.contains(&d.nodes[2].name) && node > 40
+                        || l.contains(&d.data_centers[0].name) && dc > 40
+                })
+                .unwrap();
+            assert_eq!(e.line(), Some(line + 1), "{e}");
         }
     }
 

@@ -1085,18 +1085,13 @@ impl Scenario {
             traffic_problems("the default traffic", None, t, &mut err);
         }
         let shares = self.mix.shares();
-        if shares.iter().any(|s| !s.is_finite() || *s < 0.0) || shares.iter().sum::<f64>() <= 0.0 {
+        // Each finite, and their sum too: shares that overflow together would make
+        // every request a write (the last kind the draw falls through to).
+        let sum: f64 = shares.iter().sum();
+        if shares.iter().any(|s| *s < 0.0) || !(sum > 0.0 && sum.is_finite()) {
             err(
                 None,
-                "The request mix needs non-negative shares with at least one above zero."
-                    .to_string(),
-            );
-        } else if !shares.iter().sum::<f64>().is_finite() {
-            // Each is finite, but together they overflow: every request would be a
-            // write (the last kind the draw falls through to).
-            err(
-                None,
-                "The request mix's shares add up to more than a number can hold; give them as fractions or percentages."
+                "The request mix needs shares of 0 or more whose sum is a number above 0."
                     .to_string(),
             );
         }
@@ -1534,18 +1529,18 @@ mod tests {
             api_read: 1e308,
             ..RequestMix::only(RequestKind::Write)
         };
-        assert_eq!(
-            problems(huge),
-            ["The request mix's shares add up to more than a number can hold; give them as fractions or percentages."]
-        );
+        let refused = ["The request mix needs shares of 0 or more whose sum is a number above 0."];
+        assert_eq!(problems(huge), refused);
         let zero = RequestMix {
             write: 0.0,
             ..RequestMix::only(RequestKind::Write)
         };
-        assert_eq!(
-            problems(zero),
-            ["The request mix needs non-negative shares with at least one above zero."]
-        );
+        assert_eq!(problems(zero), refused);
+        let negative = RequestMix {
+            page_read: -1.0,
+            ..RequestMix::only(RequestKind::Write)
+        };
+        assert_eq!(problems(negative), refused);
         assert!(problems(RequestMix::only(RequestKind::Write)).is_empty());
     }
 

@@ -6,7 +6,6 @@ use crate::vecmap::VecSet;
 
 use crate::components::{dispatch, NodeCx, Role};
 use crate::diagram::{Diagram, WiringError, MAX_DATA_CENTERS, MAX_EDGES, MAX_ID_LEN, MAX_NODES};
-use crate::edits::MAX_NAME_CHARS;
 use crate::finding::Finding;
 use crate::format::short;
 
@@ -37,21 +36,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
-}
-
-/// A name longer than the editor allows is refused: messages, cards and share links
-/// are made for names of that length.
-fn name_fits(out: &mut Vec<Finding>, id: Option<&str>, what: &str, name: &str) {
-    let chars = name.chars().count();
-    if chars > MAX_NAME_CHARS {
-        out.push(Finding::error(
-            id,
-            format!(
-                "{what} \"{}\" has a name of {chars} characters; a name can have at most {MAX_NAME_CHARS}.",
-                short(name)
-            ),
-        ));
-    }
 }
 
 impl Diagram {
@@ -117,8 +101,8 @@ impl Diagram {
         out
     }
 
-    /// Checks ids, names and data-center references; false when an id or a name is
-    /// unusable (empty, too long or shared).
+    /// Checks ids and data-center references; false when an id is unusable (empty,
+    /// too long or shared).
     fn validate_ids(&self, out: &mut Vec<Finding>) -> bool {
         let before = out.len();
         let mut dc_ids = VecSet::new();
@@ -132,7 +116,6 @@ impl Diagram {
                     ),
                 ));
             }
-            name_fits(out, None, "Data center", &d.name);
             if !dc_ids.insert(d.id.as_str()) {
                 out.push(Finding::error(
                     None,
@@ -155,7 +138,6 @@ impl Diagram {
                     ),
                 ));
             }
-            name_fits(out, id, "Component", &n.name);
             if !ids.insert(n.id.as_str()) {
                 out.push(Finding::error(
                     id,
@@ -396,35 +378,8 @@ mod tests {
     }
 
     #[test]
-    fn long_names_are_refused_and_no_message_quotes_a_long_text_whole() {
+    fn no_message_quotes_a_long_text_whole() {
         let long = "b".repeat(5000);
-        // A name past the editor's limit: only that is said, once, and shortened.
-        let mut d = small();
-        d.nodes[2].name = long.clone();
-        let f = d.validate();
-        assert_eq!(f.len(), 1, "{f:#?}");
-        assert_eq!(f[0].node.as_deref(), Some("web-1"));
-        assert!(
-            f[0].message.ends_with(&format!(
-                "has a name of 5000 characters; a name can have at most {MAX_NAME_CHARS}."
-            )),
-            "{}",
-            f[0].message
-        );
-        let mut d = small();
-        d.nodes[2].name = "n".repeat(MAX_NAME_CHARS);
-        assert!(d.validate().iter().all(|x| !x.message.contains("a name")));
-        let mut d = small();
-        let dc = d.add_data_center(Region::Europe, 0.0, 0.0, 10.0, 10.0);
-        d.data_centers[0].name = long.clone();
-        let f = d.validate();
-        assert!(
-            f.iter().any(|x| x.message.starts_with("Data center \"bbb")
-                && x.message.contains("has a name of 5000 characters")),
-            "{f:#?}"
-        );
-        let _ = dc;
-
         // Long ids, references and setting keys are quoted shortened.
         let mut d = small();
         d.nodes[2].id = long.clone();
@@ -456,7 +411,7 @@ mod tests {
                 "{needle}: {more:#?}"
             );
         }
-        let whole = "b".repeat(MAX_NAME_CHARS);
+        let whole = "b".repeat(41);
         for t in texts.iter().chain(&more) {
             assert!(!t.contains(&whole), "{t}");
         }

@@ -899,7 +899,7 @@ pub fn from_link(text: &str) -> Result<Shared, LinkError> {
         scenario,
         challenge,
     };
-    let problems = shared.design_problems();
+    let problems = shared.problems();
     if !problems.is_empty() {
         return Err(LinkError::Invalid(problems));
     }
@@ -925,30 +925,12 @@ fn unpack(code: &str, max_chars: usize, max_body: usize) -> Result<(u8, Vec<u8>)
 }
 
 impl Shared {
-    /// What the engine refuses in it: the diagram's errors, the scenario's, the goals',
-    /// and then what its link could not give back (too long a text for the format).
+    /// What the engine refuses in it: the diagram's errors, the scenario's, the goals'.
     ///
     /// A challenge's diagram is where the solver starts, and may be unfinished (only
     /// the Users, say): only its form is checked (limits, ids, settings, allowed
     /// connections); the solver's design is checked when they run it.
     pub fn problems(&self) -> Vec<String> {
-        let mut out = self.design_problems();
-        if out.is_empty() {
-            // What the reader would refuse (a name, label or title over 256 bytes, a
-            // text over 16 KB, more than 256 goals) is said before the link is handed
-            // out, not when someone opens it.
-            if let Err(e) = from_link(&to_link(self)) {
-                out.push(match e {
-                    LinkError::Damaged(why) => format!("A link cannot hold this. {why}"),
-                    other => other.to_string(),
-                });
-            }
-        }
-        out
-    }
-
-    /// The engine's reasons to refuse what it holds (what opening a link checks).
-    fn design_problems(&self) -> Vec<String> {
         use crate::finding::Severity;
         let findings = if self.challenge.is_some() {
             self.diagram.validate_form()
@@ -970,6 +952,19 @@ impl Shared {
             out.push("A challenge needs a scenario to check its goals against.".into());
         }
         out
+    }
+
+    /// Why its link would not open, if it would not: what the reader refuses (a name,
+    /// label or title over 256 bytes, a text over 16 KB, more than 256 goals) is said
+    /// to whoever makes the link, not to whoever opens it. `scalelab-cli link` asks
+    /// this; the page does not (its editors keep names to 40 characters, but a window
+    /// name or goal label in an imported file may be longer).
+    pub fn link_problem(&self) -> Option<String> {
+        match from_link(&to_link(self)) {
+            Ok(_) => None,
+            Err(LinkError::Damaged(why)) => Some(format!("A link cannot hold this. {why}")),
+            Err(e) => Some(e.to_string()),
+        }
     }
 }
 

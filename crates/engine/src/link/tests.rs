@@ -330,16 +330,14 @@ fn what_a_link_could_not_give_back_is_refused_before_it_is_handed_out() {
     let (d, mut s) = varied();
     s.windows[0].name = "w".repeat(257);
     let design = shared(d, Some(s));
+    assert!(design.problems().is_empty());
     assert_eq!(
-        design.problems(),
-        vec![
-            "A link cannot hold this. It contains an item larger than allowed (at most 256)."
-                .to_string()
-        ]
+        design.link_problem().as_deref(),
+        Some("A link cannot hold this. It contains an item larger than allowed (at most 256).")
     );
     let mut fits = design.clone();
     fits.scenario.as_mut().unwrap().windows[0].name = "w".repeat(256);
-    assert!(fits.problems().is_empty());
+    assert_eq!(fits.link_problem(), None);
 }
 
 #[test]

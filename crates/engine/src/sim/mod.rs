@@ -504,19 +504,7 @@ impl Simulation {
                 // Only events past the drain: the deadlines before it still count.
                 Some(_) if t_dl <= last => u64::MAX,
                 _ => {
-                    // Without pending events no request is alive: leftover deadlines are stale.
-                    self.deadlines.clear();
-                    let end = self
-                        .duration_us
-                        .max(self.last_event.div_ceil(1_000_000) * 1_000_000);
-                    if until_us >= end {
-                        self.roll_seconds(end);
-                        self.now = self.now.max(end);
-                        self.finished = true;
-                    } else {
-                        self.roll_seconds(until_us);
-                        self.now = self.now.max(until_us);
-                    }
+                    self.stop(until_us);
                     return n;
                 }
             };
@@ -553,6 +541,26 @@ impl Simulation {
             self.now = until_us;
         }
         n
+    }
+
+    /// Nothing is left to happen before the end of the drain: the run ends once the
+    /// clock may reach it (otherwise it moves to `until_us`).
+    #[cold]
+    #[inline(never)]
+    fn stop(&mut self, until_us: u64) {
+        // Without pending events no request is alive: leftover deadlines are stale.
+        self.deadlines.clear();
+        let end = self
+            .duration_us
+            .max(self.last_event.div_ceil(1_000_000) * 1_000_000);
+        if until_us >= end {
+            self.roll_seconds(end);
+            self.now = self.now.max(end);
+            self.finished = true;
+        } else {
+            self.roll_seconds(until_us);
+            self.now = self.now.max(until_us);
+        }
     }
 
     /// Runs until every request has ended.
