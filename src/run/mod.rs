@@ -218,7 +218,8 @@ impl Runner {
         self.wake();
     }
 
-    /// The shown run reached its end: let the requests still in flight finish, keep
+    /// The shown run reached its end: let the requests still in flight finish (for at
+    /// most a minute), keep
     /// the full final numbers, and mark it finished.
     fn finish(&self) {
         let full = self

@@ -22,6 +22,10 @@ use crate::editor::{Editor, ScenarioState};
 use crate::files;
 use crate::view_util::{parse_number, plain};
 
+/// Longest challenge title: 64 characters of at most 4 bytes each fit the 256 bytes a
+/// link keeps for it.
+const MAX_TITLE_CHARS: usize = 64;
+
 /// A goal a teacher can put in a challenge, with the bound they type.
 struct Template {
     key: &'static str,
@@ -179,7 +183,7 @@ pub fn ShareMenu() -> impl IntoView {
             title: if t.trim().is_empty() {
                 "A challenge".into()
             } else {
-                t.trim().chars().take(80).collect()
+                t.trim().chars().take(MAX_TITLE_CHARS).collect()
             },
             text: text.get().chars().take(2000).collect(),
             goals,
@@ -340,7 +344,7 @@ pub fn ShareMenu() -> impl IntoView {
                     let title = name
                         .trim_end_matches(".json")
                         .chars()
-                        .take(80)
+                        .take(MAX_TITLE_CHARS)
                         .collect::<String>();
                     course.open_shared(Shared {
                         diagram: d,
@@ -415,7 +419,7 @@ pub fn ShareMenu() -> impl IntoView {
                     <span class="small">"As a challenge, with goals to reach"</span>
                 </label>
                 <div class="challenge-builder" hidden=move || !as_challenge.get()>
-                    <input type="text" placeholder="Title" maxlength="80" data-testid="challenge-title"
+                    <input type="text" placeholder="Title" maxlength="64" data-testid="challenge-title"
                         prop:value=move || title.get()
                         on:input=move |ev| title.set(event_target_value(&ev))/>
                     <textarea placeholder="What to do (optional)" maxlength="2000" data-testid="challenge-text"

@@ -357,9 +357,18 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
                 out(&m.digest());
             } else {
                 let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-                // A closed pipe (the reader had enough) is not the run's failure.
-                if m.write_json_pretty(a.series, &mut stdout).is_ok() {
-                    let _ = writeln!(stdout);
+                let written = m
+                    .write_json_pretty(a.series, &mut stdout)
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| writeln!(stdout))
+                    .and_then(|()| stdout.flush());
+                match written {
+                    // A closed pipe (the reader had enough) is not the run's failure.
+                    Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                        eprintln!("error: the metrics could not be written: {e}");
+                        return Ok(ExitCode::from(2));
+                    }
+                    _ => {}
                 }
             }
             Ok(ExitCode::SUCCESS)

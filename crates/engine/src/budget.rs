@@ -303,7 +303,7 @@ mod tests {
         );
 
         // Without cross-shard reads, copying at 100,000 keys a second over a million
-        // keys, resharded 8 times: 8 M copies of two queries each.
+        // keys, resharded 9 times (with the earlier one to 8 shards): 9 M copies of two queries each.
         d.set_param(&db, "cross_shard_share", ParamValue::Num(0.0))
             .unwrap();
         d.set_param(&db, "reshard_keys_per_s", ParamValue::Num(100_000.0))

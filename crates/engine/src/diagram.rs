@@ -221,7 +221,7 @@ impl Diagram {
         let d = Diagram::from_json(text)?;
         let mut levels = VecMap::new();
         let mut v = format::parse_value(text)?;
-        if v.get("version").and_then(Value::as_i64) == Some(1) {
+        if v.get("version").and_then(Value::as_f64) == Some(1.0) {
             let nodes = v.get_mut("nodes").and_then(Value::as_array_mut);
             for (i, node) in nodes.into_iter().flatten().enumerate() {
                 if node.get("kind").and_then(Value::as_str) != Some("users") {
@@ -629,6 +629,9 @@ mod tests {
         );
         assert_eq!(levels.get("u"), Some(&120.0));
         assert_eq!(levels.len(), 1);
+        // Written as 1.0, it is still version 1, with its levels.
+        let (_, levels) = Diagram::from_json_with_levels(&v1.replace("1,", "1.0,")).unwrap();
+        assert_eq!(levels.get("u"), Some(&120.0));
         let current = d.to_json_pretty();
         assert!(Diagram::from_json_with_levels(&current)
             .unwrap()

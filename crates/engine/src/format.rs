@@ -185,15 +185,8 @@ fn parse_versioned_in<T: DeserializeOwned>(
         Some(v) => v
             .as_f64()
             .filter(|x| x.is_finite() && x.fract() == 0.0)
-            .map(|x| {
-                // Exact within 64 bits; past them the nearest double is what is known.
-                let shown = match (v.as_i64(), v.as_u64()) {
-                    (Some(i), _) => grouped(&i.unsigned_abs().to_string(), i < 0),
-                    (_, Some(u)) => grouped(&u.to_string(), false),
-                    _ => thousands(x),
-                };
-                (x, shown)
-            })
+            // `+ 0.0` writes -0 as 0.
+            .map(|x| (x, quoted_number(x + 0.0)))
             .ok_or_else(|| {
                 syntax_at(
                     text,
@@ -360,10 +353,24 @@ fn translate(text: &str, e: &serde_json::Error, prefix: &str) -> FormatError {
         )
     } else if let Some(rest) = raw.strip_prefix("invalid value: ") {
         let (found, expected) = split_expected(rest);
+        // A whole number past the type's range (serde refuses it before the validator
+        // could name the field's own): the range is named.
+        let most = match expected.trim() {
+            "u8" => "255",
+            "u16" => "65,535",
+            "u32" => "4,294,967,295",
+            "u64" | "usize" => "18,446,744,073,709,551,615",
+            _ => "",
+        };
+        let expected = if found.starts_with("integer `") && !found.contains('-') && !most.is_empty()
+        {
+            format!("a whole number from 0 to {most}")
+        } else {
+            expected_words(expected)
+        };
         format!(
-            "{} must be {}, not {}",
+            "{} must be {expected}, not {}",
             field(member),
-            expected_words(expected),
             found_words(found)
         )
     } else if let Some(rest) = raw.strip_prefix("unknown variant ") {
@@ -456,12 +463,7 @@ fn name_and_options(rest: &str) -> (&str, Vec<&str>) {
 fn expected_words(expected: &str) -> String {
     let e = expected.trim();
     let words = match e {
-        // The type's whole range: serde refuses a number past it (or below 0) before
-        // the validator could name the field's own range.
-        "u8" => "a whole number from 0 to 255",
-        "u16" => "a whole number from 0 to 65,535",
-        "u32" => "a whole number from 0 to 4,294,967,295",
-        "u64" | "usize" => "a whole number from 0 to 18,446,744,073,709,551,615",
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number of 0 or more",
         "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number",
         "f32" | "f64" => "a number",
         "a string" | "a borrowed string" | "string" => "text in quotes",
@@ -640,7 +642,11 @@ pub(crate) fn quoted_number(x: f64) -> String {
         exp += 1;
     }
     let sign = if x < 0.0 { "-" } else { "" };
-    format!("{sign}{}e{exp}", trimmed(m, 2))
+    match trimmed(m, 2).as_str() {
+        // 9.996 rounds up to the next power of ten.
+        "10" => format!("{sign}1e{}", exp + 1),
+        m => format!("{sign}{m}e{exp}"),
+    }
 }
 
 /// A number without needless decimals: 4, 2.5, 0.25.
@@ -808,7 +814,7 @@ mod tests {
         assert_eq!(
             e.to_string(),
             format!(
-                "line 2, column {}: \"nodes[0].count\" must be a whole number from 0 to 4,294,967,295, not -3",
+                "line 2, column {}: \"nodes[0].count\" must be a whole number of 0 or more, not -3",
                 e.column().unwrap()
             )
         );
@@ -823,7 +829,7 @@ mod tests {
         let e = err("{\"version\": 2, \"nodes\": [{\"id\": \"a\", \"count\": \"3\"}]}");
         assert!(
             e.to_string().ends_with(
-                "\"nodes[0].count\" must be a whole number from 0 to 4,294,967,295, not the text \"3\""
+                "\"nodes[0].count\" must be a whole number of 0 or more, not the text \"3\""
             ),
             "{e}"
         );
@@ -886,6 +892,7 @@ mod tests {
             (4_294_967_296.0, "4.29e9"),
             (-1.5e12, "-1.5e12"),
             (1e308, "1e308"),
+            (9.996e9, "1e10"),
         ] {
             assert_eq!(quoted_number(x), shown, "{x}");
         }
@@ -901,11 +908,7 @@ mod tests {
         assert!(too_old.to_string().contains("too old"), "{too_old}");
         assert!(!too_old.to_string().contains("update"), "{too_old}");
         // Whole numbers serde_json keeps as floating point: -0 and past 64 bits.
-        for (version, shown) in [
-            ("-0", "0"),
-            // The nearest double, -1e20, is what can be told.
-            ("-99999999999999999999", "-100,000,000,000,000,000,000"),
-        ] {
+        for (version, shown) in [("-0", "0"), ("-99999999999999999999", "-1e20")] {
             let e = err(&format!("{{\"version\": {version}, \"nodes\": []}}"));
             assert!(
                 e.to_string()
@@ -915,8 +918,9 @@ mod tests {
         }
         for (version, shown) in [
             ("3", "3"),
-            ("18446744073709551615", "18,446,744,073,709,551,615"),
-            ("1e30", "1,000,000,000,000,000,019,884,624,838,656"),
+            ("1000000000", "1e9"),
+            ("18446744073709551615", "1.84e19"),
+            ("1e30", "1e30"),
         ] {
             let e = err(&format!("{{\"version\": {version}, \"nodes\": []}}"));
             assert!(

@@ -757,9 +757,9 @@ fn metric_value(metric: Metric, t: &Totals, m: &Metrics) -> f64 {
         Metric::JobsRejected => jobs.rejected as f64,
         Metric::QueueBacklogMax => jobs.backlog_max as f64,
         Metric::OldestJobMaxMs => jobs.oldest_max_ms,
-        // Jobs still waiting when the run stopped (at most a minute after its end):
-        // the backlog never emptied.
-        Metric::BacklogDrainedAtS if jobs.in_system > 0 => f64::INFINITY,
+        // Jobs still waiting when the run stopped (a minute after its end): the backlog
+        // never emptied. While the run goes, jobs waiting are only not done yet.
+        Metric::BacklogDrainedAtS if jobs.waiting_at_stop > 0 => f64::INFINITY,
         Metric::BacklogDrainedAtS => jobs.backlog_drained_at_s,
         Metric::RateLimited => t
             .by_cause

@@ -78,6 +78,10 @@ pub struct JobTotals {
     /// after the peak that closed with no job waiting (the end of the run when it never
     /// did, 0 when no job ever waited).
     pub backlog_drained_at_s: f64,
+    /// Jobs still waiting or in work when the run stopped, a minute after its end (0
+    /// while it runs, and when every job ended).
+    #[serde(default)]
+    pub waiting_at_stop: u64,
 }
 
 /// Totals over the run (or over a window).
@@ -404,6 +408,7 @@ pub(crate) struct JobAcc {
     pub backlog_drained_at_s: f64,
     /// The backlog has been empty since its peak.
     pub drained: bool,
+    pub waiting_at_stop: u64,
 }
 
 impl JobAcc {
@@ -423,6 +428,7 @@ impl JobAcc {
             backlog_max: self.backlog_max,
             oldest_max_ms: ms(self.oldest_max_us as f64),
             backlog_drained_at_s: self.backlog_drained_at_s,
+            waiting_at_stop: self.waiting_at_stop,
         }
     }
 }

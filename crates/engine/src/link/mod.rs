@@ -957,8 +957,8 @@ impl Shared {
     /// Why its link would not open, if it would not: what the reader refuses (a name,
     /// label or title over 256 bytes, a text over 16 KB, more than 256 goals) is said
     /// to whoever makes the link, not to whoever opens it. `scalelab-cli link` asks
-    /// this; the page does not (its editors keep names to 40 characters, but a window
-    /// name or goal label in an imported file may be longer).
+    /// this; the page need not (its title field keeps 64 characters, names 40, and an
+    /// imported file the saved form could not hold is refused on import).
     pub fn link_problem(&self) -> Option<String> {
         match from_link(&to_link(self)) {
             Ok(_) => None,

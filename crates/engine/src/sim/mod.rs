@@ -455,12 +455,14 @@ impl Simulation {
         self.now
     }
 
-    /// How long users send traffic (requests still in flight then are let finish).
+    /// How long users send traffic (what is in flight then is let finish, for at most
+    /// [`MAX_DRAIN_US`] more).
     pub fn duration_us(&self) -> u64 {
         self.duration_us
     }
 
-    /// True when traffic has stopped and every request has ended.
+    /// True when traffic has stopped and every request has ended (jobs may still be
+    /// waiting when the drain's minute ran out).
     pub fn is_finished(&self) -> bool {
         self.finished
     }
@@ -548,7 +550,8 @@ impl Simulation {
     #[cold]
     #[inline(never)]
     fn stop(&mut self, until_us: u64) {
-        // Without pending events no request is alive: leftover deadlines are stale.
+        // No request is alive: nothing is pending, or only what comes after the drain
+        // (every deadline before it was handled). Leftover deadlines are stale.
         self.deadlines.clear();
         let end = self
             .duration_us
@@ -557,13 +560,15 @@ impl Simulation {
             self.roll_seconds(end);
             self.now = self.now.max(end);
             self.finished = true;
+            let j = &mut self.jobs;
+            j.waiting_at_stop = j.created - j.completed - j.lost;
         } else {
             self.roll_seconds(until_us);
             self.now = self.now.max(until_us);
         }
     }
 
-    /// Runs until every request has ended.
+    /// Runs until every request has ended (see [`Simulation::is_finished`]).
     pub fn run_to_end(&mut self) {
         while !self.finished {
             self.advance(u64::MAX, u64::MAX);

@@ -196,6 +196,13 @@ fn a_backlog_that_cannot_drain_stops_the_run_a_minute_after_its_end() {
     // 20 jobs a second of 10 s each for one worker: after a 10 s run, about 200 jobs
     // need about 2,000 s. The run lets what is in flight finish for at most 60 s.
     let (d, s) = job_pipeline(20.0, 1, 10_000.0, 1_000_000, 10, 3);
+    let goal = Goal::metric(Metric::BacklogDrainedAtS, Op::Le, 1e9);
+    // While the run goes, waiting jobs are only not done yet.
+    let mut sim = scalelab_engine::Simulation::new(&d, &s).unwrap();
+    sim.advance(5_000_000, u64::MAX);
+    let live = sim.snapshot();
+    assert!(live.jobs.in_system > 50, "{:?}", live.jobs);
+    assert!(evaluate(&d, &live, std::slice::from_ref(&goal))[0].pass);
     let m = run_to_end(&d, &s).unwrap();
     assert!(m.now_us <= 70_000_000, "stopped at {} µs", m.now_us);
     assert!(m.jobs.in_system > 150, "{:?}", m.jobs);
@@ -204,7 +211,7 @@ fn a_backlog_that_cannot_drain_stops_the_run_a_minute_after_its_end() {
         m.jobs.completed + m.jobs.lost + m.jobs.in_system
     );
     // A goal on when the backlog emptied fails: it never did.
-    let goal = Goal::metric(Metric::BacklogDrainedAtS, Op::Le, 1e9);
+    assert_eq!(m.jobs.waiting_at_stop, m.jobs.in_system);
     let r = &evaluate(&d, &m, &[goal])[0];
     assert!(!r.pass);
     assert_eq!(
@@ -212,10 +219,17 @@ fn a_backlog_that_cannot_drain_stops_the_run_a_minute_after_its_end() {
         "never: jobs were still waiting when the run stopped"
     );
 
-    // A backlog that drains within the minute is followed to its end.
-    let (d, s) = job_pipeline(20.0, 1, 10.0, 1_000_000, 10, 3);
+    // A backlog that drains within the minute is followed to its end: 20 jobs a
+    // second of 100 ms leave about 100 waiting at 10 s, done about 10 s later.
+    let (d, s) = job_pipeline(20.0, 1, 100.0, 1_000_000, 10, 3);
     let m = run_to_end(&d, &s).unwrap();
-    assert_eq!(m.jobs.in_system, 0);
+    assert!(m.jobs.backlog_max > 50, "{:?}", m.jobs);
+    assert!(
+        m.now_us > 15_000_000 && m.now_us <= 70_000_000,
+        "{}",
+        m.now_us
+    );
+    assert_eq!((m.jobs.in_system, m.jobs.waiting_at_stop), (0, 0));
     assert_eq!(m.jobs.completed, m.jobs.created);
 }
 
