@@ -7,7 +7,7 @@ use crate::components::{dispatch, Kind, Role};
 use crate::diagram::Diagram;
 use crate::finding::Finding;
 use crate::format::{fixed, thousands};
-use crate::scenario::{Action, Scenario, Traffic, MAX_TIMEOUT_MS};
+use crate::scenario::{Scenario, Traffic, MAX_TIMEOUT_MS};
 use crate::sim::MAX_IN_FLIGHT;
 
 /// Most requests one run may send.
@@ -54,15 +54,10 @@ fn shard_work(d: &Diagram, s: &Scenario, requests: f64) -> f64 {
     let mut extra = 0.0;
     for n in d.nodes.iter().filter(|n| n.kind == Kind::ShardedDatabase) {
         let p = crate::components::sharded_database::Params::parse(&n.params);
-        let (mut most, mut reshards) = (p.shards, 0.0);
-        for e in &s.events {
-            if let Action::Reshard { node, shards } = &e.action {
-                if *node == n.id {
-                    most = most.max(*shards);
-                    reshards += 1.0;
-                }
-            }
-        }
+        let (most, reshards) = crate::components::sharded_database::reshard_targets(s, &n.id)
+            .fold((p.shards, 0.0), |(most, count), x| {
+                (most.max(x), count + 1.0)
+            });
         let copies = (p.reshard_keys_per_s as f64 * s.duration_s as f64)
             .min(s.keys.keys() as f64 * reshards);
         extra += requests * p.cross_shard_share * most.saturating_sub(1) as f64 + 2.0 * copies;
@@ -186,7 +181,7 @@ pub(crate) fn check(d: &Diagram, s: &Scenario) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::catalog::ParamValue;
-    use crate::scenario::{KeyPopularity, Profile, ScheduledEvent};
+    use crate::scenario::{Action, KeyPopularity, Profile, ScheduledEvent};
 
     fn traffic(profile: Profile, rps: f64) -> Traffic {
         Traffic { profile, rps }

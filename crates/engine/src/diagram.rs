@@ -26,7 +26,7 @@ pub(crate) const FORMAT: format::Versioned = format::Versioned {
 /// Upgrades a diagram document from version `from` to `from + 1`.
 fn migrate(mut v: Value, from: u32) -> Value {
     if from == 1 {
-        for node in users_nodes_v1(&mut v) {
+        for (_, node) in users_nodes_v1(&mut v) {
             if let Some(params) = node.get_mut("params").and_then(Value::as_object_mut) {
                 params.remove("rps");
             }
@@ -35,13 +35,14 @@ fn migrate(mut v: Value, from: u32) -> Value {
     v
 }
 
-/// The Users nodes of a version-1 diagram document.
-fn users_nodes_v1(v: &mut Value) -> impl Iterator<Item = &mut Value> {
+/// The Users nodes of a version-1 diagram document, with their place in its list.
+fn users_nodes_v1(v: &mut Value) -> impl Iterator<Item = (usize, &mut Value)> {
     v.get_mut("nodes")
         .and_then(Value::as_array_mut)
         .into_iter()
         .flatten()
-        .filter(|n| n.get("kind").and_then(Value::as_str) == Some("users"))
+        .enumerate()
+        .filter(|(_, n)| n.get("kind").and_then(Value::as_str) == Some("users"))
 }
 /// Most nodes a diagram may have.
 pub const MAX_NODES: usize = 500;
@@ -222,11 +223,7 @@ impl Diagram {
         let mut levels = VecMap::new();
         let mut v = format::parse_value(text)?;
         if v.get("version").and_then(Value::as_f64) == Some(1.0) {
-            let nodes = v.get_mut("nodes").and_then(Value::as_array_mut);
-            for (i, node) in nodes.into_iter().flatten().enumerate() {
-                if node.get("kind").and_then(Value::as_str) != Some("users") {
-                    continue;
-                }
+            for (i, node) in users_nodes_v1(&mut v) {
                 let id = node.get("id").and_then(Value::as_str).map(str::to_string);
                 let Some(rps) = node.pointer("/params/rps") else {
                     continue;

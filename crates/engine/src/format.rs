@@ -686,13 +686,8 @@ pub fn count_was(n: u64, one: &str, many: &str) -> String {
 /// A whole number with thousands separators: 12,345.
 pub fn thousands(x: f64) -> String {
     let digits = fixed(x.abs(), 0);
-    grouped(&digits, x < 0.0 && digits != "0")
-}
-
-/// Decimal digits with a comma before every group of three, and a minus if `negative`.
-fn grouped(digits: &str, negative: bool) -> String {
     let mut out = String::new();
-    if negative {
+    if x < 0.0 && digits != "0" {
         out.push('-');
     }
     for (i, c) in digits.chars().enumerate() {

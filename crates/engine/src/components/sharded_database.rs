@@ -22,7 +22,7 @@ use crate::components::{Component, Extras, Info, NodeCx, Placement, Role};
 use crate::finding::Finding;
 use crate::format::fixed;
 use crate::metrics::ShardMetrics;
-use crate::scenario::{Action, RequestKind, MAX_KEYS, MAX_SHARDS};
+use crate::scenario::{Action, RequestKind, Scenario, MAX_KEYS, MAX_SHARDS};
 use crate::sim::build::BuildCx;
 use crate::sim::{Frame, NodeSetup, Simulation, F_INTERNAL, REQUEST_KINDS};
 
@@ -295,15 +295,9 @@ impl Component for Def {
 
     fn build(cx: &mut BuildCx, i: usize) -> (NodeSetup, State) {
         let p = Params::parse(cx.params(i));
-        let id = cx.d.nodes[i].id.as_str();
-        let mut counts = vec![p.shards];
-        for e in &cx.s.events {
-            if let Action::Reshard { node, shards } = &e.action {
-                if node == id {
-                    counts.push((*shards).clamp(1, MAX_SHARDS));
-                }
-            }
-        }
+        let counts: Vec<u32> = std::iter::once(p.shards)
+            .chain(reshard_targets(cx.s, &cx.d.nodes[i].id))
+            .collect();
         let parts_needed = counts.iter().copied().max().unwrap_or(1);
         let table = match p.engine {
             Engine::NoSql => NOSQL_MS,
@@ -626,6 +620,15 @@ fn note_user_query(rt: &mut Router, index: u32, k: u32) {
             rt.hot[s] = (k, *h);
         }
     }
+}
+
+/// The shard counts the scenario's reshardings of node `id` ask for (clamped to what a
+/// run can prepare), in time order.
+pub(crate) fn reshard_targets<'a>(s: &'a Scenario, id: &'a str) -> impl Iterator<Item = u32> + 'a {
+    s.events.iter().filter_map(move |e| match &e.action {
+        Action::Reshard { node, shards } if node == id => Some((*shards).clamp(1, MAX_SHARDS)),
+        _ => None,
+    })
 }
 
 /// Starts (or restarts) pacing copies at the resharding speed from now.

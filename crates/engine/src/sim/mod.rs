@@ -494,13 +494,13 @@ impl Simulation {
     /// `until_us` (or stops at the end of the run).
     pub fn advance(&mut self, until_us: u64, max_events: u64) -> u64 {
         let mut n = 0u64;
+        // The run ends at the latest `MAX_DRAIN_US` after its end: every user's request
+        // has ended by then (the longest client timeout); jobs still queued stay waiting.
+        let last = self.duration_us + MAX_DRAIN_US;
         while n < max_events && !self.finished {
             let t_heap = self.heap.peek_time();
             let t_dl = self.deadlines.next_time();
-            // The run ends when nothing is left to happen, or at the latest
-            // `MAX_DRAIN_US` after its end: every user's request has ended by then
-            // (the longest client timeout); jobs still queued stay counted as waiting.
-            let last = self.duration_us + MAX_DRAIN_US;
+            // The run ends when nothing is left to happen before `last`.
             let t_heap = match t_heap {
                 Some(t) if t <= last => t,
                 // Only events past the drain: the deadlines before it still count.
