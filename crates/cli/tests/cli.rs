@@ -487,3 +487,47 @@ fn reference_designs_over_several_data_centers_survive_the_loss_of_each() {
     }
     assert!(checked >= 4, "the chapters from 9 on span two data centers");
 }
+
+/// Metrics that cannot be written (a full disk) are an error, not a silent success;
+/// a reader that stops early (`| head`) is not. Linux's `/dev/full` fails every write
+/// with "No space left on device".
+#[cfg(target_os = "linux")]
+#[test]
+fn metrics_that_cannot_be_written_exit_with_2() {
+    use std::process::Stdio;
+    let run = |stdout: Stdio| {
+        Command::new(env!("CARGO_BIN_EXE_scalelab-cli"))
+            .args(["run", &example("diagram.json")])
+            .stdout(stdout)
+            .stderr(Stdio::piped())
+            .output()
+            .expect("the binary runs")
+    };
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("Linux has /dev/full");
+    let o = run(Stdio::from(full));
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with("error: the metrics could not be written: "),
+        "{err}"
+    );
+
+    // A pipe whose reader is gone: the run still succeeded.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scalelab-cli"))
+        .args(["run", &example("diagram.json"), "--series"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
