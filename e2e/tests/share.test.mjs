@@ -101,6 +101,29 @@ test('a damaged link is reported in words and the learner loses nothing', async 
   await context.close();
 });
 
+test('the longest challenge title, in wide characters, still fits in its link', async () => {
+  const a = await openApp(session);
+  const app = a.app;
+  await buildSmallDesign(app);
+  await app.byTestId('share-button').click();
+  await app.byTestId('share-as-challenge').check();
+  // 120 characters of three bytes each (one UTF-16 unit, which the field's limit
+  // counts): the title keeps 64, 192 bytes; one item of a link holds at most 256.
+  const wide = '\u20AC';
+  await app.byTestId('challenge-title').fill(wide.repeat(120));
+  await app.byTestId('goal-template-spof').check();
+  const link = await app.byTestId('share-link').inputValue();
+
+  const b = await openPage(session);
+  const other = new ScaleLab(b.page);
+  await b.page.goto(link);
+  await other.ready();
+  assert.equal(await other.byTestId('chapter-title').innerText(), wide.repeat(64));
+  assert.deepEqual([...a.problems, ...b.problems], []);
+  await a.context.close();
+  await b.context.close();
+});
+
 test('a challenge link opens as a page with goals that can be checked', async () => {
   const a = await openApp(session);
   const app = a.app;
