@@ -19,6 +19,15 @@ after(async () => {
   await session.close();
 });
 
+/** Opens a share link in a fresh browser context, ready; returns the context and its app. */
+async function openLink(link) {
+  const b = await openPage(session);
+  const other = new ScaleLab(b.page);
+  await b.page.goto(link);
+  await other.ready();
+  return { b, other };
+}
+
 /** Builds Users → Web server (large) in the sandbox; returns the node ids. */
 async function buildSmallDesign(app) {
   const users = await app.addComponent('users', 100, 200);
@@ -114,10 +123,7 @@ test('the longest challenge title, in wide characters, still fits in its link', 
   await app.byTestId('goal-template-spof').check();
   const link = await app.byTestId('share-link').inputValue();
 
-  const b = await openPage(session);
-  const other = new ScaleLab(b.page);
-  await b.page.goto(link);
-  await other.ready();
+  const { b, other } = await openLink(link);
   assert.equal(await other.byTestId('chapter-title').innerText(), wide.repeat(64));
   assert.deepEqual([...a.problems, ...b.problems], []);
   await a.context.close();
@@ -138,10 +144,7 @@ test('a challenge link opens as a page with goals that can be checked', async ()
   await app.byTestId('goal-template-spof').check();
   const link = await app.byTestId('share-link').inputValue();
 
-  const b = await openPage(session);
-  const other = new ScaleLab(b.page);
-  await b.page.goto(link);
-  await other.ready();
+  const { b, other } = await openLink(link);
   assert.equal(await other.byTestId('chapter-title').innerText(), 'Keep it fast');
   assert.match(await other.byTestId('lesson-text').innerHTML(), /<strong>p95<\/strong>/);
   const goals = await b.page.$$eval('[data-testid="goals"] > li .goal-label', (ls) => ls.map((l) => l.textContent));
@@ -311,10 +314,7 @@ test('a challenge can start from only the Users: the solver builds the rest', as
   assert.equal(await app.byTestId('share-as-challenge').isChecked(), true);
   assert.equal(await app.byTestId('share-link').inputValue(), empty);
 
-  const b = await openPage(session);
-  const other = new ScaleLab(b.page);
-  await b.page.goto(empty);
-  await other.ready();
+  const { b, other } = await openLink(empty);
   assert.equal(await other.byTestId('chapter-title').innerText(), 'Build it yourself');
   // Only the Users, where the teacher had them; the goal is there to reach.
   assert.deepEqual(await nodeNames(b.page), [`node-${users}`]);
