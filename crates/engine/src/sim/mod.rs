@@ -410,7 +410,7 @@ pub struct Simulation {
     pub(crate) reqs: Vec<Req>,
     free: Vec<u32>,
     /// Pending events, packed with [`What::pack`].
-    heap: EventQueue,
+    heap: EventQueue<u64>,
     deadlines: Deadlines,
     pub(crate) rng: Rng,
     zipf: Option<Zipf>,
