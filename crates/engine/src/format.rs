@@ -412,6 +412,10 @@ fn translate(text: &str, e: &serde_json::Error, prefix: &str) -> FormatError {
         }
     } else if let Some(rest) = raw.strip_prefix("missing field ") {
         let name = rest.trim_matches('`');
+        // The parser stood on the object's closing brace: the place is the object it
+        // closes (one byte earlier could close the object's last member instead).
+        let closed = jsonpos::path_at(text, jsonpos::offset_of(text, line, column));
+        let container = closed.as_ref().map_or(container, |a| a.container.as_str());
         let place = if container == "$" && prefix.is_empty() {
             "at the top level".to_string()
         } else {
@@ -848,6 +852,17 @@ mod tests {
         assert!(
             e.to_string()
                 .ends_with("\"id\" is missing in \"nodes[0]\"; add it"),
+            "{e}"
+        );
+        // The object's last member is itself an object: the place is still the
+        // object that lacks the field.
+        let e = crate::scenario::Scenario::from_json(
+            r#"{"version": 2, "duration_s": 60, "events": [{"action": {"kill_node": "web-1"}}]}"#,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("\"at_s\" is missing in \"events[0]\"; add it"),
             "{e}"
         );
         let e = err("{\"version\": 2, \"nodes\": {}}");
