@@ -28,6 +28,18 @@ async function openLink(link) {
   return { b, other };
 }
 
+/**
+ * Opens the app, builds the small design and opens the Share menu as a challenge;
+ * returns the opened page and the design's node ids.
+ */
+async function challengeMenu() {
+  const a = await openApp(session);
+  const ids = await buildSmallDesign(a.app);
+  await a.app.byTestId('share-button').click();
+  await a.app.byTestId('share-as-challenge').check();
+  return { a, app: a.app, ...ids };
+}
+
 /** Builds Users → Web server (large) in the sandbox; returns the node ids. */
 async function buildSmallDesign(app) {
   const users = await app.addComponent('users', 100, 200);
@@ -111,11 +123,7 @@ test('a damaged link is reported in words and the learner loses nothing', async 
 });
 
 test('the longest challenge title, in wide characters, still fits in its link', async () => {
-  const a = await openApp(session);
-  const app = a.app;
-  await buildSmallDesign(app);
-  await app.byTestId('share-button').click();
-  await app.byTestId('share-as-challenge').check();
+  const { a, app } = await challengeMenu();
   // 120 characters of three bytes each (one UTF-16 unit, which the field's limit
   // counts): the title keeps 64, 192 bytes; one item of a link holds at most 256.
   const wide = '\u20AC';
@@ -131,11 +139,7 @@ test('the longest challenge title, in wide characters, still fits in its link', 
 });
 
 test('a challenge link opens as a page with goals that can be checked', async () => {
-  const a = await openApp(session);
-  const app = a.app;
-  await buildSmallDesign(app);
-  await app.byTestId('share-button').click();
-  await app.byTestId('share-as-challenge').check();
+  const { a, app } = await challengeMenu();
   await app.byTestId('challenge-title').fill('Keep it fast');
   await app.byTestId('challenge-text').fill('Serve the traffic with **p95** under 100 ms.');
   await app.byTestId('goal-template-p95').check();
@@ -279,11 +283,7 @@ test('goals go out as a file and come back in as a challenge on a copy of the de
 });
 
 test('a challenge can start from only the Users: the solver builds the rest', async () => {
-  const a = await openApp(session);
-  const app = a.app;
-  const { users } = await buildSmallDesign(app);
-  await app.byTestId('share-button').click();
-  await app.byTestId('share-as-challenge').check();
+  const { a, app, users } = await challengeMenu();
   await app.byTestId('challenge-title').fill('Build it yourself');
   await app.byTestId('goal-template-spof').check();
   const full = await app.byTestId('share-link').inputValue();

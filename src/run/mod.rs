@@ -219,8 +219,7 @@ impl Runner {
     }
 
     /// The shown run reached its end: let the requests still in flight finish (for at
-    /// most a minute), keep
-    /// the full final numbers, and mark it finished.
+    /// most a minute), keep the full final numbers, and mark it finished.
     fn finish(&self) {
         let full = self
             .engine

@@ -51,7 +51,7 @@ fn peak_rate(t: &Traffic, duration_s: f64) -> f64 {
 /// the run reaches (every request is taken for a read); resharding copies keys at its
 /// speed, each copy a read and a write, and at most every key per resharding. Each
 /// resharding also looks through the whole shard-key space twice (to count the keys
-/// that move, then to find them for copying): [`KEYS_PER_REQUEST`] keys a request.
+/// that move, then to find them for copying), a few keys in the time of one request.
 fn shard_work(d: &Diagram, s: &Scenario, requests: f64, users: u64) -> f64 {
     use crate::components::sharded_database::{reshard_targets, Params, ShardKey, Strategy};
     let mut extra = 0.0;
@@ -66,8 +66,11 @@ fn shard_work(d: &Diagram, s: &Scenario, requests: f64, users: u64) -> f64 {
             ShardKey::UserId => users as f64,
         };
         let copies = (p.reshard_keys_per_s as f64 * s.duration_s as f64).min(space * reshards);
-        let scans = 2.0 * reshards * space
-            / KEYS_PER_REQUEST[(p.strategy == Strategy::Consistent) as usize];
+        let keys_per_request = match p.strategy {
+            Strategy::Modulo => KEYS_PER_REQUEST_MODULO,
+            Strategy::Consistent => KEYS_PER_REQUEST_CONSISTENT,
+        };
+        let scans = 2.0 * reshards * space / keys_per_request;
         extra +=
             requests * p.cross_shard_share * most.saturating_sub(1) as f64 + 2.0 * copies + scans;
     }
@@ -78,7 +81,8 @@ fn shard_work(d: &Diagram, s: &Scenario, requests: f64, users: u64) -> f64 {
 /// consistent hashing (which searches the ring for each key). Measured natively: a
 /// request takes about 1 µs in the capstone chapter, one key 18 ns (modulo) and 92 ns
 /// (consistent, 64 shards of 512 points); rounded down to stay on the safe side.
-const KEYS_PER_REQUEST: [f64; 2] = [32.0, 8.0];
+const KEYS_PER_REQUEST_MODULO: f64 = 32.0;
+const KEYS_PER_REQUEST_CONSISTENT: f64 = 8.0;
 
 fn megabytes(bytes: u64) -> String {
     if bytes >= 1 << 30 {

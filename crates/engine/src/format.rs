@@ -412,8 +412,9 @@ fn translate(text: &str, e: &serde_json::Error, prefix: &str) -> FormatError {
         }
     } else if let Some(rest) = raw.strip_prefix("missing field ") {
         let name = rest.trim_matches('`');
-        // The parser stood on the object's closing brace: the place is the object it
-        // closes (one byte earlier could close the object's last member instead).
+        // serde reports a missing field at the object's closing brace itself, not one
+        // byte past it as for the other errors (then one byte earlier could be the
+        // closing brace of the object's last member): the place is the object it closes.
         let closed = jsonpos::path_at(text, jsonpos::offset_of(text, line, column));
         let container = closed.as_ref().map_or(container, |a| a.container.as_str());
         let place = if container == "$" && prefix.is_empty() {
