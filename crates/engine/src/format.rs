@@ -6,6 +6,7 @@
 use std::fmt;
 
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::jsonpos::{self, Seg};
@@ -102,7 +103,7 @@ pub(crate) struct Versioned {
 
 /// Parses `text` as a `T` stored with a top-level `version` field, migrating older
 /// versions. Every error names the place and says what is wrong.
-pub(crate) fn parse_versioned<T: DeserializeOwned>(
+pub(crate) fn parse_versioned<T: DeserializeOwned + Serialize>(
     text: &str,
     format: &Versioned,
 ) -> Result<T, FormatError> {
@@ -113,7 +114,7 @@ pub(crate) fn parse_versioned<T: DeserializeOwned>(
 /// `format` is given). Errors give the line and column in the whole document and name
 /// fields by their full path (`starter.nodes[2].kind`). `None` when there is no value
 /// at `path`.
-pub(crate) fn parse_part<T: DeserializeOwned>(
+pub(crate) fn parse_part<T: DeserializeOwned + Serialize>(
     text: &str,
     path: &[Seg],
     format: Option<&Versioned>,
@@ -126,7 +127,12 @@ pub(crate) fn parse_part<T: DeserializeOwned>(
     let prefix = render_path(path);
     let result = match format {
         Some(f) => parse_versioned_in(part, f, &prefix),
-        None => from_text(part).map_err(|e| translate(part, &e, &prefix)),
+        None => from_text(part)
+            .map_err(|e| translate(part, &e, &prefix))
+            .and_then(|t| {
+                let input = serde_json::from_str(part).unwrap_or(Value::Null);
+                no_listed_objects(&t, &input, part, &prefix).map(|()| t)
+            }),
     };
     Some(result.map_err(|e| match e {
         FormatError::Syntax {
@@ -172,7 +178,7 @@ pub(crate) fn render_path(path: &[Seg]) -> String {
     out
 }
 
-fn parse_versioned_in<T: DeserializeOwned>(
+fn parse_versioned_in<T: DeserializeOwned + Serialize>(
     text: &str,
     format: &Versioned,
     prefix: &str,
@@ -213,7 +219,8 @@ fn parse_versioned_in<T: DeserializeOwned>(
     let version = version as u32;
     let body = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     if version == format.current {
-        return from_text(body).map_err(|e| translate(body, &e, prefix));
+        let t = from_text(body).map_err(|e| translate(body, &e, prefix))?;
+        return no_listed_objects(&t, &value, body, prefix).map(|()| t);
     }
     let mut upgraded = value;
     for v in version..format.current {
@@ -225,7 +232,7 @@ fn parse_versioned_in<T: DeserializeOwned>(
     // Reading the upgraded document from text keeps positions for its errors; they are
     // mapped back to the same field in the original file when it has one.
     let rewritten = serde_json::to_string_pretty(&upgraded).unwrap_or_default();
-    from_text(&rewritten).map_err(|e| match translate(&rewritten, &e, prefix) {
+    let t = from_text(&rewritten).map_err(|e| match translate(&rewritten, &e, prefix) {
         FormatError::Syntax { message, .. } => {
             let offset = jsonpos::offset_of(&rewritten, e.line(), e.column().max(1) - 1);
             let original = jsonpos::path_at(&rewritten, offset)
@@ -238,7 +245,80 @@ fn parse_versioned_in<T: DeserializeOwned>(
             }
         }
         other => other,
+    })?;
+    no_listed_objects(&t, &upgraded, &rewritten, prefix).map_err(|e| match e {
+        FormatError::Syntax { message, .. } => {
+            let at = listed_object_path(&t, &upgraded).unwrap_or_default();
+            let (line, column) = locate_path(body, &at).unwrap_or((1, 1));
+            FormatError::Syntax {
+                line,
+                column,
+                message,
+            }
+        }
+        other => other,
+    })?;
+    Ok(t)
+}
+
+/// Refuses a list written where an object belongs. serde's readers take a struct's
+/// fields in order from a list (`["web-1", "web_server", …]` for a node), which no
+/// file of ours writes and nobody means: read back in its own form, the value `t` has
+/// an object wherever the file has to have one.
+fn no_listed_objects<T: Serialize>(
+    t: &T,
+    input: &Value,
+    text: &str,
+    prefix: &str,
+) -> Result<(), FormatError> {
+    let Some(at) = listed_object_path(t, input) else {
+        return Ok(());
+    };
+    let (line, column) = locate_path(text, &at).unwrap_or((1, 1));
+    Err(FormatError::Syntax {
+        line,
+        column,
+        message: format!(
+            "{} must be an object in {{ }}, not a list",
+            field_name(&at, prefix)
+        ),
     })
+}
+
+/// The rendered path (`nodes[3]`, `$` for the whole) of the first list in `input`
+/// where `t`, written back, has an object.
+fn listed_object_path<T: Serialize>(t: &T, input: &Value) -> Option<String> {
+    let back = serde_json::to_value(t).ok()?;
+    let mut path = Vec::new();
+    listed_object(input, &back, &mut path).then(|| match path.is_empty() {
+        true => "$".to_string(),
+        false => render_path(&path),
+    })
+}
+
+/// Whether `input` has a list where `back` has an object, at `path` (extended to it).
+/// Lists are followed item by item only when both have as many items.
+fn listed_object<'a>(input: &'a Value, back: &Value, path: &mut Vec<Seg<'a>>) -> bool {
+    let mut within = |seg: Seg<'a>, input: &'a Value, back: &Value| {
+        path.push(seg);
+        let found = listed_object(input, back, path);
+        if !found {
+            path.pop();
+        }
+        found
+    };
+    match (input, back) {
+        (Value::Array(_), Value::Object(_)) => true,
+        (Value::Object(a), Value::Object(b)) => a
+            .iter()
+            .any(|(k, v)| b.get(k).is_some_and(|w| within(Seg::Key(k), v, w))),
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => a
+            .iter()
+            .zip(b)
+            .enumerate()
+            .any(|(i, (v, w))| within(Seg::Index(i), v, w)),
+        _ => false,
+    }
 }
 
 /// The one place a `T` is read from JSON text: each call of `serde_json::from_str`
@@ -332,14 +412,7 @@ fn translate(text: &str, e: &serde_json::Error, prefix: &str) -> FormatError {
     let at = jsonpos::path_at(text, offset);
     let member = at.as_ref().map(|a| a.member.as_str()).unwrap_or("$");
     let container = at.as_ref().map(|a| a.container.as_str()).unwrap_or("$");
-    let field = |path: &str| -> String {
-        match (path, prefix) {
-            ("$", "") => "the file".to_string(),
-            ("$", p) => format!("\"{}\"", short(p)),
-            (path, "") => format!("\"{}\"", short(path)),
-            (path, p) => format!("\"{}\"", short(&format!("{p}.{path}"))),
-        }
-    };
+    let field = |path: &str| field_name(path, prefix);
     let message = if let Some(rest) = raw.strip_prefix(CUSTOM) {
         // Read whole before it was checked: the parser stood at the object's end.
         format!("{}: {rest}", field(container))
@@ -444,6 +517,16 @@ fn translate(text: &str, e: &serde_json::Error, prefix: &str) -> FormatError {
         line,
         column,
         message,
+    }
+}
+
+/// How a message names the value at `path` (rendered) inside the part at `prefix`.
+fn field_name(path: &str, prefix: &str) -> String {
+    match (path, prefix) {
+        ("$", "") => "the file".to_string(),
+        ("$", p) => format!("\"{}\"", short(p)),
+        (path, "") => format!("\"{}\"", short(path)),
+        (path, p) => format!("\"{}\"", short(&format!("{p}.{path}"))),
     }
 }
 
@@ -760,9 +843,9 @@ mod tests {
         assert_eq!(fixed(f64::NAN, 1), "NaN");
         assert_eq!(fixed(0.1, 30), fixed(0.1, MAX_DECIMALS));
     }
-    use serde::Deserialize;
+    use serde::{Deserialize, Serialize};
 
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Deserialize, Serialize)]
     #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
     struct Doc {
@@ -770,7 +853,7 @@ mod tests {
         nodes: Vec<Item>,
     }
 
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Deserialize, Serialize)]
     #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
     struct Item {
@@ -780,7 +863,7 @@ mod tests {
         kind: Option<Shape>,
     }
 
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Deserialize, Serialize)]
     #[serde(rename_all = "snake_case")]
     enum Shape {
         Round,
@@ -805,6 +888,46 @@ mod tests {
 
     fn err(text: &str) -> FormatError {
         parse_versioned::<Doc>(text, &DOC).unwrap_err()
+    }
+
+    #[test]
+    fn a_list_where_an_object_belongs_is_refused_at_the_list() {
+        // serde would read the node's fields in order from the list.
+        let e =
+            err("{\"version\": 2,\n \"nodes\": [{\"id\": \"a\", \"count\": 1},\n   [\"b\", 2]]}");
+        assert_eq!(
+            e.to_string(),
+            "line 3, column 4: \"nodes[1]\" must be an object in { }, not a list"
+        );
+        // The same in a file of an older version, placed in the file as written.
+        let e = err("{\"version\": 1, \"legacy\": true,\n \"nodes\": [[\"b\", 2]]}");
+        assert_eq!(
+            e.to_string(),
+            "line 2, column 12: \"nodes[0]\" must be an object in { }, not a list"
+        );
+        // And in a part of a larger document, named by its full path.
+        let text = "{\"doc\": {\"version\": 2, \"nodes\": [[\"b\", 2]]}}";
+        let e = parse_part::<Doc>(text, &[Seg::Key("doc")], Some(&DOC))
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 1, column 34: \"doc.nodes[0]\" must be an object in { }, not a list"
+        );
+        let e = parse_part::<Item>("{\"item\": [\"b\", 2]}", &[Seg::Key("item")], None)
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 1, column 10: \"item\" must be an object in { }, not a list"
+        );
+        // Lists where lists belong, objects where objects belong: read as before.
+        let ok: Doc = parse_versioned(
+            "{\"version\": 2, \"nodes\": [{\"id\": \"a\", \"count\": 1, \"kind\": \"round\"}]}",
+            &DOC,
+        )
+        .unwrap();
+        assert_eq!(ok.nodes[0].id, "a");
     }
 
     #[test]

@@ -167,7 +167,7 @@ impl From<FormatError> for LessonProblem {
 
 /// The outer shape of a lesson file; the parts are read one by one so that a problem
 /// in one does not hide the others.
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 struct Outer {
@@ -503,7 +503,7 @@ impl Lesson {
 }
 
 /// Reads one part of a lesson (a diagram or a scenario), recording its problem.
-fn part<T: serde::de::DeserializeOwned>(
+fn part<T: serde::de::DeserializeOwned + Serialize>(
     p: &mut Problems,
     key: &str,
     format: &Versioned,
