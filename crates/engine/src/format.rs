@@ -288,7 +288,8 @@ fn no_listed_objects<T: Serialize>(
 /// The rendered path (`nodes[3]`, `$` for the whole) of the first list in `input`
 /// where `t`, written back, has an object.
 fn listed_object_path<T: Serialize>(t: &T, input: &Value) -> Option<String> {
-    let back = serde_json::to_value(t).ok()?;
+    // Through text, as files are written: one serializer per type in the files module.
+    let back: Value = serde_json::from_str(&serde_json::to_string_pretty(t).ok()?).ok()?;
     let mut path = Vec::new();
     listed_object(input, &back, &mut path).then(|| match path.is_empty() {
         true => "$".to_string(),
