@@ -33,7 +33,15 @@ pub fn read_file(text: &str) -> Result<String, String> {
         let diagram = Diagram::from_json_with_levels(text).map(|(d, _)| Record::Diagram(d));
         ("diagram", diagram)
     };
-    let record = record.map_err(|e| format!("The {what} file could not be read: {e}"))?;
+    let record = record.map_err(|e| {
+        // A whole sentence: the page goes on after it ("Nothing was changed.").
+        let stop = if e.to_string().ends_with(['.', '?', '!']) {
+            ""
+        } else {
+            "."
+        };
+        format!("The {what} file could not be read: {e}{stop}")
+    })?;
     match does_not_fit(&record) {
         Some(why) => Err(format!("The {what} file could not be opened. {why}")),
         None => Ok(to_record(&record)),
@@ -170,6 +178,16 @@ mod tests {
             err.starts_with("The scenario file could not be read"),
             "{err}"
         );
+        // Each ends as a sentence, whether the reason did or not (the page goes on
+        // after it), and none ends twice.
+        let listed = "{\"version\": 2, \"nodes\": [[\"users-1\", \"users\", \"Users\", 0, 0]]}";
+        for text in [listed, "{\"version\": 2, \"nodez\": []}"] {
+            let err = read_file(text).unwrap_err();
+            assert!(
+                err.ends_with(['.', '?']) && !err.ends_with("..") && !err.ends_with("?."),
+                "{err}"
+            );
+        }
     }
 
     #[test]
