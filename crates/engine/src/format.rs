@@ -127,12 +127,10 @@ pub(crate) fn parse_part<T: DeserializeOwned + Serialize>(
     let prefix = render_path(path);
     let result = match format {
         Some(f) => parse_versioned_in(part, f, &prefix),
-        None => from_text(part)
-            .map_err(|e| translate(part, &e, &prefix))
-            .and_then(|t| {
-                let input = serde_json::from_str(part).unwrap_or(Value::Null);
-                no_listed_objects(&t, &input, part, &prefix).map(|()| t)
-            }),
+        None => read(part, &prefix).and_then(|t| {
+            let input = serde_json::from_str(part).unwrap_or(Value::Null);
+            no_listed_objects(&t, &input, part, &prefix).map(|()| t)
+        }),
     };
     Some(result.map_err(|e| match e {
         FormatError::Syntax {
@@ -219,7 +217,7 @@ fn parse_versioned_in<T: DeserializeOwned + Serialize>(
     let version = version as u32;
     let body = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     if version == format.current {
-        let t = from_text(body).map_err(|e| translate(body, &e, prefix))?;
+        let t = read(body, prefix)?;
         return no_listed_objects(&t, &value, body, prefix).map(|()| t);
     }
     let mut upgraded = value;
@@ -232,33 +230,28 @@ fn parse_versioned_in<T: DeserializeOwned + Serialize>(
     // Reading the upgraded document from text keeps positions for its errors; they are
     // mapped back to the same field in the original file when it has one.
     let rewritten = serde_json::to_string_pretty(&upgraded).unwrap_or_default();
-    let t = from_text(&rewritten).map_err(|e| match translate(&rewritten, &e, prefix) {
-        FormatError::Syntax { message, .. } => {
-            let offset = jsonpos::offset_of(&rewritten, e.line(), e.column().max(1) - 1);
-            let original = jsonpos::path_at(&rewritten, offset)
-                .and_then(|at| locate_path(body, &at.member))
-                .unwrap_or((1, 1));
-            FormatError::Syntax {
-                line: original.0,
-                column: original.1,
-                message,
+    let t = read_raw(&rewritten).map_err(|e| match e {
+        Unread::Listed(at) => listed_error(body, &at, prefix),
+        // Its place in the upgraded text is mapped to the same value in the file.
+        Unread::Serde(e) => match translate(&rewritten, &e, prefix) {
+            FormatError::Syntax { message, .. } => {
+                let offset = jsonpos::offset_of(&rewritten, e.line(), e.column().max(1) - 1);
+                let (line, column) = jsonpos::path_at(&rewritten, offset)
+                    .and_then(|at| locate_path(body, &at.member))
+                    .unwrap_or((1, 1));
+                FormatError::Syntax {
+                    line,
+                    column,
+                    message,
+                }
             }
-        }
-        other => other,
+            other => other,
+        },
     })?;
-    no_listed_objects(&t, &upgraded, &rewritten, prefix).map_err(|e| match e {
-        FormatError::Syntax { message, .. } => {
-            let at = listed_object_path(&t, &upgraded).unwrap_or_default();
-            let (line, column) = locate_path(body, &at).unwrap_or((1, 1));
-            FormatError::Syntax {
-                line,
-                column,
-                message,
-            }
-        }
-        other => other,
-    })?;
-    Ok(t)
+    match listed_object_path(&t, &upgraded) {
+        Some(at) => Err(listed_error(body, &at, prefix)),
+        None => Ok(t),
+    }
 }
 
 /// Refuses a list written where an object belongs. serde's readers take a struct's
@@ -271,18 +264,23 @@ fn no_listed_objects<T: Serialize>(
     text: &str,
     prefix: &str,
 ) -> Result<(), FormatError> {
-    let Some(at) = listed_object_path(t, input) else {
-        return Ok(());
-    };
-    let (line, column) = locate_path(text, &at).unwrap_or((1, 1));
-    Err(FormatError::Syntax {
+    match listed_object_path(t, input) {
+        Some(at) => Err(listed_error(text, &at, prefix)),
+        None => Ok(()),
+    }
+}
+
+/// The error for a list at `at` (rendered) where an object belongs.
+fn listed_error(text: &str, at: &str, prefix: &str) -> FormatError {
+    let (line, column) = locate_path(text, at).unwrap_or((1, 1));
+    FormatError::Syntax {
         line,
         column,
         message: format!(
             "{} must be an object in {{ }}, not a list",
-            field_name(&at, prefix)
+            field_name(at, prefix)
         ),
-    })
+    }
 }
 
 /// The rendered path (`nodes[3]`, `$` for the whole) of the first list in `input`
@@ -328,6 +326,80 @@ fn from_text<T: DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
     serde_json::from_str(text)
 }
 
+/// `text` read as a `T`, its error in plain words (under `prefix`).
+fn read<T: DeserializeOwned>(text: &str, prefix: &str) -> Result<T, FormatError> {
+    read_raw(text).map_err(|e| match e {
+        Unread::Listed(at) => listed_error(text, &at, prefix),
+        Unread::Serde(e) => translate(text, &e, prefix),
+    })
+}
+
+/// Why [`read_raw`] could not read a value.
+enum Unread {
+    /// A list stands where an object belongs, at this rendered path.
+    Listed(String),
+    Serde(serde_json::Error),
+}
+
+/// `text` read as a `T`, or why not (see [`listed_struct`]).
+fn read_raw<T: DeserializeOwned>(text: &str) -> Result<T, Unread> {
+    from_text(text).map_err(|e| match listed_struct::<T>(text, &e) {
+        Some(at) => Unread::Listed(at),
+        None => Unread::Serde(e),
+    })
+}
+
+/// Most lists around an error that [`listed_struct`] tries as an object.
+const MAX_LIST_PROBES: usize = 3;
+
+/// When reading failed inside a list, the rendered path of that list if it stands where
+/// an object belongs: serde took the object's fields from it in order and one did not
+/// fit, and the message would name an item of a list the learner never meant as one.
+/// A list around the error (the nearest first) is tried as an empty object: if the file
+/// then reads, or only lacks fields, the list was the mistake.
+fn listed_struct<T: DeserializeOwned>(text: &str, e: &serde_json::Error) -> Option<String> {
+    if !e.is_data() {
+        return None;
+    }
+    let input: Value = serde_json::from_str(text).ok()?;
+    let offset = jsonpos::offset_of(text, e.line().max(1), e.column().max(1) - 1);
+    let member = jsonpos::path_at(text, offset)?.member;
+    let segs = segments(&member)?;
+    let lists = (1..=segs.len())
+        .rev()
+        .filter(|&k| value_at(&input, &segs[..k]).is_some_and(Value::is_array));
+    for k in lists.take(MAX_LIST_PROBES) {
+        let mut probe = input.clone();
+        *value_at_mut(&mut probe, &segs[..k])? = Value::Object(Default::default());
+        let probe_text = serde_json::to_string(&probe).ok()?;
+        let at = render_path(&segs[..k]);
+        // An object there reads, or lacks fields (there, or in an object around it
+        // once it was read); a list's type refuses it on the spot.
+        let object_there = match from_text::<T>(&probe_text) {
+            Ok(_) => true,
+            Err(e) => e.to_string().starts_with("missing field "),
+        };
+        if object_there {
+            return Some(at);
+        }
+    }
+    None
+}
+
+fn value_at<'v>(v: &'v Value, segs: &[Seg]) -> Option<&'v Value> {
+    segs.iter().try_fold(v, |v, seg| match seg {
+        Seg::Key(k) => v.get(k),
+        Seg::Index(i) => v.get(i),
+    })
+}
+
+fn value_at_mut<'v>(v: &'v mut Value, segs: &[Seg]) -> Option<&'v mut Value> {
+    segs.iter().try_fold(v, |v, seg| match seg {
+        Seg::Key(k) => v.get_mut(k),
+        Seg::Index(i) => v.get_mut(i),
+    })
+}
+
 /// Parses JSON text into a value after the size limit, the byte-order mark and the
 /// repeated-key check.
 pub(crate) fn parse_value(text: &str) -> Result<Value, FormatError> {
@@ -365,8 +437,14 @@ pub(crate) fn syntax_at(text: &str, path: &[Seg], message: String) -> FormatErro
 
 /// The (line, column) of the value at a rendered path such as `nodes[3].params.size`.
 fn locate_path(text: &str, path: &str) -> Option<(usize, usize)> {
+    let segs = segments(path)?;
+    jsonpos::locate(text, &segs).map(|p| (p.line, p.column))
+}
+
+/// The segments of a rendered path (none for `$`, the whole).
+fn segments(path: &str) -> Option<Vec<Seg<'_>>> {
     if path == "$" {
-        return Some((1, 1));
+        return Some(Vec::new());
     }
     let mut segs = Vec::new();
     for part in path.split('.') {
@@ -385,7 +463,7 @@ fn locate_path(text: &str, path: &str) -> Option<(usize, usize)> {
             segs.push(Seg::Key(rest));
         }
     }
-    jsonpos::locate(text, &segs).map(|p| (p.line, p.column))
+    Some(segs)
 }
 
 /// A name cut to a length that fits in a message.
@@ -921,6 +999,21 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "line 1, column 10: \"item\" must be an object in { }, not a list"
+        );
+        // A list the reader could not take the fields from is named, not its item.
+        for list in ["[\"b\", \"two\"]", "[\"b\"]", "[]"] {
+            let e = err(&format!("{{\"version\": 2, \"nodes\": [{list}]}}"));
+            assert_eq!(
+                e.to_string(),
+                "line 1, column 26: \"nodes[0]\" must be an object in { }, not a list",
+                "{list}"
+            );
+        }
+        let e = err("{\"version\": 1, \"nodes\": [[\"b\", \"two\"]]}");
+        assert!(
+            e.to_string()
+                .ends_with("\"nodes[0]\" must be an object in { }, not a list"),
+            "{e}"
         );
         // Lists where lists belong, objects where objects belong: read as before.
         let ok: Doc = parse_versioned(
