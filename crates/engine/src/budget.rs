@@ -29,8 +29,9 @@ const REQUEST_BYTES: u64 = 128;
 /// Bytes of one client deadline, kept for the whole timeout even when the request ends
 /// sooner.
 const DEADLINE_BYTES: u64 = 16;
-/// Bytes of one per-second point of one node.
-const POINT_BYTES: u64 = 64;
+/// Bytes of one per-second point of one node, counted twice: the page keeps a copy of
+/// a finished run's numbers (to show, and to check goals on) beside the run.
+const POINT_BYTES: u64 = 2 * 64;
 
 /// Requests a traffic profile sends over `duration_s` seconds (expected: the area
 /// under its rate).
@@ -434,5 +435,34 @@ mod tests {
         }
         let f = check(&d, &s);
         assert!(f.iter().any(|x| x.message.contains("(users)")), "{f:#?}");
+    }
+
+    #[test]
+    fn the_per_second_numbers_count_with_the_copy_the_page_keeps() {
+        // The most components for an hour, one of them a cache of a million entries:
+        // 500 × 3,660 points of 64 bytes are 112 MB, 224 MB with the page's copy, and
+        // the cache 42 MB (1,000,000 × (40 + 4) bytes).
+        let (mut d, mut s) = base();
+        s.duration_s = crate::scenario::MAX_DURATION_S;
+        s.set_rps("users-1", 10.0);
+        s.keys = KeyPopularity::Uniform { keys: 1_000_000 };
+        let c = d.add_node(Kind::Cache, 0.0, 0.0);
+        d.set_param(&c, "capacity", ParamValue::Num(1_000_000.0))
+            .unwrap();
+        d.connect("web-1", &c).unwrap();
+        while d.nodes.len() < crate::diagram::MAX_NODES {
+            let w = d.add_node(Kind::WebServer, 0.0, 0.0);
+            d.connect("users-1", &w).unwrap();
+        }
+        let f = check(&d, &s);
+        assert!(
+            f.iter().any(|x| x
+                .message
+                .contains("per-second numbers (500 components × 3600 s): 224 MB")),
+            "{f:#?}"
+        );
+        // Half an hour fits.
+        s.duration_s /= 2;
+        assert!(check(&d, &s).is_empty(), "{:#?}", check(&d, &s));
     }
 }
