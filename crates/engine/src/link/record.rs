@@ -125,7 +125,9 @@ fn fits(record: &Record) -> Result<(), String> {
             short(&n.name, || "A component's name".into())?;
             for v in n.params.values() {
                 if let ParamValue::Text(t) = v {
-                    short(t, || format!("A setting of {}", n.id))?;
+                    short(t, || {
+                        format!("A setting of {}", crate::format::short(&n.id))
+                    })?;
                 }
             }
         }
@@ -231,6 +233,19 @@ mod tests {
         s.windows[3].name.push('x');
         let why = does_not_fit(&Record::Scenario(s)).unwrap();
         assert!(why.starts_with("A time window's name"), "{why}");
+        // A text setting too long, of a component whose id is long too: the id is
+        // shortened in the message.
+        let mut long = diagram(1);
+        long.nodes[0].id = "w".repeat(MAX_SHORT);
+        long.nodes[0]
+            .params
+            .insert("note".into(), ParamValue::Text("t".repeat(MAX_SHORT + 1)));
+        let why = does_not_fit(&Record::Diagram(long)).unwrap();
+        let id = format!("{}…", "w".repeat(39));
+        assert!(
+            why.starts_with(&format!("A setting of {id} is too long")),
+            "{why}"
+        );
         let label = Some("g".repeat(MAX_SHORT + 1));
         let goals = vec![Goal::SessionsNotOnWebServers { label }];
         let why = does_not_fit(&Record::Goals(goals.clone())).unwrap();
