@@ -371,7 +371,8 @@ fn listed_struct<T: DeserializeOwned>(text: &str, e: &serde_json::Error) -> Opti
     for k in lists.take(MAX_LIST_PROBES) {
         let mut probe = input.clone();
         *value_at_mut(&mut probe, &segs[..k])? = Value::Object(Default::default());
-        let probe_text = serde_json::to_string(&probe).ok()?;
+        // Pretty, as migrations write: one writer of values in the files module.
+        let probe_text = serde_json::to_string_pretty(&probe).ok()?;
         let at = render_path(&segs[..k]);
         // An object there reads, or lacks fields (there, or in an object around it
         // once it was read); a list's type refuses it on the spot.
