@@ -223,6 +223,14 @@ test('diagram and scenario files go out (the CLI runs them) and come back in; a 
   assert.match(notice, /line \d+/);
   assert.match(notice, /Nothing was changed/);
   assert.equal(await fresh.page.locator('svg g.node').count(), 0);
+  // A node written as a list of its values is named as such, in a whole sentence.
+  const listed = join(dir, 'listed.json');
+  const parsed = JSON.parse(readFileSync(diagram, 'utf8'));
+  parsed.nodes[0] = Object.values(parsed.nodes[0]);
+  writeFileSync(listed, JSON.stringify(parsed));
+  await other.byTestId('import-file').setInputFiles(listed);
+  assert.match(await other.noticeMatching(/listed\.json/), /"nodes\[0\]" must be an object in \{ \}, not a list\. Nothing was changed\./);
+  assert.equal(await fresh.page.locator('svg g.node').count(), 0);
   assert.deepEqual([...problems, ...fresh.problems], []);
   await context.close();
   await fresh.context.close();
