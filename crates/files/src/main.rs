@@ -68,11 +68,14 @@ pub fn upgrade(key: &str, text: &str) -> Result<String, String> {
         "scalelab.progress" => return Progress::from_json(text).map(|p| p.encode()),
         _ if key.starts_with("scalelab.chapter.") => Diagram::from_json(text)
             .map(Record::Diagram)
-            .map_err(|e| format!("the saved diagram could not be read: {e}"))?,
+            .map_err(|e| format!("the saved diagram could not be read ({e})"))?,
         _ => return Err(format!("{key} is not something Scale Lab saves")),
     };
     match does_not_fit(&record) {
-        Some(why) => Err(format!("the saved work could not be kept. {why}")),
+        Some(why) => Err(format!(
+            "the saved work could not be kept ({})",
+            why.trim_end_matches('.')
+        )),
         None => Ok(to_record(&record)),
     }
 }
@@ -234,5 +237,20 @@ mod tests {
         assert!(err("scalelab.sandbox", r#"{"version": 2}"#).contains("its diagram is missing"));
         assert!(err("scalelab.chapter.x", "[").contains("could not be read"));
         assert!(err("elsewhere", "{}").contains("not something Scale Lab saves"));
+        // The page ends the reason with a full stop of its own: none ends in one.
+        let mut big = Diagram::default();
+        for _ in 0..=scalelab_engine::diagram::MAX_NODES {
+            big.add_node(Kind::Cache, 0.0, 0.0);
+        }
+        for (text, says) in [
+            (
+                r#"{"version": 2, "nodez": []}"#.to_string(),
+                "Did you mean \"nodes\"?)",
+            ),
+            (big.to_json_pretty(), "keeps at most 500)"),
+        ] {
+            let e = upgrade("scalelab.chapter.x", &text).unwrap_err();
+            assert!(e.ends_with(says), "{e}");
+        }
     }
 }
