@@ -248,29 +248,40 @@ fn parse_versioned_in<T: DeserializeOwned + Serialize>(
             other => other,
         },
     })?;
-    match listed_object_path(&t, &upgraded) {
-        Some(at) => Err(listed_error(body, &at, prefix)),
-        None => Ok(t),
-    }
+    // The upgraded value's paths are the file's: the place is found in the file.
+    no_listed_objects(&t, &upgraded, body, prefix).map(|()| t)
 }
 
 /// Refuses a list written where an object belongs. serde's readers take a struct's
 /// fields in order from a list (`["web-1", "web_server", …]` for a node), which no
 /// file of ours writes and nobody means: read back in its own form, the value `t` has
-/// an object wherever the file has to have one.
+/// an object wherever the file has to have one. The error's place is found in `text`.
 fn no_listed_objects<T: Serialize>(
     t: &T,
     input: &Value,
     text: &str,
     prefix: &str,
 ) -> Result<(), FormatError> {
-    match listed_object_path(t, input) {
-        Some(at) => Err(listed_error(text, &at, prefix)),
-        None => Ok(()),
+    // Through text, as files are written: one serializer per type in the files module.
+    let Some(back) = serde_json::to_string_pretty(t)
+        .ok()
+        .and_then(|b| serde_json::from_str::<Value>(&b).ok())
+    else {
+        return Ok(());
+    };
+    let mut path = Vec::new();
+    if !listed_object(input, &back, &mut path) {
+        return Ok(());
     }
+    let at = match path.is_empty() {
+        true => "$".to_string(),
+        false => render_path(&path),
+    };
+    Err(listed_error(text, &at, prefix))
 }
 
-/// The error for a list at `at` (rendered) where an object belongs.
+/// The error for a list at `at` (rendered: `nodes[3]`, `$` for the whole) where an
+/// object belongs.
 fn listed_error(text: &str, at: &str, prefix: &str) -> FormatError {
     let (line, column) = locate_path(text, at).unwrap_or((1, 1));
     FormatError::Syntax {
@@ -281,18 +292,6 @@ fn listed_error(text: &str, at: &str, prefix: &str) -> FormatError {
             field_name(at, prefix)
         ),
     }
-}
-
-/// The rendered path (`nodes[3]`, `$` for the whole) of the first list in `input`
-/// where `t`, written back, has an object.
-fn listed_object_path<T: Serialize>(t: &T, input: &Value) -> Option<String> {
-    // Through text, as files are written: one serializer per type in the files module.
-    let back: Value = serde_json::from_str(&serde_json::to_string_pretty(t).ok()?).ok()?;
-    let mut path = Vec::new();
-    listed_object(input, &back, &mut path).then(|| match path.is_empty() {
-        true => "$".to_string(),
-        false => render_path(&path),
-    })
 }
 
 /// Whether `input` has a list where `back` has an object, at `path` (extended to it).

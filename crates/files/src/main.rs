@@ -35,7 +35,8 @@ pub fn read_file(text: &str) -> Result<String, String> {
     };
     let record = record.map_err(|e| {
         // A whole sentence: the page goes on after it ("Nothing was changed.").
-        let stop = if e.to_string().ends_with(['.', '?', '!']) {
+        let e = e.to_string();
+        let stop = if e.ends_with(['.', '?', '!']) {
             ""
         } else {
             "."
