@@ -23,6 +23,7 @@ pub enum DecodeError {
 }
 
 impl fmt::Display for DecodeError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Self::TooLong { len, limit } => write!(
@@ -47,6 +48,7 @@ impl fmt::Display for DecodeError {
 impl std::error::Error for DecodeError {}
 
 /// Encodes `data` as URL-safe base64 without padding: `ceil(4 * len / 3)` characters.
+#[inline]
 pub fn encode(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     let (mut acc, mut bits) = (0u32, 0);
@@ -63,6 +65,7 @@ pub fn encode(data: &[u8]) -> String {
     out
 }
 
+#[inline]
 fn sextet(b: u8) -> Option<u32> {
     let v = match b {
         b'A'..=b'Z' => b - b'A',
@@ -77,6 +80,7 @@ fn sextet(b: u8) -> Option<u32> {
 
 /// Decodes text made by [`encode`]. Text longer than `max_len` bytes is refused before any
 /// allocation; see [`DecodeError`] for the other refusals.
+#[inline]
 pub fn decode(text: &str, max_len: usize) -> Result<Vec<u8>, DecodeError> {
     let s = text.as_bytes();
     if s.len() > max_len {

@@ -24,6 +24,7 @@ pub enum ReadError {
 }
 
 impl fmt::Display for ReadError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Self::Truncated => f.write_str("It ends too early: part of it is missing."),
@@ -54,13 +55,16 @@ pub struct ByteWriter {
 }
 
 impl ByteWriter {
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
+    #[inline]
     pub fn write_u8(&mut self, v: u8) {
         self.buf.push(v);
     }
     /// Unsigned LEB128: 7 bits per byte, low bits first, high bit set on all but the last.
+    #[inline]
     pub fn write_u64(&mut self, mut v: u64) {
         while v >= 0x80 {
             self.buf.push(v as u8 | 0x80);
@@ -69,31 +73,39 @@ impl ByteWriter {
         self.buf.push(v as u8);
     }
     /// Zigzag varint: 0, -1, 1, -2, ... become 0, 1, 2, 3, ... so small magnitudes stay short.
+    #[inline]
     pub fn write_i64(&mut self, v: i64) {
         self.write_u64(((v << 1) ^ (v >> 63)) as u64);
     }
+    #[inline]
     pub fn write_f64(&mut self, v: f64) {
         self.buf.extend_from_slice(&v.to_le_bytes());
     }
     /// Bytes without a length prefix (the reader must know the length: [`ByteReader::read_raw`]).
+    #[inline]
     pub fn write_raw(&mut self, bytes: &[u8]) {
         self.buf.extend_from_slice(bytes);
     }
     /// Varint length, then the bytes.
+    #[inline]
     pub fn write_bytes(&mut self, bytes: &[u8]) {
         self.write_u64(bytes.len() as u64);
         self.write_raw(bytes);
     }
     /// Varint length in bytes, then the UTF-8 bytes.
+    #[inline]
     pub fn write_str(&mut self, s: &str) {
         self.write_bytes(s.as_bytes());
     }
+    #[inline]
     pub fn len(&self) -> usize {
         self.buf.len()
     }
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty()
     }
+    #[inline]
     pub fn into_bytes(self) -> Vec<u8> {
         self.buf
     }
@@ -107,28 +119,34 @@ pub struct ByteReader<'a> {
 }
 
 impl<'a> ByteReader<'a> {
+    #[inline]
     pub fn new(bytes: &'a [u8]) -> Self {
         Self { rest: bytes }
     }
     /// Bytes not read yet.
+    #[inline]
     pub fn remaining(&self) -> usize {
         self.rest.len()
     }
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.rest.is_empty()
     }
     /// Succeeds only if all input was read.
+    #[inline]
     pub fn finish(self) -> Result<(), ReadError> {
         match self.rest.len() {
             0 => Ok(()),
             count => Err(ReadError::TrailingBytes { count }),
         }
     }
+    #[inline]
     pub fn read_u8(&mut self) -> Result<u8, ReadError> {
         let (&b, rest) = self.rest.split_first().ok_or(ReadError::Truncated)?;
         self.rest = rest;
         Ok(b)
     }
+    #[inline]
     pub fn read_u64(&mut self) -> Result<u64, ReadError> {
         let mut v = 0u64;
         for i in 0..10 {
@@ -144,10 +162,12 @@ impl<'a> ByteReader<'a> {
         }
         Err(ReadError::OverlongVarint)
     }
+    #[inline]
     pub fn read_i64(&mut self) -> Result<i64, ReadError> {
         let u = self.read_u64()?;
         Ok((u >> 1) as i64 ^ -((u & 1) as i64))
     }
+    #[inline]
     pub fn read_f64(&mut self) -> Result<f64, ReadError> {
         let mut a = [0u8; 8];
         a.copy_from_slice(self.read_raw(8)?);
@@ -157,6 +177,7 @@ impl<'a> ByteReader<'a> {
             .ok_or(ReadError::NotFinite)
     }
     /// A varint that must be at most `limit` (e.g. an item count, checked before allocating).
+    #[inline]
     pub fn read_len(&mut self, limit: usize) -> Result<usize, ReadError> {
         match self.read_u64()? {
             n if n <= limit as u64 => Ok(n as usize),
@@ -164,6 +185,7 @@ impl<'a> ByteReader<'a> {
         }
     }
     /// The next `len` bytes, borrowed from the input.
+    #[inline]
     pub fn read_raw(&mut self, len: usize) -> Result<&'a [u8], ReadError> {
         if len > self.rest.len() {
             return Err(ReadError::Truncated);
@@ -173,11 +195,13 @@ impl<'a> ByteReader<'a> {
         Ok(head)
     }
     /// A length-prefixed byte slice of at most `max` bytes.
+    #[inline]
     pub fn read_bytes(&mut self, max: usize) -> Result<&'a [u8], ReadError> {
         let len = self.read_len(max)?;
         self.read_raw(len)
     }
     /// A length-prefixed UTF-8 string of at most `max` bytes.
+    #[inline]
     pub fn read_str(&mut self, max: usize) -> Result<&'a str, ReadError> {
         std::str::from_utf8(self.read_bytes(max)?).map_err(|_| ReadError::InvalidUtf8)
     }

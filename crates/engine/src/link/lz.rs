@@ -28,12 +28,14 @@ pub enum LzError {
 }
 
 impl From<ReadError> for LzError {
+    #[inline]
     fn from(e: ReadError) -> Self {
         Self::Read(e)
     }
 }
 
 impl fmt::Display for LzError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Read(e) => e.fmt(f),
@@ -50,11 +52,13 @@ impl fmt::Display for LzError {
 
 impl std::error::Error for LzError {}
 
+#[inline]
 fn hash(d: &[u8]) -> usize {
     let v = u32::from(d[0]) | u32::from(d[1]) << 8 | u32::from(d[2]) << 16;
     (v.wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)) as usize
 }
 
+#[inline]
 fn token(w: &mut ByteWriter, literals: &[u8], len: usize, dist: usize) {
     let m = if len == 0 {
         0
@@ -73,6 +77,7 @@ fn token(w: &mut ByteWriter, literals: &[u8], len: usize, dist: usize) {
 
 /// LZ77 with hash chains over a 4 KB window: the longest (then nearest) match wins, unless the
 /// next position has a longer one (one-step lazy matching).
+#[inline]
 pub fn compress(data: &[u8]) -> Vec<u8> {
     let n = data.len();
     let mut w = ByteWriter::new();
@@ -122,6 +127,7 @@ pub fn compress(data: &[u8]) -> Vec<u8> {
 /// Reverses [`compress`]. Refuses, before growing the output, anything that would make it
 /// longer than `max_output`; each token consumes input, so work is bounded by
 /// `data.len() + max_output`.
+#[inline]
 pub fn decompress(data: &[u8], max_output: usize) -> Result<Vec<u8>, LzError> {
     let mut r = ByteReader::new(data);
     let mut out = Vec::new();

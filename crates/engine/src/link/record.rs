@@ -40,6 +40,7 @@ const SCENARIO: u8 = 3;
 const GOALS: u8 = 4;
 
 /// The record's text.
+#[inline]
 pub fn to_record(record: &Record) -> String {
     // Node ids in a scenario or goals on their own are written as text (they refer to
     // no diagram).
@@ -72,6 +73,7 @@ pub fn to_record(record: &Record) -> String {
 /// Reads what [`to_record`] wrote. `NotALink` when the text is not a record (a value
 /// saved by an older Scale Lab, say); the other errors when it is one that does not
 /// read.
+#[inline]
 pub fn from_record(text: &str) -> Result<Record, LinkError> {
     let code = text.strip_prefix("r=").ok_or(LinkError::NotALink)?;
     let (version, body) = unpack(code, MAX_RECORD_CHARS, MAX_RECORD_BODY)?;
@@ -101,10 +103,12 @@ pub fn from_record(text: &str) -> Result<Record, LinkError> {
 /// words, or `None` when it fits. A file is read into a record the moment it is
 /// imported, so this is asked first: a file the form cannot hold is refused with the
 /// reason, rather than kept in a form that could not be read back.
+#[inline]
 pub fn does_not_fit(record: &Record) -> Option<String> {
     fits(record).err()
 }
 
+#[inline]
 fn fits(record: &Record) -> Result<(), String> {
     let (diagram, scenario, goals) = match record {
         Record::Diagram(d) => (Some(d), None, None),
@@ -162,6 +166,7 @@ fn fits(record: &Record) -> Result<(), String> {
 }
 
 /// At most `limit` of `what`.
+#[inline]
 fn count(n: usize, limit: usize, what: &str) -> Result<(), String> {
     match n > limit {
         true => Err(format!(
@@ -172,6 +177,7 @@ fn count(n: usize, limit: usize, what: &str) -> Result<(), String> {
 }
 
 /// A name, id or label the form keeps: at most [`MAX_SHORT`] bytes.
+#[inline]
 fn short(text: &str, what: impl FnOnce() -> String) -> Result<(), String> {
     match text.len() > MAX_SHORT {
         true => Err(format!(
