@@ -8,15 +8,23 @@ use std::fmt;
 
 use serde::ser::{self, Serialize};
 
+/// The starting value of a 64-bit FNV-1a hash.
+pub(crate) const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// A 64-bit FNV-1a hash `h` continued over `bytes` (start from [`FNV_START`]).
+pub(crate) fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
+        h = (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
 /// FNV-1a over the bytes it is fed.
 struct Fnv(u64);
 
 impl Fnv {
     fn bytes(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        self.0 = fnv1a(self.0, bytes);
     }
 
     /// A tag that separates kinds of value, then the value's bytes.
@@ -33,7 +41,7 @@ impl Fnv {
 
 /// The hex digest of `value`.
 pub fn digest<T: Serialize + ?Sized>(value: &T) -> String {
-    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    let mut h = Fnv(FNV_START);
     // Serializing into a hash cannot fail: every method below, and every one serde
     // provides by default, returns Ok (the 128-bit numbers, which serde's defaults
     // refuse, are hashed too).

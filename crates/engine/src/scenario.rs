@@ -662,10 +662,7 @@ pub struct TimedAction {
 fn failure_rng(seed: u64, id: &str) -> Rng {
     // FNV-1a of the id, mixed with the seed and a constant that keeps this stream
     // apart from the run's own generator.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in id.bytes() {
-        h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
-    }
+    let h = crate::digest::fnv1a(crate::digest::FNV_START, id.as_bytes());
     Rng::new(seed ^ h ^ 0x5eed_fa11_0000_0000)
 }
 

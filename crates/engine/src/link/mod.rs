@@ -1,8 +1,9 @@
 //! Share links and compiled lessons: diagrams, scenarios, goals and whole chapters in a
 //! compact binary form, compressed, and (for links) written in URL-safe base64.
 //!
-//! A link's text is `s=` then base64url of: one format-version byte, then the LZ-compressed
-//! body. The body is read field by field with every count and length checked against the
+//! A link's text is `s=` then base64url of: one format-version byte, a 16-bit check of
+//! what follows, then the LZ-compressed body. A character changed, lost or added on the
+//! way is caught by the check before anything is read. The body is read field by field with every count and length checked against the
 //! engine's limits before anything is allocated, and what it holds is then validated
 //! like any file; a damaged, truncated or hostile link is refused with a sentence, never
 //! a panic. Version 1 is the first; a link made by a newer Scale Lab is refused as such.
@@ -39,12 +40,12 @@ use crate::scenario::{
 use bytes::{ByteReader, ByteWriter, ReadError};
 pub use record::{from_record, to_record, Record};
 
-/// The newest link format this engine reads. It writes version 1 unless the scenario
-/// has random failures, which only version 2 holds, so that links without them still
-/// open in older versions of Scale Lab.
-pub const LINK_VERSION: u8 = 2;
+/// The link format this engine writes, and the newest it reads (all older ones too).
+pub const LINK_VERSION: u8 = 3;
 /// The first link format that holds a scenario's random failures.
 const RANDOM_FAILURES_SINCE: u8 = 2;
+/// The first link format whose payload carries a check of its body.
+const CHECKED_SINCE: u8 = 3;
 /// The compiled course format (version 2: scenarios with random failures).
 pub const COURSE_VERSION: u8 = 2;
 /// Longest link text accepted (characters after `s=`).
@@ -882,23 +883,17 @@ pub fn to_link(shared: &Shared) -> String {
     if shared.challenge.is_some() {
         flags |= HAS_CHALLENGE;
     }
-    let version = match &shared.scenario {
-        Some(s) if s.random_failures.is_some() => RANDOM_FAILURES_SINCE,
-        _ => 1,
-    };
     w.write_u8(flags);
     write_diagram(&mut w, &shared.diagram);
     if let Some(s) = &shared.scenario {
-        write_scenario(&mut w, s, &shared.diagram, version >= RANDOM_FAILURES_SINCE);
+        write_scenario(&mut w, s, &shared.diagram, true);
     }
     if let Some(c) = &shared.challenge {
         w.write_str(&c.title);
         w.write_str(&c.text);
         write_goals(&mut w, &c.goals, &shared.diagram);
     }
-    let mut payload = vec![version];
-    payload.extend(lz::compress(&w.into_bytes()));
-    format!("s={}", base64url::encode(&payload))
+    format!("s={}", pack(&w.into_bytes()))
 }
 
 /// Reads a link: the whole address, or what follows its `#`. What it holds is checked
@@ -946,20 +941,50 @@ pub fn from_link(text: &str) -> Result<Shared, LinkError> {
     Ok(shared)
 }
 
-/// The format version and the decompressed body of a link's or a record's text (what
-/// follows `s=` or `r=`): base64url of the version byte and the LZ-compressed body.
+/// The check of a compressed body: its FNV-1a hash folded to 16 bits, which all but
+/// about one in 65,536 damaged bodies fail.
 #[inline]
-fn unpack(code: &str, max_chars: usize, max_body: usize) -> Result<(u8, Vec<u8>), LinkError> {
+fn check(compressed: &[u8]) -> [u8; 2] {
+    let h = crate::digest::fnv1a(crate::digest::FNV_START, compressed);
+    let h = h ^ h >> 32;
+    ((h ^ h >> 16) as u16).to_le_bytes()
+}
+
+/// The text of a link or a record after `s=` or `r=`: base64url of the format version,
+/// the check of the compressed body and the body compressed.
+#[inline]
+pub fn pack(body: &[u8]) -> String {
+    let compressed = lz::compress(body);
+    let mut payload = vec![LINK_VERSION];
+    payload.extend(check(&compressed));
+    payload.extend(compressed);
+    base64url::encode(&payload)
+}
+
+/// The format version and the body of what [`pack`] wrote (or an older version
+/// without the check), read with these limits on the text and on the body.
+#[inline]
+pub fn unpack(code: &str, max_chars: usize, max_body: usize) -> Result<(u8, Vec<u8>), LinkError> {
     let payload = base64url::decode(code, max_chars).map_err(|e| match e {
         base64url::DecodeError::InvalidChar { .. } if code.is_empty() => LinkError::NotALink,
         e => LinkError::Damaged(e.to_string()),
     })?;
-    let (&version, body) = payload.split_first().ok_or(LinkError::NotALink)?;
+    let (&version, mut body) = payload.split_first().ok_or(LinkError::NotALink)?;
     if version > LINK_VERSION {
         return Err(LinkError::TooNew { found: version });
     }
     if version == 0 {
         return Err(LinkError::NotALink);
+    }
+    if version >= CHECKED_SINCE {
+        let sum;
+        (sum, body) = body.split_at_checked(2).unwrap_or((&[], body));
+        if sum != check(body) {
+            return Err(LinkError::Damaged(
+                "Some of its characters were changed or lost on the way: it does not match its own check."
+                    .into(),
+            ));
+        }
     }
     let body = lz::decompress(body, max_body).map_err(|e| LinkError::Damaged(e.to_string()))?;
     Ok((version, body))

@@ -3,15 +3,15 @@
 //! reader (a module of its own, loaded only when a file is imported or exported) in
 //! it, so the page itself carries no JSON code.
 //!
-//! A record's text is `r=` then base64url of: one format-version byte (the link
-//! format's), then the LZ-compressed body: a tag byte and the parts. Unlike a link, a
+//! A record's text is `r=` then what [`super::pack`] makes of its body, as a link's
+//! (the version byte, the check, the compressed body): a tag byte and the parts. Unlike a link, a
 //! record is not checked as a design: a sandbox saved mid-edit may be unfinished, and
 //! a file was checked by its reader. Only its readability is.
 
 use super::bytes::{ByteReader, ByteWriter};
 use super::{
-    base64url, lz, read_diagram, read_goals, read_scenario, unpack, write_diagram, write_goals,
-    write_scenario, LinkError, LINK_VERSION, MAX_LIST, MAX_SHORT, RANDOM_FAILURES_SINCE,
+    pack, read_diagram, read_goals, read_scenario, unpack, write_diagram, write_goals,
+    write_scenario, LinkError, MAX_LIST, MAX_SHORT, RANDOM_FAILURES_SINCE,
 };
 use crate::catalog::ParamValue;
 use crate::components::Kind;
@@ -65,9 +65,7 @@ pub fn to_record(record: &Record) -> String {
             write_goals(&mut w, g, &none);
         }
     }
-    let mut payload = vec![LINK_VERSION];
-    payload.extend(lz::compress(&w.into_bytes()));
-    format!("r={}", base64url::encode(&payload))
+    format!("r={}", pack(&w.into_bytes()))
 }
 
 /// Reads what [`to_record`] wrote. `NotALink` when the text is not a record (a value

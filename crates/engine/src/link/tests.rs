@@ -209,15 +209,8 @@ fn a_link_gives_back_exactly_what_was_shared() {
 }
 
 #[test]
-fn random_failures_travel_in_a_version_2_link_and_only_then() {
+fn random_failures_travel_in_a_link_and_a_version_2_link_still_opens() {
     let (d, mut s) = varied();
-    let plain = to_link(&shared(d.clone(), Some(s.clone())));
-    let version = |link: &str| base64url::decode(&link[2..], MAX_LINK_CHARS).unwrap()[0];
-    assert_eq!(
-        version(&plain),
-        1,
-        "older versions of Scale Lab still open it"
-    );
     s.random_failures = Some(RandomFailures {
         kinds: vec![Kind::Database, Kind::WebServer],
         every_s: 45.5,
@@ -225,8 +218,54 @@ fn random_failures_travel_in_a_version_2_link_and_only_then() {
     });
     let sh = shared(d, Some(s));
     let link = to_link(&sh);
-    assert_eq!(version(&link), 2);
     assert_eq!(from_link(&link).unwrap(), sh);
+    // Format 2 held the same body with neither check nor checked bytes.
+    let (version, body) = unpack(&link[2..], MAX_LINK_CHARS, MAX_LINK_BODY).unwrap();
+    assert_eq!(version, LINK_VERSION);
+    let mut v2 = vec![2];
+    v2.extend(lz::compress(&body));
+    assert_eq!(
+        from_link(&format!("s={}", base64url::encode(&v2))).unwrap(),
+        sh
+    );
+}
+
+#[test]
+fn a_character_changed_or_lost_on_the_way_is_caught_by_the_check() {
+    let (d, s) = varied();
+    let link = to_link(&shared(d, Some(s)));
+    let code = &link[2..];
+    // From the third character on, every character holds only bits of the check and
+    // the body (the first two hold the version byte).
+    for i in 2..code.len() {
+        for c in ['A', 'q', '7', '_'] {
+            if code.as_bytes()[i] == c as u8 {
+                continue;
+            }
+            let changed = format!("s={}{c}{}", &code[..i], &code[i + 1..]);
+            let err = from_link(&changed).unwrap_err();
+            let last = i == code.len() - 1;
+            assert!(
+                matches!(&err, LinkError::Damaged(why) if last || why.contains("does not match its own check")),
+                "{c} at {i}: {err}"
+            );
+        }
+        let lost = format!("s={}{}", &code[..i], &code[i + 1..]);
+        assert!(
+            matches!(from_link(&lost), Err(LinkError::Damaged(_))),
+            "lost at {i}"
+        );
+    }
+    // A saved record is checked the same way.
+    let record = to_record(&Record::Diagram(varied().0));
+    let i = record.len() / 2;
+    let c = if record.as_bytes()[i] == b'A' {
+        'B'
+    } else {
+        'A'
+    };
+    let changed = format!("{}{c}{}", &record[..i], &record[i + 1..]);
+    assert!(matches!(from_record(&changed), Err(LinkError::Damaged(_))));
 }
 
 #[test]
@@ -316,9 +355,7 @@ fn a_number_that_is_not_finite_or_a_setting_given_twice_is_damage() {
         write_param(&mut w, Kind::WebServer, "instances", &ParamValue::Num(n));
     }
     w.write_u64(0);
-    let mut payload = vec![1];
-    payload.extend(lz::compress(&w.into_bytes()));
-    let err = from_link(&format!("s={}", base64url::encode(&payload))).unwrap_err();
+    let err = from_link(&format!("s={}", pack(&w.into_bytes()))).unwrap_err();
     assert_eq!(
         err.to_string(),
         "This link is damaged and cannot be opened. It gives a component the same setting twice."
@@ -362,9 +399,8 @@ fn counts_above_the_limits_are_refused_before_reading_on() {
     w.write_u8(0);
     w.write_u64(0);
     w.write_u64(1_000_000_000);
-    let mut payload = vec![LINK_VERSION];
-    payload.extend(lz::compress(&w.into_bytes()));
-    let err = from_link(&format!("s={}", base64url::encode(&payload))).unwrap_err();
+    let payload = pack(&w.into_bytes());
+    let err = from_link(&format!("s={}", payload)).unwrap_err();
     assert!(err.to_string().contains("larger than allowed"), "{err}");
 }
 
@@ -478,10 +514,9 @@ fn what_is_not_a_record_or_does_not_read_is_refused() {
             "cut at {cut}"
         );
     }
-    let mut unknown = vec![LINK_VERSION];
-    unknown.extend(lz::compress(&[9]));
+    let unknown = pack(&[9]);
     assert!(matches!(
-        from_record(&format!("r={}", base64url::encode(&unknown))),
+        from_record(&format!("r={}", unknown)),
         Err(LinkError::Damaged(_))
     ));
 }
@@ -489,9 +524,8 @@ fn what_is_not_a_record_or_does_not_read_is_refused() {
 proptest! {
     #[test]
     fn any_record_bytes_are_refused_or_read_never_a_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
-        let mut compressed = vec![LINK_VERSION];
-        compressed.extend(lz::compress(&bytes));
-        let _ = from_record(&format!("r={}", base64url::encode(&compressed)));
+        let compressed = pack(&bytes);
+        let _ = from_record(&format!("r={}", compressed));
         let _ = from_record(&format!("r={}", base64url::encode(&bytes)));
     }
 
@@ -526,9 +560,8 @@ proptest! {
     #[test]
     fn any_bytes_are_refused_or_read_never_a_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
         let _ = from_link(&format!("s={}", base64url::encode(&bytes)));
-        let mut compressed = vec![LINK_VERSION];
-        compressed.extend(lz::compress(&bytes));
-        let _ = from_link(&format!("s={}", base64url::encode(&compressed)));
+        let compressed = pack(&bytes);
+        let _ = from_link(&format!("s={}", compressed));
         let _ = read_course(&bytes);
     }
 

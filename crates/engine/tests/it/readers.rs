@@ -5,8 +5,8 @@
 
 use proptest::prelude::*;
 use scalelab_engine::lesson::CourseManifest;
-use scalelab_engine::link::{base64url, compile_course, from_link, lz, read_course, to_link};
-use scalelab_engine::link::{Shared, LINK_VERSION};
+use scalelab_engine::link::{compile_course, from_link, pack, read_course, to_link};
+use scalelab_engine::link::{unpack, Shared, LINK_VERSION};
 use scalelab_engine::{Diagram, GoalSet, Lesson, Scenario};
 
 const EXAMPLE_DIAGRAM: &str = include_str!("../../../../examples/diagram.json");
@@ -78,9 +78,8 @@ fn read_all_bytes(bytes: &[u8]) {
     if let Err(e) = from_link(&as_text) {
         check_message("link reader", &e.to_string());
     }
-    let mut payload = vec![LINK_VERSION];
-    payload.extend(lz::compress(bytes));
-    if let Err(e) = from_link(&format!("s={}", base64url::encode(&payload))) {
+    let payload = pack(bytes);
+    if let Err(e) = from_link(&format!("s={}", payload)) {
         check_message("link reader", &e.to_string());
     }
 }
@@ -119,9 +118,9 @@ fn link_body() -> Vec<u8> {
         scenario: Some(scenario),
         challenge: None,
     });
-    let payload = base64url::decode(link.strip_prefix("s=").unwrap(), usize::MAX).unwrap();
-    assert_eq!(payload[0], LINK_VERSION);
-    lz::decompress(&payload[1..], usize::MAX).unwrap()
+    let (version, body) = unpack(link.strip_prefix("s=").unwrap(), usize::MAX, usize::MAX).unwrap();
+    assert_eq!(version, LINK_VERSION);
+    body
 }
 
 fn course_bytes() -> Vec<u8> {
@@ -154,9 +153,8 @@ proptest! {
         // Damage inside the compressed body reaches the inner readers, which a damaged
         // base64 text mostly would not.
         let body = mutated(&link_body(), &edits);
-        let mut payload = vec![LINK_VERSION];
-        payload.extend(lz::compress(&body));
-        if let Err(e) = from_link(&format!("s={}", base64url::encode(&payload))) {
+        let payload = pack(&body);
+        if let Err(e) = from_link(&format!("s={}", payload)) {
             check_message("link reader", &e.to_string());
         }
         read_all_bytes(&mutated(&course_bytes(), &edits));
@@ -170,8 +168,7 @@ fn the_undamaged_inputs_read() {
     assert!(Diagram::from_json(EXAMPLE_DIAGRAM).is_ok());
     assert!(Lesson::from_json(LESSON).is_ok());
     let body = link_body();
-    let mut payload = vec![LINK_VERSION];
-    payload.extend(lz::compress(&body));
-    assert!(from_link(&format!("s={}", base64url::encode(&payload))).is_ok());
+    let payload = pack(&body);
+    assert!(from_link(&format!("s={}", payload)).is_ok());
     assert_eq!(read_course(&course_bytes()).unwrap().1.len(), 1);
 }
