@@ -422,7 +422,60 @@ pub(crate) fn parse_value(text: &str) -> Result<Value, FormatError> {
             message: format!("\"{}\" appears twice {place}; keep only one", short(&d.key)),
         });
     }
-    from_text(body).map_err(|e| translate(body, &e, ""))
+    let value: Value = from_text(body).map_err(|e| translate(body, &e, ""))?;
+    let mut path = Vec::new();
+    if let Some((c, in_key)) = unprintable_in(&value, &mut path) {
+        let at = match path.is_empty() {
+            true => "$".to_string(),
+            false => render_path(&path),
+        };
+        let what = match (in_key, path.is_empty()) {
+            (false, _) => field_name(&at, ""),
+            (true, true) => "a field name at the top level".to_string(),
+            (true, false) => format!("a field name in {}", field_name(&at, "")),
+        };
+        return Err(syntax_at(
+            body,
+            &path,
+            format!(
+                "{what} holds an invisible control character (U+{:04X}); a file's texts may not contain one",
+                c as u32
+            ),
+        ));
+    }
+    Ok(value)
+}
+
+/// The first control or text-direction character in a text or a field name of `v`
+/// (true when in a name), with `path` extended to the text or to the object whose
+/// field name holds it. No file of ours needs one, and printed (by the CLI, in a
+/// terminal) they could clear the screen or forge a line.
+fn unprintable_in<'a>(v: &'a Value, path: &mut Vec<Seg<'a>>) -> Option<(char, bool)> {
+    let bad = |t: &str| {
+        t.chars().find(|c| {
+            c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        })
+    };
+    let mut within = |seg: Seg<'a>, v: &'a Value| {
+        path.push(seg);
+        let found = unprintable_in(v, path);
+        if found.is_none() {
+            path.pop();
+        }
+        found
+    };
+    match v {
+        Value::String(t) => bad(t).map(|c| (c, false)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| within(Seg::Index(i), x)),
+        Value::Object(map) => map.iter().find_map(|(k, x)| match bad(k) {
+            Some(c) => Some((c, true)),
+            None => within(Seg::Key(k), x),
+        }),
+        _ => None,
+    }
 }
 
 /// A syntax error at the value found at `path` (or the start of the file).
@@ -967,6 +1020,53 @@ mod tests {
 
     fn err(text: &str) -> FormatError {
         parse_versioned::<Doc>(text, &DOC).unwrap_err()
+    }
+
+    #[test]
+    fn a_control_character_in_a_text_or_a_field_name_is_refused_where_it_is() {
+        // An escape sequence that would clear a terminal, in an id.
+        let e = err("{\"version\": 2,\n \"nodes\": [{\"id\": \"a\\u001b[2J\", \"count\": 1}]}");
+        assert_eq!(
+            e.to_string(),
+            "line 2, column 19: \"nodes[0].id\" holds an invisible control character (U+001B); a file's texts may not contain one"
+        );
+        // A line break that would forge a line of output, and a right-to-left override.
+        for (text, code) in [
+            ("a\\r\\nok", "U+000D"),
+            ("a\u{202E}b", "U+202E"),
+            ("\\u0000", "U+0000"),
+        ] {
+            let e = err(&format!(
+                "{{\"version\": 2, \"nodes\": [{{\"id\": \"{text}\", \"count\": 1}}]}}"
+            ));
+            assert!(
+                e.to_string().contains(&format!(
+                    "\"nodes[0].id\" holds an invisible control character ({code})"
+                )),
+                "{e}"
+            );
+        }
+        // In a field name, the object holding it is named (not the name itself).
+        let e = err("{\"version\": 2, \"nodes\": [{\"id\": \"a\", \"co\\tunt\": 1}]}");
+        assert!(
+            e.to_string().contains(
+                "a field name in \"nodes[0]\" holds an invisible control character (U+0009)"
+            ),
+            "{e}"
+        );
+        let e = err("{\"version\": 2, \"\\u0007\": 1, \"nodes\": []}");
+        assert!(
+            e.to_string()
+                .contains("a field name at the top level holds"),
+            "{e}"
+        );
+        // Letters of any script and emoji are text.
+        let ok: Doc = parse_versioned(
+            "{\"version\": 2, \"nodes\": [{\"id\": \"caf\u{e9} \u{4e2d} \u{5d0} \u{1F680}\", \"count\": 1}]}",
+            &DOC,
+        )
+        .unwrap();
+        assert_eq!(ok.nodes[0].id, "caf\u{e9} \u{4e2d} \u{5d0} \u{1F680}");
     }
 
     #[test]
