@@ -193,7 +193,8 @@ fn read(path: &str) -> Result<String, CliError> {
         .map_err(|e| fail(e.to_string()))?;
     if bytes.len() > MAX_INPUT_BYTES {
         return Err(fail(format!(
-            "the file is larger than the limit of {MAX_INPUT_BYTES} bytes"
+            "the file is larger than the limit of {} bytes",
+            scalelab_engine::format::thousands(MAX_INPUT_BYTES as f64)
         )));
     }
     String::from_utf8(bytes).map_err(|e| {

@@ -178,6 +178,15 @@ fn fmt_num(x: f64) -> String {
     }
 }
 
+/// A bound of a range in a message: whole numbers with thousands separators (86,400).
+fn bound(x: f64) -> String {
+    if x.fract() == 0.0 {
+        crate::format::thousands(x)
+    } else {
+        fmt_num(x)
+    }
+}
+
 impl ParamSpec {
     /// The value used when a node does not set this parameter.
     pub fn default_value(&self) -> ParamValue {
@@ -214,8 +223,8 @@ impl ParamSpec {
                 if n < min as f64 || n > max as f64 {
                     return Err(ParamError::OutOfRange {
                         label,
-                        min: min.to_string(),
-                        max: max.to_string(),
+                        min: bound(min as f64),
+                        max: bound(max as f64),
                         unit: self.unit,
                     });
                 }
@@ -229,8 +238,8 @@ impl ParamSpec {
                 if !n.is_finite() || n < min || n > max {
                     return Err(ParamError::OutOfRange {
                         label,
-                        min: fmt_num(min),
-                        max: fmt_num(max),
+                        min: bound(min),
+                        max: bound(max),
                         unit: self.unit,
                     });
                 }
@@ -565,7 +574,7 @@ mod tests {
         );
         assert_eq!(
             TTL.check(&ParamValue::Num(-1.0)).unwrap_err().to_string(),
-            "TTL must be between 0 and 86400 s."
+            "TTL must be between 0 and 86,400 s."
         );
         assert!(TTL.check(&ParamValue::Num(f64::NAN)).is_err());
     }

@@ -83,7 +83,12 @@ impl fmt::Display for FormatError {
                 "line 1, column 1: this {what} has version {found}, but this Scale Lab reads versions up to {newest}; update Scale Lab to open it"
             ),
             FormatError::TooLarge { bytes, limit } => {
-                write!(f, "line 1, column 1: the file is {bytes} bytes; the limit is {limit} bytes")
+                write!(
+                    f,
+                    "line 1, column 1: the file is {} bytes; the limit is {} bytes",
+                    thousands(*bytes as f64),
+                    thousands(*limit as f64)
+                )
             }
         }
     }
@@ -1020,6 +1025,50 @@ mod tests {
 
     fn err(text: &str) -> FormatError {
         parse_versioned::<Doc>(text, &DOC).unwrap_err()
+    }
+
+    #[test]
+    fn limits_in_messages_are_written_with_thousands_separators() {
+        let e = FormatError::TooLarge {
+            bytes: 5_000_000,
+            limit: 4_194_304,
+        };
+        assert!(e
+            .to_string()
+            .ends_with("the file is 5,000,000 bytes; the limit is 4,194,304 bytes"));
+        let e = crate::link::base64url::decode(&"A".repeat(300_000), 200_000).unwrap_err();
+        assert!(e
+            .to_string()
+            .contains("(300,000 characters; at most 200,000 are accepted)"));
+        let s = crate::Scenario {
+            client_timeout_ms: 70_000,
+            keys: crate::scenario::KeyPopularity::Uniform { keys: 2_000_000 },
+            ..crate::Scenario::default()
+        };
+        let said: Vec<String> = s
+            .validate(&crate::Diagram::default())
+            .into_iter()
+            .map(|f| f.message)
+            .collect();
+        assert!(
+            said.iter()
+                .any(|m| m == "The client timeout must be between 1 and 60,000 ms."),
+            "{said:?}"
+        );
+        assert!(
+            said.iter()
+                .any(|m| m == "The number of keys must be between 1 and 1,000,000."),
+            "{said:?}"
+        );
+        let e = crate::Kind::WebServer
+            .param("max_queue")
+            .unwrap()
+            .check(&crate::catalog::ParamValue::Num(20_000.0))
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Queue limit must be between 1 and 10,000 requests."
+        );
     }
 
     #[test]

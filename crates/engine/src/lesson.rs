@@ -244,8 +244,9 @@ impl Lesson {
                 line: 1,
                 column: 1,
                 message: format!(
-                    "the lesson file is {} bytes; the limit is {MAX_LESSON_BYTES} bytes",
-                    text.len()
+                    "the lesson file is {} bytes; the limit is {} bytes",
+                    format::thousands(text.len() as f64),
+                    format::thousands(MAX_LESSON_BYTES as f64)
                 ),
             }]);
         }

@@ -686,13 +686,13 @@ fn traffic_problems(
     if !ok(t.rps) {
         err(
             node,
-            format!("The traffic of {who} must be between 0 and 1000000 requests per second."),
+            format!("The traffic of {who} must be between 0 and 1,000,000 requests per second."),
         );
     }
     match t.profile {
         Profile::Ramp { from_rps } if !ok(from_rps) => err(
             node,
-            format!("The ramp of {who} must start between 0 and 1000000 requests per second."),
+            format!("The ramp of {who} must start between 0 and 1,000,000 requests per second."),
         ),
         Profile::Spike { factor, .. }
             if !(factor.is_finite() && (0.0..=100.0).contains(&factor)) =>
@@ -757,7 +757,8 @@ fn random_failure_problems(
             None,
             format!(
                 "The mean time between random failures must be from {} to {} s.",
-                MIN_FAILURE_EVERY_S as u32, MAX_FAILURE_EVERY_S as u32
+                MIN_FAILURE_EVERY_S as u32,
+                format::thousands(MAX_FAILURE_EVERY_S)
             ),
         );
     } else {
@@ -1040,7 +1041,10 @@ impl Scenario {
         if self.client_timeout_ms == 0 || self.client_timeout_ms > MAX_TIMEOUT_MS {
             err(
                 None,
-                format!("The client timeout must be between 1 and {MAX_TIMEOUT_MS} ms."),
+                format!(
+                    "The client timeout must be between 1 and {} ms.",
+                    format::thousands(MAX_TIMEOUT_MS as f64)
+                ),
             );
         }
         if !(self.job_ms.is_finite() && (0.0..=MAX_JOB_MS).contains(&self.job_ms)) {
@@ -1098,7 +1102,10 @@ impl Scenario {
             {
                 err(
                     None,
-                    format!("The number of keys must be between 1 and {MAX_KEYS}."),
+                    format!(
+                        "The number of keys must be between 1 and {}.",
+                        format::thousands(MAX_KEYS as f64)
+                    ),
                 )
             }
             KeyPopularity::Zipf { s, .. } if !(s.is_finite() && s > 0.0 && s <= 5.0) => err(
@@ -1386,10 +1393,10 @@ mod tests {
             (failing(vec![], 100.0, 5.0), "at least one kind"),
             (failing(vec![Kind::Users], 100.0, 5.0), "Users cannot fail"),
             (failing(vec![Kind::Cdn; 1000], 100.0, 5.0), "list CDN twice"),
-            (failing(vec![Kind::Cdn], 5.0, 5.0), "from 10 to 1000000 s"),
+            (failing(vec![Kind::Cdn], 5.0, 5.0), "from 10 to 1,000,000 s"),
             (
                 failing(vec![Kind::Cdn], f64::NAN, 5.0),
-                "from 10 to 1000000 s",
+                "from 10 to 1,000,000 s",
             ),
             (
                 failing(vec![Kind::Cdn], 100.0, 0.0),
@@ -1791,7 +1798,7 @@ mod tests {
             "last between",
             "timeout",
             "not a Users",
-            "between 0 and 1000000",
+            "between 0 and 1,000,000",
             "request mix",
             "Zipf",
             "dc-7",

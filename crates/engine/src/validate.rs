@@ -94,7 +94,11 @@ impl Diagram {
             if count > limit {
                 out.push(Finding::error(
                     None,
-                    format!("The diagram has {count} {what}; the limit is {limit}."),
+                    format!(
+                        "The diagram has {} {what}; the limit is {}.",
+                        crate::format::thousands(count as f64),
+                        crate::format::thousands(limit as f64)
+                    ),
                 ));
             }
         }
@@ -319,7 +323,7 @@ mod tests {
         assert!(has(&replica, "no primary replicates to it"), "{f:#?}");
         assert!(has("web-1", "no session store is connected"), "{f:#?}");
         assert!(
-            has("web-1", "Queue limit must be between 1 and 10000"),
+            has("web-1", "Queue limit must be between 1 and 10,000"),
             "{f:#?}"
         );
         assert!(

@@ -28,7 +28,9 @@ impl fmt::Display for DecodeError {
         match *self {
             Self::TooLong { len, limit } => write!(
                 f,
-                "The link is too long ({len} characters; at most {limit} are accepted)."
+                "The link is too long ({} characters; at most {} are accepted).",
+                crate::format::thousands(len as f64),
+                crate::format::thousands(limit as f64)
             ),
             Self::InvalidChar { pos, ch } => write!(
                 f,

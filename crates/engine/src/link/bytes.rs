@@ -33,7 +33,8 @@ impl fmt::Display for ReadError {
             Self::TooLong { limit } => {
                 write!(
                     f,
-                    "It contains an item larger than allowed (at most {limit})."
+                    "It contains an item larger than allowed (at most {}).",
+                    crate::format::thousands(limit as f64)
                 )
             }
             Self::TrailingBytes { count } => {

@@ -43,7 +43,8 @@ impl fmt::Display for LzError {
             Self::TooLarge { limit } => {
                 write!(
                     f,
-                    "It holds more data than allowed (at most {limit} bytes)."
+                    "It holds more data than allowed (at most {} bytes).",
+                    crate::format::thousands(*limit as f64)
                 )
             }
         }
@@ -320,7 +321,7 @@ mod tests {
             let m = e.to_string();
             assert!(m.starts_with("It ") && m.ends_with('.'), "{m}");
         }
-        assert!(errors[2].to_string().contains("4096"));
+        assert!(errors[2].to_string().contains("at most 4,096 bytes"));
     }
 
     fn repetitive() -> impl Strategy<Value = Vec<u8>> {

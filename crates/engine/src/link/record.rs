@@ -168,7 +168,9 @@ fn fits(record: &Record) -> Result<(), String> {
 fn count(n: usize, limit: usize, what: &str) -> Result<(), String> {
     match n > limit {
         true => Err(format!(
-            "It has {n} {what}; Scale Lab keeps at most {limit}."
+            "It has {} {what}; Scale Lab keeps at most {}.",
+            crate::format::thousands(n as f64),
+            crate::format::thousands(limit as f64)
         )),
         false => Ok(()),
     }
