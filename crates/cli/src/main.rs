@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use scalelab_engine::bench::bench_workload_for;
+use scalelab_engine::finding::{grouped, Severity};
 use scalelab_engine::format::MAX_INPUT_BYTES;
 use scalelab_engine::lesson::{check_chapter, course_problems, ChapterReport, CourseManifest};
 use scalelab_engine::link::{compile_course, from_link, to_link, Challenge, Shared};
@@ -44,7 +45,9 @@ usage:
       Run the standard benchmark workload for N simulated seconds (default 20) and
       print events processed, wall time and events per second.
 
-Exit codes: 0 success, 1 a goal failed, 2 bad input or usage.";
+Problems and warnings go to standard error; a warning does not stop a run.
+Exit codes: 0 success, 1 a goal failed, 2 bad input or usage (or output that could not
+be written).";
 
 /// A problem that ends the program with exit code 2.
 #[derive(Debug)]
@@ -68,7 +71,17 @@ enum CliError {
     },
     /// A share link that does not open; the message says why.
     Link(String),
+    /// A file the command writes could not be written.
+    Write {
+        path: String,
+        message: String,
+    },
+    /// What the command prints could not be written (a full disk, say).
+    Output(String),
 }
+
+/// Most problems listed under one file; the rest are counted.
+const MAX_LISTED: usize = 20;
 
 impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -78,6 +91,15 @@ impl std::fmt::Display for CliError {
                 write!(f, "{path}: cannot read the file: {message}")
             }
             CliError::Format { path, error } => write!(f, "{path}: {error}"),
+            CliError::Write { path, message } => {
+                write!(f, "{path}: cannot write it: {message}")
+            }
+            CliError::Output(message) => {
+                write!(
+                    f,
+                    "what this command prints could not be written: {message}"
+                )
+            }
             CliError::Link(message) => f.write_str(message),
             CliError::Lesson { path, problems } => {
                 for (i, p) in problems.iter().enumerate() {
@@ -90,8 +112,15 @@ impl std::fmt::Display for CliError {
             }
             CliError::Invalid { path, findings } => {
                 write!(f, "{path}: these problems stop the run:")?;
-                for x in findings {
+                for x in findings.iter().take(MAX_LISTED) {
                     write!(f, "\n  - {x}")?;
+                }
+                if findings.len() > MAX_LISTED {
+                    write!(
+                        f,
+                        "\n  … and {} more",
+                        scalelab_engine::format::thousands((findings.len() - MAX_LISTED) as f64)
+                    )?;
                 }
                 Ok(())
             }
@@ -113,7 +142,25 @@ struct Args {
     seconds: Option<u32>,
     series: bool,
     digest: bool,
+    /// The options given, to check them against the command's.
+    given: Vec<&'static str>,
 }
+
+/// Each command's options and how many plain arguments (files, a link) it takes.
+const COMMANDS: &[(&str, &[&str], usize)] = &[
+    ("run", &["--scenario", "--seed", "--series", "--digest"], 1),
+    ("check", &["--goals", "--scenario", "--seed"], 1),
+    ("check-lesson", &[], 1),
+    (
+        "link",
+        &["--scenario", "--goals", "--title", "--text", "--base"],
+        1,
+    ),
+    ("unlink", &[], 1),
+    ("compile-lessons", &[], 2),
+    ("bench-files", &[], 1),
+    ("bench", &["--seconds"], 0),
+];
 
 fn parse_args(raw: &[String]) -> Result<Args, CliError> {
     let mut a = Args::default();
@@ -128,6 +175,12 @@ fn parse_args(raw: &[String]) -> Result<Args, CliError> {
                 .cloned()
                 .ok_or_else(|| CliError::Usage(format!("{name} needs a value")))
         };
+        if let Some(o) = OPTIONS.iter().find(|o| **o == arg) {
+            if a.given.contains(o) {
+                return Err(CliError::Usage(format!("{o} is given twice")));
+            }
+            a.given.push(o);
+        }
         match arg.as_str() {
             "--scenario" => a.scenario = Some(value("--scenario")?),
             "--goals" => a.goals = Some(value("--goals")?),
@@ -166,9 +219,13 @@ fn parse_args(raw: &[String]) -> Result<Args, CliError> {
             "--digest" => a.digest = true,
             s if s.starts_with('-') => return Err(CliError::Usage(format!("unknown option {s}"))),
             s => {
-                if a.file.is_none() {
+                let takes = COMMANDS
+                    .iter()
+                    .find(|c| c.0 == a.command)
+                    .map_or(1, |c| c.2);
+                if a.file.is_none() && takes >= 1 {
                     a.file = Some(s.to_string());
-                } else if a.second.is_none() && a.command == "compile-lessons" {
+                } else if a.second.is_none() && takes >= 2 {
                     a.second = Some(s.to_string());
                 } else {
                     return Err(CliError::Usage(format!("unexpected argument {s}")));
@@ -176,7 +233,59 @@ fn parse_args(raw: &[String]) -> Result<Args, CliError> {
             }
         }
     }
+    if let Some((command, options, _)) = COMMANDS.iter().find(|c| c.0 == a.command) {
+        if let Some(o) = a.given.iter().find(|o| !options.contains(o)) {
+            return Err(CliError::Usage(format!(
+                "{o} is not an option of {command}"
+            )));
+        }
+    }
+    if a.text.is_some() && a.title.is_none() {
+        return Err(CliError::Usage(
+            "--text is the text of a challenge, which needs --goals and --title too".into(),
+        ));
+    }
     Ok(a)
+}
+
+/// Every option, whatever the command.
+const OPTIONS: &[&str] = &[
+    "--scenario",
+    "--goals",
+    "--title",
+    "--text",
+    "--base",
+    "--seed",
+    "--seconds",
+    "--series",
+    "--digest",
+];
+
+/// An input or output error in plain words, without the system's error number.
+fn io_words(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "there is no such file or folder".into(),
+        K::PermissionDenied => "permission denied".into(),
+        K::IsADirectory => "it is a folder, not a file".into(),
+        K::NotADirectory => "a part of the path is a file, not a folder".into(),
+        K::AlreadyExists => "a file of that name is in the way".into(),
+        K::StorageFull => "the disk is full".into(),
+        _ => {
+            let text = e.to_string();
+            match text.find(" (os error") {
+                Some(i) => text[..i].to_string(),
+                None => text,
+            }
+        }
+    }
+}
+
+/// Writes a line to standard error; when even that fails there is nobody to tell.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
 }
 
 /// Reads a file of at most [`MAX_INPUT_BYTES`], checking the size while reading so a
@@ -186,11 +295,11 @@ fn read(path: &str) -> Result<String, CliError> {
         path: path.to_string(),
         message,
     };
-    let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
+    let file = std::fs::File::open(path).map_err(|e| fail(io_words(&e)))?;
     let mut bytes = Vec::new();
     file.take(MAX_INPUT_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(|e| fail(io_words(&e)))?;
     if bytes.len() > MAX_INPUT_BYTES {
         return Err(fail(format!(
             "the file is larger than the limit of {} bytes",
@@ -237,14 +346,23 @@ fn simulate(
     d: &Diagram,
     s: &Scenario,
 ) -> Result<scalelab_engine::Metrics, CliError> {
+    let name = |id: &str| d.nodes.iter().find(|n| n.id == id).map(|n| n.name.clone());
+    // As the page lists them: what is said of several components is said once.
     let mut sim = Simulation::new(d, s).map_err(|f| CliError::Invalid {
         path: a
             .scenario
             .as_ref()
             .map(|p| format!("{path} with {p}"))
             .unwrap_or_else(|| path.to_string()),
-        findings: f.iter().map(|x| x.to_string()).collect(),
+        findings: grouped(&f, name).iter().map(|x| x.to_string()).collect(),
     })?;
+    // What does not stop the run is still worth knowing (a queue nobody reads, say).
+    let mut warnings = d.validate();
+    warnings.extend(s.validate(d));
+    warnings.retain(|f| f.severity == Severity::Warning);
+    for w in grouped(&warnings, name) {
+        note!("{path}: {w}");
+    }
     sim.set_trace_sampling(0);
     sim.run_to_end();
     Ok(sim.into_metrics())
@@ -306,7 +424,7 @@ fn load_chapter(path: &str) -> Result<(Vec<Lesson>, usize), CliError> {
 }
 
 fn print_results(title: &str, results: &[GoalResult]) {
-    eprintln!("{title}:");
+    note!("{title}:");
     for r in results {
         let mark = if r.pass { "pass" } else { "FAIL" };
         let measured = if r.shown.is_empty() {
@@ -319,12 +437,12 @@ fn print_results(title: &str, results: &[GoalResult]) {
         } else {
             format!(": {}", r.reason)
         };
-        eprintln!("  {mark}  {}{measured}{reason}", r.goal);
+        note!("  {mark}  {}{measured}{reason}", r.goal);
     }
 }
 
-fn print_report(lesson: &Lesson, report: &ChapterReport) {
-    eprintln!("{}", lesson.title);
+fn print_report(lesson: &Lesson, report: &ChapterReport) -> Result<(), CliError> {
+    note!("{}", lesson.title);
     print_results(
         "reference solution (must pass every goal)",
         &report.solution,
@@ -339,13 +457,17 @@ fn print_report(lesson: &Lesson, report: &ChapterReport) {
         "solution": report.solution,
         "start": report.start,
     });
-    out(&serde_json::to_string_pretty(&json).unwrap_or_default());
+    out(&serde_json::to_string_pretty(&json).unwrap_or_default())
 }
 
-/// Prints to stdout; a closed pipe (`| head`) is not an error worth a panic.
-fn out(text: &str) {
+/// Prints to stdout. A closed pipe (`| head`: the reader had enough) is not an error;
+/// any other failure (a full disk) is.
+fn out(text: &str) -> Result<(), CliError> {
     let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{text}");
+    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Output(io_words(&e))),
+        _ => Ok(()),
+    }
 }
 
 fn run(raw: &[String]) -> Result<ExitCode, CliError> {
@@ -355,7 +477,7 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
             let (path, d, s) = load(&a)?;
             let m = simulate(&path, &a, &d, &s)?;
             if a.digest {
-                out(&m.digest());
+                out(&m.digest())?;
             } else {
                 let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
                 let written = m
@@ -366,8 +488,7 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
                 match written {
                     // A closed pipe (the reader had enough) is not the run's failure.
                     Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                        eprintln!("error: the metrics could not be written: {e}");
-                        return Ok(ExitCode::from(2));
+                        return Err(CliError::Output(io_words(&e)));
                     }
                     _ => {}
                 }
@@ -394,7 +515,7 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
             }
             let m = simulate(&path, &a, &d, &s)?;
             let results = evaluate(&d, &m, &goals.goals);
-            out(&serde_json::to_string_pretty(&results).unwrap_or_default());
+            out(&serde_json::to_string_pretty(&results).unwrap_or_default())?;
             print_results("goals", &results);
             Ok(if results.iter().all(|r| r.pass) {
                 ExitCode::SUCCESS
@@ -447,8 +568,8 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
                 Some(base) => format!("{base}#{}", to_link(&shared)),
                 None => to_link(&shared),
             };
-            out(&link);
-            eprintln!("{} characters", link.len());
+            out(&link)?;
+            note!("{} characters", link.len());
             Ok(ExitCode::SUCCESS)
         }
         "unlink" => {
@@ -480,7 +601,7 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
                     }),
                 );
             }
-            out(&serde_json::to_string_pretty(&doc).unwrap_or_default());
+            out(&serde_json::to_string_pretty(&doc).unwrap_or_default())?;
             Ok(ExitCode::SUCCESS)
         }
         "compile-lessons" => {
@@ -517,11 +638,11 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
             if let Some(parent) = std::path::Path::new(&target).parent() {
                 let _ = std::fs::create_dir_all(parent);
             }
-            std::fs::write(&target, &bytes).map_err(|e| CliError::Read {
+            std::fs::write(&target, &bytes).map_err(|e| CliError::Write {
                 path: target.clone(),
-                message: e.to_string(),
+                message: io_words(&e),
             })?;
-            eprintln!(
+            note!(
                 "{} chapters, {} bytes, written to {target}",
                 lessons.len(),
                 bytes.len()
@@ -533,9 +654,9 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
                 .file
                 .clone()
                 .ok_or_else(|| CliError::Usage("bench-files needs a DIR".into()))?;
-            let fail = |e: std::io::Error| CliError::Read {
+            let fail = |e: std::io::Error| CliError::Write {
                 path: dir.clone(),
-                message: e.to_string(),
+                message: io_words(&e),
             };
             std::fs::create_dir_all(&dir).map_err(fail)?;
             for (name, d, s) in scalelab_engine::bench::browser_workloads() {
@@ -561,7 +682,7 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
                     path: format!("{path} ({which})"),
                     findings: findings.iter().map(|f| f.to_string()).collect(),
                 })?;
-            print_report(&lessons[index], &report);
+            print_report(&lessons[index], &report)?;
             Ok(if report.ok() {
                 ExitCode::SUCCESS
             } else {
@@ -585,23 +706,40 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
                 "simulated seconds: {seconds}\nrequests: {}\nevents: {events}\nwall seconds: {wall:.3}\nevents per second: {:.0}",
                 m.totals.requests,
                 events as f64 / wall.max(1e-9)
-            ));
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
         "help" | "--help" | "-h" => {
-            out(USAGE);
+            out(USAGE)?;
             Ok(ExitCode::SUCCESS)
         }
         other => Err(CliError::Usage(format!("unknown command \"{other}\""))),
     }
 }
 
+/// The arguments as text; one that is not (a file name with bytes that are not UTF-8)
+/// is a usage error, not a panic.
+fn arguments() -> Result<Vec<String>, CliError> {
+    std::env::args_os()
+        .skip(1)
+        .enumerate()
+        .map(|(i, a)| {
+            a.into_string().map_err(|a| {
+                CliError::Usage(format!(
+                    "argument {} (\"{}\") is not UTF-8 text; rename the file or give the text in UTF-8",
+                    i + 1,
+                    a.to_string_lossy()
+                ))
+            })
+        })
+        .collect()
+}
+
 fn main() -> ExitCode {
-    let raw: Vec<String> = std::env::args().skip(1).collect();
-    match run(&raw) {
+    match arguments().and_then(|raw| run(&raw)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            note!("error: {e}");
             ExitCode::from(2)
         }
     }

@@ -210,6 +210,112 @@ fn usage_errors_exit_2() {
         Some(2)
     );
     assert!(cli(&["help"]).status.success());
+    // An option another command takes, given twice, or a stray argument: said, not
+    // ignored.
+    for (args, said) in [
+        (
+            vec!["run", &example("diagram.json"), "--goals", "g.json"],
+            "--goals is not an option of run",
+        ),
+        (
+            vec![
+                "run",
+                &example("diagram.json"),
+                "--seed",
+                "1",
+                "--seed",
+                "2",
+            ],
+            "--seed is given twice",
+        ),
+        (vec!["bench", "extra"], "unexpected argument extra"),
+        (
+            vec!["link", &example("diagram.json"), "--text", "t"],
+            "--text is the text of a challenge",
+        ),
+    ] {
+        let o = cli(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.starts_with(&format!("error: {said}")),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+/// A file name that is not UTF-8 (Linux allows any bytes but `/` and NUL) is a usage
+/// error with the name shown, not a crash.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_argument_that_is_not_utf8_exits_2_with_a_sentence() {
+    use std::os::unix::ffi::OsStrExt;
+    let name = std::ffi::OsStr::from_bytes(b"bad\xffname.json");
+    let o = Command::new(env!("CARGO_BIN_EXE_scalelab-cli"))
+        .arg("run")
+        .arg(name)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with("error: argument 2 (\"bad\u{FFFD}name.json\") is not UTF-8 text"),
+        "{err}"
+    );
+}
+
+#[test]
+fn warnings_are_printed_and_do_not_stop_the_run() {
+    // A message queue with no worker pool reading it: the run goes on, and says so.
+    let diagram = temp_file(
+        "queue-without-workers.json",
+        r#"{"version": 2,
+  "nodes": [
+    {"id": "users-1", "kind": "users", "name": "Users", "x": 0, "y": 0},
+    {"id": "web-1", "kind": "web_server", "name": "Web", "x": 100, "y": 0},
+    {"id": "mq-1", "kind": "message_queue", "name": "Jobs", "x": 200, "y": 0}
+  ],
+  "edges": [{"from": "users-1", "to": "web-1"}, {"from": "web-1", "to": "mq-1"}]}"#,
+    );
+    let o = cli(&["run", &diagram]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(": warning (mq-1): Jobs"), "{err}");
+    // The metrics still go to standard output, whole.
+    stdout_json(&o);
+}
+
+#[test]
+fn a_long_list_of_problems_is_cut_and_counted() {
+    let traffic: Vec<String> = (0..30)
+        .map(|i| format!(r#""ghost-{i}": {{"rps": 1}}"#))
+        .collect();
+    let scenario = temp_file(
+        "many-problems.json",
+        &format!(r#"{{"version": 2, "traffic": {{{}}}}}"#, traffic.join(", ")),
+    );
+    let o = cli(&["run", &example("diagram.json"), "--scenario", &scenario]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let listed = err.lines().filter(|l| l.starts_with("  - ")).count();
+    assert_eq!(listed, 20, "{err}");
+    assert!(err.trim_end().ends_with("  … and 10 more"), "{err}");
+}
+
+#[test]
+fn a_missing_file_is_said_in_words_without_the_system_error_number() {
+    let o = cli(&["run", "/definitely/not/here.json"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        err.trim(),
+        "error: /definitely/not/here.json: cannot read the file: there is no such file or folder"
+    );
+    let o = cli(&["bench-files", "/dev/null/x"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        err.trim(),
+        "error: /dev/null/x: cannot write it: a part of the path is a file, not a folder"
+    );
 }
 
 #[test]
@@ -495,25 +601,58 @@ fn reference_designs_over_several_data_centers_survive_the_loss_of_each() {
 #[test]
 fn metrics_that_cannot_be_written_exit_with_2() {
     use std::process::Stdio;
-    let run = |stdout: Stdio| {
-        Command::new(env!("CARGO_BIN_EXE_scalelab-cli"))
-            .args(["run", &example("diagram.json")])
-            .stdout(stdout)
+    let link = String::from_utf8(cli(&["link", &example("diagram.json")]).stdout).unwrap();
+    let (diagram, goals) = (example("diagram.json"), example("goals.json"));
+    let scenario = example("scenario.json");
+    // Every command that prints a result: the metrics, the fingerprint, the goals'
+    // results, a link, what a link holds.
+    for args in [
+        vec!["run", &diagram],
+        vec!["run", &diagram, "--digest"],
+        vec![
+            "check",
+            &diagram,
+            "--goals",
+            &goals,
+            "--scenario",
+            &scenario,
+        ],
+        vec!["link", &diagram],
+        vec!["unlink", link.trim()],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("Linux has /dev/full");
+        let o = Command::new(env!("CARGO_BIN_EXE_scalelab-cli"))
+            .args(&args)
+            .stdout(Stdio::from(full))
             .stderr(Stdio::piped())
             .output()
-            .expect("the binary runs")
+            .expect("the binary runs");
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("error: what this command prints could not be written: the disk is full"),
+            "{args:?}: {err}"
+        );
+    }
+    // With standard error full too there is nobody to tell, but no crash either.
+    let full = || {
+        Stdio::from(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        )
     };
-    let full = std::fs::OpenOptions::new()
-        .write(true)
-        .open("/dev/full")
-        .expect("Linux has /dev/full");
-    let o = run(Stdio::from(full));
+    let o = Command::new(env!("CARGO_BIN_EXE_scalelab-cli"))
+        .args(["run", "/definitely/not/here.json"])
+        .stdout(full())
+        .stderr(full())
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        err.starts_with("error: the metrics could not be written: "),
-        "{err}"
-    );
 
     // A pipe whose reader is gone: the run still succeeded.
     let mut child = Command::new(env!("CARGO_BIN_EXE_scalelab-cli"))
