@@ -388,9 +388,15 @@ pub(crate) const SIZE: ParamSpec = choice(
     "small",
 );
 
-/// "a load balancer" / "A database" / "an object storage".
+/// "a load balancer" / "A database" / "an object storage"; "users" (a plural) has none.
 pub(crate) fn with_article(label: &str, capital: bool) -> String {
     let lower = in_sentence(label);
+    if lower == "users" {
+        return match capital {
+            true => label.to_string(),
+            false => lower,
+        };
+    }
     let vowel = matches!(
         lower.chars().next().map(|c| c.to_ascii_lowercase()),
         Some('a' | 'e' | 'i' | 'o' | 'u')
@@ -602,6 +608,9 @@ mod tests {
         assert_eq!(with_article("DNS", false), "a DNS");
         assert_eq!(with_article("API gateway", false), "an API gateway");
         assert_eq!(with_article("CDN", true), "A CDN");
+        // A plural takes none: "cannot send requests to users".
+        assert_eq!(with_article("Users", false), "users");
+        assert_eq!(with_article("Users", true), "Users");
         assert_eq!(in_sentence("Web server"), "web server");
         assert_eq!(or_list(&["a".into(), "b".into(), "c".into()]), "a, b or c");
     }

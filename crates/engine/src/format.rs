@@ -1072,6 +1072,36 @@ mod tests {
     }
 
     #[test]
+    fn messages_read_as_plain_sentences() {
+        use crate::link::bytes::ReadError;
+        assert_eq!(
+            ReadError::TrailingBytes { count: 1 }.to_string(),
+            "It has 1 unexpected extra byte at its end."
+        );
+        let s = crate::Scenario {
+            default_traffic: Some(crate::scenario::Traffic {
+                profile: crate::scenario::Profile::Constant,
+                rps: -1.0,
+            }),
+            ..crate::Scenario::default()
+        };
+        let said: Vec<String> = s
+            .validate(&crate::Diagram::default())
+            .into_iter()
+            .map(|f| f.message)
+            .collect();
+        assert_eq!(
+            said,
+            ["The traffic of Users nodes without their own entry must be between 0 and 1,000,000 requests per second."]
+        );
+        let e = crate::link::base64url::decode("AB", 10).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "The link's last character is not one the app writes."
+        );
+    }
+
+    #[test]
     fn a_control_character_in_a_text_or_a_field_name_is_refused_where_it_is() {
         // An escape sequence that would clear a terminal, in an id.
         let e = err("{\"version\": 2,\n \"nodes\": [{\"id\": \"a\\u001b[2J\", \"count\": 1}]}");

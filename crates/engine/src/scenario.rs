@@ -1083,7 +1083,7 @@ impl Scenario {
             traffic_problems(&format!("\"{id}\""), Some(id), t, &mut err);
         }
         if let Some(t) = &self.default_traffic {
-            traffic_problems("the default traffic", None, t, &mut err);
+            traffic_problems("Users nodes without their own entry", None, t, &mut err);
         }
         let shares = self.mix.shares();
         // Each finite, and their sum too: shares that overflow together would make

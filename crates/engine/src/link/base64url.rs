@@ -41,7 +41,7 @@ impl fmt::Display for DecodeError {
                 f.write_str("The link looks cut off: it has a character too many or too few.")
             }
             Self::NonZeroTrailingBits => {
-                f.write_str("The link looks damaged: its last character is not one the app writes.")
+                f.write_str("The link's last character is not one the app writes.")
             }
         }
     }

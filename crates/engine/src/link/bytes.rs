@@ -38,7 +38,15 @@ impl fmt::Display for ReadError {
                 )
             }
             Self::TrailingBytes { count } => {
-                write!(f, "It has {count} unexpected extra bytes at its end.")
+                write!(
+                    f,
+                    "It has {} at its end.",
+                    crate::format::count_of(
+                        count as u64,
+                        "unexpected extra byte",
+                        "unexpected extra bytes"
+                    )
+                )
             }
             Self::NotFinite => {
                 f.write_str("It contains a number that is infinite or not a number.")
