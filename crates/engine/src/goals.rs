@@ -296,8 +296,21 @@ impl NodeMetric {
     }
 }
 
+/// Most goals a goals file, a chapter or a challenge may have (as many as a link holds).
+pub const MAX_GOALS: usize = 256;
+
 /// Every problem of `goals` for a run of `d` under `s` (see [`GoalSet::problems`]).
 pub fn goal_problems(goals: &[Goal], d: &Diagram, s: &Scenario) -> Vec<(usize, String)> {
+    if goals.len() > MAX_GOALS {
+        // Said once, not for each of thousands of goals.
+        return vec![(
+            MAX_GOALS,
+            format!(
+                "There are {} goals; the limit is {MAX_GOALS}.",
+                format::thousands(goals.len() as f64)
+            ),
+        )];
+    }
     let mut out = Vec::new();
     for (i, g) in goals.iter().enumerate() {
         let mut problem = |m: String| out.push((i, format!("Goal {}: {m}", i + 1)));
@@ -1521,6 +1534,23 @@ mod tests {
         });
         let m = run_to_end(&d, &s).unwrap();
         (d, s, m)
+    }
+
+    #[test]
+    fn more_goals_than_a_link_holds_are_refused_once() {
+        let d = Diagram::default();
+        let s = Scenario::default();
+        let goal = Goal::Has {
+            kind: Kind::Cache,
+            at_least: 1,
+            label: None,
+        };
+        let many = vec![goal.clone(); 300];
+        assert_eq!(
+            goal_problems(&many, &d, &s),
+            [(256, "There are 300 goals; the limit is 256.".to_string())]
+        );
+        assert!(goal_problems(&many[..256], &d, &s).is_empty());
     }
 
     #[test]

@@ -1062,7 +1062,20 @@ impl Scenario {
                 "The latency scale must be between 0 and 10.".to_string(),
             );
         }
-        for (id, t) in &self.traffic {
+        let mut entries = self.traffic.len();
+        if entries > crate::diagram::MAX_NODES {
+            // Said once, not for each entry.
+            entries = 0;
+            err(
+                None,
+                format!(
+                    "The scenario gives traffic to {} components; a diagram has at most {}.",
+                    format::thousands(self.traffic.len() as f64),
+                    crate::diagram::MAX_NODES
+                ),
+            );
+        }
+        for (id, t) in self.traffic.iter().take(entries) {
             match d.node(id) {
                 Some(n) if n.kind.info().offers(Role::Source) => {}
                 Some(n) => err(
@@ -1754,6 +1767,29 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.line(), Some(2), "{e}");
+    }
+
+    #[test]
+    fn traffic_for_more_components_than_a_diagram_holds_is_refused_once() {
+        let mut s = Scenario::default();
+        for i in 0..600 {
+            s.traffic.insert(
+                format!("ghost-{i}"),
+                Traffic {
+                    profile: Profile::Constant,
+                    rps: 1.0,
+                },
+            );
+        }
+        let said: Vec<String> = s
+            .validate(&Diagram::default())
+            .into_iter()
+            .map(|f| f.message)
+            .collect();
+        assert_eq!(
+            said,
+            ["The scenario gives traffic to 600 components; a diagram has at most 500."]
+        );
     }
 
     #[test]
