@@ -89,7 +89,7 @@ fn megabytes(bytes: u64) -> String {
     if bytes >= 1 << 30 {
         format!("{} GB", fixed(bytes as f64 / (1u64 << 30) as f64, 1))
     } else {
-        format!("{} MB", bytes.div_ceil(1 << 20))
+        format!("{} MB", thousands(bytes.div_ceil(1 << 20) as f64))
     }
 }
 
@@ -165,14 +165,29 @@ pub(crate) fn check(d: &Diagram, s: &Scenario) -> Vec<Finding> {
             ),
         ),
     ];
+    // Per kind: 250 Users nodes of 4 MB each are one large part, not 250 small ones.
+    let mut kinds: Vec<(Kind, u64, usize, &str)> = Vec::new();
     for n in &d.nodes {
         let bytes = dispatch!(n.kind, memory_bytes(&n.params, &budget));
         if bytes > 0 {
-            parts.push((
-                bytes,
-                format!("{} ({})", n.name, n.kind.label().to_ascii_lowercase()),
-            ));
+            match kinds.iter_mut().find(|k| k.0 == n.kind) {
+                Some(k) => {
+                    k.1 += bytes;
+                    k.2 += 1;
+                }
+                None => kinds.push((n.kind, bytes, 1, &n.name)),
+            }
         }
+    }
+    for (kind, bytes, count, name) in kinds {
+        let kind_label = kind.label().to_ascii_lowercase();
+        parts.push((
+            bytes,
+            match count {
+                1 => format!("{name} ({kind_label})"),
+                _ => format!("the {} {kind_label} components", thousands(count as f64)),
+            },
+        ));
     }
     let total: u64 = parts.iter().map(|(b, _)| *b).sum();
     if total > MAX_MEMORY_BYTES {
@@ -409,8 +424,8 @@ mod tests {
         }
         let f = check(&d, &s);
         assert!(
-            f.iter()
-                .any(|x| x.message.contains("memory") && x.message.contains("(cache)")),
+            f.iter().any(|x| x.message.contains("memory")
+                && x.message.contains("the 100 cache components: ")),
             "{f:#?}"
         );
 
@@ -434,7 +449,13 @@ mod tests {
             d.connect(&u, "web-1").unwrap();
         }
         let f = check(&d, &s);
-        assert!(f.iter().any(|x| x.message.contains("(users)")), "{f:#?}");
+        // Said as one part: 499 × 100,000 users and 1,000 more, 32 bytes each, are
+        // 1,596,832,000 bytes (1.5 GB), not 500 parts of 3 MB.
+        assert!(
+            f.iter()
+                .any(|x| x.message.contains("the 500 users components: 1.5 GB")),
+            "{f:#?}"
+        );
     }
 
     #[test]
