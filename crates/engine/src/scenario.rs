@@ -680,6 +680,7 @@ fn traffic_problems(
     who: &str,
     node: Option<&str>,
     t: &Traffic,
+    duration_s: u32,
     err: &mut impl FnMut(Option<&str>, String),
 ) {
     let ok = |x: f64| x.is_finite() && (0.0..=1_000_000.0).contains(&x);
@@ -701,6 +702,16 @@ fn traffic_problems(
                 node,
                 format!("The spike factor of {who} must be between 0 and 100."),
             )
+        }
+        Profile::Spike { at_s, .. } if at_s >= duration_s => err(
+            node,
+            format!(
+                "The spike of {who} starts at {} s, at or after the end of the run ({duration_s} s), so it would never come; start it earlier or make the run longer.",
+                format::thousands(at_s as f64)
+            ),
+        ),
+        Profile::Spike { len_s: 0, .. } => {
+            err(node, format!("The spike of {who} must last at least 1 s."))
         }
         _ => {}
     }
@@ -1093,10 +1104,16 @@ impl Scenario {
                     ),
                 ),
             }
-            traffic_problems(&format!("\"{id}\""), Some(id), t, &mut err);
+            traffic_problems(&format!("\"{id}\""), Some(id), t, self.duration_s, &mut err);
         }
         if let Some(t) = &self.default_traffic {
-            traffic_problems("Users nodes without their own entry", None, t, &mut err);
+            traffic_problems(
+                "Users nodes without their own entry",
+                None,
+                t,
+                self.duration_s,
+                &mut err,
+            );
         }
         let shares = self.mix.shares();
         // Each finite, and their sum too: shares that overflow together would make
@@ -1790,6 +1807,39 @@ mod tests {
             said,
             ["The scenario gives traffic to 600 components; a diagram has at most 500."]
         );
+    }
+
+    #[test]
+    fn a_spike_after_the_run_or_of_no_length_is_refused() {
+        let spike = |at_s, len_s| Scenario {
+            duration_s: 60,
+            default_traffic: Some(Traffic {
+                profile: Profile::Spike {
+                    at_s,
+                    len_s,
+                    factor: 3.0,
+                },
+                rps: 10.0,
+            }),
+            ..Scenario::default()
+        };
+        let said = |s: Scenario| -> Vec<String> {
+            s.validate(&Diagram::default())
+                .into_iter()
+                .map(|f| f.message)
+                .collect()
+        };
+        assert_eq!(
+            said(spike(60, 5)),
+            ["The spike of Users nodes without their own entry starts at 60 s, at or after the end of the run (60 s), so it would never come; start it earlier or make the run longer."]
+        );
+        assert_eq!(
+            said(spike(10, 0)),
+            ["The spike of Users nodes without their own entry must last at least 1 s."]
+        );
+        // In its last second, or running past the end, it still comes.
+        assert!(said(spike(59, 1)).is_empty());
+        assert!(said(spike(50, 100)).is_empty());
     }
 
     #[test]
