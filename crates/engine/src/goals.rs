@@ -362,6 +362,10 @@ pub fn goal_problems(goals: &[Goal], d: &Diagram, s: &Scenario) -> Vec<(usize, S
                     _ => {}
                 }
             }
+            Goal::Has { at_least: 0, .. } => problem(
+                "\"at_least\" must be 1 or more; with 0 the goal would pass whatever the design."
+                    .into(),
+            ),
             Goal::Has { .. }
             | Goal::NoSinglePointOfFailure { .. }
             | Goal::SessionsNotOnWebServers { .. } => {}
@@ -1551,6 +1555,21 @@ mod tests {
             [(256, "There are 300 goals; the limit is 256.".to_string())]
         );
         assert!(goal_problems(&many[..256], &d, &s).is_empty());
+    }
+
+    #[test]
+    fn a_has_goal_asking_for_none_is_refused() {
+        let d = Diagram::default();
+        let s = Scenario::default();
+        let has = |at_least| Goal::Has {
+            kind: Kind::Cache,
+            at_least,
+            label: None,
+        };
+        assert_eq!(
+            goal_problems(&[has(1), has(0)], &d, &s),
+            [(1, "Goal 2: \"at_least\" must be 1 or more; with 0 the goal would pass whatever the design.".to_string())]
+        );
     }
 
     #[test]
