@@ -241,7 +241,8 @@ fn TrafficRow(id: String, name: String) -> impl IntoView {
                             set_traffic(t);
                         });
                         let max = if idx == 2 { 100.0 } else { 3600.0 };
-                        let min = if idx == 2 { 1.0 } else { 0.0 };
+                        // A spike lasts at least a second (the engine refuses 0).
+                        let min = if idx == 0 { 0.0 } else { 1.0 };
                         view! { <NumberField label=label testid=format!("traffic-{key}-{}", id) min=min max=max get=get set=set/> }
                     };
                     view! {

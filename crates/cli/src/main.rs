@@ -281,10 +281,19 @@ fn io_words(e: &std::io::Error) -> String {
     }
 }
 
-/// Writes a line to standard error; when even that fails there is nobody to tell.
+/// Writes a line to standard error; when even that fails there is nobody to tell. A
+/// control character in it (from a name a link carried, say) is shown as `�`, so that
+/// nothing printed can clear the terminal or move its cursor.
 macro_rules! note {
     ($($arg:tt)*) => {{
-        let _ = writeln!(std::io::stderr(), $($arg)*);
+        let text: String = format!($($arg)*)
+            .chars()
+            .map(|c| match c.is_control() && c != '\n' && c != '\t' {
+                true => '\u{FFFD}',
+                false => c,
+            })
+            .collect();
+        let _ = writeln!(std::io::stderr(), "{text}");
     }};
 }
 

@@ -424,6 +424,25 @@ fn a_damaged_link_exits_2_with_a_sentence() {
 }
 
 #[test]
+fn a_control_character_a_link_carries_is_not_printed_to_the_terminal() {
+    // A link can hold any name; this one would clear the screen, and its Users send
+    // nowhere, so the problems (which name it) are printed.
+    let mut d = scalelab_engine::Diagram::new();
+    d.add_node(scalelab_engine::Kind::Users, 0.0, 0.0);
+    d.nodes[0].name = "\u{1b}[2JUsers".into();
+    let link = scalelab_engine::link::to_link(&scalelab_engine::link::Shared {
+        diagram: d,
+        scenario: None,
+        challenge: None,
+    });
+    let o = cli(&["unlink", &link]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("\u{FFFD}[2JUsers"), "{err}");
+    assert!(!err.contains('\u{1b}'), "{err}");
+}
+
+#[test]
 fn lessons_compile_and_a_broken_one_is_named_with_its_line() {
     let lessons = root().join("lessons").to_string_lossy().into_owned();
     let out = std::env::temp_dir().join(format!("scalelab-course-{}.bin", std::process::id()));

@@ -153,7 +153,7 @@ pub(crate) fn check(d: &Diagram, s: &Scenario) -> Vec<Finding> {
             format!(
                 "requests in flight (about {} req/s with a {} ms client timeout)",
                 thousands(peak_rps),
-                s.client_timeout_ms
+                thousands(s.client_timeout_ms as f64)
             ),
         ),
         (
@@ -180,7 +180,7 @@ pub(crate) fn check(d: &Diagram, s: &Scenario) -> Vec<Finding> {
         }
     }
     for (kind, bytes, count, name) in kinds {
-        let kind_label = kind.label().to_ascii_lowercase();
+        let kind_label = crate::catalog::in_sentence(kind.label());
         parts.push((
             bytes,
             match count {

@@ -451,14 +451,16 @@ pub(crate) fn parse_value(text: &str) -> Result<Value, FormatError> {
     Ok(value)
 }
 
-/// The first control or text-direction character in a text or a field name of `v`
-/// (true when in a name), with `path` extended to the text or to the object whose
-/// field name holds it. No file of ours needs one, and printed (by the CLI, in a
-/// terminal) they could clear the screen or forge a line.
+/// The first control character (but a tab) or text-direction override in a text or a
+/// field name of `v` (true when in a name), with `path` extended to the text or to the
+/// object whose field name holds it. No file of ours needs one, and printed (by the
+/// CLI, in a terminal) they could clear the screen or forge a line.
 fn unprintable_in<'a>(v: &'a Value, path: &mut Vec<Seg<'a>>) -> Option<(char, bool)> {
+    // A tab does no harm and can be pasted into a name in the page.
     let bad = |t: &str| {
         t.chars().find(|c| {
-            c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+            (c.is_control() && *c != '\t')
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
         })
     };
     let mut within = |seg: Seg<'a>, v: &'a Value| {
@@ -1126,10 +1128,10 @@ mod tests {
             );
         }
         // In a field name, the object holding it is named (not the name itself).
-        let e = err("{\"version\": 2, \"nodes\": [{\"id\": \"a\", \"co\\tunt\": 1}]}");
+        let e = err("{\"version\": 2, \"nodes\": [{\"id\": \"a\", \"co\\bunt\": 1}]}");
         assert!(
             e.to_string().contains(
-                "a field name in \"nodes[0]\" holds an invisible control character (U+0009)"
+                "a field name in \"nodes[0]\" holds an invisible control character (U+0008)"
             ),
             "{e}"
         );
@@ -1139,7 +1141,14 @@ mod tests {
                 .contains("a field name at the top level holds"),
             "{e}"
         );
-        // Letters of any script and emoji are text.
+        // A tab does no harm (and can be pasted into a name in the page); letters of any
+        // script and emoji are text.
+        let ok: Doc = parse_versioned(
+            "{\"version\": 2, \"nodes\": [{\"id\": \"a\\tb\", \"count\": 1}]}",
+            &DOC,
+        )
+        .unwrap();
+        assert_eq!(ok.nodes[0].id, "a\tb");
         let ok: Doc = parse_versioned(
             "{\"version\": 2, \"nodes\": [{\"id\": \"caf\u{e9} \u{4e2d} \u{5d0} \u{1F680}\", \"count\": 1}]}",
             &DOC,

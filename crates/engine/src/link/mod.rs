@@ -3,7 +3,8 @@
 //!
 //! A link's text is `s=` then base64url of: one format-version byte, a 16-bit check of
 //! what follows, then the LZ-compressed body. A character changed, lost or added on the
-//! way is caught by the check before anything is read. The body is read field by field with every count and length checked against the
+//! way after the first two (which hold the version) is caught by the check before
+//! anything is read. The body is read field by field with every count and length checked against the
 //! engine's limits before anything is allocated, and what it holds is then validated
 //! like any file; a damaged, truncated or hostile link is refused with a sentence, never
 //! a panic. Version 1 is the first; a link made by a newer Scale Lab is refused as such.

@@ -236,7 +236,8 @@ fn a_character_changed_or_lost_on_the_way_is_caught_by_the_check() {
     let link = to_link(&shared(d, Some(s)));
     let code = &link[2..];
     // From the third character on, every character holds only bits of the check and
-    // the body (the first two hold the version byte).
+    // the body (the first two hold the version byte, the second also four bits of the
+    // check: a change there can make an older version, which has no check).
     for i in 2..code.len() {
         for c in ['A', 'q', '7', '_'] {
             if code.as_bytes()[i] == c as u8 {
