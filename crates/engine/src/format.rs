@@ -557,9 +557,15 @@ fn translate(text: &str, e: &serde_json::Error, prefix: &str) -> FormatError {
         format!("{}: {rest}", field(container))
     } else if let Some(rest) = raw.strip_prefix("invalid type: ") {
         let (found, expected) = split_expected(rest);
+        // serde_json stops on the value's last character: one byte back is before a
+        // value of one character (`5` in `[5]`), so the value is found from there.
+        let member = match found.starts_with("integer ") || found.starts_with("boolean ") {
+            true => found_at(text, line, column),
+            false => member.to_string(),
+        };
         format!(
             "{} must be {}, not {}",
-            field(member),
+            field(&member),
             expected_words(expected),
             found_words(found)
         )
@@ -649,6 +655,16 @@ fn translate(text: &str, e: &serde_json::Error, prefix: &str) -> FormatError {
     } else if let Some(rest) = raw.strip_prefix("invalid length ") {
         let n = rest.split(',').next().unwrap_or("");
         format!("{} has the wrong number of items ({n})", field(member))
+    } else if let Some(found) = (raw == "expected value")
+        .then(|| wrong_value_at(text, jsonpos::offset_of(text, line, column)))
+        .flatten()
+    {
+        // serde_json says "expected value" of a choice (a kind, an operator) given a
+        // number, true, false, null or a list: there is a value, of the wrong type.
+        format!(
+            "{} must be text in quotes, not {found}",
+            field(&found_at(text, line, column))
+        )
     } else {
         syntax_words(raw)
     };
@@ -657,6 +673,28 @@ fn translate(text: &str, e: &serde_json::Error, prefix: &str) -> FormatError {
         column,
         message,
     }
+}
+
+/// The value starting at byte `at`, in words, when one does (not a text or an object,
+/// which a choice may be): `5`, `true`, `null`, `a list`.
+fn wrong_value_at(text: &str, at: usize) -> Option<String> {
+    let rest = text.get(at..)?;
+    match rest.bytes().next()? {
+        b'[' => Some("a list".into()),
+        b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => {
+            let end = rest
+                .find(|c: char| matches!(c, ',' | '}' | ']') || c.is_whitespace())
+                .unwrap_or(rest.len());
+            Some(short(&rest[..end]))
+        }
+        _ => None,
+    }
+}
+
+/// The path of the value starting where serde_json stopped (line and column of it).
+fn found_at(text: &str, line: usize, column: usize) -> String {
+    jsonpos::path_at(text, jsonpos::offset_of(text, line, column))
+        .map_or_else(|| "$".into(), |a| a.member)
 }
 
 /// How a message names the value at `path` (rendered) inside the part at `prefix`.
@@ -1071,6 +1109,38 @@ mod tests {
             e.to_string(),
             "Queue limit must be between 1 and 10,000 requests."
         );
+    }
+
+    #[test]
+    fn a_one_digit_number_where_an_object_belongs_is_named_at_its_place() {
+        for n in ["5", "55"] {
+            let e = err(&format!("{{\"version\": 2, \"nodes\": [{n}]}}"));
+            assert_eq!(
+                e.to_string(),
+                // serde_json places it on the number's last digit.
+                format!(
+                    "line 1, column {}: \"nodes[0]\" must be an object in {{ }}, not {n}",
+                    25 + n.len()
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn a_choice_given_a_number_or_a_list_names_its_field() {
+        for (value, found, column) in [("5", "5", 58), ("true", "true", 58), ("[1]", "a list", 58)]
+        {
+            let e = err(&format!(
+                "{{\"version\": 2, \"nodes\": [{{\"id\": \"a\", \"count\": 1, \"kind\": {value}}}]}}"
+            ));
+            assert_eq!(
+                e.to_string(),
+                format!("line 1, column {column}: \"nodes[0].kind\" must be text in quotes, not {found}")
+            );
+        }
+        // A value missing altogether is still said as such.
+        let e = err("{\"version\": 2, \"nodes\": [{\"id\": \"a\", \"count\": 1, \"kind\": }]}");
+        assert!(e.to_string().ends_with("a value was expected here"), "{e}");
     }
 
     #[test]
