@@ -1127,6 +1127,15 @@ mod tests {
     }
 
     #[test]
+    fn a_field_missing_from_an_empty_object_is_missing_in_it() {
+        let e = err("{\"version\": 2, \"nodes\": [{}]}");
+        assert_eq!(
+            e.to_string(),
+            "line 1, column 27: \"id\" is missing in \"nodes[0]\"; add it"
+        );
+    }
+
+    #[test]
     fn a_choice_given_a_number_or_a_list_names_its_field() {
         for (value, found, column) in [("5", "5", 58), ("true", "true", 58), ("[1]", "a list", 58)]
         {

@@ -276,6 +276,9 @@ impl<'t, 'p> Walk<'t, 'p> {
                         }
                         continue 'value;
                     }
+                    // Empty: its closing bracket is a place as any other container's
+                    // (a field missing from `{}` is missing in it, not in its parent).
+                    self.note(self.i - 1)?;
                     self.stack.pop();
                 }
                 b'"' => self.string(None)?,
