@@ -165,6 +165,14 @@ pub(crate) fn parse_part<T: DeserializeOwned + Serialize>(
     }))
 }
 
+/// A path as messages place it: `$` for the whole document, else [`render_path`].
+fn path_or_root(path: &[Seg]) -> String {
+    match path.is_empty() {
+        true => "$".to_string(),
+        false => render_path(path),
+    }
+}
+
 /// `starter.nodes[2]` for a path.
 pub(crate) fn render_path(path: &[Seg]) -> String {
     let mut out = String::new();
@@ -278,11 +286,7 @@ fn no_listed_objects<T: Serialize>(
     if !listed_object(input, &back, &mut path) {
         return Ok(());
     }
-    let at = match path.is_empty() {
-        true => "$".to_string(),
-        false => render_path(&path),
-    };
-    Err(listed_error(text, &at, prefix))
+    Err(listed_error(text, &path_or_root(&path), prefix))
 }
 
 /// The error for a list at `at` (rendered: `nodes[3]`, `$` for the whole) where an
@@ -430,10 +434,7 @@ pub(crate) fn parse_value(text: &str) -> Result<Value, FormatError> {
     let value: Value = from_text(body).map_err(|e| translate(body, &e, ""))?;
     let mut path = Vec::new();
     if let Some((c, in_key)) = unprintable_in(&value, &mut path) {
-        let at = match path.is_empty() {
-            true => "$".to_string(),
-            false => render_path(&path),
-        };
+        let at = path_or_root(&path);
         let what = match (in_key, path.is_empty()) {
             (false, _) => field_name(&at, ""),
             (true, true) => "a field name at the top level".to_string(),
@@ -549,6 +550,10 @@ fn translate(text: &str, e: &serde_json::Error, prefix: &str) -> FormatError {
     let (line, column) = (e.line().max(1), e.column().max(1));
     let offset = jsonpos::offset_of(text, line, column.saturating_sub(1));
     let at = jsonpos::path_at(text, offset);
+    // The byte serde_json stopped on itself: a value's last character, a missing
+    // field's closing brace, or where a value was expected.
+    let here = jsonpos::offset_of(text, line, column);
+    let member_here = || jsonpos::path_at(text, here).map_or_else(|| "$".into(), |a| a.member);
     let member = at.as_ref().map(|a| a.member.as_str()).unwrap_or("$");
     let container = at.as_ref().map(|a| a.container.as_str()).unwrap_or("$");
     let field = |path: &str| field_name(path, prefix);
@@ -560,7 +565,7 @@ fn translate(text: &str, e: &serde_json::Error, prefix: &str) -> FormatError {
         // serde_json stops on the value's last character: one byte back is before a
         // value of one character (`5` in `[5]`), so the value is found from there.
         let member = match found.starts_with("integer ") || found.starts_with("boolean ") {
-            true => found_at(text, line, column),
+            true => member_here(),
             false => member.to_string(),
         };
         format!(
@@ -633,7 +638,7 @@ fn translate(text: &str, e: &serde_json::Error, prefix: &str) -> FormatError {
         // serde reports a missing field at the object's closing brace itself, not one
         // byte past it as for the other errors (then one byte earlier could be the
         // closing brace of the object's last member): the place is the object it closes.
-        let closed = jsonpos::path_at(text, jsonpos::offset_of(text, line, column));
+        let closed = jsonpos::path_at(text, here);
         let container = closed.as_ref().map_or(container, |a| a.container.as_str());
         let place = if container == "$" && prefix.is_empty() {
             "at the top level".to_string()
@@ -656,14 +661,14 @@ fn translate(text: &str, e: &serde_json::Error, prefix: &str) -> FormatError {
         let n = rest.split(',').next().unwrap_or("");
         format!("{} has the wrong number of items ({n})", field(member))
     } else if let Some(found) = (raw == "expected value")
-        .then(|| wrong_value_at(text, jsonpos::offset_of(text, line, column)))
+        .then(|| wrong_value_at(text, here))
         .flatten()
     {
         // serde_json says "expected value" of a choice (a kind, an operator) given a
         // number, true, false, null or a list: there is a value, of the wrong type.
         format!(
             "{} must be text in quotes, not {found}",
-            field(&found_at(text, line, column))
+            field(&member_here())
         )
     } else {
         syntax_words(raw)
@@ -689,12 +694,6 @@ fn wrong_value_at(text: &str, at: usize) -> Option<String> {
         }
         _ => None,
     }
-}
-
-/// The path of the value starting where serde_json stopped (line and column of it).
-fn found_at(text: &str, line: usize, column: usize) -> String {
-    jsonpos::path_at(text, jsonpos::offset_of(text, line, column))
-        .map_or_else(|| "$".into(), |a| a.member)
 }
 
 /// How a message names the value at `path` (rendered) inside the part at `prefix`.
@@ -1067,6 +1066,16 @@ mod tests {
         parse_versioned::<Doc>(text, &DOC).unwrap_err()
     }
 
+    fn read_ok(text: &str) -> Doc {
+        parse_versioned(text, &DOC).unwrap()
+    }
+
+    /// Reading `text` fails with a message holding `part`.
+    fn says(text: &str, part: &str) {
+        let e = err(text).to_string();
+        assert!(e.contains(part), "{e}");
+    }
+
     #[test]
     fn limits_in_messages_are_written_with_thousands_separators() {
         let e = FormatError::TooLarge {
@@ -1196,43 +1205,25 @@ mod tests {
             ("a\u{202E}b", "U+202E"),
             ("\\u0000", "U+0000"),
         ] {
-            let e = err(&format!(
-                "{{\"version\": 2, \"nodes\": [{{\"id\": \"{text}\", \"count\": 1}}]}}"
-            ));
-            assert!(
-                e.to_string().contains(&format!(
-                    "\"nodes[0].id\" holds an invisible control character ({code})"
-                )),
-                "{e}"
+            says(
+                &format!("{{\"version\": 2, \"nodes\": [{{\"id\": \"{text}\", \"count\": 1}}]}}"),
+                &format!("\"nodes[0].id\" holds an invisible control character ({code})"),
             );
         }
         // In a field name, the object holding it is named (not the name itself).
-        let e = err("{\"version\": 2, \"nodes\": [{\"id\": \"a\", \"co\\bunt\": 1}]}");
-        assert!(
-            e.to_string().contains(
-                "a field name in \"nodes[0]\" holds an invisible control character (U+0008)"
-            ),
-            "{e}"
+        says(
+            "{\"version\": 2, \"nodes\": [{\"id\": \"a\", \"co\\bunt\": 1}]}",
+            "a field name in \"nodes[0]\" holds an invisible control character (U+0008)",
         );
-        let e = err("{\"version\": 2, \"\\u0007\": 1, \"nodes\": []}");
-        assert!(
-            e.to_string()
-                .contains("a field name at the top level holds"),
-            "{e}"
+        says(
+            "{\"version\": 2, \"\\u0007\": 1, \"nodes\": []}",
+            "a field name at the top level holds",
         );
         // A tab does no harm (and can be pasted into a name in the page); letters of any
         // script and emoji are text.
-        let ok: Doc = parse_versioned(
-            "{\"version\": 2, \"nodes\": [{\"id\": \"a\\tb\", \"count\": 1}]}",
-            &DOC,
-        )
-        .unwrap();
+        let ok = read_ok("{\"version\": 2, \"nodes\": [{\"id\": \"a\\tb\", \"count\": 1}]}");
         assert_eq!(ok.nodes[0].id, "a\tb");
-        let ok: Doc = parse_versioned(
-            "{\"version\": 2, \"nodes\": [{\"id\": \"caf\u{e9} \u{4e2d} \u{5d0} \u{1F680}\", \"count\": 1}]}",
-            &DOC,
-        )
-        .unwrap();
+        let ok = read_ok("{\"version\": 2, \"nodes\": [{\"id\": \"caf\u{e9} \u{4e2d} \u{5d0} \u{1F680}\", \"count\": 1}]}");
         assert_eq!(ok.nodes[0].id, "caf\u{e9} \u{4e2d} \u{5d0} \u{1F680}");
     }
 
@@ -1283,11 +1274,9 @@ mod tests {
             "{e}"
         );
         // Lists where lists belong, objects where objects belong: read as before.
-        let ok: Doc = parse_versioned(
+        let ok = read_ok(
             "{\"version\": 2, \"nodes\": [{\"id\": \"a\", \"count\": 1, \"kind\": \"round\"}]}",
-            &DOC,
-        )
-        .unwrap();
+        );
         assert_eq!(ok.nodes[0].id, "a");
     }
 
@@ -1326,12 +1315,9 @@ mod tests {
             ),
             "{e}"
         );
-        let e = err("{\"version\": 2, \"nodes\": [{\"id\": \"a\", \"cnt\": 1}]}");
-        assert!(
-            e.to_string().contains(
-                "\"cnt\" is not allowed in \"nodes[0]\"; the allowed fields are id, count, kind."
-            ),
-            "{e}"
+        says(
+            "{\"version\": 2, \"nodes\": [{\"id\": \"a\", \"cnt\": 1}]}",
+            "\"cnt\" is not allowed in \"nodes[0]\"; the allowed fields are id, count, kind.",
         );
         let e = err("{\"version\": 2, \"nodes\": [{\"count\": 1}]}");
         assert!(
@@ -1404,11 +1390,9 @@ mod tests {
         assert!(!too_old.to_string().contains("update"), "{too_old}");
         // Whole numbers serde_json keeps as floating point: -0 and past 64 bits.
         for (version, shown) in [("-0", "0"), ("-99999999999999999999", "-1e20")] {
-            let e = err(&format!("{{\"version\": {version}, \"nodes\": []}}"));
-            assert!(
-                e.to_string()
-                    .contains(&format!("has version {shown}, which is too old")),
-                "{e}"
+            says(
+                &format!("{{\"version\": {version}, \"nodes\": []}}"),
+                &format!("has version {shown}, which is too old"),
             );
         }
         for (version, shown) in [
@@ -1417,12 +1401,11 @@ mod tests {
             ("18446744073709551615", "1.84e19"),
             ("1e30", "1e30"),
         ] {
-            let e = err(&format!("{{\"version\": {version}, \"nodes\": []}}"));
-            assert!(
-                e.to_string().contains(&format!(
+            says(
+                &format!("{{\"version\": {version}, \"nodes\": []}}"),
+                &format!(
                     "has version {shown}, but this Scale Lab reads versions up to 2; update Scale Lab"
-                )),
-                "{e}"
+                ),
             );
         }
         for bad in ["\"2\"", "1.5", "null"] {
