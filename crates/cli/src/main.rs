@@ -175,7 +175,8 @@ fn parse_args(raw: &[String]) -> Result<Args, CliError> {
                 .cloned()
                 .ok_or_else(|| CliError::Usage(format!("{name} needs a value")))
         };
-        if let Some(o) = OPTIONS.iter().find(|o| **o == arg) {
+        // Any command's option: whether this command takes it is checked below.
+        if let Some(o) = COMMANDS.iter().flat_map(|c| c.1).find(|o| **o == arg) {
             if a.given.contains(o) {
                 return Err(CliError::Usage(format!("{o} is given twice")));
             }
@@ -247,19 +248,6 @@ fn parse_args(raw: &[String]) -> Result<Args, CliError> {
     }
     Ok(a)
 }
-
-/// Every option, whatever the command.
-const OPTIONS: &[&str] = &[
-    "--scenario",
-    "--goals",
-    "--title",
-    "--text",
-    "--base",
-    "--seed",
-    "--seconds",
-    "--series",
-    "--digest",
-];
 
 /// An input or output error in plain words, without the system's error number.
 fn io_words(e: &std::io::Error) -> String {

@@ -217,6 +217,11 @@ mod tests {
     use crate::catalog::ParamValue;
     use crate::scenario::{Action, KeyPopularity, Profile, ScheduledEvent};
 
+    /// Whether one of the findings says `part`.
+    fn says(f: &[Finding], part: &str) -> bool {
+        f.iter().any(|x| x.message.contains(part))
+    }
+
     fn traffic(profile: Profile, rps: f64) -> Traffic {
         Traffic { profile, rps }
     }
@@ -284,11 +289,7 @@ mod tests {
         s.duration_s = 3600;
         s.set_rps("users-1", 1_000_000.0);
         let f = check(&d, &s);
-        assert!(
-            f.iter()
-                .any(|x| x.message.contains("about 3,600,000,000 requests")),
-            "{f:#?}"
-        );
+        assert!(says(&f, "about 3,600,000,000 requests"), "{f:#?}");
     }
 
     #[test]
@@ -353,9 +354,7 @@ mod tests {
         }
         let f = check(&d, &s);
         assert!(
-            f.iter().any(|x| x
-                .message
-                .contains("about 20,562,500 requests, counting cross-shard reads")),
+            says(&f, "about 20,562,500 requests, counting cross-shard reads"),
             "{f:#?}"
         );
     }
@@ -424,8 +423,7 @@ mod tests {
         }
         let f = check(&d, &s);
         assert!(
-            f.iter().any(|x| x.message.contains("memory")
-                && x.message.contains("the 100 cache components: ")),
+            says(&f, "of memory") && says(&f, "the 100 cache components: "),
             "{f:#?}"
         );
 
@@ -435,10 +433,7 @@ mod tests {
         s.duration_s = 5;
         s.set_rps("users-1", 1_000_000.0);
         let f = check(&d, &s);
-        assert!(
-            f.iter().any(|x| x.message.contains("requests in flight")),
-            "{f:#?}"
-        );
+        assert!(says(&f, "requests in flight"), "{f:#?}");
 
         // Many users keep many clients.
         let (mut d, s) = base();
@@ -451,11 +446,7 @@ mod tests {
         let f = check(&d, &s);
         // Said as one part: 499 × 100,000 users and 1,000 more, 32 bytes each, are
         // 1,596,832,000 bytes (1.5 GB), not 500 parts of 3 MB.
-        assert!(
-            f.iter()
-                .any(|x| x.message.contains("the 500 users components: 1.5 GB")),
-            "{f:#?}"
-        );
+        assert!(says(&f, "the 500 users components: 1.5 GB"), "{f:#?}");
     }
 
     #[test]
@@ -477,9 +468,7 @@ mod tests {
         }
         let f = check(&d, &s);
         assert!(
-            f.iter().any(|x| x
-                .message
-                .contains("per-second numbers (500 components × 3600 s): 224 MB")),
+            says(&f, "per-second numbers (500 components × 3600 s): 224 MB"),
             "{f:#?}"
         );
         // Half an hour fits.
