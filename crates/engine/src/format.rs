@@ -1070,6 +1070,12 @@ mod tests {
         parse_versioned(text, &DOC).unwrap()
     }
 
+    /// What validating `s` on an empty diagram says.
+    fn problems_of(s: &crate::Scenario) -> Vec<String> {
+        let found = s.validate(&crate::Diagram::default());
+        found.into_iter().map(|f| f.message).collect()
+    }
+
     /// Reading `text` fails with a message holding `part`.
     fn says(text: &str, part: &str) {
         let e = err(text).to_string();
@@ -1094,11 +1100,7 @@ mod tests {
             keys: crate::scenario::KeyPopularity::Uniform { keys: 2_000_000 },
             ..crate::Scenario::default()
         };
-        let said: Vec<String> = s
-            .validate(&crate::Diagram::default())
-            .into_iter()
-            .map(|f| f.message)
-            .collect();
+        let said = problems_of(&s);
         assert!(
             said.iter()
                 .any(|m| m == "The client timeout must be between 1 and 60,000 ms."),
@@ -1175,11 +1177,7 @@ mod tests {
             }),
             ..crate::Scenario::default()
         };
-        let said: Vec<String> = s
-            .validate(&crate::Diagram::default())
-            .into_iter()
-            .map(|f| f.message)
-            .collect();
+        let said = problems_of(&s);
         assert_eq!(
             said,
             ["The traffic of Users nodes without their own entry must be between 0 and 1,000,000 requests per second."]
