@@ -220,9 +220,13 @@ pub fn lesson_workload(rps: f64) -> (Diagram, Scenario) {
     for w in &webs {
         let _ = d.set_param(w, "size", ParamValue::Text("xlarge".into()));
     }
-    // Ten minutes, or shorter when the traffic would pass the run's request budget.
+    // Ten minutes, or shorter when the traffic would pass the run's work budget.
     let total_rps = rps * users.len() as f64;
-    let duration_s = (600.0f64).min((crate::budget::MAX_REQUESTS * 0.9 / total_rps).floor());
+    let hops = crate::budget::hops_per_request(&d, &crate::sim::build::successors(&d))
+        .into_iter()
+        .fold(1, u32::max) as f64;
+    let duration_s =
+        (600.0f64).min((crate::budget::MAX_WORK * 0.9 / (total_rps * (1.0 + hops))).floor());
     let mut scenario = Scenario {
         duration_s: duration_s.max(1.0) as u32,
         ..Scenario::default()

@@ -167,19 +167,10 @@ pub(crate) fn service_groups(d: &Diagram) -> Vec<u32> {
     (0..n).map(|i| find(&mut parent, i) as u32).collect()
 }
 
-pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding>> {
-    let mut findings = errors(d.validate());
-    findings.extend(errors(s.validate(d)));
-    if findings.is_empty() {
-        findings = crate::budget::check(d, s);
-    }
-    if !findings.is_empty() {
-        return Err(findings);
-    }
-    let n = d.nodes.len();
+/// Successors of each node of `d` (node indices, in edge order).
+pub(crate) fn successors(d: &Diagram) -> Vec<Vec<u32>> {
     let index = d.index_by_id();
-    let succ: Vec<Vec<u32>> = d
-        .nodes
+    d.nodes
         .iter()
         .map(|x| {
             d.edges
@@ -188,7 +179,21 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
                 .filter_map(|e| index.get(e.to.as_str()).map(|&i| i as u32))
                 .collect()
         })
-        .collect();
+        .collect()
+}
+
+pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding>> {
+    let mut findings = errors(d.validate());
+    findings.extend(errors(s.validate(d)));
+    if !findings.is_empty() {
+        return Err(findings);
+    }
+    let succ = successors(d);
+    findings = crate::budget::check(d, s, &succ);
+    if !findings.is_empty() {
+        return Err(findings);
+    }
+    let n = d.nodes.len();
 
     // Locations: each data center, the implicit default data center, then the regions.
     let mut dc_index = VecMap::new();
