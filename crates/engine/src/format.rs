@@ -419,7 +419,8 @@ pub(crate) fn parse_value(text: &str) -> Result<Value, FormatError> {
         });
     }
     let body = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-    if let Some(d) = jsonpos::duplicate_keys(body).first() {
+    let scan = jsonpos::scan(body);
+    if let Some(d) = scan.duplicates.first() {
         let place = if d.path == "$" {
             "at the top level".to_string()
         } else {
@@ -429,6 +430,16 @@ pub(crate) fn parse_value(text: &str) -> Result<Value, FormatError> {
             line: d.line,
             column: d.column,
             message: format!("\"{}\" appears twice {place}; keep only one", short(&d.key)),
+        });
+    }
+    if let Some((line, column)) = scan.too_many_values_at {
+        return Err(FormatError::Syntax {
+            line,
+            column,
+            message: format!(
+                "the file holds more than {} values (texts, numbers, lists and objects); no Scale Lab file needs that many",
+                thousands(jsonpos::MAX_VALUES as f64)
+            ),
         });
     }
     let value: Value = from_text(body).map_err(|e| translate(body, &e, ""))?;
@@ -1186,6 +1197,29 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "The link's last character is not one the app writes."
+        );
+    }
+
+    #[test]
+    fn a_file_of_more_values_than_any_of_ours_is_refused_before_it_is_read() {
+        // The top object, the version's 2 and the list are 3 values (field names are
+        // not counted); the list then holds `n` zeros.
+        let file = |n: usize| {
+            format!(
+                "{{\"version\": 2, \"nodes\": [{}]}}",
+                vec!["0"; n].join(",")
+            )
+        };
+        let fits = jsonpos::MAX_VALUES - 3;
+        // At the limit, the file is read (and refused for what it holds, not its size).
+        let e = err(&file(fits)).to_string();
+        assert!(!e.contains("values"), "{e}");
+        // One value more: refused at that value, the last zero, 2 bytes a zero on.
+        let e = err(&file(fits + 1)).to_string();
+        let column = "{\"version\": 2, \"nodes\": [".len() + 2 * fits + 1;
+        assert_eq!(
+            e,
+            format!("line 1, column {column}: the file holds more than 100,000 values (texts, numbers, lists and objects); no Scale Lab file needs that many")
         );
     }
 
