@@ -31,20 +31,6 @@ pub enum FormatError {
     },
     /// The file has no `"version"` field.
     MissingVersion { what: &'static str },
-    /// The file's version is older than any this program reads.
-    TooOld {
-        what: &'static str,
-        /// The whole number found, as written for a reader: "0", "-12", "1,000".
-        found: String,
-        oldest: u32,
-    },
-    /// The file was written by a newer Scale Lab.
-    TooNew {
-        what: &'static str,
-        /// The whole number found, as written for a reader.
-        found: String,
-        newest: u32,
-    },
     /// The file is larger than [`MAX_INPUT_BYTES`].
     TooLarge { bytes: usize, limit: usize },
 }
@@ -70,18 +56,14 @@ impl FormatError {
 impl fmt::Display for FormatError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FormatError::Syntax { line, column, message } => write!(f, "line {line}, column {column}: {message}"),
+            FormatError::Syntax {
+                line,
+                column,
+                message,
+            } => write!(f, "line {line}, column {column}: {message}"),
             FormatError::MissingVersion { what } => {
                 write!(f, "line 1, column 1: this {what} has no \"version\" field; add \"version\" at the top level")
             }
-            FormatError::TooOld { what, found, oldest } => write!(
-                f,
-                "line 1, column 1: this {what} has version {found}, which is too old: the oldest version Scale Lab reads is {oldest}"
-            ),
-            FormatError::TooNew { what, found, newest } => write!(
-                f,
-                "line 1, column 1: this {what} has version {found}, but this Scale Lab reads versions up to {newest}; update Scale Lab to open it"
-            ),
             FormatError::TooLarge { bytes, limit } => {
                 write!(
                     f,
@@ -151,9 +133,7 @@ pub(crate) fn parse_part<T: DeserializeOwned + Serialize>(
             },
             message,
         },
-        FormatError::MissingVersion { .. }
-        | FormatError::TooOld { .. }
-        | FormatError::TooNew { .. } => FormatError::Syntax {
+        FormatError::MissingVersion { .. } => FormatError::Syntax {
             line: start.line,
             column: start.column,
             message: format!(
@@ -212,20 +192,25 @@ fn parse_versioned_in<T: DeserializeOwned + Serialize>(
                 )
             })?,
     };
+    // `found` is the whole number as written for a reader: "0", "-12", "1,000".
     let (version, found) = version;
+    let what = format.what;
     if version < 1.0 {
-        return Err(FormatError::TooOld {
-            what: format.what,
-            found,
-            oldest: 1,
-        });
+        return Err(syntax_at(
+            text,
+            &[Seg::Key("version")],
+            format!("this {what} has version {found}, which is too old: the oldest version Scale Lab reads is 1"),
+        ));
     }
     if version > format.current as f64 {
-        return Err(FormatError::TooNew {
-            what: format.what,
-            found,
-            newest: format.current,
-        });
+        return Err(syntax_at(
+            text,
+            &[Seg::Key("version")],
+            format!(
+                "this {what} has version {found}, but this Scale Lab reads versions up to {}; update Scale Lab to open it",
+                format.current
+            ),
+        ));
     }
     let version = version as u32;
     let body = text.strip_prefix('\u{FEFF}').unwrap_or(text);
@@ -575,16 +560,34 @@ fn translate(text: &str, e: &serde_json::Error, prefix: &str) -> FormatError {
         let (found, expected) = split_expected(rest);
         // serde_json stops on the value's last character: one byte back is before a
         // value of one character (`5` in `[5]`), so the value is found from there.
-        let member = match found.starts_with("integer ") || found.starts_with("boolean ") {
-            true => member_here(),
-            false => member.to_string(),
+        let at = match found.starts_with("integer ") || found.starts_with("boolean ") {
+            true => jsonpos::path_at(text, here),
+            false => at,
         };
-        format!(
-            "{} must be {}, not {}",
-            field(&member),
-            expected_words(expected),
-            found_words(found)
-        )
+        let place = |a: Option<&jsonpos::At>, container: bool| {
+            a.map_or_else(
+                || "$".into(),
+                |a| match container {
+                    true => a.container.clone(),
+                    false => a.member.clone(),
+                },
+            )
+        };
+        if expected.trim() == "unit" {
+            // `"kind": {"users": 1}`: an object where a choice's name belongs (serde
+            // took its field name for the choice and wanted nothing in it).
+            format!(
+                "{} must be text in quotes, not an object",
+                field(&place(at.as_ref(), true))
+            )
+        } else {
+            format!(
+                "{} must be {}, not {}",
+                field(&place(at.as_ref(), false)),
+                expected_words(expected),
+                found_words(found)
+            )
+        }
     } else if let Some(rest) = raw.strip_prefix("invalid value: ") {
         let (found, expected) = split_expected(rest);
         // A whole number past the type's range (serde refuses it before the validator
@@ -611,10 +614,17 @@ fn translate(text: &str, e: &serde_json::Error, prefix: &str) -> FormatError {
         let (name, options) = name_and_options(rest);
         // A tagged object is read whole before its tag is checked, so the parser stood
         // at its end: find the field holding the name instead.
-        let tagged_at = text
-            .find(&format!("\"{name}\""))
-            .and_then(|i| jsonpos::path_at(text, i))
-            .map(|a| a.member);
+        let quoted = format!("\"{name}\"");
+        let tagged_at = text.find(&quoted).and_then(|i| {
+            let a = jsonpos::path_at(text, i)?;
+            // Given as a field name (`"action": {"kil_node": "web-1"}`), the name is
+            // the choice of the object holding it.
+            let after = text.get(i + quoted.len()..).unwrap_or("");
+            Some(match after.trim_start().starts_with(':') {
+                true => a.container,
+                false => a.member,
+            })
+        });
         let member = tagged_at.as_deref().unwrap_or(member);
         let hint = nearest(name, options.iter().copied())
             .map(|n| format!(" Did you mean \"{n}\"?"))
@@ -1175,6 +1185,30 @@ mod tests {
     }
 
     #[test]
+    fn a_choice_given_an_object_names_the_choice_not_the_field_inside() {
+        let doc = |kind: &str| {
+            format!("{{\"version\": 2, \"nodes\": [{{\"id\": \"a\", \"count\": 1, \"kind\": {kind}}}]}}")
+        };
+        // The choice's name as a field name, with something in it.
+        for inside in ["1", "\"x\"", "[1]", "{}"] {
+            let e = err(&doc(&format!("{{\"round\": {inside}}}"))).to_string();
+            assert!(
+                e.ends_with("\"nodes[0].kind\" must be text in quotes, not an object"),
+                "{inside}: {e}"
+            );
+        }
+        // An unknown name as a field name: the choice is named, with the options.
+        let e = err(&doc("{\"rund\": 1}")).to_string();
+        assert!(
+            e.ends_with("\"nodes[0].kind\" cannot be \"rund\"; it must be one of: round, square. Did you mean \"round\"?"),
+            "{e}"
+        );
+        // Given as a text, as ever.
+        let e = err(&doc("\"rund\"")).to_string();
+        assert!(e.ends_with("\"nodes[0].kind\" cannot be \"rund\"; it must be one of: round, square. Did you mean \"round\"?"), "{e}");
+    }
+
+    #[test]
     fn messages_read_as_plain_sentences() {
         use crate::link::bytes::ReadError;
         assert_eq!(
@@ -1420,6 +1454,16 @@ mod tests {
         let too_old = err("{\"version\": 0, \"nodes\": []}");
         assert!(too_old.to_string().contains("too old"), "{too_old}");
         assert!(!too_old.to_string().contains("update"), "{too_old}");
+        // Either is placed at the version itself, wherever it stands.
+        for (version, said) in [("0", "too old"), ("7", "update Scale Lab")] {
+            let e = err(&format!("{{\"nodes\": [],\n  \"version\": {version}}}"));
+            assert!(
+                e.to_string()
+                    .starts_with("line 2, column 14: this test file has version"),
+                "{e}"
+            );
+            assert!(e.to_string().contains(said), "{e}");
+        }
         // Whole numbers serde_json keeps as floating point: -0 and past 64 bits.
         for (version, shown) in [("-0", "0"), ("-99999999999999999999", "-1e20")] {
             says(
