@@ -235,6 +235,36 @@ test('the scenario panel sets traffic and schedules a failure that the run shows
   await context.close();
 });
 
+test('a run too long for the browser is refused with what to lower, and the design is kept', async () => {
+  const { page, context, problems, app } = await openApp(session);
+  const ids = await buildSystem(app);
+  // Users → DNS → load balancer → a web server: 3 hops, so 4 steps a request.
+  const duration = app.byTestId('scenario-duration');
+  await duration.fill('3600');
+  await duration.press('Enter');
+  const rps = app.byTestId(`traffic-rps-${ids.users}`);
+  await rps.fill('3000');
+  await rps.press('Enter');
+  await app.run();
+  // 3,000 a second for an hour: 10,800,000 requests, 43,200,000 steps.
+  const refused = page.getByText(/steps of work/);
+  await refused.waitFor();
+  assert.equal(
+    (await refused.innerText()).trim(),
+    "Can't run yet: This run would take about 43,200,000 steps of work (10,800,000 requests, each one step to start and one per hop); the limit is 30,000,000. Lower the traffic or the duration, or let requests pass fewer components.",
+  );
+  await page.screenshot({ path: `${ARTIFACTS}work-refused.png` });
+  assert.equal(await app.metricText('throughput'), '–');
+  assert.equal(await app.nodes().count(), 5);
+  // 2,000 a second: 28,800,000 steps fit, and the same design runs.
+  await rps.fill('2000');
+  await rps.press('Enter');
+  await app.run();
+  await app.waitForMetric('throughput', (v) => v > 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('web servers ticked to fail at random go down during the run, and the choice survives a reload', async () => {
   const { page, context, problems, app } = await openApp(session);
   const ids = await buildSystem(app);
