@@ -445,7 +445,59 @@ pub(crate) fn parse_value(text: &str) -> Result<Value, FormatError> {
             ),
         ));
     }
+    let mut path = Vec::new();
+    if let Some((chars, what)) = overlong_in(&value, &mut path) {
+        let at = path_or_root(&path);
+        return Err(syntax_at(
+            body,
+            &path,
+            format!(
+                "{} has {} characters; {what} can have at most {MAX_LABEL_CHARS}",
+                field_name(&at, ""),
+                thousands(chars as f64)
+            ),
+        ));
+    }
     Ok(value)
+}
+
+/// Most characters of a goal's label or a window's name: what a share link holds of any
+/// one (256 bytes) in characters of up to four bytes, and as long as a challenge's title.
+pub const MAX_LABEL_CHARS: usize = 64;
+
+/// The first goal label (a `label` text) or window name (the `name` of an item of a
+/// `windows` list) of `v` longer than [`MAX_LABEL_CHARS`]: its length in characters and
+/// what it is, with `path` extended to it. A file may hold what the page could not
+/// share; it is said when the file is read rather than when a link is made.
+fn overlong_in<'a>(v: &'a Value, path: &mut Vec<Seg<'a>>) -> Option<(usize, &'static str)> {
+    let in_windows = matches!(path.iter().rev().nth(1), Some(Seg::Key("windows")));
+    let mut within = |seg: Seg<'a>, v: &'a Value| {
+        path.push(seg);
+        let found = match (seg, v) {
+            (Seg::Key("label"), Value::String(t)) => Some((t, "a label")),
+            (Seg::Key("name"), Value::String(t)) if in_windows => Some((t, "a window's name")),
+            _ => None,
+        }
+        .map_or_else(
+            || overlong_in(v, path),
+            |(t, what)| {
+                let chars = t.chars().count();
+                (chars > MAX_LABEL_CHARS).then_some((chars, what))
+            },
+        );
+        if found.is_none() {
+            path.pop();
+        }
+        found
+    };
+    match v {
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| within(Seg::Index(i), x)),
+        Value::Object(map) => map.iter().find_map(|(k, x)| within(Seg::Key(k), x)),
+        _ => None,
+    }
 }
 
 /// The first control character (but a tab) or text-direction override in a text or a
@@ -1255,6 +1307,36 @@ mod tests {
             e,
             format!("line 1, column {column}: the file holds more than 100,000 values (texts, numbers, lists and objects); no Scale Lab file needs that many")
         );
+    }
+
+    #[test]
+    fn a_label_or_a_window_name_longer_than_a_link_holds_is_refused_where_it_is() {
+        let at_most = "é".repeat(MAX_LABEL_CHARS);
+        let over = format!("{at_most}x");
+        let goals = |label: &str| {
+            format!("{{\"version\": 1, \"goals\": [\n  {{\"type\": \"has\", \"kind\": \"cache\", \"label\": \"{label}\"}}]}}")
+        };
+        assert!(crate::goals::GoalSet::from_json(&goals(&at_most)).is_ok());
+        assert_eq!(
+            crate::goals::GoalSet::from_json(&goals(&over))
+                .unwrap_err()
+                .to_string(),
+            "line 2, column 45: \"goals[0].label\" has 65 characters; a label can have at most 64"
+        );
+        let windows = |name: &str| {
+            format!("{{\"version\": 2, \"windows\": [{{\"name\": \"{name}\", \"from_s\": 1, \"to_s\": 2}}]}}")
+        };
+        assert!(crate::scenario::Scenario::from_json(&windows(&at_most)).is_ok());
+        let e = crate::scenario::Scenario::from_json(&windows(&over)).unwrap_err();
+        assert!(
+            e.to_string().ends_with(
+                "\"windows[0].name\" has 65 characters; a window's name can have at most 64"
+            ),
+            "{e}"
+        );
+        // Elsewhere a "name" is not a window's (a component's has its own limit).
+        let v = parse_value(&format!("{{\"nodes\": [{{\"name\": \"{over}\"}}]}}"));
+        assert!(v.is_ok(), "{v:?}");
     }
 
     #[test]

@@ -376,6 +376,10 @@ fn what_a_link_could_not_give_back_is_refused_before_it_is_handed_out() {
     let mut fits = design.clone();
     fits.scenario.as_mut().unwrap().windows[0].name = "w".repeat(256);
     assert_eq!(fits.link_problem(), None);
+    // The longest name a file may give a window, in characters of four bytes, fits.
+    let longest = "𝄞".repeat(crate::format::MAX_LABEL_CHARS);
+    fits.scenario.as_mut().unwrap().windows[0].name = longest;
+    assert_eq!(fits.link_problem(), None);
 }
 
 #[test]
