@@ -251,7 +251,7 @@ test('a run too long for the browser is refused with what to lower, and the desi
   await refused.waitFor();
   assert.equal(
     (await refused.innerText()).trim(),
-    "Can't run yet: This run would take about 43,200,000 steps of work (10,800,000 requests, each one step to start and one per hop); the limit is 30,000,000. Lower the traffic or the duration, or let requests pass fewer components.",
+    "Can't run yet: This run would take about 43,200,000 steps of work (one to start each request and one per hop); the limit is 30,000,000. Lower the traffic or the duration, or let requests pass fewer components.",
   );
   await page.screenshot({ path: `${ARTIFACTS}work-refused.png` });
   assert.equal(await app.metricText('throughput'), '–');
