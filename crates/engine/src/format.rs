@@ -195,11 +195,16 @@ fn parse_versioned_in<T: DeserializeOwned + Serialize>(
     // `found` is the whole number as written for a reader: "0", "-12", "1,000".
     let (version, found) = version;
     let what = format.what;
+    // In a part of a larger file (a chapter's solution), the part is named first.
+    let lead = match prefix {
+        "" => String::new(),
+        _ => format!("{prefix}: "),
+    };
     if version < 1.0 {
         return Err(syntax_at(
             text,
             &[Seg::Key("version")],
-            format!("this {what} has version {found}, which is too old: the oldest version Scale Lab reads is 1"),
+            format!("{lead}this {what} has version {found}, which is too old: the oldest version Scale Lab reads is 1"),
         ));
     }
     if version > format.current as f64 {
@@ -207,7 +212,7 @@ fn parse_versioned_in<T: DeserializeOwned + Serialize>(
             text,
             &[Seg::Key("version")],
             format!(
-                "this {what} has version {found}, but this Scale Lab reads versions up to {}; update Scale Lab to open it",
+                "{lead}this {what} has version {found}, but this Scale Lab reads versions up to {}; update Scale Lab to open it",
                 format.current
             ),
         ));
@@ -1617,6 +1622,18 @@ mod tests {
             e.to_string()
                 .contains("doc: this test file has no \"version\""),
             "{e}"
+        );
+        // A version too new is placed at it, and the part is named.
+        let e = parse_part::<Doc>(
+            "{\"title\": \"x\",\n \"doc\": {\"nodes\": [],\n   \"version\": 9}}",
+            &[Seg::Key("doc")],
+            Some(&DOC),
+        )
+        .unwrap()
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 3, column 15: doc: this test file has version 9, but this Scale Lab reads versions up to 2; update Scale Lab to open it"
         );
     }
 

@@ -71,15 +71,16 @@ pub fn locate(text: &str, path: &[Seg]) -> Option<Pos> {
 
 /// Lists each repeat of a key within one object, in document order, up to 100 entries.
 /// When a key occurs three times, the second and third are both listed. On malformed
-/// text, lists the repeats found before the error.
+/// text, or past [`MAX_VALUES`] values, lists the repeats found before.
 pub fn duplicate_keys(text: &str) -> Vec<Duplicate> {
     scan(text).duplicates
 }
 
 /// Most values (objects, lists, texts, numbers, booleans and nulls, counted at any
-/// depth; field names are not counted) a file may hold. The largest file of ours (a chapter with two diagrams of 500
-/// components and 4,000 connections, and a full scenario) holds about 55,000; the
-/// limit keeps what reading a file builds in memory small, whatever its size in bytes.
+/// depth; field names are not counted) a file may hold. The largest file of ours (a
+/// chapter with two diagrams of 500 components and 4,000 connections, and a full
+/// scenario) holds about 55,000; the limit keeps what reading a file builds in memory
+/// small, whatever its size in bytes.
 pub const MAX_VALUES: usize = 100_000;
 
 /// What one walk over a file finds before it is read: the repeated keys (see
@@ -90,6 +91,7 @@ pub struct Scan {
     pub too_many_values_at: Option<(usize, usize)>,
 }
 
+/// Walks `text` once for [`Scan`].
 pub fn scan(text: &str) -> Scan {
     let mut w = Walk::new(text, &[], true);
     let _ = w.run();
