@@ -475,21 +475,31 @@ pub const MAX_LABEL_CHARS: usize = 64;
 /// what it is, with `path` extended to it. A file may hold what the page could not
 /// share; it is said when the file is read rather than when a link is made.
 fn overlong_in<'a>(v: &'a Value, path: &mut Vec<Seg<'a>>) -> Option<(usize, &'static str)> {
-    let in_windows = matches!(path.iter().rev().nth(1), Some(Seg::Key("windows")));
+    first_in(v, path, &|path, v| {
+        let what = match (path, v) {
+            ([.., Seg::Key("label")], Value::String(_)) => "a label",
+            ([.., Seg::Key("windows"), _, Seg::Key("name")], Value::String(_)) => "a window's name",
+            _ => return None,
+        };
+        let chars = v.as_str()?.chars().count();
+        (chars > MAX_LABEL_CHARS).then_some((chars, what))
+    })
+}
+
+/// The first value of `v` (itself, then its items and members in order, depth first)
+/// for which `at`, given the value's path and the value, finds something; `path` is
+/// extended to that value.
+fn first_in<'a, T>(
+    v: &'a Value,
+    path: &mut Vec<Seg<'a>>,
+    at: &impl Fn(&[Seg<'a>], &'a Value) -> Option<T>,
+) -> Option<T> {
+    if let Some(found) = at(path, v) {
+        return Some(found);
+    }
     let mut within = |seg: Seg<'a>, v: &'a Value| {
         path.push(seg);
-        let found = match (seg, v) {
-            (Seg::Key("label"), Value::String(t)) => Some((t, "a label")),
-            (Seg::Key("name"), Value::String(t)) if in_windows => Some((t, "a window's name")),
-            _ => None,
-        }
-        .map_or_else(
-            || overlong_in(v, path),
-            |(t, what)| {
-                let chars = t.chars().count();
-                (chars > MAX_LABEL_CHARS).then_some((chars, what))
-            },
-        );
+        let found = first_in(v, path, at);
         if found.is_none() {
             path.pop();
         }
@@ -517,26 +527,17 @@ fn unprintable_in<'a>(v: &'a Value, path: &mut Vec<Seg<'a>>) -> Option<(char, bo
                 || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
         })
     };
-    let mut within = |seg: Seg<'a>, v: &'a Value| {
-        path.push(seg);
-        let found = unprintable_in(v, path);
-        if found.is_none() {
-            path.pop();
-        }
-        found
-    };
-    match v {
-        Value::String(t) => bad(t).map(|c| (c, false)),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, x)| within(Seg::Index(i), x)),
-        Value::Object(map) => map.iter().find_map(|(k, x)| match bad(k) {
-            Some(c) => Some((c, true)),
-            None => within(Seg::Key(k), x),
-        }),
+    // A member's field name is looked at before its value.
+    let found = first_in(v, path, &|path, v| match (path.last(), v) {
+        (Some(Seg::Key(k)), _) if bad(k).is_some() => bad(k).map(|c| (c, true)),
+        (_, Value::String(t)) => bad(t).map(|c| (c, false)),
         _ => None,
+    });
+    if let Some((_, true)) = found {
+        // The object holding the field name.
+        path.pop();
     }
+    found
 }
 
 /// A syntax error at the value found at `path` (or the start of the file).
@@ -606,7 +607,7 @@ fn translate(text: &str, e: &serde_json::Error, prefix: &str) -> FormatError {
     // The byte serde_json stopped on itself: a value's last character, a missing
     // field's closing brace, or where a value was expected.
     let here = jsonpos::offset_of(text, line, column);
-    let member_here = || jsonpos::path_at(text, here).map_or_else(|| "$".into(), |a| a.member);
+    let member_here = || place_of(jsonpos::path_at(text, here), false);
     let member = at.as_ref().map(|a| a.member.as_str()).unwrap_or("$");
     let container = at.as_ref().map(|a| a.container.as_str()).unwrap_or("$");
     let field = |path: &str| field_name(path, prefix);
@@ -621,26 +622,17 @@ fn translate(text: &str, e: &serde_json::Error, prefix: &str) -> FormatError {
             true => jsonpos::path_at(text, here),
             false => at,
         };
-        let place = |a: Option<&jsonpos::At>, container: bool| {
-            a.map_or_else(
-                || "$".into(),
-                |a| match container {
-                    true => a.container.clone(),
-                    false => a.member.clone(),
-                },
-            )
-        };
         if expected.trim() == "unit" {
             // `"kind": {"users": 1}`: an object where a choice's name belongs (serde
             // took its field name for the choice and wanted nothing in it).
             format!(
                 "{} must be text in quotes, not an object",
-                field(&place(at.as_ref(), true))
+                field(&place_of(at, true))
             )
         } else {
             format!(
                 "{} must be {}, not {}",
-                field(&place(at.as_ref(), false)),
+                field(&place_of(at, false)),
                 expected_words(expected),
                 found_words(found)
             )
@@ -756,6 +748,18 @@ fn translate(text: &str, e: &serde_json::Error, prefix: &str) -> FormatError {
         column,
         message,
     }
+}
+
+/// Where a parser stood, as messages name it: the member, or the object or list holding
+/// it; `$` (the whole) when it stood nowhere.
+fn place_of(at: Option<jsonpos::At>, container: bool) -> String {
+    at.map_or_else(
+        || "$".into(),
+        |a| match container {
+            true => a.container,
+            false => a.member,
+        },
+    )
 }
 
 /// The value starting at byte `at`, in words, when one does (not a text or an object,
