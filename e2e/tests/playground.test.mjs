@@ -235,6 +235,40 @@ test('the scenario panel sets traffic and schedules a failure that the run shows
   await context.close();
 });
 
+test('a second scheduled failure goes to another component, and one that would change nothing is refused', async () => {
+  const { page, context, problems, app } = await openApp(session);
+  const ids = await buildSystem(app);
+  await app.byTestId('add-event').click();
+  await app.byTestId('add-event').click();
+  const action = (i) => app.byTestId(`event-${i}`).locator('select').nth(0);
+  const target = (i) => app.byTestId(`event-${i}`).locator('select').nth(1);
+  // The first component that can fail, then the next one: not the same one twice.
+  assert.equal(await target(0).inputValue(), ids.dns);
+  assert.equal(await target(1).inputValue(), ids.lb);
+  const name = (await target(0).locator('option:checked').innerText()).trim();
+  // Both at 30 s on the same component: the second would change nothing.
+  await target(1).selectOption(ids.dns);
+  await app.run();
+  const refused = page.getByText(/Can't run yet: .*already did/);
+  await refused.waitFor();
+  assert.equal(
+    (await refused.innerText()).trim(),
+    `Can't run yet: The event at 30 s takes ${name} down, but the event at 30 s already did and nothing brings it back in between; remove one of them or bring it back first.`,
+  );
+  await page.screenshot({ path: `${ARTIFACTS}event-refused.png` });
+  assert.equal(await app.metricText('throughput'), '–');
+  // Bringing it back ten seconds later instead: the run goes.
+  await action(1).selectOption('restore_node');
+  const at = app.byTestId('event-1').locator('input');
+  await at.fill('40');
+  await at.press('Enter');
+  assert.equal(await target(1).inputValue(), ids.dns);
+  await app.run();
+  await app.waitForMetric('throughput', (v) => v > 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a run too long for the browser is refused with what to lower, and the design is kept', async () => {
   const { page, context, problems, app } = await openApp(session);
   const ids = await buildSystem(app);

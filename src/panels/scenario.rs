@@ -376,11 +376,24 @@ fn EventsField() -> impl IntoView {
     let editor = expect_context::<Editor>();
     let sc = expect_context::<ScenarioState>().scenario;
     let add = move |_| {
+        // A component no event names yet, if any: failing one twice is refused.
         let target = editor.diagram.with_untracked(|d| {
-            d.nodes
-                .iter()
-                .find(|n| !n.kind.info().offers(Role::Source))
-                .map(|n| n.id.clone())
+            sc.with_untracked(|s| {
+                let named = |id: &str| {
+                    s.events.iter().any(|e| {
+                        matches!(&e.action, Action::KillNode(t) | Action::RestoreNode(t) if t == id)
+                    })
+                };
+                let mut failing = d
+                    .nodes
+                    .iter()
+                    .filter(|n| !n.kind.info().offers(Role::Source));
+                failing
+                    .clone()
+                    .find(|n| !named(&n.id))
+                    .or_else(|| failing.next())
+                    .map(|n| n.id.clone())
+            })
         });
         match target {
             Some(t) => sc.update(|s| {

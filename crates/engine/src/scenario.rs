@@ -1036,6 +1036,68 @@ impl Scenario {
             })
     }
 
+    /// Scheduled events that would change nothing: taking down a component or a data
+    /// center that an earlier event has down already, or bringing back one that no
+    /// earlier event took down (unless the component may fail at random). Ties keep the
+    /// file's order, as in the run; random failures are left out, as they depend on
+    /// the seed.
+    fn on_off_problems(&self, d: &Diagram, err: &mut impl FnMut(Option<&str>, String)) {
+        // Events out of the run never happen (and are reported already).
+        let run = 0.0..self.duration_s as f64;
+        let mut order: Vec<&ScheduledEvent> = self
+            .events
+            .iter()
+            .filter(|e| run.contains(&e.at_s))
+            .collect();
+        crate::order::sort_by_key(&mut order, |e| crate::order::f64_key(e.at_s));
+        // What earlier events took down: whether a data center, its id, since when.
+        let mut down: Vec<(bool, &str, f64)> = Vec::new();
+        for e in order {
+            let (dc, id, kill) = match &e.action {
+                Action::KillNode(id) => (false, id, true),
+                Action::RestoreNode(id) => (false, id, false),
+                Action::KillDc(id) => (true, id, true),
+                Action::RestoreDc(id) => (true, id, false),
+                Action::Reshard { .. } => continue,
+            };
+            // Unknown ids are reported already.
+            let (name, node, random) = match (dc, d.node(id), d.data_center(id)) {
+                (false, Some(n), _) => (
+                    format::short(&n.name),
+                    Some(id.as_str()),
+                    self.random_failures
+                        .as_ref()
+                        .is_some_and(|rf| rf.kinds.contains(&n.kind)),
+                ),
+                (true, _, Some(c)) => (
+                    format!("the data center {}", format::short(&c.name)),
+                    None,
+                    false,
+                ),
+                _ => continue,
+            };
+            let at = format::quoted_number(e.at_s);
+            match (down.iter().position(|x| x.0 == dc && x.1 == id), kill) {
+                (None, true) => down.push((dc, id, e.at_s)),
+                (Some(i), false) => {
+                    down.swap_remove(i);
+                }
+                (Some(i), true) => err(
+                    node,
+                    format!(
+                        "The event at {at} s takes {name} down, but the event at {} s already did and nothing brings it back in between; remove one of them or bring it back first.",
+                        format::quoted_number(down[i].2)
+                    ),
+                ),
+                (None, false) if !random => err(
+                    node,
+                    format!("The event at {at} s brings {name} back, but no earlier event takes it down itself, so it would change nothing; remove it or take it down first."),
+                ),
+                (None, false) => {}
+            }
+        }
+    }
+
     /// Every problem with this scenario when run on `d`.
     pub fn validate(&self, d: &Diagram) -> Vec<Finding> {
         let mut out = Vec::new();
@@ -1196,6 +1258,7 @@ impl Scenario {
                 }
             }
         }
+        self.on_off_problems(d, &mut err);
         if let Some(rf) = &self.random_failures {
             random_failure_problems(rf, d, end, &mut err);
         }
@@ -1832,6 +1895,114 @@ mod tests {
         // In its last second, or running past the end, it still comes.
         assert!(said(spike(59, 1)).is_empty());
         assert!(said(spike(50, 100)).is_empty());
+    }
+
+    /// The messages of `events` (time, action) on users → web server → database, the
+    /// web server and database in one data center, the web server with the data
+    /// center's id; `random` web servers fail at random.
+    fn on_off_messages(events: &[(f64, &str, &str)], random: bool) -> Vec<String> {
+        use crate::components::Kind;
+        use crate::region::Region;
+        let mut d = Diagram::new();
+        let dc = d.add_data_center(Region::Europe, 150.0, -50.0, 400.0, 200.0);
+        let u = d.add_node(Kind::Users, 0.0, 0.0);
+        let w = d.add_node(Kind::WebServer, 200.0, 0.0);
+        let front = d.nodes.iter_mut().find(|n| n.id == w).unwrap();
+        front.name = "Front".into();
+        front.id = dc.clone();
+        let w = dc.clone();
+        let db = d.add_node(Kind::Database, 400.0, 0.0);
+        d.connect(&u, &w).unwrap();
+        d.connect(&w, &db).unwrap();
+        d.set_node_dc(&w, Some(&dc));
+        d.set_node_dc(&db, Some(&dc));
+        assert!(d.validate().is_empty(), "{:?}", d.validate());
+        d.data_centers[0].name = "Paris".into();
+        let mut s = Scenario {
+            duration_s: 60,
+            ..Scenario::default()
+        };
+        if random {
+            s.random_failures = Some(RandomFailures {
+                kinds: vec![Kind::WebServer],
+                every_s: 30.0,
+                down_s: 5.0,
+            });
+        }
+        for &(at_s, what, id) in events {
+            let id = match id {
+                "web" => w.clone(),
+                "db" => db.clone(),
+                _ => dc.clone(),
+            };
+            let action = match what {
+                "kill" => Action::KillNode(id),
+                "restore" => Action::RestoreNode(id),
+                "kill_dc" => Action::KillDc(id),
+                _ => Action::RestoreDc(id),
+            };
+            s.events.push(ScheduledEvent { at_s, action });
+        }
+        s.validate(&d).into_iter().map(|f| f.message).collect()
+    }
+
+    #[test]
+    fn a_scheduled_event_that_would_change_nothing_is_refused() {
+        // Taken down and brought back in turn, in any order in the file: fine.
+        let fine = [
+            (30.0, "restore", "web"),
+            (10.0, "kill", "web"),
+            (40.0, "kill", "web"),
+            (20.0, "kill_dc", "dc"),
+            (25.0, "restore_dc", "dc"),
+            (20.0, "kill", "db"),
+            // At the same time, in the file's order (the run's).
+            (20.0, "restore", "db"),
+        ];
+        assert_eq!(on_off_messages(&fine, false), Vec::<String>::new());
+        // Brought back when nothing took it down.
+        let m = on_off_messages(&[(12.5, "restore", "web")], false);
+        assert_eq!(
+            m,
+            ["The event at 12.5 s brings Front back, but no earlier event takes it down itself, so it would change nothing; remove it or take it down first."]
+        );
+        // Taken down twice.
+        let m = on_off_messages(&[(20.0, "kill", "web"), (5.0, "kill", "web")], false);
+        assert_eq!(
+            m,
+            ["The event at 20 s takes Front down, but the event at 5 s already did and nothing brings it back in between; remove one of them or bring it back first."]
+        );
+        // Ties keep the file's order: brought back, then taken down.
+        let m = on_off_messages(&[(20.0, "restore", "db"), (20.0, "kill", "db")], false);
+        assert_eq!(m.len(), 1);
+        assert!(
+            m[0].starts_with("The event at 20 s brings Database"),
+            "{m:?}"
+        );
+        // Data centers alike, named as such.
+        let m = on_off_messages(&[(9.0, "restore_dc", "dc")], false);
+        assert!(
+            m[0].starts_with("The event at 9 s brings the data center Paris back"),
+            "{m:?}"
+        );
+        let m = on_off_messages(&[(1.0, "kill_dc", "dc"), (2.0, "kill_dc", "dc")], false);
+        assert!(
+            m[0].starts_with(
+                "The event at 2 s takes the data center Paris down, but the event at 1 s"
+            ),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn bringing_back_a_component_that_may_fail_at_random_is_allowed() {
+        // A random failure may have it down then.
+        assert_eq!(
+            on_off_messages(&[(30.0, "restore", "web")], true),
+            Vec::<String>::new()
+        );
+        // Not so for a kind that does not fail at random.
+        assert_eq!(on_off_messages(&[(30.0, "restore", "db")], true).len(), 1);
     }
 
     #[test]
