@@ -269,6 +269,35 @@ test('a second scheduled failure goes to another component, and one that would c
   await context.close();
 });
 
+test('two gateways wired to each other are pointed out as a loop', async () => {
+  const { page, context, problems, app } = await openApp(session);
+  const users = await app.addComponent('users', 90, 200);
+  const first = await app.addComponent('api_gateway', 300, 120);
+  const second = await app.addComponent('api_gateway', 300, 320);
+  const web = await app.addComponent('web_server', 560, 200);
+  await app.wire(users, first);
+  await app.wire(first, web);
+  await app.wire(second, web);
+  await app.wire(first, second);
+  await page.keyboard.press('Escape');
+  const findings = app.byTestId('findings');
+  assert.doesNotMatch(await findings.innerText(), /own requests back/);
+  await app.wire(second, first);
+  await page.keyboard.press('Escape');
+  const loop = findings.getByText(/own requests back/);
+  await loop.waitFor();
+  assert.equal(
+    (await loop.innerText()).trim(),
+    'API gateway 1 can get its own requests back through API gateway 2: a request may pass it more than once, which adds work and waiting, and one that goes round too often fails for having no route; remove a connection that closes the loop.',
+  );
+  await page.screenshot({ path: `${ARTIFACTS}gateway-loop.png` });
+  // A warning, not a refusal: the design runs.
+  await app.run();
+  await app.waitForMetric('throughput', (v) => v > 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a run too long for the browser is refused with what to lower, and the design is kept', async () => {
   const { page, context, problems, app } = await openApp(session);
   const ids = await buildSystem(app);

@@ -4,7 +4,7 @@
 
 use crate::vecmap::VecSet;
 
-use crate::components::{dispatch, NodeCx, Role};
+use crate::components::{dispatch, Kind, NodeCx, Role};
 use crate::diagram::{Diagram, WiringError, MAX_DATA_CENTERS, MAX_EDGES, MAX_ID_LEN, MAX_NODES};
 use crate::finding::Finding;
 use crate::format::short;
@@ -60,8 +60,60 @@ impl Diagram {
         for n in &self.nodes {
             dispatch!(n.kind, validate(&NodeCx::new(self, n), &mut out));
         }
+        self.gateway_loops(&mut out);
         out.extend(crate::analysis::analyze(self).unreachable);
         out
+    }
+
+    /// API gateways passing requests on to each other in a loop (the only kind that may
+    /// call its own kind): a request may pass a gateway more than once, and fails for
+    /// having no route when its call stack is full. One warning per connection that
+    /// closes a loop, found depth first.
+    fn gateway_loops(&self, out: &mut Vec<Finding>) {
+        let n = self.nodes.len();
+        let index = self.index_by_id();
+        let gateway = |i: usize| self.nodes[i].kind == Kind::ApiGateway;
+        let mut next: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for e in &self.edges {
+            if let (Some(&a), Some(&b)) = (index.get(e.from.as_str()), index.get(e.to.as_str())) {
+                if a != b && gateway(a) && gateway(b) {
+                    next[a].push(b);
+                }
+            }
+        }
+        // 0: not reached yet; 1: on the path being followed; 2: done.
+        let mut state = vec![0u8; n];
+        for start in 0..n {
+            if state[start] != 0 {
+                continue;
+            }
+            state[start] = 1;
+            // Each node on the path with how many of its successors were followed.
+            let mut path = vec![(start, 0)];
+            while let Some(top) = path.last_mut() {
+                let (u, k) = *top;
+                let Some(&v) = next[u].get(k) else {
+                    state[u] = 2;
+                    path.pop();
+                    continue;
+                };
+                top.1 += 1;
+                match state[v] {
+                    0 => {
+                        state[v] = 1;
+                        path.push((v, 0));
+                    }
+                    1 => out.push(Finding::warning(
+                        Some(&self.nodes[v].id),
+                        format!(
+                            "{} can get its own requests back through {}: a request may pass it more than once, which adds work and waiting, and one that goes round too often fails for having no route; remove a connection that closes the loop.",
+                            self.nodes[v].name, self.nodes[u].name
+                        ),
+                    )),
+                    _ => {}
+                }
+            }
+        }
     }
 
     /// The problems of the diagram as data, whatever the design: over the limits,
