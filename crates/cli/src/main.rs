@@ -35,7 +35,8 @@ usage:
       title and a text.
   scalelab-cli unlink LINK
       Print what a share link holds as JSON: {\"diagram\", \"scenario\", \"challenge\"}.
-      LINK is the whole address or what follows its #.
+      LINK is the whole address or what follows its #; - reads it from standard input
+      (for a link longer than the system lets an argument be).
   scalelab-cli compile-lessons LESSONS_DIR OUT_FILE
       Read every chapter listed in LESSONS_DIR/course.json and write the compiled
       course the browser loads (every problem is reported with file and line).
@@ -190,9 +191,18 @@ fn parse_args(raw: &[String]) -> Result<Args, CliError> {
             "--base" => {
                 let v = value("--base")?;
                 let v = v.trim_end_matches('#').to_string();
-                if v.is_empty() || v.contains('#') || v.chars().count() > 500 {
+                let web = ["http://", "https://"].iter().any(|p| {
+                    v.get(..p.len())
+                        .is_some_and(|head| head.eq_ignore_ascii_case(p))
+                        && v.len() > p.len()
+                });
+                if !web
+                    || v.contains('#')
+                    || v.chars().any(|c| c.is_whitespace() || c.is_control())
+                    || v.chars().count() > 500
+                {
                     return Err(CliError::Usage(format!(
-                        "--base needs the address the app is served at, without a #, at most 500 characters (for example https://example.org/scale-lab/), not \"{v}\""
+                        "--base needs the web address the app is served at: starting with http:// or https://, without spaces or a #, at most 500 characters (for example https://example.org/scale-lab/), not \"{v}\""
                     )));
                 }
                 a.base = Some(v);
@@ -218,7 +228,9 @@ fn parse_args(raw: &[String]) -> Result<Args, CliError> {
             }
             "--series" => a.series = true,
             "--digest" => a.digest = true,
-            s if s.starts_with('-') => return Err(CliError::Usage(format!("unknown option {s}"))),
+            s if s.starts_with('-') && s != "-" => {
+                return Err(CliError::Usage(format!("unknown option {s}")))
+            }
             s => {
                 let takes = COMMANDS
                     .iter()
@@ -309,6 +321,33 @@ fn read(path: &str) -> Result<String, CliError> {
             e.utf8_error().valid_up_to()
         ))
     })
+}
+
+/// A link given on standard input (`unlink -`), for links longer than the system lets
+/// an argument be: read up to the longest link and an address before it (the link
+/// reader ignores the line break a pipe leaves).
+fn link_from_stdin() -> Result<String, CliError> {
+    use scalelab_engine::link::MAX_LINK_CHARS;
+    let limit = MAX_LINK_CHARS + 1000;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            CliError::Link(format!(
+                "cannot read the link from standard input: {}",
+                io_words(&e)
+            ))
+        })?;
+    if bytes.len() > limit {
+        return Err(CliError::Link(format!(
+            "the link on standard input is longer than a link can be ({} characters after the #)",
+            scalelab_engine::format::thousands(MAX_LINK_CHARS as f64)
+        )));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| CliError::Link("the link on standard input is not text".into()))
 }
 
 fn load(a: &Args) -> Result<(String, Diagram, Scenario), CliError> {
@@ -574,6 +613,10 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
                 .file
                 .clone()
                 .ok_or_else(|| CliError::Usage("unlink needs a LINK".into()))?;
+            let text = match text.as_str() {
+                "-" => link_from_stdin()?,
+                _ => text,
+            };
             let shared = from_link(&text).map_err(|e| CliError::Link(e.to_string()))?;
             let mut doc = serde_json::Map::new();
             let value = |x: serde_json::Result<serde_json::Value>| x.unwrap_or_default();

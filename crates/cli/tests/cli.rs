@@ -580,6 +580,25 @@ fn a_link_with_a_base_is_the_whole_address_and_opens() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--base"));
+    // Only a web address: a script, a bare host, a space or nothing after the scheme
+    // would give a link that does not open the app.
+    for bad in [
+        "javascript:alert(1)//",
+        "example.org/scale-lab/",
+        "https://x.org/scale lab/",
+        "https://",
+        "ftp://x.org/",
+    ] {
+        let o = cli(&["link", &example("diagram.json"), "--base", bad]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("starting with http:// or https://"),
+            "{bad}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let o = cli(&["link", &example("diagram.json"), "--base", "HTTP://x.org"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
 /// A reference design spread over data centers is there to survive the loss of any one
@@ -688,4 +707,54 @@ fn metrics_that_cannot_be_written_exit_with_2() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+}
+
+/// `cli` with `input` on standard input.
+fn cli_with_input(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scalelab-cli"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    // The program may stop reading early (a link too long): a broken pipe is fine.
+    let _ = child.stdin.take().unwrap().write_all(input);
+    child.wait_with_output().expect("the binary ends")
+}
+
+#[test]
+fn unlink_reads_a_link_from_standard_input_up_to_the_longest_link() {
+    let o = cli(&[
+        "link",
+        &example("diagram.json"),
+        "--base",
+        "https://example.org/",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let link = String::from_utf8(o.stdout).unwrap();
+    let direct = cli(&["unlink", link.trim()]);
+    assert!(direct.status.success());
+    // With the line break a pipe leaves at its end.
+    let piped = cli_with_input(&["unlink", "-"], link.as_bytes());
+    assert!(
+        piped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+    assert_eq!(piped.stdout, direct.stdout);
+    // Longer than any link: refused without reading on.
+    let huge = vec![b'A'; 300_000];
+    let o = cli_with_input(&["unlink", "-"], &huge);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("the link on standard input is longer than a link can be (200,000 characters after the #)"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = cli_with_input(&["unlink", "-"], b"s=\xff\xfe");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("the link on standard input is not text"));
 }
