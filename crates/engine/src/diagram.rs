@@ -46,6 +46,9 @@ fn users_nodes_v1(v: &mut Value) -> impl Iterator<Item = (usize, &mut Value)> {
 }
 /// Most nodes a diagram may have.
 pub const MAX_NODES: usize = 500;
+/// Farthest a position may lie from the canvas's origin, either way, and the largest
+/// side of a data center, in a file (the editor stays far within).
+pub const MAX_COORD: f64 = 1_000_000.0;
 /// Most edges a diagram may have.
 pub const MAX_EDGES: usize = 4000;
 /// Most data centers a diagram may have.
@@ -182,11 +185,51 @@ impl Diagram {
     pub fn from_json(text: &str) -> Result<Diagram, FormatError> {
         let d: Diagram = format::parse_versioned(text, &FORMAT)?;
         d.names_fit(text)?;
+        d.places_fit(text)?;
         Ok(d)
     }
 
-    /// A name longer than the editor allows is refused when a file is read: messages,
-    /// cards and links are made for names of that length.
+    /// A position far off the canvas or a data center of no size, which the editor
+    /// never makes, is refused when a file is read: the canvas could not show it.
+    fn places_fit(&self, text: &str) -> Result<(), FormatError> {
+        use crate::jsonpos::Seg;
+        let nodes = self
+            .nodes
+            .iter()
+            .enumerate()
+            .flat_map(|(i, n)| [("nodes", i, "x", n.x, false), ("nodes", i, "y", n.y, false)]);
+        let dcs = self.data_centers.iter().enumerate().flat_map(|(i, c)| {
+            [
+                ("data_centers", i, "x", c.x, false),
+                ("data_centers", i, "y", c.y, false),
+                ("data_centers", i, "w", c.w, true),
+                ("data_centers", i, "h", c.h, true),
+            ]
+        });
+        for (list, i, field, v, size) in nodes.chain(dcs) {
+            let (low, what) = match size {
+                true => (1.0, "a size must be from 1 to 1,000,000"),
+                false => (
+                    -MAX_COORD,
+                    "a position must be from -1,000,000 to 1,000,000",
+                ),
+            };
+            if !(low..=MAX_COORD).contains(&v) {
+                return Err(format::syntax_at(
+                    text,
+                    &[Seg::Key(list), Seg::Index(i), Seg::Key(field)],
+                    format!(
+                        "\"{list}[{i}].{field}\" is {}; {what}",
+                        format::quoted_number(v)
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A name the editor would not take (empty, or longer than it allows) is refused
+    /// when a file is read: messages, cards and links are made for names of that length.
     fn names_fit(&self, text: &str) -> Result<(), FormatError> {
         use crate::edits::MAX_NAME_CHARS;
         use crate::jsonpos::Seg;
@@ -199,6 +242,13 @@ impl Diagram {
                     .enumerate(),
             );
         for (i, (list, name)) in names {
+            if name.trim().is_empty() {
+                return Err(format::syntax_at(
+                    text,
+                    &[Seg::Key(list), Seg::Index(i), Seg::Key("name")],
+                    format!("\"{list}[{i}].name\" is empty; a name needs 1 to {MAX_NAME_CHARS} characters"),
+                ));
+            }
             let chars = name.chars().count();
             if chars > MAX_NAME_CHARS {
                 return Err(format::syntax_at(
@@ -681,6 +731,69 @@ mod tests {
                         || l.contains(&d.data_centers[0].name) && dc > 40
                 })
                 .unwrap();
+            assert_eq!(e.line(), Some(line + 1), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_file_with_an_empty_name_is_refused_at_the_name() {
+        let mut d = small();
+        d.nodes[1].name = "  ".into();
+        let text = d.to_json_pretty();
+        let e = Diagram::from_json(&text).unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("\"nodes[1].name\" is empty; a name needs 1 to 40 characters"),
+            "{e}"
+        );
+        d.nodes[1].name = " A ".into();
+        assert!(Diagram::from_json(&d.to_json_pretty()).is_ok());
+    }
+
+    #[test]
+    fn a_file_with_a_place_off_the_canvas_or_a_data_center_of_no_size_is_refused() {
+        let mut d = small();
+        d.add_data_center(Region::Europe, 0.0, 0.0, 10.0, 10.0);
+        // The limits themselves are fine.
+        d.nodes[1].x = -MAX_COORD;
+        d.nodes[2].y = MAX_COORD;
+        d.data_centers[0].w = 1.0;
+        d.data_centers[0].h = MAX_COORD;
+        assert!(Diagram::from_json(&d.to_json_pretty()).is_ok());
+        // How to spoil the diagram, the message, and what the line it names holds.
+        type Case = (fn(&mut Diagram), &'static str, &'static str);
+        let cases: [Case; 4] = [
+            (
+                |d| d.nodes[1].x = 1e308,
+                "\"nodes[1].x\" is 1e308; a position must be from -1,000,000 to 1,000,000",
+                "\"x\": 1e+308",
+            ),
+            (
+                |d| d.nodes[2].y = -1_000_000.5,
+                "\"nodes[2].y\" is -1000000.5; a position must be from -1,000,000 to 1,000,000",
+                "\"y\": -1000000.5",
+            ),
+            (
+                |d| d.data_centers[0].w = -5.0,
+                "\"data_centers[0].w\" is -5; a size must be from 1 to 1,000,000",
+                "\"w\": -5",
+            ),
+            (
+                |d| d.data_centers[0].h = 0.5,
+                "\"data_centers[0].h\" is 0.5; a size must be from 1 to 1,000,000",
+                "\"h\": 0.5",
+            ),
+        ];
+        for (spoil, expected, at) in cases {
+            let mut bad = d.clone();
+            spoil(&mut bad);
+            let text = bad.to_json_pretty();
+            let e = Diagram::from_json(&text).unwrap_err();
+            assert!(e.to_string().ends_with(expected), "{e}");
+            let line = text
+                .lines()
+                .position(|l| l.contains(at))
+                .unwrap_or_else(|| panic!("{at} not in {text}"));
             assert_eq!(e.line(), Some(line + 1), "{e}");
         }
     }
