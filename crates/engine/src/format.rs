@@ -740,6 +740,17 @@ fn translate(text: &str, e: &serde_json::Error, prefix: &str) -> FormatError {
             "{} must be text in quotes, not {found}",
             field(&member_here())
         )
+    } else if raw == "expected value"
+        && text.get(here..).is_some_and(|r| r.starts_with('}'))
+        && text
+            .get(..here)
+            .is_some_and(|r| r.trim_end().ends_with('{'))
+    {
+        // `"kind": {}`, `"action": {}`: a choice given as an object naming none.
+        format!(
+            "{} is an empty object; it must name one of its choices",
+            field(&place_of(jsonpos::path_at(text, here), true))
+        )
     } else {
         syntax_words(raw)
     };
@@ -1243,6 +1254,24 @@ mod tests {
         // A value missing altogether is still said as such.
         let e = err("{\"version\": 2, \"nodes\": [{\"id\": \"a\", \"count\": 1, \"kind\": }]}");
         assert!(e.to_string().ends_with("a value was expected here"), "{e}");
+    }
+
+    #[test]
+    fn a_choice_given_an_empty_object_names_the_choice() {
+        let e = err("{\"version\": 2, \"nodes\": [{\"id\": \"a\", \"count\": 1, \"kind\": { }}]}");
+        assert_eq!(
+            e.to_string(),
+            // At the closing brace (column 60: the object opens at 58), where a choice
+            // was wanted.
+            "line 1, column 60: \"nodes[0].kind\" is an empty object; it must name one of its choices"
+        );
+        // An empty object where an object is expected is another matter.
+        let e = err("{\"version\": 2, \"nodes\": [{}]}");
+        assert!(
+            e.to_string()
+                .ends_with("\"id\" is missing in \"nodes[0]\"; add it"),
+            "{e}"
+        );
     }
 
     #[test]
