@@ -57,7 +57,7 @@ fn every_chapter_loads_and_the_chapters_fit_together() {
     let (manifest, lessons) = course();
     let problems: Vec<String> = course_problems(&lessons)
         .into_iter()
-        .map(|(i, m)| format!("lessons/{}: {m}", manifest.chapters[i]))
+        .map(|p| format!("lessons/{}: {}", manifest.chapters[p.chapter], p.message))
         .collect();
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }

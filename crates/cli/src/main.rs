@@ -447,13 +447,13 @@ fn load_chapter(path: &str) -> Result<(Vec<Lesson>, usize), CliError> {
         lessons.push(read_lesson(&dir.join(chapter).to_string_lossy())?);
     }
     lessons.push(lesson);
-    if let Some((_, m)) = course_problems(&lessons)
+    if let Some(p) = course_problems(&lessons)
         .into_iter()
-        .find(|(i, _)| *i == index)
+        .find(|p| p.chapter == index)
     {
-        return Err(CliError::Read {
+        return Err(CliError::Lesson {
             path: path.to_string(),
-            message: m,
+            problems: vec![p.place(&read(path)?)],
         });
     }
     Ok((lessons, index))
@@ -665,13 +665,14 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
             for chapter in &manifest.chapters {
                 lessons.push(read_lesson(&base.join(chapter).to_string_lossy())?);
             }
-            if let Some((i, m)) = course_problems(&lessons).into_iter().next() {
-                return Err(CliError::Read {
-                    path: base
-                        .join(&manifest.chapters[i])
-                        .to_string_lossy()
-                        .into_owned(),
-                    message: m,
+            if let Some(p) = course_problems(&lessons).into_iter().next() {
+                let path = base
+                    .join(&manifest.chapters[p.chapter])
+                    .to_string_lossy()
+                    .into_owned();
+                return Err(CliError::Lesson {
+                    problems: vec![p.place(&read(&path)?)],
+                    path,
                 });
             }
             let bytes = compile_course(&manifest.title, &lessons);

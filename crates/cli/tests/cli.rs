@@ -489,6 +489,37 @@ fn lessons_compile_and_a_broken_one_is_named_with_its_line() {
 }
 
 #[test]
+fn chapters_that_do_not_fit_together_are_reported_at_the_field() {
+    let first = std::fs::read_to_string(root().join("lessons/01-single-server.json")).unwrap();
+    let line = first.lines().position(|l| l.contains("\"id\":")).unwrap() + 1;
+    let dir = std::env::temp_dir().join(format!("scalelab-twice-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a.json"), &first).unwrap();
+    std::fs::write(dir.join("b.json"), &first).unwrap();
+    std::fs::write(
+        dir.join("course.json"),
+        r#"{"version": 1, "title": "Twice", "chapters": ["a.json", "b.json"]}"#,
+    )
+    .unwrap();
+    let out = dir.join("out.bin");
+    let o = cli(&[
+        "compile-lessons",
+        &dir.to_string_lossy(),
+        &out.to_string_lossy(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    // The second chapter's "id", at its value: `  "id": "` is 9 characters.
+    assert!(
+        err.contains(&format!(
+            "b.json: line {line}, column 9: Chapter 1 already has the id \"single-server\"; give each chapter its own."
+        )),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
 fn the_later_chapters_example_runs_every_new_component() {
     let d = file_json("later-chapters.json");
     let s = file_json("later-chapters-scenario.json");

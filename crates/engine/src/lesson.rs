@@ -574,25 +574,50 @@ impl CourseManifest {
 }
 
 /// Checks that the chapters fit together: unique ids, and a first chapter that does
-/// not continue from a previous one. Returns (chapter index, message) pairs.
-pub fn course_problems(lessons: &[Lesson]) -> Vec<(usize, String)> {
+/// not continue from a previous one. Returns (chapter index, the top-level field at
+/// fault, message); [`CourseProblem::place`] finds the field in the chapter's file.
+pub fn course_problems(lessons: &[Lesson]) -> Vec<CourseProblem> {
     let mut out = Vec::new();
     for (i, l) in lessons.iter().enumerate() {
         if i == 0 && matches!(l.starter, Starter::Continue(_)) {
-            out.push((
-                i,
-                "The first chapter cannot continue from a previous one; give it a starter diagram."
+            out.push(CourseProblem {
+                chapter: i,
+                field: "starter",
+                message: "The first chapter cannot continue from a previous one; give it a starter diagram."
                     .into(),
-            ));
+            });
         }
-        if lessons[..i].iter().any(|o| o.id == l.id) {
-            out.push((
-                i,
-                format!("Another chapter already has the id \"{}\".", l.id),
-            ));
+        if let Some(first) = lessons[..i].iter().position(|o| o.id == l.id) {
+            out.push(CourseProblem {
+                chapter: i,
+                field: "id",
+                message: format!(
+                    "Chapter {} already has the id \"{}\"; give each chapter its own.",
+                    first + 1,
+                    l.id
+                ),
+            });
         }
     }
     out
+}
+
+/// A problem of a chapter in its course (see [`course_problems`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CourseProblem {
+    /// The chapter's position in the course, from 0.
+    pub chapter: usize,
+    /// The top-level field of the chapter's file at fault.
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl CourseProblem {
+    /// The problem placed at its field's value in `text`, the chapter's file.
+    pub fn place(&self, text: &str) -> LessonProblem {
+        use crate::jsonpos::Seg;
+        format::syntax_at(text, &[Seg::Key(self.field)], self.message.clone()).into()
+    }
 }
 
 /// What checking a chapter found: the goals of its reference solution and of the
@@ -911,6 +936,18 @@ mod tests {
         assert!(course_problems(&course).is_empty());
         let course = &course[..2];
         let wrong = vec![course[1].clone(), course[1].clone()];
-        assert_eq!(course_problems(&wrong).len(), 2);
+        let found = course_problems(&wrong);
+        assert_eq!(found.len(), 2);
+        // Each placed at its field in the chapter's file.
+        let text =
+            "{\n  \"version\": 1,\n  \"id\": \"x\",\n  \"starter\": {\"continue_with\": {}}\n}";
+        let placed: Vec<String> = found.iter().map(|p| p.place(text).to_string()).collect();
+        assert_eq!(
+            placed,
+            [
+                "line 4, column 14: The first chapter cannot continue from a previous one; give it a starter diagram.",
+                format!("line 3, column 9: Chapter 1 already has the id \"{}\"; give each chapter its own.", wrong[1].id).as_str(),
+            ]
+        );
     }
 }
