@@ -5,7 +5,8 @@
 
 use leptos::prelude::*;
 use scalelab_engine::{
-    Action, KeyPopularity, Kind, Profile, RandomFailures, Role, Scenario, ScheduledEvent, Traffic,
+    Action, KeyPopularity, Kind, Profile, RandomFailures, Role, Scenario, ScheduledEvent, Severity,
+    Traffic,
 };
 
 use scalelab_engine::scenario::{
@@ -95,7 +96,13 @@ pub fn ScenarioPanel() -> impl IntoView {
             .diagram
             .with(|d| sc.with(|s| s.validate(d)))
             .into_iter()
-            .map(|f| view! { <li class="error">{f.message}</li> })
+            .map(|f| {
+                let class = match f.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                };
+                view! { <li class=class>{f.message}</li> }
+            })
             .collect_view()
     };
 
@@ -376,7 +383,7 @@ fn EventsField() -> impl IntoView {
     let editor = expect_context::<Editor>();
     let sc = expect_context::<ScenarioState>().scenario;
     let add = move |_| {
-        // A component no event names yet, if any: failing one twice is refused.
+        // A component no event names yet, if any: failing one twice does nothing more.
         let target = editor.diagram.with_untracked(|d| {
             sc.with_untracked(|s| {
                 let named = |id: &str| {

@@ -228,7 +228,7 @@ fn parse_args(raw: &[String]) -> Result<Args, CliError> {
             }
             "--series" => a.series = true,
             "--digest" => a.digest = true,
-            s if s.starts_with('-') && s != "-" => {
+            s if s.starts_with('-') && !(s == "-" && a.command == "unlink") => {
                 return Err(CliError::Usage(format!("unknown option {s}")))
             }
             s => {

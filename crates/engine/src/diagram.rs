@@ -189,6 +189,27 @@ impl Diagram {
         Ok(d)
     }
 
+    /// The diagram as a file will read it back: positions brought within
+    /// ±[`MAX_COORD`], data-center sides within 1 to [`MAX_COORD`], and an empty name
+    /// replaced by its kind's. The editor keeps to these; a hand-made link need not.
+    pub fn fit_for_file(mut self) -> Diagram {
+        let place = |v: f64| v.clamp(-MAX_COORD, MAX_COORD);
+        let side = |v: f64| v.clamp(1.0, MAX_COORD);
+        for n in &mut self.nodes {
+            (n.x, n.y) = (place(n.x), place(n.y));
+            if n.name.trim().is_empty() {
+                n.name = n.kind.info().label.to_string();
+            }
+        }
+        for c in &mut self.data_centers {
+            (c.x, c.y, c.w, c.h) = (place(c.x), place(c.y), side(c.w), side(c.h));
+            if c.name.trim().is_empty() {
+                c.name = "Data center".into();
+            }
+        }
+        self
+    }
+
     /// A position far off the canvas or a data center of no size, which the editor
     /// never makes, is refused when a file is read: the canvas could not show it.
     fn places_fit(&self, text: &str) -> Result<(), FormatError> {
@@ -246,7 +267,7 @@ impl Diagram {
                 return Err(format::syntax_at(
                     text,
                     &[Seg::Key(list), Seg::Index(i), Seg::Key("name")],
-                    format!("\"{list}[{i}].name\" is empty; a name needs 1 to {MAX_NAME_CHARS} characters"),
+                    format!("\"{list}[{i}].name\" is empty or only spaces; a name needs 1 to {MAX_NAME_CHARS} characters"),
                 ));
             }
             let chars = name.chars().count();
@@ -742,8 +763,9 @@ mod tests {
         let text = d.to_json_pretty();
         let e = Diagram::from_json(&text).unwrap_err();
         assert!(
-            e.to_string()
-                .ends_with("\"nodes[1].name\" is empty; a name needs 1 to 40 characters"),
+            e.to_string().ends_with(
+                "\"nodes[1].name\" is empty or only spaces; a name needs 1 to 40 characters"
+            ),
             "{e}"
         );
         d.nodes[1].name = " A ".into();
@@ -796,6 +818,37 @@ mod tests {
                 .unwrap_or_else(|| panic!("{at} not in {text}"));
             assert_eq!(e.line(), Some(line + 1), "{e}");
         }
+    }
+
+    #[test]
+    fn a_diagram_fitted_for_a_file_reads_back() {
+        let mut d = small();
+        d.add_data_center(Region::Europe, 0.0, 0.0, 10.0, 10.0);
+        let fine = d.clone();
+        assert_eq!(
+            fine.clone().fit_for_file(),
+            fine,
+            "what the editor makes is kept"
+        );
+        d.nodes[0].x = -1e300;
+        d.nodes[1].y = 2e6;
+        d.nodes[2].name = " ".into();
+        d.data_centers[0].w = -3.0;
+        d.data_centers[0].h = 0.0;
+        d.data_centers[0].name = String::new();
+        assert!(Diagram::from_json(&d.to_json_pretty()).is_err());
+        let fitted = d.clone().fit_for_file();
+        assert_eq!(
+            Diagram::from_json(&fitted.to_json_pretty()).unwrap(),
+            fitted
+        );
+        assert_eq!(
+            (fitted.nodes[0].x, fitted.nodes[1].y),
+            (-MAX_COORD, MAX_COORD)
+        );
+        assert_eq!(fitted.nodes[2].name, d.nodes[2].kind.info().label);
+        let c = &fitted.data_centers[0];
+        assert_eq!((c.w, c.h, c.name.as_str()), (1.0, 1.0, "Data center"));
     }
 
     #[test]

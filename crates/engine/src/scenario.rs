@@ -1036,12 +1036,12 @@ impl Scenario {
             })
     }
 
-    /// Scheduled events that would change nothing: taking down a component or a data
-    /// center that an earlier event has down already, or bringing back one that no
-    /// earlier event took down (unless the component may fail at random). Ties keep the
-    /// file's order, as in the run; random failures are left out, as they depend on
-    /// the seed.
-    fn on_off_problems(&self, d: &Diagram, err: &mut impl FnMut(Option<&str>, String)) {
+    /// Warnings for scheduled events that change nothing unless the learner steps in by
+    /// hand during the run: taking down a component or a data center that an earlier
+    /// event has down already, or bringing back one that no earlier event took down
+    /// (unless the component may fail at random). Ties keep the file's order, as in the
+    /// run; random failures are left out, as they depend on the seed.
+    fn on_off_problems(&self, d: &Diagram, out: &mut Vec<Finding>) {
         // Events out of the run never happen (and are reported already).
         let run = 0.0..self.duration_s as f64;
         let mut order: Vec<&ScheduledEvent> = self
@@ -1082,17 +1082,17 @@ impl Scenario {
                 (Some(i), false) => {
                     down.swap_remove(i);
                 }
-                (Some(i), true) => err(
+                (Some(i), true) => out.push(Finding::warning(
                     node,
                     format!(
-                        "The event at {at} s takes {name} down, but the event at {} s already did and nothing brings it back in between; remove one of them or bring it back first.",
+                        "The event at {at} s takes {name} down, but the event at {} s already did and nothing brings it back in between, so it changes nothing unless you bring it back by hand.",
                         format::quoted_number(down[i].2)
                     ),
-                ),
-                (None, false) if !random => err(
+                )),
+                (None, false) if !random => out.push(Finding::warning(
                     node,
-                    format!("The event at {at} s brings {name} back, but no earlier event takes it down itself, so it would change nothing; remove it or take it down first."),
-                ),
+                    format!("The event at {at} s brings {name} back, but no earlier event takes it down itself, so it changes nothing unless you take it down by hand."),
+                )),
                 (None, false) => {}
             }
         }
@@ -1258,7 +1258,8 @@ impl Scenario {
                 }
             }
         }
-        self.on_off_problems(d, &mut err);
+        let mut warnings = Vec::new();
+        self.on_off_problems(d, &mut warnings);
         if let Some(rf) = &self.random_failures {
             random_failure_problems(rf, d, end, &mut err);
         }
@@ -1303,6 +1304,7 @@ impl Scenario {
                 );
             }
         }
+        out.extend(warnings);
         out
     }
 }
@@ -1943,11 +1945,19 @@ mod tests {
             };
             s.events.push(ScheduledEvent { at_s, action });
         }
-        s.validate(&d).into_iter().map(|f| f.message).collect()
+        let found = s.validate(&d);
+        // Warnings: the learner may kill and restore by hand during the run.
+        assert!(
+            found
+                .iter()
+                .all(|f| f.severity == crate::finding::Severity::Warning),
+            "{found:?}"
+        );
+        found.into_iter().map(|f| f.message).collect()
     }
 
     #[test]
-    fn a_scheduled_event_that_would_change_nothing_is_refused() {
+    fn a_scheduled_event_that_changes_nothing_by_itself_is_pointed_out() {
         // Taken down and brought back in turn, in any order in the file: fine.
         let fine = [
             (30.0, "restore", "web"),
@@ -1964,13 +1974,13 @@ mod tests {
         let m = on_off_messages(&[(12.5, "restore", "web")], false);
         assert_eq!(
             m,
-            ["The event at 12.5 s brings Front back, but no earlier event takes it down itself, so it would change nothing; remove it or take it down first."]
+            ["The event at 12.5 s brings Front back, but no earlier event takes it down itself, so it changes nothing unless you take it down by hand."]
         );
         // Taken down twice.
         let m = on_off_messages(&[(20.0, "kill", "web"), (5.0, "kill", "web")], false);
         assert_eq!(
             m,
-            ["The event at 20 s takes Front down, but the event at 5 s already did and nothing brings it back in between; remove one of them or bring it back first."]
+            ["The event at 20 s takes Front down, but the event at 5 s already did and nothing brings it back in between, so it changes nothing unless you bring it back by hand."]
         );
         // Ties keep the file's order: brought back, then taken down.
         let m = on_off_messages(&[(20.0, "restore", "db"), (20.0, "kill", "db")], false);

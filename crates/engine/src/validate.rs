@@ -76,7 +76,8 @@ impl Diagram {
         let mut next: Vec<Vec<usize>> = vec![Vec::new(); n];
         for e in &self.edges {
             if let (Some(&a), Some(&b)) = (index.get(e.from.as_str()), index.get(e.to.as_str())) {
-                if a != b && gateway(a) && gateway(b) {
+                // Once each: two connections between the same gateways make one loop.
+                if a != b && gateway(a) && gateway(b) && !next[a].contains(&b) {
                     next[a].push(b);
                 }
             }

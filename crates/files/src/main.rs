@@ -53,7 +53,8 @@ pub fn read_file(text: &str) -> Result<String, String> {
 #[wasm_bindgen]
 pub fn write_file(record: &str) -> Result<String, String> {
     match from_record(record) {
-        Ok(Record::Diagram(d)) => Ok(d.to_json_pretty()),
+        // Fitted, so the file reads back even from a hand-made link.
+        Ok(Record::Diagram(d)) => Ok(d.fit_for_file().to_json_pretty()),
         Ok(Record::Scenario(s)) => Ok(s.to_json_pretty()),
         Ok(Record::Goals(goals)) => Ok(GoalSet::to_json_pretty(&goals)),
         Ok(Record::Sandbox(..)) | Err(_) => Err("There is nothing to save as a file.".into()),

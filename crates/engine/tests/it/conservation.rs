@@ -342,20 +342,8 @@ pub(crate) fn build(sh: &Shape) -> (Diagram, Scenario) {
         },
     );
     let ids: Vec<String> = d.nodes.iter().map(|n| n.id.clone()).collect();
-    // Taking down a component that is down already is refused: one component's
-    // failures do not overlap (nor touch, as equal times would go by file order).
-    let mut down: Vec<(usize, f64, f64)> = Vec::new();
     for (i, at, back) in &sh.kills {
-        let until = back.map_or(f64::INFINITY, |b| at + b);
-        let n = i % ids.len();
-        if down
-            .iter()
-            .any(|&(m, a, u)| m == n && *at <= u && a <= until)
-        {
-            continue;
-        }
-        down.push((n, *at, until));
-        let id = ids[n].clone();
+        let id = ids[i % ids.len()].clone();
         s.events.push(ScheduledEvent {
             at_s: *at,
             action: Action::KillNode(id.clone()),

@@ -153,6 +153,16 @@ fn a_loop_through_several_gateways_is_found_once_and_two_paths_to_one_gateway_ar
     // 0 → 1 → 2 and 0 → 2: two ways to gateway 2, no way back.
     let (d, _) = gateways(3, &[(0, 1), (1, 2), (0, 2)]);
     assert_eq!(loops(&d), []);
+    // A connection given twice (a file may hold it) still closes one loop.
+    let (mut d, g) = gateways(2, &[(0, 1), (1, 0)]);
+    let again = d
+        .edges
+        .iter()
+        .find(|e| e.from == g[1] && e.to == g[0])
+        .unwrap()
+        .clone();
+    d.edges.push(again);
+    assert_eq!(loops(&d).len(), 1);
     // Two separate loops, each found.
     let (d, _) = gateways(4, &[(0, 1), (1, 0), (0, 2), (2, 3), (3, 2)]);
     assert_eq!(loops(&d).len(), 2);
