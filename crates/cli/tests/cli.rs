@@ -466,19 +466,7 @@ fn lessons_compile_and_a_broken_one_is_named_with_its_line() {
         .position(|l| l.contains("web_sever"))
         .unwrap()
         + 1;
-    let dir = std::env::temp_dir().join(format!("scalelab-broken-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("one.json"), broken).unwrap();
-    std::fs::write(
-        dir.join("course.json"),
-        r#"{"version": 1, "title": "Broken", "chapters": ["one.json"]}"#,
-    )
-    .unwrap();
-    let o = cli(&[
-        "compile-lessons",
-        &dir.to_string_lossy(),
-        &out.to_string_lossy(),
-    ]);
+    let (o, _) = compile_course_of("broken", &[("one.json", &broken)]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -492,21 +480,7 @@ fn lessons_compile_and_a_broken_one_is_named_with_its_line() {
 fn chapters_that_do_not_fit_together_are_reported_at_the_field() {
     let first = std::fs::read_to_string(root().join("lessons/01-single-server.json")).unwrap();
     let line = first.lines().position(|l| l.contains("\"id\":")).unwrap() + 1;
-    let dir = std::env::temp_dir().join(format!("scalelab-twice-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("a.json"), &first).unwrap();
-    std::fs::write(dir.join("b.json"), &first).unwrap();
-    std::fs::write(
-        dir.join("course.json"),
-        r#"{"version": 1, "title": "Twice", "chapters": ["a.json", "b.json"]}"#,
-    )
-    .unwrap();
-    let out = dir.join("out.bin");
-    let o = cli(&[
-        "compile-lessons",
-        &dir.to_string_lossy(),
-        &out.to_string_lossy(),
-    ]);
+    let (o, written) = compile_course_of("twice", &[("a.json", &first), ("b.json", &first)]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     // The second chapter's "id", at its value: `  "id": "` is 9 characters.
@@ -516,7 +490,35 @@ fn chapters_that_do_not_fit_together_are_reported_at_the_field() {
         )),
         "{err}"
     );
-    assert!(!out.exists());
+    assert!(!written);
+}
+
+/// Runs `compile-lessons` on a course of `chapters` (file name, text) in a folder of
+/// its own, removed afterwards; returns the output and whether the course was written.
+fn compile_course_of(tag: &str, chapters: &[(&str, &str)]) -> (Output, bool) {
+    let dir = std::env::temp_dir().join(format!("scalelab-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, text) in chapters {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let names: Vec<String> = chapters.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+    std::fs::write(
+        dir.join("course.json"),
+        format!(
+            "{{\"version\": 1, \"title\": \"{tag}\", \"chapters\": [{}]}}",
+            names.join(", ")
+        ),
+    )
+    .unwrap();
+    let out = dir.join("out.bin");
+    let o = cli(&[
+        "compile-lessons",
+        &dir.to_string_lossy(),
+        &out.to_string_lossy(),
+    ]);
+    let written = out.exists();
+    let _ = std::fs::remove_dir_all(&dir);
+    (o, written)
 }
 
 #[test]
