@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use scalelab_engine::format::{count_of, fixed};
-use scalelab_engine::{Diagram, Kind, ParamSpec, ParamType, ParamValue, Region, Severity};
+use scalelab_engine::{Diagram, Kind, ParamSpec, ParamType, ParamValue, Region};
 
 use crate::editor::Editor;
 use crate::panels::metrics::node_chart_html;
@@ -93,10 +93,7 @@ fn DiagramSummary() -> impl IntoView {
                             .iter()
                             .take(SHOWN_FINDINGS)
                             .map(|f| {
-                                let class = match f.severity {
-                                    Severity::Error => "error",
-                                    Severity::Warning => "warning",
-                                };
+                                let class = super::severity_class(f.severity);
                                 view! { <li class=class>{f.message.clone()}</li> }
                             })
                             .collect_view();

@@ -6,3 +6,14 @@ pub mod inspector;
 pub mod metrics;
 pub mod palette;
 pub mod scenario;
+
+use scalelab_engine::Severity;
+
+/// The style class of a finding's list item: red for what stops a run, orange for a
+/// warning.
+pub(crate) fn severity_class(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}

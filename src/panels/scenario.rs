@@ -5,8 +5,7 @@
 
 use leptos::prelude::*;
 use scalelab_engine::{
-    Action, KeyPopularity, Kind, Profile, RandomFailures, Role, Scenario, ScheduledEvent, Severity,
-    Traffic,
+    Action, KeyPopularity, Kind, Profile, RandomFailures, Role, Scenario, ScheduledEvent, Traffic,
 };
 
 use scalelab_engine::scenario::{
@@ -97,10 +96,7 @@ pub fn ScenarioPanel() -> impl IntoView {
             .with(|d| sc.with(|s| s.validate(d)))
             .into_iter()
             .map(|f| {
-                let class = match f.severity {
-                    Severity::Error => "error",
-                    Severity::Warning => "warning",
-                };
+                let class = super::severity_class(f.severity);
                 view! { <li class=class>{f.message}</li> }
             })
             .collect_view()

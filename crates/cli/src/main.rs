@@ -297,6 +297,14 @@ macro_rules! note {
     }};
 }
 
+/// All of `source` if it holds at most `limit` bytes, `None` if more (reading stops one
+/// byte past the limit, so an endless stream never fills memory).
+fn read_at_most(source: impl Read, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    source.take(limit as u64 + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() <= limit).then_some(bytes))
+}
+
 /// Reads a file of at most [`MAX_INPUT_BYTES`], checking the size while reading so a
 /// huge file or an endless stream never fills memory.
 fn read(path: &str) -> Result<String, CliError> {
@@ -305,16 +313,14 @@ fn read(path: &str) -> Result<String, CliError> {
         message,
     };
     let file = std::fs::File::open(path).map_err(|e| fail(io_words(&e)))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_INPUT_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| fail(io_words(&e)))?;
-    if bytes.len() > MAX_INPUT_BYTES {
-        return Err(fail(format!(
-            "the file is larger than the limit of {} bytes",
-            scalelab_engine::format::thousands(MAX_INPUT_BYTES as f64)
-        )));
-    }
+    let bytes = read_at_most(file, MAX_INPUT_BYTES)
+        .map_err(|e| fail(io_words(&e)))?
+        .ok_or_else(|| {
+            fail(format!(
+                "the file is larger than the limit of {} bytes",
+                scalelab_engine::format::thousands(MAX_INPUT_BYTES as f64)
+            ))
+        })?;
     String::from_utf8(bytes).map_err(|e| {
         fail(format!(
             "the file is not UTF-8 text (byte {} is not valid)",
@@ -328,24 +334,19 @@ fn read(path: &str) -> Result<String, CliError> {
 /// reader ignores the line break a pipe leaves).
 fn link_from_stdin() -> Result<String, CliError> {
     use scalelab_engine::link::MAX_LINK_CHARS;
-    let limit = MAX_LINK_CHARS + 1000;
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .lock()
-        .take(limit as u64 + 1)
-        .read_to_end(&mut bytes)
+    let bytes = read_at_most(std::io::stdin().lock(), MAX_LINK_CHARS + 1000)
         .map_err(|e| {
             CliError::Link(format!(
                 "cannot read the link from standard input: {}",
                 io_words(&e)
             ))
+        })?
+        .ok_or_else(|| {
+            CliError::Link(format!(
+                "the link on standard input is longer than a link can be ({} characters after the #)",
+                scalelab_engine::format::thousands(MAX_LINK_CHARS as f64)
+            ))
         })?;
-    if bytes.len() > limit {
-        return Err(CliError::Link(format!(
-            "the link on standard input is longer than a link can be ({} characters after the #)",
-            scalelab_engine::format::thousands(MAX_LINK_CHARS as f64)
-        )));
-    }
     String::from_utf8(bytes)
         .map_err(|_| CliError::Link("the link on standard input is not text".into()))
 }

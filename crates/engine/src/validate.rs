@@ -71,16 +71,17 @@ impl Diagram {
     /// closes a loop, found depth first.
     fn gateway_loops(&self, out: &mut Vec<Finding>) {
         let n = self.nodes.len();
-        let index = self.index_by_id();
         let gateway = |i: usize| self.nodes[i].kind == Kind::ApiGateway;
-        let mut next: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for e in &self.edges {
-            if let (Some(&a), Some(&b)) = (index.get(e.from.as_str()), index.get(e.to.as_str())) {
-                // Once each: two connections between the same gateways make one loop.
-                if a != b && gateway(a) && gateway(b) && !next[a].contains(&b) {
-                    next[a].push(b);
+        let mut next = crate::sim::build::successors(self);
+        for (a, s) in next.iter_mut().enumerate() {
+            // Once each: two connections between the same gateways make one loop.
+            let mut once = Vec::new();
+            for &b in s.iter() {
+                if b as usize != a && gateway(a) && gateway(b as usize) && !once.contains(&b) {
+                    once.push(b);
                 }
             }
+            *s = once;
         }
         // 0: not reached yet; 1: on the path being followed; 2: done.
         let mut state = vec![0u8; n];
@@ -99,6 +100,7 @@ impl Diagram {
                     continue;
                 };
                 top.1 += 1;
+                let v = v as usize;
                 match state[v] {
                     0 => {
                         state[v] = 1;
