@@ -1061,18 +1061,20 @@ impl Scenario {
                 Action::Reshard { .. } => continue,
             };
             // Unknown ids are reported already.
-            let (name, node, random) = match (dc, d.node(id), d.data_center(id)) {
+            let (name, node, random, home) = match (dc, d.node(id), d.data_center(id)) {
                 (false, Some(n), _) => (
                     format::short(&n.name),
                     Some(id.as_str()),
                     self.random_failures
                         .as_ref()
                         .is_some_and(|rf| rf.kinds.contains(&n.kind)),
+                    n.dc.as_deref(),
                 ),
                 (true, _, Some(c)) => (
                     format!("the data center {}", format::short(&c.name)),
                     None,
                     false,
+                    None,
                 ),
                 _ => continue,
             };
@@ -1089,10 +1091,24 @@ impl Scenario {
                         format::quoted_number(down[i].2)
                     ),
                 )),
-                (None, false) if !random => out.push(Finding::warning(
-                    node,
-                    format!("The event at {at} s brings {name} back, but no earlier event takes it down itself, so it changes nothing unless you take it down by hand."),
-                )),
+                (None, false) if !random => {
+                    // Down with its data center: only bringing the data center back helps.
+                    let with_dc = home.and_then(|h| {
+                        let c = d.data_center(h)?;
+                        let i = down.iter().position(|x| x.0 && x.1 == h)?;
+                        Some((format::short(&c.name), down[i].2))
+                    });
+                    out.push(Finding::warning(
+                        node,
+                        match with_dc {
+                            Some((dc_name, since)) => format!(
+                                "The event at {at} s brings {name} back, but it is down because the event at {} s took down its data center {dc_name}, so it changes nothing; bring the data center back instead.",
+                                format::quoted_number(since)
+                            ),
+                            None => format!("The event at {at} s brings {name} back, but no earlier event takes it down itself, so it changes nothing unless you take it down by hand."),
+                        },
+                    ))
+                }
                 (None, false) => {}
             }
         }
@@ -1993,6 +2009,25 @@ mod tests {
         let m = on_off_messages(&[(9.0, "restore_dc", "dc")], false);
         assert!(
             m[0].starts_with("The event at 9 s brings the data center Paris back"),
+            "{m:?}"
+        );
+        // A component down only with its data center: bring the data center back.
+        let m = on_off_messages(&[(4.0, "kill_dc", "dc"), (6.0, "restore", "web")], false);
+        assert_eq!(
+            m,
+            ["The event at 6 s brings Front back, but it is down because the event at 4 s took down its data center Paris, so it changes nothing; bring the data center back instead."]
+        );
+        // Once the data center is back, the usual sentence.
+        let m = on_off_messages(
+            &[
+                (4.0, "kill_dc", "dc"),
+                (5.0, "restore_dc", "dc"),
+                (6.0, "restore", "web"),
+            ],
+            false,
+        );
+        assert!(
+            m[0].contains("no earlier event takes it down itself"),
             "{m:?}"
         );
         let m = on_off_messages(&[(1.0, "kill_dc", "dc"), (2.0, "kill_dc", "dc")], false);
