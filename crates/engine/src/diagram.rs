@@ -190,22 +190,20 @@ impl Diagram {
     }
 
     /// The diagram as a file will read it back: positions brought within
-    /// ±[`MAX_COORD`], data-center sides within 1 to [`MAX_COORD`], and an empty name
-    /// replaced by its kind's. The editor keeps to these; a hand-made link need not.
+    /// ±[`MAX_COORD`], data-center sides within 1 to [`MAX_COORD`], an empty name
+    /// replaced by its kind's and a long one cut to
+    /// [`MAX_NAME_CHARS`](crate::edits::MAX_NAME_CHARS) characters. The editor keeps to
+    /// these; a hand-made link need not, so a link is fitted when it is opened.
     pub fn fit_for_file(mut self) -> Diagram {
         let place = |v: f64| v.clamp(-MAX_COORD, MAX_COORD);
         let side = |v: f64| v.clamp(1.0, MAX_COORD);
         for n in &mut self.nodes {
             (n.x, n.y) = (place(n.x), place(n.y));
-            if n.name.trim().is_empty() {
-                n.name = n.kind.info().label.to_string();
-            }
+            fit_name(&mut n.name, n.kind.info().label);
         }
         for c in &mut self.data_centers {
             (c.x, c.y, c.w, c.h) = (place(c.x), place(c.y), side(c.w), side(c.h));
-            if c.name.trim().is_empty() {
-                c.name = "Data center".into();
-            }
+            fit_name(&mut c.name, "Data center");
         }
         self
     }
@@ -555,6 +553,16 @@ impl Diagram {
     }
 }
 
+/// An empty name (or only spaces) becomes `default`; a name over
+/// [`MAX_NAME_CHARS`](crate::edits::MAX_NAME_CHARS) characters is cut to that many.
+fn fit_name(name: &mut String, default: &str) {
+    if name.trim().is_empty() {
+        *name = default.to_string();
+    } else if let Some((cut, _)) = name.char_indices().nth(crate::edits::MAX_NAME_CHARS) {
+        name.truncate(cut);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -833,6 +841,8 @@ mod tests {
         d.nodes[0].x = -1e300;
         d.nodes[1].y = 2e6;
         d.nodes[2].name = " ".into();
+        // 41 characters, the last two bytes each: cut to 40 at a character boundary.
+        d.nodes[3].name = format!("{}éé", "n".repeat(39));
         d.data_centers[0].w = -3.0;
         d.data_centers[0].h = 0.0;
         d.data_centers[0].name = String::new();
@@ -847,6 +857,7 @@ mod tests {
             (-MAX_COORD, MAX_COORD)
         );
         assert_eq!(fitted.nodes[2].name, d.nodes[2].kind.info().label);
+        assert_eq!(fitted.nodes[3].name, format!("{}é", "n".repeat(39)));
         let c = &fitted.data_centers[0];
         assert_eq!((c.w, c.h, c.name.as_str()), (1.0, 1.0, "Data center"));
     }

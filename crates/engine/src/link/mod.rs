@@ -899,6 +899,9 @@ pub fn to_link(shared: &Shared) -> String {
 
 /// Reads a link: the whole address, or what follows its `#`. What it holds is checked
 /// like a file: a design the engine would refuse is refused here, with its reasons.
+/// The design is fitted as a file would take it ([`Diagram::fit_for_file`]): a
+/// hand-made link may place a component far off the canvas or give it no name or a
+/// long one, which the editor never does.
 #[inline]
 pub fn from_link(text: &str) -> Result<Shared, LinkError> {
     let text = text.trim();
@@ -910,7 +913,7 @@ pub fn from_link(text: &str) -> Result<Shared, LinkError> {
     if flags & !(HAS_SCENARIO | HAS_CHALLENGE) != 0 {
         return Err(bad("a part"));
     }
-    let diagram = read_diagram(&mut r)?;
+    let diagram = read_diagram(&mut r)?.fit_for_file();
     let scenario = if flags & HAS_SCENARIO != 0 {
         Some(read_scenario(
             &mut r,

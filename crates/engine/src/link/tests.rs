@@ -209,6 +209,26 @@ fn a_link_gives_back_exactly_what_was_shared() {
 }
 
 #[test]
+fn a_hand_made_link_opens_fitted_to_what_the_editor_and_files_take() {
+    let (mut d, s) = varied();
+    d.nodes[0].x = 5e6;
+    d.nodes[0].y = -7e9;
+    d.nodes[1].name = "   ".into();
+    d.nodes[2].name = "x".repeat(60);
+    d.data_centers[0].w = 0.0;
+    d.data_centers[0].name = String::new();
+    let opened = from_link(&to_link(&shared(d.clone(), Some(s)))).unwrap();
+    let (n, c) = (&opened.diagram.nodes, &opened.diagram.data_centers[0]);
+    assert_eq!((n[0].x, n[0].y), (1_000_000.0, -1_000_000.0));
+    assert_eq!(n[1].name, d.nodes[1].kind.info().label);
+    assert_eq!(n[2].name, "x".repeat(40));
+    assert_eq!((c.w, c.name.as_str()), (1.0, "Data center"));
+    // What opened saves as a file that reads back.
+    let text = opened.diagram.to_json_pretty();
+    assert_eq!(Diagram::from_json(&text).unwrap(), opened.diagram);
+}
+
+#[test]
 fn random_failures_travel_in_a_link_and_a_version_2_link_still_opens() {
     let (d, mut s) = varied();
     s.random_failures = Some(RandomFailures {
@@ -579,7 +599,7 @@ proptest! {
     #[test]
     fn moved_and_renamed_diagrams_read_back(
         xs in proptest::collection::vec(-5000.0f64..5000.0, 4),
-        name in "[a-zA-Z0-9 é]{1,20}",
+        name in "[a-zA-Z0-9é][a-zA-Z0-9 é]{0,19}",
     ) {
         let (mut d, s) = varied();
         for (n, x) in d.nodes.iter_mut().zip(&xs) {
