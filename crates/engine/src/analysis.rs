@@ -269,7 +269,7 @@ pub fn analyze(d: &Diagram) -> Analysis {
                     "If {} fails, {} can no longer reach any {}: it is a single point of failure.",
                     node.name,
                     d.nodes[u].name,
-                    k.label().to_ascii_lowercase()
+                    crate::catalog::in_sentence(k.label())
                 ),
             ));
         }
@@ -291,7 +291,7 @@ pub fn analyze(d: &Diagram) -> Analysis {
                     "If {} goes down, {} can no longer reach any {}.",
                     dc.name,
                     d.nodes[u].name,
-                    k.label().to_ascii_lowercase()
+                    crate::catalog::in_sentence(k.label())
                 ),
             ));
         }
@@ -344,6 +344,31 @@ mod tests {
         d.set_param("db-1", "failover", ParamValue::Bool(false))
             .unwrap();
         assert_eq!(spof_ids(&d), vec!["lb-1", "db-1"]);
+    }
+
+    #[test]
+    fn a_kind_named_by_an_abbreviation_keeps_its_capitals() {
+        // Users reach the web server directly and through an API gateway, the only one,
+        // which stands in a data center: losing the data center loses only the gateway.
+        let mut d = Diagram::new();
+        let u = d.add_node(Kind::Users, 0.0, 0.0);
+        let gw = d.add_node(Kind::ApiGateway, 0.0, 0.0);
+        let web = d.add_node(Kind::WebServer, 0.0, 0.0);
+        for (a, b) in [(&u, &gw), (&gw, &web), (&u, &web)] {
+            d.connect(a, b).unwrap();
+        }
+        let dc = d.add_data_center(crate::region::Region::Europe, 0.0, 0.0, 100.0, 100.0);
+        d.set_node_dc(&gw, Some(&dc));
+        d.data_centers[0].name = "Paris".into();
+        let found: Vec<String> = analyze(&d)
+            .data_center_failures
+            .into_iter()
+            .map(|f| f.message)
+            .collect();
+        assert_eq!(
+            found,
+            ["If Paris goes down, Users 1 can no longer reach any API gateway."]
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::analyze;
+use crate::catalog::{in_sentence, with_article};
 use crate::components::{dispatch, Kind, NodeCx};
 use crate::diagram::Diagram;
 use crate::format::{self, count_of, count_was, fixed, thousands, FormatError};
@@ -693,18 +694,15 @@ impl Goal {
             }
             Goal::Has { kind, at_least, .. } => {
                 if *at_least <= 1 {
-                    format!("Has a {}", kind.label().to_ascii_lowercase())
+                    format!("Has {}", with_article(kind.label(), false))
                 } else {
-                    format!(
-                        "Has at least {at_least} × {}",
-                        kind.label().to_ascii_lowercase()
-                    )
+                    format!("Has at least {at_least} × {}", in_sentence(kind.label()))
                 }
             }
             Goal::NoSinglePointOfFailure { kind: Some(k), .. } => {
                 format!(
                     "No single point of failure among {} components",
-                    k.label().to_ascii_lowercase()
+                    in_sentence(k.label())
                 )
             }
             Goal::NoSinglePointOfFailure { kind: None, .. } => {
@@ -1372,16 +1370,17 @@ fn evaluate_one(d: &Diagram, m: &Metrics, goal: &Goal) -> GoalResult {
                 (None, None) => m.nodes.iter().collect(),
             };
             if picked.is_empty() {
-                let what = node.clone().unwrap_or_else(|| {
-                    kind.map(|k| k.label().to_ascii_lowercase())
-                        .unwrap_or_default()
-                });
-                return result(
-                    goal,
-                    false,
-                    None,
-                    format!("The diagram has no {what} to measure."),
-                );
+                let reason = match (node, kind) {
+                    (Some(id), _) => format!(
+                        "The diagram no longer has the component this goal measures (\"{}\").",
+                        format::short(id)
+                    ),
+                    (None, Some(k)) => {
+                        format!("The diagram has no {} to measure.", in_sentence(k.label()))
+                    }
+                    (None, None) => "The diagram has no component to measure.".to_string(),
+                };
+                return result(goal, false, None, reason);
             }
             let v = if picked.len() == 1 {
                 node_value(*metric, picked[0], elapsed)
@@ -1438,14 +1437,11 @@ fn evaluate_one(d: &Diagram, m: &Metrics, goal: &Goal) -> GoalResult {
             let n = d.nodes.iter().filter(|x| x.kind == *kind).count() as u32;
             let pass = n >= *at_least;
             let reason = if n == 0 {
-                format!(
-                    "There is no {} in the diagram.",
-                    kind.label().to_ascii_lowercase()
-                )
+                format!("There is no {} in the diagram.", in_sentence(kind.label()))
             } else {
                 format!(
-                    "The diagram has {n} {}; the goal asks for at least {at_least}.",
-                    kind.label().to_ascii_lowercase()
+                    "The diagram has {n} × {}; the goal asks for at least {at_least}.",
+                    in_sentence(kind.label())
                 )
             };
             result(goal, pass, Some(n as f64), reason)
@@ -1566,6 +1562,54 @@ mod tests {
         assert_eq!(
             goal_problems(&[has(1), has(0)], &d, &s),
             [(1, "Goal 2: \"at_least\" must be 1 or more.".to_string())]
+        );
+    }
+
+    #[test]
+    fn kinds_named_by_an_abbreviation_keep_their_capitals_in_labels_and_reasons() {
+        let (d, _, m) = system();
+        let has = |kind, at_least| Goal::Has {
+            kind,
+            at_least,
+            label: None,
+        };
+        let hit_rate = |node: Option<&str>, kind| Goal::NodeMetric {
+            node: node.map(str::to_string),
+            kind,
+            metric: NodeMetric::HitRate,
+            op: Op::Ge,
+            value: 0.9,
+            label: None,
+        };
+        let goals = [
+            has(K::Cdn, 1),
+            has(K::ApiGateway, 1),
+            has(K::WebServer, 3),
+            hit_rate(None, Some(K::Cdn)),
+            hit_rate(Some("cdn-9"), None),
+        ];
+        let labels: Vec<String> = goals.iter().map(Goal::label).collect();
+        assert_eq!(
+            labels[..3],
+            [
+                "Has a CDN",
+                "Has an API gateway",
+                "Has at least 3 × web server"
+            ]
+        );
+        let reasons: Vec<String> = evaluate(&d, &m, &goals)
+            .into_iter()
+            .map(|r| r.reason)
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                "There is no CDN in the diagram.",
+                "There is no API gateway in the diagram.",
+                "The diagram has 2 × web server; the goal asks for at least 3.",
+                "The diagram has no CDN to measure.",
+                "The diagram no longer has the component this goal measures (\"cdn-9\").",
+            ]
         );
     }
 

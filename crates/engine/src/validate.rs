@@ -245,7 +245,7 @@ impl Diagram {
                             format!(
                                 "{} ({}) has no setting \"{}\".{hint}",
                                 n.name,
-                                n.kind.label().to_ascii_lowercase(),
+                                crate::catalog::in_sentence(n.kind.label()),
                                 short(key)
                             ),
                         ));
