@@ -160,7 +160,7 @@ fn check_exits_1_and_names_the_cause_when_a_goal_fails() {
     );
     assert_eq!(
         results[1]["reason"],
-        "The diagram has 1 cdn; the goal asks for at least 2."
+        "The diagram has 1 × CDN; the goal asks for at least 2."
     );
 }
 
