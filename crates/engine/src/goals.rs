@@ -646,6 +646,17 @@ impl Goal {
         }
     }
 
+    /// The label its author gave it, if any.
+    pub(crate) fn custom_label(&self) -> Option<&str> {
+        match self {
+            Goal::Metric { label, .. }
+            | Goal::NodeMetric { label, .. }
+            | Goal::Has { label, .. }
+            | Goal::NoSinglePointOfFailure { label, .. }
+            | Goal::SessionsNotOnWebServers { label } => label.as_deref(),
+        }
+    }
+
     /// The label shown to the learner.
     pub fn label(&self) -> String {
         match self {

@@ -995,7 +995,9 @@ pub fn unpack(code: &str, max_chars: usize, max_body: usize) -> Result<(u8, Vec<
 }
 
 impl Shared {
-    /// What the engine refuses in it: the diagram's errors, the scenario's, the goals'.
+    /// What the engine refuses in it: the diagram's errors, the scenario's, the goals',
+    /// and a window name, title or goal label over 64 characters (what files and the
+    /// page's fields keep, although a link holds 256 bytes).
     ///
     /// A challenge's diagram is where the solver starts, and may be unfinished (only
     /// the Users, say): only its form is checked (limits, ids, settings, allowed
@@ -1021,6 +1023,26 @@ impl Shared {
             }
         } else if self.challenge.is_some() {
             out.push("A challenge needs a scenario to check its goals against.".into());
+        }
+        // The page's fields and files keep these texts to 64 characters; a link holds
+        // 256 bytes, so a hand-made one could carry a text a saved file would refuse.
+        let windows = self.scenario.iter().flat_map(|s| &s.windows);
+        let texts = windows
+            .map(|w| ("A time window's name", w.name.as_str()))
+            .chain(self.challenge.iter().flat_map(|c| {
+                let labels = c.goals.iter().filter_map(|g| g.custom_label());
+                std::iter::once(("The challenge's title", c.title.as_str()))
+                    .chain(labels.map(|l| ("A goal's label", l)))
+            }));
+        for (what, text) in texts {
+            let chars = text.chars().count();
+            if chars > crate::format::MAX_LABEL_CHARS {
+                out.push(format!(
+                    "{what} (\"{}\") has {chars} characters; it can have at most {}.",
+                    crate::format::short(text),
+                    crate::format::MAX_LABEL_CHARS
+                ));
+            }
         }
         out
     }

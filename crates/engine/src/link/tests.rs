@@ -388,18 +388,75 @@ fn what_a_link_could_not_give_back_is_refused_before_it_is_handed_out() {
     let (d, mut s) = varied();
     s.windows[0].name = "w".repeat(257);
     let design = shared(d, Some(s));
-    assert!(design.problems().is_empty());
+    assert!(design.problems()[0].ends_with("has 257 characters; it can have at most 64."));
+    // What the reader cannot hold at all is said first.
     assert_eq!(
         design.link_problem().as_deref(),
         Some("A link cannot hold this. It contains an item larger than allowed (at most 256).")
     );
     let mut fits = design.clone();
-    fits.scenario.as_mut().unwrap().windows[0].name = "w".repeat(256);
-    assert_eq!(fits.link_problem(), None);
     // The longest name a file may give a window, in characters of four bytes, fits.
     let longest = "𝄞".repeat(crate::format::MAX_LABEL_CHARS);
     fits.scenario.as_mut().unwrap().windows[0].name = longest;
     assert_eq!(fits.link_problem(), None);
+}
+
+#[test]
+fn a_text_longer_than_a_file_takes_is_refused_even_when_a_link_holds_it() {
+    // 65 characters fit in a link's 256 bytes, but no file takes them.
+    let (d, mut s) = varied();
+    let long = "x".repeat(65);
+    s.windows[0].name = long.clone();
+    let mut goals = every_goal(&d);
+    // The goal naming the window keeps pointing at it.
+    goals.retain(|g| {
+        !matches!(
+            g,
+            Goal::Metric {
+                window: Some(_),
+                ..
+            }
+        )
+    });
+    goals.push(Goal::Has {
+        kind: Kind::Cache,
+        at_least: 1,
+        label: Some(long.clone()),
+    });
+    let challenge = Shared {
+        challenge: Some(Challenge {
+            title: long,
+            text: String::new(),
+            goals,
+        }),
+        ..shared(d, Some(s))
+    };
+    // Quoted shortened to 40 characters, the last one "…".
+    let quoted = format!(
+        "(\"{}…\") has 65 characters; it can have at most 64.",
+        "x".repeat(39)
+    );
+    let Err(LinkError::Invalid(problems)) = from_link(&to_link(&challenge)) else {
+        panic!("a 65-character text opened");
+    };
+    assert_eq!(
+        problems,
+        [
+            format!("A time window's name {quoted}"),
+            format!("The challenge's title {quoted}"),
+            format!("A goal's label {quoted}"),
+        ]
+    );
+    // 64 characters open.
+    let mut fits = challenge.clone();
+    let sixty_four = "x".repeat(64);
+    fits.scenario.as_mut().unwrap().windows[0].name = sixty_four.clone();
+    let c = fits.challenge.as_mut().unwrap();
+    c.title = sixty_four.clone();
+    if let Some(Goal::Has { label, .. }) = c.goals.last_mut() {
+        *label = Some(sixty_four);
+    }
+    assert_eq!(from_link(&to_link(&fits)).unwrap(), fits);
 }
 
 #[test]
