@@ -1026,15 +1026,7 @@ impl Shared {
         }
         // The page's fields and files keep these texts to 64 characters; a link holds
         // 256 bytes, so a hand-made one could carry a text a saved file would refuse.
-        let windows = self.scenario.iter().flat_map(|s| &s.windows);
-        let texts = windows
-            .map(|w| ("A time window's name", w.name.as_str()))
-            .chain(self.challenge.iter().flat_map(|c| {
-                let labels = c.goals.iter().filter_map(|g| g.custom_label());
-                std::iter::once(("The challenge's title", c.title.as_str()))
-                    .chain(labels.map(|l| ("A goal's label", l)))
-            }));
-        for (what, text) in texts {
+        let mut long = |what: &str, text: &str| {
             let chars = text.chars().count();
             if chars > crate::format::MAX_LABEL_CHARS {
                 out.push(format!(
@@ -1042,6 +1034,15 @@ impl Shared {
                     crate::format::short(text),
                     crate::format::MAX_LABEL_CHARS
                 ));
+            }
+        };
+        for w in self.scenario.iter().flat_map(|s| &s.windows) {
+            long("A time window's name", &w.name);
+        }
+        if let Some(c) = &self.challenge {
+            long("The challenge's title", &c.title);
+            for label in c.goals.iter().filter_map(|g| g.custom_label()) {
+                long("A goal's label", label);
             }
         }
         out
