@@ -87,7 +87,7 @@ const MAX_LISTED: usize = 20;
 impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CliError::Usage(m) => write!(f, "{m}\n\n{USAGE}"),
+            CliError::Usage(m) => write!(f, "{m}"),
             CliError::Read { path, message } => {
                 write!(f, "{path}: cannot read the file: {message}")
             }
@@ -176,8 +176,16 @@ fn parse_args(raw: &[String]) -> Result<Args, CliError> {
                 .cloned()
                 .ok_or_else(|| CliError::Usage(format!("{name} needs a value")))
         };
-        // Any command's option: whether this command takes it is checked below.
+        // Any command's option: said at once when this command does not take it, before
+        // its value is read (`bench --seed x` is about the option, not the "x").
         if let Some(o) = COMMANDS.iter().flat_map(|c| c.1).find(|o| **o == arg) {
+            if let Some((command, options, _)) = COMMANDS.iter().find(|c| c.0 == a.command) {
+                if !options.contains(o) {
+                    return Err(CliError::Usage(format!(
+                        "{o} is not an option of {command}"
+                    )));
+                }
+            }
             if a.given.contains(o) {
                 return Err(CliError::Usage(format!("{o} is given twice")));
             }
@@ -229,7 +237,14 @@ fn parse_args(raw: &[String]) -> Result<Args, CliError> {
             "--series" => a.series = true,
             "--digest" => a.digest = true,
             s if s.starts_with('-') && !(s == "-" && a.command == "unlink") => {
-                return Err(CliError::Usage(format!("unknown option {s}")))
+                // The command's own options, or every command's for an unknown command.
+                let known = COMMANDS
+                    .iter()
+                    .filter(|c| c.0 == a.command || !COMMANDS.iter().any(|k| k.0 == a.command))
+                    .flat_map(|c| c.1.iter().copied());
+                let hint = scalelab_engine::nearest(s, known)
+                    .map_or(String::new(), |n| format!("; did you mean {n}?"));
+                return Err(CliError::Usage(format!("unknown option {s}{hint}")));
             }
             s => {
                 let takes = COMMANDS
@@ -755,7 +770,13 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
             out(USAGE)?;
             Ok(ExitCode::SUCCESS)
         }
-        other => Err(CliError::Usage(format!("unknown command \"{other}\""))),
+        other => {
+            let hint = scalelab_engine::nearest(other, COMMANDS.iter().map(|c| c.0))
+                .map_or(String::new(), |n| format!("; did you mean {n}?"));
+            Err(CliError::Usage(format!(
+                "unknown command \"{other}\"{hint}"
+            )))
+        }
     }
 }
 
@@ -777,9 +798,38 @@ fn arguments() -> Result<Vec<String>, CliError> {
         .collect()
 }
 
+/// The usage of `command` when it is one, else of every command.
+fn usage_of(command: Option<&str>) -> String {
+    let head = command.map(|c| format!("  scalelab-cli {c}"));
+    // The command's line and the indented lines under it.
+    let section: Vec<&str> = match &head {
+        Some(h) => USAGE
+            .lines()
+            .skip_while(|l| l != h && !l.starts_with(&format!("{h} ")))
+            .enumerate()
+            .take_while(|(i, l)| *i == 0 || l.starts_with("      "))
+            .map(|(_, l)| l)
+            .collect(),
+        None => Vec::new(),
+    };
+    match section.is_empty() {
+        true => USAGE.to_string(),
+        false => format!(
+            "usage:\n{}\n\n\"scalelab-cli help\" lists every command.",
+            section.join("\n")
+        ),
+    }
+}
+
 fn main() -> ExitCode {
-    match arguments().and_then(|raw| run(&raw)) {
+    let raw = arguments();
+    let command = raw.as_ref().ok().and_then(|r| r.first().cloned());
+    match raw.and_then(|raw| run(&raw)) {
         Ok(code) => code,
+        Err(e @ CliError::Usage(_)) => {
+            note!("error: {e}\n\n{}", usage_of(command.as_deref()));
+            ExitCode::from(2)
+        }
         Err(e) => {
             note!("error: {e}");
             ExitCode::from(2)

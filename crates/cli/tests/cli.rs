@@ -196,6 +196,36 @@ fn bad_files_name_the_file_line_and_column_and_exit_2() {
 }
 
 #[test]
+fn a_usage_error_shows_the_usage_of_its_command_and_an_unknown_command_all_of_them() {
+    let err = |args: &[&str]| String::from_utf8_lossy(&cli(args).stderr).to_string();
+    let run = err(&["run", &example("diagram.json"), "--sed", "3"]);
+    assert!(
+        run.contains("\n  scalelab-cli run DIAGRAM.json [--scenario"),
+        "{run}"
+    );
+    assert!(run.contains("--digest only the run's fingerprint"), "{run}");
+    assert!(!run.contains("scalelab-cli check "), "{run}");
+    assert!(
+        run.ends_with("\"scalelab-cli help\" lists every command.\n"),
+        "{run}"
+    );
+    // A usage spread over two lines is shown whole.
+    let link = err(&["link", &example("diagram.json"), "--text", "t"]);
+    assert!(
+        link.contains("--goals GOALS.json\n        --title TITLE"),
+        "{link}"
+    );
+    assert!(!link.contains("scalelab-cli unlink"), "{link}");
+    let unknown = err(&["fly"]);
+    for command in ["run", "check", "check-lesson", "link", "unlink", "bench"] {
+        assert!(
+            unknown.contains(&format!("  scalelab-cli {command} ")),
+            "{unknown}"
+        );
+    }
+}
+
+#[test]
 fn usage_errors_exit_2() {
     assert_eq!(cli(&[]).status.code(), Some(2));
     assert_eq!(cli(&["fly"]).status.code(), Some(2));
@@ -229,6 +259,24 @@ fn usage_errors_exit_2() {
             "--seed is given twice",
         ),
         (vec!["bench", "extra"], "unexpected argument extra"),
+        // The option is what is wrong, not its value.
+        (
+            vec!["bench", "--seed", "x"],
+            "--seed is not an option of bench",
+        ),
+        // Near misses are named.
+        (
+            vec!["run", &example("diagram.json"), "--sed", "3"],
+            "unknown option --sed; did you mean --seed?",
+        ),
+        (
+            vec!["bench", "--secnds", "3"],
+            "unknown option --secnds; did you mean --seconds?",
+        ),
+        (
+            vec!["rn", &example("diagram.json")],
+            "unknown command \"rn\"; did you mean run?",
+        ),
         (
             vec!["link", &example("diagram.json"), "--text", "t"],
             "--text is the text of a challenge",

@@ -51,3 +51,4 @@ pub use scenario::{
 };
 pub use sim::{run_to_end, Simulation, SnapshotOptions};
 pub use trace::{Cause, Hop, Outcome, Trace};
+pub use validate::nearest;

@@ -10,10 +10,7 @@ use crate::finding::Finding;
 use crate::format::short;
 
 /// The known name closest to `typed` (a small edit distance), to suggest for a typo.
-pub(crate) fn nearest<'a>(
-    typed: &str,
-    known: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn nearest<'a>(typed: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     known
         .into_iter()
         .map(|k| (edit_distance(typed, k), k))
