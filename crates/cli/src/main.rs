@@ -64,6 +64,8 @@ enum CliError {
     },
     Invalid {
         path: String,
+        /// What they stop: "the run", "the link", "the check".
+        stops: &'static str,
         findings: Vec<String>,
     },
     Lesson {
@@ -111,8 +113,12 @@ impl std::fmt::Display for CliError {
                 }
                 Ok(())
             }
-            CliError::Invalid { path, findings } => {
-                write!(f, "{path}: these problems stop the run:")?;
+            CliError::Invalid {
+                path,
+                stops,
+                findings,
+            } => {
+                write!(f, "{path}: these problems stop {stops}:")?;
                 for x in findings.iter().take(MAX_LISTED) {
                     write!(f, "\n  - {x}")?;
                 }
@@ -401,6 +407,7 @@ fn simulate(
     let name = |id: &str| d.nodes.iter().find(|n| n.id == id).map(|n| n.name.clone());
     // As the page lists them: what is said of several components is said once.
     let mut sim = Simulation::new(d, s).map_err(|f| CliError::Invalid {
+        stops: "the run",
         path: a
             .scenario
             .as_ref()
@@ -561,6 +568,7 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
             let problems = goals.problems(&d, &s);
             if !problems.is_empty() {
                 return Err(CliError::Invalid {
+                    stops: "the check",
                     path: goals_path,
                     findings: problems.into_iter().map(|(_, m)| m).collect(),
                 });
@@ -612,6 +620,7 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
             }
             if !problems.is_empty() {
                 return Err(CliError::Invalid {
+                    stops: "the link",
                     path,
                     findings: problems,
                 });
@@ -736,6 +745,7 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
             let (lessons, index) = load_chapter(&path)?;
             let report =
                 check_chapter(&lessons, index).map_err(|(which, findings)| CliError::Invalid {
+                    stops: "the run",
                     path: format!("{path} ({which})"),
                     findings: findings.iter().map(|f| f.to_string()).collect(),
                 })?;
@@ -750,6 +760,7 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
             let seconds = a.seconds.unwrap_or(20);
             let (d, s) = bench_workload_for(seconds);
             let mut sim = Simulation::new(&d, &s).map_err(|f| CliError::Invalid {
+                stops: "the run",
                 path: "benchmark workload".into(),
                 findings: f.iter().map(|x| x.to_string()).collect(),
             })?;

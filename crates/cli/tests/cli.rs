@@ -472,6 +472,40 @@ fn a_damaged_link_exits_2_with_a_sentence() {
 }
 
 #[test]
+fn problems_say_what_they_stop() {
+    // A database wired to a web server, and nobody sending: no run, and no link.
+    let bad = temp_file(
+        "unrunnable.json",
+        r#"{"version": 2, "nodes": [
+            {"id": "w", "kind": "web_server", "name": "W", "x": 0, "y": 0},
+            {"id": "d", "kind": "database", "name": "D", "x": 0, "y": 0}
+        ], "edges": [{"from": "d", "to": "w"}]}"#,
+    );
+    for (command, stops) in [("run", "the run"), ("link", "the link")] {
+        let o = cli(&[command, &bad]);
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.starts_with(&format!("error: {bad}: these problems stop {stops}:\n")),
+            "{err}"
+        );
+        assert!(err.contains("Add a Users component"), "{err}");
+    }
+    // Goals naming what the design lacks stop the check.
+    let goals = temp_file(
+        "goals-on-nothing.json",
+        r#"{"version": 1, "goals": [{"type": "node_metric", "node": "nope", "metric": "served", "op": ">", "value": 0}]}"#,
+    );
+    let o = cli(&["check", &example("diagram.json"), "--goals", &goals]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with(&format!("error: {goals}: these problems stop the check:\n")),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_control_character_a_link_carries_is_not_printed_to_the_terminal() {
     // A link can hold any name; this one would clear the screen, and its Users send
     // nowhere, so the problems (which name it) are printed.
