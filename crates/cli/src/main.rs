@@ -248,8 +248,7 @@ fn parse_args(raw: &[String]) -> Result<Args, CliError> {
                     .iter()
                     .filter(|c| c.0 == a.command || !COMMANDS.iter().any(|k| k.0 == a.command))
                     .flat_map(|c| c.1.iter().copied());
-                let hint = scalelab_engine::nearest(s, known)
-                    .map_or(String::new(), |n| format!("; did you mean {n}?"));
+                let hint = did_you_mean(s, known);
                 return Err(CliError::Usage(format!("unknown option {s}{hint}")));
             }
             s => {
@@ -265,13 +264,6 @@ fn parse_args(raw: &[String]) -> Result<Args, CliError> {
                     return Err(CliError::Usage(format!("unexpected argument {s}")));
                 }
             }
-        }
-    }
-    if let Some((command, options, _)) = COMMANDS.iter().find(|c| c.0 == a.command) {
-        if let Some(o) = a.given.iter().find(|o| !options.contains(o)) {
-            return Err(CliError::Usage(format!(
-                "{o} is not an option of {command}"
-            )));
         }
     }
     if a.text.is_some() && a.title.is_none() {
@@ -782,8 +774,7 @@ fn run(raw: &[String]) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         other => {
-            let hint = scalelab_engine::nearest(other, COMMANDS.iter().map(|c| c.0))
-                .map_or(String::new(), |n| format!("; did you mean {n}?"));
+            let hint = did_you_mean(other, COMMANDS.iter().map(|c| c.0));
             Err(CliError::Usage(format!(
                 "unknown command \"{other}\"{hint}"
             )))
@@ -807,6 +798,11 @@ fn arguments() -> Result<Vec<String>, CliError> {
             })
         })
         .collect()
+}
+
+/// "; did you mean --seed?" when a known name is close to what was typed, else nothing.
+fn did_you_mean<'a>(typed: &str, known: impl IntoIterator<Item = &'a str>) -> String {
+    scalelab_engine::nearest(typed, known).map_or(String::new(), |n| format!("; did you mean {n}?"))
 }
 
 /// The usage of `command` when it is one, else of every command.
