@@ -176,6 +176,8 @@ fn parse_args(raw: &[String]) -> Result<Args, CliError> {
         .next()
         .cloned()
         .ok_or_else(|| CliError::Usage("missing command".into()))?;
+    // The command's entry; an unknown command is said after the arguments are read.
+    let own = COMMANDS.iter().find(|c| c.0 == a.command);
     while let Some(arg) = it.next() {
         let mut value = |name: &str| -> Result<String, CliError> {
             it.next()
@@ -185,12 +187,10 @@ fn parse_args(raw: &[String]) -> Result<Args, CliError> {
         // Any command's option: said at once when this command does not take it, before
         // its value is read (`bench --seed x` is about the option, not the "x").
         if let Some(o) = COMMANDS.iter().flat_map(|c| c.1).find(|o| **o == arg) {
-            if let Some((command, options, _)) = COMMANDS.iter().find(|c| c.0 == a.command) {
-                if !options.contains(o) {
-                    return Err(CliError::Usage(format!(
-                        "{o} is not an option of {command}"
-                    )));
-                }
+            if let Some((command, ..)) = own.filter(|c| !c.1.contains(o)) {
+                return Err(CliError::Usage(format!(
+                    "{o} is not an option of {command}"
+                )));
             }
             if a.given.contains(o) {
                 return Err(CliError::Usage(format!("{o} is given twice")));
@@ -246,16 +246,13 @@ fn parse_args(raw: &[String]) -> Result<Args, CliError> {
                 // The command's own options, or every command's for an unknown command.
                 let known = COMMANDS
                     .iter()
-                    .filter(|c| c.0 == a.command || !COMMANDS.iter().any(|k| k.0 == a.command))
+                    .filter(|c| own.is_none_or(|o| o.0 == c.0))
                     .flat_map(|c| c.1.iter().copied());
                 let hint = did_you_mean(s, known);
                 return Err(CliError::Usage(format!("unknown option {s}{hint}")));
             }
             s => {
-                let takes = COMMANDS
-                    .iter()
-                    .find(|c| c.0 == a.command)
-                    .map_or(1, |c| c.2);
+                let takes = own.map_or(1, |c| c.2);
                 if a.file.is_none() && takes >= 1 {
                     a.file = Some(s.to_string());
                 } else if a.second.is_none() && takes >= 2 {
@@ -807,12 +804,13 @@ fn did_you_mean<'a>(typed: &str, known: impl IntoIterator<Item = &'a str>) -> St
 
 /// The usage of `command` when it is one, else of every command.
 fn usage_of(command: Option<&str>) -> String {
-    let head = command.map(|c| format!("  scalelab-cli {c}"));
+    // Every command's line has something after its name ("check " is not "check-lesson").
+    let head = command.map(|c| format!("  scalelab-cli {c} "));
     // The command's line and the indented lines under it.
     let section: Vec<&str> = match &head {
         Some(h) => USAGE
             .lines()
-            .skip_while(|l| l != h && !l.starts_with(&format!("{h} ")))
+            .skip_while(|l| !l.starts_with(h.as_str()))
             .enumerate()
             .take_while(|(i, l)| *i == 0 || l.starts_with("      "))
             .map(|(_, l)| l)
