@@ -659,12 +659,10 @@ impl Goal {
 
     /// The label shown to the learner.
     pub fn label(&self) -> String {
+        if let Some(l) = self.custom_label() {
+            return l.to_string();
+        }
         match self {
-            Goal::Metric { label: Some(l), .. }
-            | Goal::NodeMetric { label: Some(l), .. }
-            | Goal::Has { label: Some(l), .. }
-            | Goal::NoSinglePointOfFailure { label: Some(l), .. }
-            | Goal::SessionsNotOnWebServers { label: Some(l) } => l.clone(),
             Goal::Metric {
                 metric,
                 op,
@@ -1573,6 +1571,21 @@ mod tests {
         assert_eq!(
             goal_problems(&[has(1), has(0)], &d, &s),
             [(1, "Goal 2: \"at_least\" must be 1 or more.".to_string())]
+        );
+    }
+
+    #[test]
+    fn a_goal_shows_the_label_its_author_gave_it() {
+        let (d, _, m) = system();
+        let goal = Goal::Has {
+            kind: K::Database,
+            at_least: 1,
+            label: Some("Keep your data somewhere".into()),
+        };
+        assert_eq!(goal.label(), "Keep your data somewhere");
+        assert_eq!(
+            evaluate(&d, &m, &[goal])[0].goal,
+            "Keep your data somewhere"
         );
     }
 
