@@ -44,7 +44,37 @@ test('on a tablet and a phone every region fits the screen: nothing is cut off o
         assert.ok(b.x + b.width <= inspector.x + 0.5, `${size}: the ${name} cover the inspector`);
       }
     }
+    // On a phone the canvas gets most of the screen and its zoom buttons show without
+    // scrolling (the numbers below it used to leave it a fifth of the screen).
+    if (viewport.width <= 900) {
+      assert.ok(canvas.height >= 0.45 * viewport.height, `${size}: the canvas is only ${canvas.height} px tall`);
+      const zoom = await page.locator('.zoom-controls').boundingBox();
+      assert.ok(zoom.y + zoom.height <= viewport.height, `${size}: the zoom buttons are below the screen`);
+    }
     await page.screenshot({ path: `${ARTIFACTS}layout-${viewport.width}.png` });
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
+
+test('during a run the colour legend leaves the zoom buttons clear and stays on the canvas', async () => {
+  for (const viewport of [{ width: 1920, height: 1000 }, { width: 1400, height: 900 }, { width: 1024, height: 700 }, { width: 390, height: 844 }]) {
+    const { page, context, problems, app } = await openApp(session, { viewport });
+    const users = await app.addComponent('users', 60, 120);
+    const web = await app.addComponent('web_server', 260, 120);
+    await app.wire(users, web);
+    await app.run();
+    await app.byTestId('dot-legend').waitFor();
+    const size = `${viewport.width}×${viewport.height}`;
+    const [legend, zoom, canvas] = await Promise.all(
+      [page.getByTestId('dot-legend'), page.locator('.zoom-controls'), app.byTestId('canvas-area')].map((l) => l.boundingBox()),
+    );
+    const apart = legend.x + legend.width <= zoom.x || zoom.x + zoom.width <= legend.x ||
+      legend.y + legend.height <= zoom.y || zoom.y + zoom.height <= legend.y;
+    assert.ok(apart, `${size}: the legend ${JSON.stringify(legend)} covers the zoom buttons ${JSON.stringify(zoom)}`);
+    assert.ok(legend.x >= canvas.x && legend.x + legend.width <= canvas.x + canvas.width + 0.5 && legend.y >= canvas.y,
+      `${size}: the legend ${JSON.stringify(legend)} leaves the canvas ${JSON.stringify(canvas)}`);
+    if (viewport.width === 1400) await page.screenshot({ path: `${ARTIFACTS}legend-${viewport.width}.png` });
     assert.deepEqual(problems, []);
     await context.close();
   }
