@@ -224,7 +224,10 @@ fn parse_args(raw: &[String]) -> Result<Args, CliError> {
             "--seed" => {
                 let v = value("--seed")?;
                 a.seed = Some(v.parse().map_err(|_| {
-                    CliError::Usage(format!("--seed needs a whole number, not \"{v}\""))
+                    CliError::Usage(format!(
+                        "--seed needs a whole number from 0 to {}, not \"{v}\"",
+                        u64::MAX
+                    ))
                 })?);
             }
             "--seconds" => {

@@ -277,6 +277,15 @@ fn usage_errors_exit_2() {
             vec!["rn", &example("diagram.json")],
             "unknown command \"rn\"; did you mean run?",
         ),
+        // A seed out of range says the range (the format's: 0 to 2^64 - 1).
+        (
+            vec!["run", &example("diagram.json"), "--seed", "18446744073709551616"],
+            "--seed needs a whole number from 0 to 18446744073709551615, not \"18446744073709551616\"",
+        ),
+        (
+            vec!["run", &example("diagram.json"), "--seed", "-1"],
+            "--seed needs a whole number from 0 to 18446744073709551615, not \"-1\"",
+        ),
         (
             vec!["link", &example("diagram.json"), "--text", "t"],
             "--text is the text of a challenge",
