@@ -279,7 +279,7 @@ pub fn analyze(d: &Diagram) -> Analysis {
         let removed: Vec<bool> = d
             .nodes
             .iter()
-            .map(|x| x.dc.as_deref() == Some(dc.id.as_str()))
+            .map(|x| x.home_dc() == Some(dc.id.as_str()))
             .collect();
         if !removed.iter().any(|r| *r) {
             continue;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::catalog::{with_article, ParamError, ParamValue};
-use crate::components::Kind;
+use crate::components::{Kind, Placement};
 use crate::format::{self, FormatError};
 use crate::region::Region;
 
@@ -85,6 +85,18 @@ pub struct Node {
     /// Explicit parameter values; anything missing takes the catalog default.
     #[serde(default, skip_serializing_if = "VecMap::is_empty")]
     pub params: VecMap<String, ParamValue>,
+}
+
+impl Node {
+    /// The data center the component fails with: the one it stands in, but none for a
+    /// kind that is not placed (visitors, DNS, a CDN: they sit in their region or answer
+    /// from the edge nearest each user), wherever its card is drawn.
+    pub fn home_dc(&self) -> Option<&str> {
+        match self.kind.info().placement {
+            Placement::DataCenter => self.dc.as_deref(),
+            Placement::Edge => None,
+        }
+    }
 }
 
 /// A directed connection: `from` sends requests to `to`.

@@ -1041,7 +1041,7 @@ fn failure_reason(d: &Diagram, m: &Metrics, t: &Totals) -> String {
         // A whole data center that went down explains it better than its node.
         let dc = d
             .node(&n.id)
-            .and_then(|x| x.dc.as_deref())
+            .and_then(|x| x.home_dc())
             .and_then(|id| d.data_center(id))
             .filter(|dc| {
                 m.markers

@@ -1068,7 +1068,7 @@ impl Scenario {
                     self.random_failures
                         .as_ref()
                         .is_some_and(|rf| rf.kinds.contains(&n.kind)),
-                    n.dc.as_deref(),
+                    n.home_dc(),
                 ),
                 (true, _, Some(c)) => (
                     format!("the data center {}", format::short(&c.name)),

@@ -270,7 +270,7 @@ pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding
             id: dc.id.clone(),
             name: dc.name.clone(),
             nodes: (0..n)
-                .filter(|&i| d.nodes[i].dc.as_deref() == Some(dc.id.as_str()))
+                .filter(|&i| d.nodes[i].home_dc() == Some(dc.id.as_str()))
                 .map(|i| i as u32)
                 .collect(),
             down: false,

@@ -360,6 +360,77 @@ fn a_shorter_lag_loses_fewer_writes() {
     );
 }
 
+/// Visitors and a CDN are not placed (`docs/formats.md`): drawn inside a data center's
+/// box, they do not go down with it (the visitors keep sending, the CDN keeps serving
+/// static files from its edges), and the analysis does not count them among what the
+/// data center takes down.
+#[test]
+fn visitors_and_a_cdn_drawn_in_a_data_center_do_not_go_down_with_it() {
+    let mut d = Diagram::new();
+    let na = d.add_data_center(Region::NorthAmerica, 0.0, 0.0, 1.0, 1.0);
+    let eu = d.add_data_center(Region::Europe, 0.0, 0.0, 1.0, 1.0);
+    let users = d.add_node(Kind::Users, 0.0, 0.0);
+    let cdn = d.add_node(Kind::Cdn, 0.0, 0.0);
+    let storage = d.add_node(Kind::ObjectStorage, 0.0, 0.0);
+    let web = d.add_node(Kind::WebServer, 0.0, 0.0);
+    set(&mut d, &web, "size", text("large"));
+    for n in [&users, &cdn] {
+        d.set_node_dc(n, Some(&na));
+    }
+    for n in [&storage, &web] {
+        d.set_node_dc(n, Some(&eu));
+    }
+    d.connect(&users, &cdn).unwrap();
+    d.connect(&users, &web).unwrap();
+    d.connect(&cdn, &storage).unwrap();
+    let s = Scenario {
+        default_traffic: Some(steady(100.0)),
+        duration_s: 20,
+        mix: RequestMix {
+            page_read: 0.0,
+            api_read: 0.5,
+            write: 0.0,
+            static_asset: 0.5,
+            upload: 0.0,
+            background_job: 0.0,
+        },
+        events: vec![ScheduledEvent {
+            at_s: 5.0,
+            action: Action::KillDc(na.clone()),
+        }],
+        windows: vec![Window {
+            name: "after".into(),
+            from_s: 6.0,
+            to_s: 20.0,
+        }],
+        ..Scenario::default()
+    };
+    let m = run_to_end(&d, &s).unwrap();
+    let after = &m.window("after").unwrap().totals;
+    // About 100 requests a second for 14 s, half of them static files through the CDN.
+    assert!(after.created > 1200, "the visitors kept sending: {after:?}");
+    assert_eq!(after.failed, 0, "{:?}", after.by_cause);
+    let cdn_i = d.node_index(&cdn).unwrap();
+    assert!(m.nodes[cdn_i].served > 1000, "{:?}", m.nodes[cdn_i]);
+    // Only losing Europe, with the one web server, cuts the visitors off.
+    let a = scalelab_engine::analyze(&d);
+    let na_name = &d.data_center(&na).unwrap().name;
+    let eu_name = &d.data_center(&eu).unwrap().name;
+    let said: Vec<&str> = a
+        .data_center_failures
+        .iter()
+        .map(|f| f.message.as_str())
+        .collect();
+    assert!(
+        !said.iter().any(|m| m.contains(na_name.as_str())),
+        "{said:?}"
+    );
+    assert!(
+        said.iter().any(|m| m.contains(eu_name.as_str())),
+        "{said:?}"
+    );
+}
+
 #[test]
 fn data_center_outage_with_geodns_moves_traffic_to_the_other() {
     let mut d = Diagram::new();
