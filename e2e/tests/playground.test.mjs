@@ -223,7 +223,9 @@ test('the scenario panel sets traffic and schedules a failure that the run shows
   const duration = app.byTestId('scenario-duration');
   await duration.fill('0');
   await duration.press('Enter');
-  await page.getByText('Duration (s) must be a number from 1 to 3600.').waitFor();
+  // The field shows the value kept, and the message says so.
+  await page.getByText('Duration (s) must be a number from 1 to 3600; it stays 60.').waitFor();
+  assert.equal(await duration.inputValue(), '60');
 
   await app.setSpeed(4);
   await app.run();
@@ -337,9 +339,11 @@ test('web servers ticked to fail at random go down during the run, and the choic
   const every = app.byTestId('random-every');
   await every.fill('5');
   await every.press('Enter');
-  await page.getByText('On average every (s) must be a number from 10 to 1000000.').waitFor();
+  await page.getByText('On average every (s) must be a number from 10 to 1000000; it stays 60.').waitFor();
   await every.fill('12');
   await every.press('Enter');
+  // A value that is applied ends the message.
+  await page.getByText('On average every (s) must be a number').waitFor({ state: 'detached' });
   const down = app.byTestId('random-down');
   await down.fill('4');
   await down.press('Enter');

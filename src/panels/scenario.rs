@@ -39,7 +39,12 @@ fn NumberField(
                             error.set(None);
                             set.run(v);
                         }
-                        _ => error.set(Some(format!("{label} must be a number from {} to {}.", plain(min), plain(max)))),
+                        _ => {
+                            // The field shows the value the run keeps, and the message says so.
+                            let kept = plain(get.get_untracked());
+                            event_target::<web_sys::HtmlInputElement>(&ev).set_value(&kept);
+                            error.set(Some(format!("{label} must be a number from {} to {}; it stays {kept}.", plain(min), plain(max))));
+                        }
                     }
                 }/>
             {move || error.get().map(|e| view! { <span class="field-error" role="alert">{e}</span> })}
@@ -331,7 +336,7 @@ fn KeysField() -> impl IntoView {
                 <NumberField label="Keys" testid="keys-count".into() min=1.0 max=1_000_000.0 get=keys set=set_keys/>
             </div>
             <Show when=move || kind() == "zipf">
-                <NumberField label="Skew (s)" testid="keys-skew".into() min=0.0 max=3.0 step=0.05 get=skew set=set_skew/>
+                <NumberField label="Skew" testid="keys-skew".into() min=0.0 max=3.0 step=0.05 get=skew set=set_skew/>
             </Show>
         </fieldset>
     }
