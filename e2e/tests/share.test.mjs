@@ -235,6 +235,11 @@ test('diagram and scenario files go out (the CLI runs them) and come back in; a 
   await other.byTestId('import-file').setInputFiles(listed);
   assert.match(await other.noticeMatching(/listed\.json/), /"nodes\[0\]" must be an object in \{ \}, not a list\. Nothing was changed\./);
   assert.equal(await fresh.page.locator('svg g.node').count(), 0);
+  // The picture the app exported, picked by mistake: called the wrong file, not a JSON
+  // error at line 1.
+  await other.byTestId('import-file').setInputFiles(picture);
+  assert.match(await other.noticeMatching(/view\.png/), /this is not a Scale Lab \w+, which is JSON text starting with \{\. Nothing was changed\./);
+  assert.equal(await fresh.page.locator('svg g.node').count(), 0);
   assert.deepEqual([...problems, ...fresh.problems], []);
   await context.close();
   await fresh.context.close();

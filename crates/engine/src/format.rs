@@ -174,6 +174,19 @@ fn parse_versioned_in<T: DeserializeOwned + Serialize>(
     format: &Versioned,
     prefix: &str,
 ) -> Result<T, FormatError> {
+    // A whole file that is no JSON object at all (an image, a list, a word) is said to
+    // be the wrong file, not taken apart as if it were one.
+    let body = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    if prefix.is_empty() && !matches!(body.trim_start().chars().next(), None | Some('{')) {
+        return Err(syntax_at(
+            body,
+            &[],
+            format!(
+                "this is not a Scale Lab {}, which is JSON text starting with {{",
+                format.what
+            ),
+        ));
+    }
     let value = parse_value(text)?;
     // Any whole number is a version, however large or small (serde_json keeps -0 and
     // numbers past 64 bits as floating point): the too old and too new are told apart.
@@ -218,7 +231,6 @@ fn parse_versioned_in<T: DeserializeOwned + Serialize>(
         ));
     }
     let version = version as u32;
-    let body = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     if version == format.current {
         let t = read(body, prefix)?;
         return no_listed_objects(&t, &value, body, prefix).map(|()| t);
@@ -1228,6 +1240,36 @@ mod tests {
                 )
             );
         }
+    }
+
+    #[test]
+    fn a_file_that_is_no_json_object_is_called_the_wrong_file_where_it_starts() {
+        // A list, a word after blank lines, and an image read as text (what a browser
+        // gives for a PNG: replacement characters).
+        for (text, at) in [
+            ("  [1, 2, 3]", (1, 3)),
+            ("\n\n   \"diagram\"", (3, 4)),
+            ("\u{FFFD}PNG\r\n\u{1a}\n", (1, 1)),
+            // A byte-order mark is not a column.
+            ("\u{FEFF}7", (1, 1)),
+        ] {
+            let e = err(text);
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "line {}, column {}: this is not a Scale Lab test file, which is JSON text starting with {{",
+                    at.0, at.1
+                ),
+                "{text:?}"
+            );
+        }
+        // An empty file and an object without a version keep their own messages.
+        assert!(
+            err(" \n").to_string().contains("the file ends"),
+            "{}",
+            err(" \n")
+        );
+        assert_eq!(err("{}"), FormatError::MissingVersion { what: "test file" });
     }
 
     #[test]
