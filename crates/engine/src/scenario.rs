@@ -621,6 +621,30 @@ pub enum Action {
     },
 }
 
+impl Action {
+    /// What happens, in words: "Web server 1 fails", "the data center Virginia comes
+    /// back" (an id the diagram does not have is given as it is, shortened).
+    pub fn in_words(&self, d: &Diagram) -> String {
+        let name = |id: &str| {
+            d.node(id)
+                .map_or_else(|| format::short(id), |n| n.name.clone())
+        };
+        let dc_name = |id: &str| {
+            d.data_center(id)
+                .map_or_else(|| format::short(id), |c| c.name.clone())
+        };
+        match self {
+            Action::KillNode(id) => format!("{} fails", name(id)),
+            Action::RestoreNode(id) => format!("{} comes back", name(id)),
+            Action::KillDc(id) => format!("the data center {} goes down", dc_name(id)),
+            Action::RestoreDc(id) => format!("the data center {} comes back", dc_name(id)),
+            Action::Reshard { node, shards } => {
+                format!("{} is resharded to {shards} shards", name(node))
+            }
+        }
+    }
+}
+
 /// Most shards of a sharded database.
 pub const MAX_SHARDS: u32 = 64;
 
@@ -825,12 +849,6 @@ impl Scenario {
     /// who sends how much traffic, the request mix, and every scheduled event. Names
     /// come from `d` (an id that is not there is shown as it is).
     pub fn describe(&self, d: &Diagram) -> Vec<String> {
-        let name = |id: &str| d.node(id).map_or(id, |n| n.name.as_str()).to_string();
-        let dc_name = |id: &str| {
-            d.data_center(id)
-                .map_or(id, |c| c.name.as_str())
-                .to_string()
-        };
         let mut out = vec![format!(
             "The run lasts {} of simulated time.",
             secs(self.duration_s as f64)
@@ -907,15 +925,7 @@ impl Scenario {
             ));
         }
         for e in self.timeline(d) {
-            let what = match &e.action {
-                Action::KillNode(id) => format!("{} fails", name(id)),
-                Action::RestoreNode(id) => format!("{} comes back", name(id)),
-                Action::KillDc(id) => format!("the data center {} goes down", dc_name(id)),
-                Action::RestoreDc(id) => format!("the data center {} comes back", dc_name(id)),
-                Action::Reshard { node, shards } => {
-                    format!("{} is resharded to {shards} shards", name(node))
-                }
-            };
+            let what = e.action.in_words(d);
             let how = if e.random { " (at random)" } else { "" };
             let when = match daily {
                 true => format!(
@@ -1239,8 +1249,9 @@ impl Scenario {
                 err(
                     None,
                     format!(
-                        "A scheduled event at {} s is at or after the end of the run ({} s), so it would never happen; move it earlier or make the run longer.",
+                        "A scheduled event at {} s ({}) is at or after the end of the run ({} s), so it would never happen; move it earlier or make the run longer.",
                         format::quoted_number(e.at_s),
+                        e.action.in_words(d),
                         self.duration_s
                     ),
                 );
@@ -1594,10 +1605,11 @@ mod tests {
         s.events.push(event(30.0));
         let problems = s.validate(&d);
         assert_eq!(problems.len(), 1);
+        // Which event, in words: several events may share a time.
         assert!(
-            problems[0]
-                .message
-                .contains("at or after the end of the run (30 s)"),
+            problems[0].message.starts_with(
+                "A scheduled event at 30 s (Web server 1 fails) is at or after the end of the run (30 s)"
+            ),
             "{}",
             problems[0].message
         );
@@ -1615,9 +1627,9 @@ mod tests {
         s.events.push(event(1e308));
         let problems = s.validate(&d);
         assert!(
-            problems[0]
-                .message
-                .starts_with("A scheduled event at 1e308 s is at or after the end"),
+            problems[0].message.starts_with(
+                "A scheduled event at 1e308 s (Web server 1 fails) is at or after the end"
+            ),
             "{}",
             problems[0].message
         );
