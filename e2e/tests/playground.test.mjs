@@ -136,6 +136,21 @@ test('the inspector refuses an out-of-range value with the reason', async () => 
   await context.close();
 });
 
+test('a refused name is explained, and the message goes once the name is fixed', async () => {
+  const { page, context, problems, app } = await openApp(session);
+  await app.addComponent('web_server', 300, 200);
+  const name = app.byTestId('param-name');
+  await name.fill('   ');
+  await name.press('Enter');
+  assert.match(await app.notice(), /A name cannot be empty/);
+  await name.fill('Front');
+  await name.press('Enter');
+  await app.byTestId('notice').waitFor({ state: 'detached' });
+  assert.match(await app.nodes().first().textContent(), /Front/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('keyboard: Tab reaches a node, arrows move it, Delete removes it', async () => {
   const { page, context, problems, app } = await openApp(session);
   const id = await app.addComponent('cache', 300, 200);

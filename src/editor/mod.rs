@@ -194,6 +194,14 @@ impl Editor {
         self.history.update_value(|h| h.record(before, &after));
         self.diagram.set(after);
         self.sync_undo_state();
+        // An edit that went through ends the error shown for an earlier one (a refused
+        // name stayed on screen after the name was fixed).
+        if self
+            .notice
+            .with_untracked(|n| n.as_ref().is_some_and(|n| n.error))
+        {
+            self.notice.set(None);
+        }
     }
 
     /// Ends a drag: its preview becomes one undoable edit.
