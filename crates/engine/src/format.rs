@@ -1362,7 +1362,7 @@ mod tests {
         let e = crate::link::base64url::decode("AB", 10).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "The link's last character is not one the app writes."
+            "The link looks cut off or changed: its last character is not one Scale Lab writes there."
         );
     }
 

@@ -34,14 +34,14 @@ impl fmt::Display for DecodeError {
             ),
             Self::InvalidChar { pos, ch } => write!(
                 f,
-                "The link contains a character that does not belong there ('{ch}' at position {}).",
+                "The link contains a character that does not belong there: '{ch}', character {} after \"s=\".",
                 pos + 1
             ),
             Self::BadLength { .. } => {
                 f.write_str("The link looks cut off: it has a character too many or too few.")
             }
             Self::NonZeroTrailingBits => {
-                f.write_str("The link's last character is not one the app writes.")
+                f.write_str("The link looks cut off or changed: its last character is not one Scale Lab writes there.")
             }
         }
     }
@@ -219,7 +219,10 @@ mod tests {
             assert!(m.starts_with("The link") && m.ends_with('.'), "{m}");
         }
         assert!(errors[0].to_string().contains("at most 4"));
-        assert!(errors[1].to_string().contains("'+' at position 1"));
+        // Counted from 1, after the "s=" the learner can see in the address.
+        assert!(errors[1]
+            .to_string()
+            .contains("'+', character 1 after \"s=\""));
     }
 
     proptest! {
