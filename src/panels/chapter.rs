@@ -68,7 +68,7 @@ fn SharedView() -> impl IntoView {
             <button class="btn" data-testid="close-shared" on:click=move |_| course.close_shared()>"Close"</button>
         </div>
         <section class="card confirm" data-testid="keep-confirm" hidden=move || !confirming.get()>
-            <p>"Your sandbox will be replaced by this design. Your chapters are not touched."</p>
+            <p>"Your sandbox will be replaced by this design and the scenario below. Your chapters are not touched."</p>
             <div class="row">
                 <button class="btn primary" data-testid="keep-yes" on:click=move |_| { confirming.set(false); course.keep_shared(); }>"Replace my sandbox"</button>
                 <button class="btn" data-testid="keep-no" on:click=move |_| confirming.set(false)>"Cancel"</button>
