@@ -56,7 +56,8 @@ fn counted(n: f64, unit: &str) -> &str {
 /// Which parameters summarise a kind best.
 fn subtitle_keys(kind: Kind) -> &'static [&'static str] {
     match kind {
-        Kind::Users => &["region", "users"],
+        // The count first: the card has room for about 19 characters.
+        Kind::Users => &["users", "region"],
         Kind::LoadBalancer => &["algorithm"],
         Kind::WebServer => &["size", "instances"],
         Kind::Cache => &["capacity", "eviction"],
@@ -193,6 +194,16 @@ pub fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_users_card_leads_with_how_many_users() {
+        let mut d = Diagram::default();
+        let u = d.add_node(Kind::Users, 0.0, 0.0);
+        d.set_param(&u, "users", ParamValue::Num(2500.0)).unwrap();
+        d.set_param(&u, "region", ParamValue::Text("europe".into()))
+            .unwrap();
+        assert_eq!(node_subtitle(&d, &u), "2,500 users · Europe");
+    }
 
     #[test]
     fn one_of_a_countable_unit_is_singular() {
