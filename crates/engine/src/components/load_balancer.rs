@@ -206,7 +206,12 @@ impl Component for Def {
             let text = match change {
                 Some(true) => format!("{lb_id} sees {server_id} healthy again"),
                 Some(false) => format!(
-                    "{lb_id} took {server_id} out of rotation after {threshold} failed health checks"
+                    "{lb_id} took {server_id} out of rotation after {}",
+                    crate::format::count_of(
+                        threshold as u64,
+                        "failed health check",
+                        "failed health checks"
+                    )
                 ),
                 None => continue,
             };

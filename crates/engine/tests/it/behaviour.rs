@@ -250,9 +250,28 @@ fn killed_server_gets_requests_until_health_checks_notice() {
     assert!(
         m.markers
             .iter()
-            .any(|k| k.text.contains("took web-2 out of rotation")),
+            .any(|k| k.text == "lb-1 took web-2 out of rotation after 2 failed health checks"),
         "{:?}",
         m.markers
+    );
+}
+
+/// The marker counts its probes in words that agree with the number.
+#[test]
+fn one_failed_probe_is_one_failed_health_check() {
+    let (mut d, mut s) = two_servers(100.0);
+    set(&mut d, "lb-1", "check_interval_s", num(1.0));
+    set(&mut d, "lb-1", "unhealthy_threshold", num(1.0));
+    s.duration_s = 6;
+    s.events.push(ScheduledEvent {
+        at_s: 2.0,
+        action: Action::KillNode("web-2".into()),
+    });
+    let m = run_to_end(&d, &s).unwrap();
+    let texts: Vec<&str> = m.markers.iter().map(|k| k.text.as_str()).collect();
+    assert!(
+        texts.contains(&"lb-1 took web-2 out of rotation after 1 failed health check"),
+        "{texts:?}"
     );
 }
 
