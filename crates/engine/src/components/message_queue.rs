@@ -169,9 +169,9 @@ impl Component for Def {
         let lost: Vec<(u32, u32)> = sim.state_mut::<State>(node).backlog.drain(..).collect();
         if !lost.is_empty() {
             let text = format!(
-                "{} lost {} waiting jobs (it is not durable)",
+                "{} lost {} (it is not durable)",
                 sim.ids[node as usize],
-                lost.len()
+                crate::format::count_of(lost.len() as u64, "waiting job", "waiting jobs")
             );
             sim.mark(text);
         }

@@ -528,7 +528,9 @@ impl Component for Def {
         }
         let (space, ticking) = (rt.space, rt.ticking);
         sim.mark(format!(
-            "resharding {id} from {from} to {shards} shards moves {moved} of {space} keys"
+            "resharding {id} from {from} to {shards} shards moves {} of {} keys",
+            crate::format::thousands(moved as f64),
+            crate::format::thousands(space as f64)
         ));
         if moved > 0 && !ticking {
             start_pacing(sim, node);
@@ -711,9 +713,9 @@ fn finish_if_done(sim: &mut Simulation, node: u32) {
     if rt.jobs.is_empty() && rt.retry.is_empty() && rt.in_flight.is_empty() {
         let secs = (now - rt.copy_start_us) as f64 / 1e6;
         let text = format!(
-            "{} finished resharding: {} moved keys copied in {} s",
+            "{} finished resharding: {} copied in {} s",
             sim.ids[node as usize],
-            rt.keys_copied,
+            crate::format::count_of(rt.keys_copied, "moved key", "moved keys"),
             fixed(secs, 1)
         );
         sim.mark(text);

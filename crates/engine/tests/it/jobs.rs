@@ -183,6 +183,16 @@ fn a_queue_that_is_not_durable_loses_its_backlog_when_it_goes_down() {
     assert_eq!(durable.jobs.lost, 0);
     // 200 jobs a second for 2 workers doing 40 a second: hundreds wait at 10 s.
     assert!(fragile.jobs.lost > 500, "{}", fragile.jobs.lost);
+    // The marker gives the count with its separators.
+    let said = format!(
+        "queue-1 lost {} waiting jobs (it is not durable)",
+        crate::common::with_commas(fragile.jobs.lost)
+    );
+    assert!(
+        fragile.markers.iter().any(|k| k.text == said),
+        "{said} in {:?}",
+        fragile.markers
+    );
     for m in [&durable, &fragile] {
         assert_eq!(
             m.jobs.created,

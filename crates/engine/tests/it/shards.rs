@@ -72,8 +72,8 @@ fn moved_share(strategy: &str, vnodes: u32) -> f64 {
     );
     assert_eq!(sh.keys_to_copy, 0);
     let said = format!(
-        "resharding {DB} from 4 to 5 shards moves {} of 10000 keys",
-        sh.keys_moved
+        "resharding {DB} from 4 to 5 shards moves {} of 10,000 keys",
+        crate::common::with_commas(sh.keys_moved)
     );
     assert!(
         m.markers
@@ -239,6 +239,16 @@ fn resharding_copy_load_is_larger_and_longer_by_modulo() {
         let sh = shard_metrics(m);
         assert_eq!(m.totals.failed, 0);
         assert_eq!(sh.keys_copied, sh.keys_moved);
+        // The marker gives the count with its separators.
+        let said = format!(
+            "{DB} finished resharding: {} moved keys copied in ",
+            crate::common::with_commas(sh.keys_copied)
+        );
+        assert!(
+            m.markers.iter().any(|k| k.text.starts_with(&said)),
+            "{said} in {:?}",
+            m.markers
+        );
         let parts = &m.node(DB).unwrap().parts;
         // Every query a shard served is one user read or one half of a key copy.
         let served: u64 = parts.iter().map(|p| p.served).sum();
