@@ -45,7 +45,7 @@ test('on a tablet and a phone every region fits the screen: nothing is cut off o
       }
     }
     // On a phone the canvas gets most of the screen and its zoom buttons show without
-    // scrolling (the numbers below it used to leave it a fifth of the screen).
+    // scrolling (the numbers below it used to leave it a fifth to a third of the screen).
     if (viewport.width <= 900) {
       assert.ok(canvas.height >= 0.45 * viewport.height, `${size}: the canvas is only ${canvas.height} px tall`);
       const zoom = await page.locator('.zoom-controls').boundingBox();
