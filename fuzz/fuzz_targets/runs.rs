@@ -5,123 +5,18 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use scalelab_engine::catalog::ParamType;
-use scalelab_engine::{
-    Action, Diagram, Kind, ParamValue, Profile, Region, Scenario, ScheduledEvent, Simulation,
-    Traffic,
-};
+use scalelab_engine::Simulation;
 
-/// Reads the fuzzer's bytes one at a time, then zeros.
-struct Bytes<'a>(&'a [u8]);
-
-impl Bytes<'_> {
-    fn next(&mut self) -> u8 {
-        match self.0.split_first() {
-            Some((b, rest)) => {
-                self.0 = rest;
-                *b
-            }
-            None => 0,
-        }
-    }
-
-    fn pick(&mut self, n: usize) -> usize {
-        self.next() as usize % n.max(1)
-    }
-
-    /// A value between `lo` and `hi`: often an end or the middle, otherwise anywhere.
-    fn within(&mut self, lo: f64, hi: f64) -> f64 {
-        match self.next() % 4 {
-            0 => lo,
-            1 => hi,
-            _ => lo + (hi - lo) * self.next() as f64 / 255.0,
-        }
-    }
-}
-
-const REGIONS: [Region; 5] = [
-    Region::NorthAmerica,
-    Region::SouthAmerica,
-    Region::Europe,
-    Region::Asia,
-    Region::Oceania,
-];
+#[path = "../../crates/engine/tests/it/any_design.rs"]
+mod any_design;
 
 fuzz_target!(|data: &[u8]| {
-    let mut b = Bytes(data);
-    let mut d = Diagram::new();
-    let dcs: Vec<String> = (0..b.pick(3))
-        .map(|_| d.add_data_center(REGIONS[b.pick(5)], 0.0, 0.0, 1.0, 1.0))
-        .collect();
-    for _ in 0..1 + b.pick(10) {
-        let kind = Kind::ALL[b.pick(Kind::ALL.len())];
-        let id = d.add_node(kind, 0.0, 0.0);
-        if !dcs.is_empty() && b.next() % 2 == 0 {
-            d.set_node_dc(&id, Some(&dcs[b.pick(dcs.len())]));
-        }
-        let params = kind.info().params;
-        for _ in 0..b.pick(4).min(params.len()) {
-            let p = &params[b.pick(params.len())];
-            let v = match p.ty {
-                ParamType::Int { min, max, .. } => {
-                    ParamValue::Num(b.within(min as f64, max as f64).round())
-                }
-                ParamType::Float { min, max, .. } => ParamValue::Num(b.within(min, max)),
-                ParamType::Choice { options, .. } => {
-                    ParamValue::Text(options[b.pick(options.len())].key.to_string())
-                }
-                ParamType::Bool { .. } => ParamValue::Bool(b.next() % 2 == 0),
-            };
-            let _ = d.set_param(&id, p.key, v);
-        }
-    }
-    let ids: Vec<String> = d.nodes.iter().map(|n| n.id.clone()).collect();
-    for _ in 0..b.pick(16) {
-        let (from, to) = (&ids[b.pick(ids.len())], &ids[b.pick(ids.len())]);
-        let _ = d.connect(from, to);
-    }
-    let duration_s = 1 + b.pick(5) as u32;
-    let mut s = Scenario {
-        duration_s,
-        seed: b.next() as u64,
-        client_timeout_ms: [50, 500, 2000, 30_000][b.pick(4)],
-        job_ms: b.within(0.0, 100.0),
-        ..Scenario::default()
-    };
-    s.mix.background_job = b.within(0.0, 0.3);
-    for n in d.nodes.iter().filter(|n| n.kind == Kind::Users) {
-        let profile = match b.pick(4) {
-            0 => Profile::Constant,
-            1 => Profile::Ramp { from_rps: 0.0 },
-            2 => Profile::Daily,
-            _ => Profile::Spike {
-                at_s: 0,
-                len_s: 1,
-                factor: b.within(0.0, 10.0),
-            },
-        };
-        let rps = b.within(0.0, 800.0);
-        s.traffic.insert(n.id.clone(), Traffic { profile, rps });
-    }
-    for _ in 0..b.pick(4) {
-        let at_s = b.within(0.0, duration_s as f64 - 0.01);
-        let action = match b.pick(5) {
-            0 => Action::KillNode(ids[b.pick(ids.len())].clone()),
-            1 => Action::RestoreNode(ids[b.pick(ids.len())].clone()),
-            2 if !dcs.is_empty() => Action::KillDc(dcs[b.pick(dcs.len())].clone()),
-            3 if !dcs.is_empty() => Action::RestoreDc(dcs[b.pick(dcs.len())].clone()),
-            _ => Action::Reshard {
-                node: ids[b.pick(ids.len())].clone(),
-                shards: 1 + b.pick(9) as u32,
-            },
-        };
-        s.events.push(ScheduledEvent { at_s, action });
-    }
+    let (d, s, sampling) = any_design::design_from_bytes(data);
     // Refused before anything is simulated, or run to the end.
     let Ok(mut sim) = Simulation::new(&d, &s) else {
         return;
     };
-    sim.set_trace_sampling(b.pick(4) as u32);
+    sim.set_trace_sampling(sampling);
     let mut t = 0;
     while !sim.is_finished() {
         t += 250_000;

@@ -433,3 +433,34 @@ proptest! {
         prop_assert_eq!(done_in_series, j.completed);
     }
 }
+
+/// Designs wired from any components with any settings, as the fuzz target `runs`
+/// builds them: 80 of the inputs it found that the engine accepts, those with the most
+/// kinds of component. Each still runs (a design the engine newly refuses is a change
+/// to look at) to its end with every request ended exactly once.
+#[test]
+fn designs_the_fuzzer_found_run_to_their_end() {
+    let corpus = include_str!("any_design_corpus.txt");
+    let inputs: Vec<Vec<u8>> = corpus
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            (0..l.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&l[i..i + 2], 16).unwrap())
+                .collect()
+        })
+        .collect();
+    assert_eq!(inputs.len(), 80);
+    for (line, data) in inputs.iter().enumerate() {
+        let (d, s, sampling) = crate::any_design::design_from_bytes(data);
+        let mut sim = Simulation::new(&d, &s)
+            .unwrap_or_else(|f| panic!("input {line} is refused: {f:?}\n{d:?}"));
+        sim.set_trace_sampling(sampling);
+        sim.run_to_end();
+        let m = sim.snapshot();
+        let ended: u64 = m.totals.by_cause.iter().map(|(_, n)| n).sum();
+        assert_eq!(m.totals.created, m.totals.ok + ended, "input {line}: {d:?}");
+        assert_eq!(m.totals.failed, ended, "input {line}");
+    }
+}

@@ -1,6 +1,7 @@
 //! Integration tests of the engine, built as one test binary.
 
 mod analysis;
+mod any_design;
 mod autoscaling;
 mod behaviour;
 mod common;
