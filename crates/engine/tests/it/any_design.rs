@@ -1,7 +1,8 @@
 //! A design built from arbitrary bytes the way the editor builds one (any components,
 //! settings within their bounds, any wires it accepts) with a short scenario of any
 //! traffic and failures. Shared by the fuzz target `runs` (`fuzz/`, which includes this
-//! file) and the property test `any_design_runs_to_its_end_or_is_refused`.
+//! file) and the test `designs_the_fuzzer_found_run_to_their_end`, which replays inputs
+//! it found.
 
 use scalelab_engine::catalog::ParamType;
 use scalelab_engine::{
