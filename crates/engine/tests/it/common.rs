@@ -129,16 +129,3 @@ pub fn job_pipeline(
     };
     (d, s)
 }
-
-/// A whole number as messages write it, with thousands separators: 12,345.
-pub fn with_commas(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}

@@ -186,7 +186,7 @@ fn a_queue_that_is_not_durable_loses_its_backlog_when_it_goes_down() {
     // The marker gives the count with its separators.
     let said = format!(
         "queue-1 lost {} waiting jobs (it is not durable)",
-        crate::common::with_commas(fragile.jobs.lost)
+        scalelab_engine::format::thousands(fragile.jobs.lost as f64)
     );
     assert!(
         fragile.markers.iter().any(|k| k.text == said),

@@ -73,7 +73,7 @@ fn moved_share(strategy: &str, vnodes: u32) -> f64 {
     assert_eq!(sh.keys_to_copy, 0);
     let said = format!(
         "resharding {DB} from 4 to 5 shards moves {} of 10,000 keys",
-        crate::common::with_commas(sh.keys_moved)
+        scalelab_engine::format::thousands(sh.keys_moved as f64)
     );
     assert!(
         m.markers
@@ -242,7 +242,7 @@ fn resharding_copy_load_is_larger_and_longer_by_modulo() {
         // The marker gives the count with its separators.
         let said = format!(
             "{DB} finished resharding: {} moved keys copied in ",
-            crate::common::with_commas(sh.keys_copied)
+            scalelab_engine::format::thousands(sh.keys_copied as f64)
         );
         assert!(
             m.markers.iter().any(|k| k.text.starts_with(&said)),
