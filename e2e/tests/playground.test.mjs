@@ -24,6 +24,8 @@ async function buildSystem(app) {
 
 test('a learner builds, runs, breaks and repairs a system', async () => {
   const { page, context, problems, app } = await openApp(session);
+  // An empty canvas claims no resilience it cannot know of.
+  assert.equal(await app.byTestId('resilience').innerText(), 'Nothing to check until Users send traffic.');
   const ids = await buildSystem(app);
   assert.equal(await app.nodes().count(), 5);
   assert.equal(await app.edges().count(), 4);
