@@ -30,10 +30,11 @@ const NEAR: f64 = 96.0;
 /// A side of a card.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {
-    Left,
+    // In the order of the router's `STEPS`.
     Right,
-    Top,
+    Left,
     Bottom,
+    Top,
 }
 
 impl Side {
@@ -45,6 +46,11 @@ impl Side {
             Side::Top => (0.0, -1.0),
             Side::Bottom => (0.0, 1.0),
         }
+    }
+
+    /// The step of the router's grid (an index into `STEPS`) pointing out of the card.
+    fn out_step(self) -> usize {
+        self as usize
     }
 }
 
@@ -61,14 +67,22 @@ pub fn port(card: Rect, side: Side) -> Point {
 
 /// Which sides a wire from card `a` to card `b` uses. Wires flow left to right: they
 /// leave from the right side (where the port a learner drags from is) and arrive on the
-/// left side. A wire to a card further left or right above or below leaves and arrives
+/// left side. A wire to a card above or below whose middle is past `a`'s right side
+/// still leaves from the right and turns once into the target's top or bottom, so the
+/// wires into and out of a card in a diagonal chain do not share a side. A wire to a
+/// card further left above or below, or too close for that turn, leaves and arrives
 /// through the top and bottom sides that face each other, so it never arrives at the
 /// right-hand port, and a wire back to a card on the same row loops over the top.
 pub fn facing_sides(a: Rect, b: Rect) -> (Side, Side) {
     let gap = 2.0 * MIN_STUB;
     let (ca, cb) = (a.center(), b.center());
+    let turn = cb.x >= a.x + a.w + STUB;
     if b.x >= a.x + a.w + gap {
         (Side::Right, Side::Left)
+    } else if turn && b.y >= a.y + a.h + gap {
+        (Side::Right, Side::Top)
+    } else if turn && b.y + b.h <= a.y - gap {
+        (Side::Right, Side::Bottom)
     } else if b.y >= a.y + a.h + gap {
         (Side::Bottom, Side::Top)
     } else if b.y + b.h <= a.y - gap {
@@ -166,7 +180,11 @@ pub fn route(from: Rect, to: Rect, obstacles: &[Rect]) -> Route {
         near.w + 2.0 * NEAR,
         near.h + 2.0 * NEAR,
     );
-    let middle = search(a, b, obstacles, Some(near)).or_else(|| search(a, b, obstacles, None));
+    // The search goes on straight out of the source's stub and counts a corner when it
+    // does not arrive straight into the target's (the opposite of its outward step).
+    let ends = (sa.out_step(), sb.out_step() ^ 1);
+    let middle =
+        search(a, b, ends, obstacles, Some(near)).or_else(|| search(a, b, ends, obstacles, None));
     let mut points = vec![pa];
     match middle {
         Some(mid) => points.extend(mid),
@@ -271,7 +289,13 @@ impl PartialOrd for Open {
 /// The corners of the cheapest orthogonal path from `a` to `b` (both included) that
 /// stays out of every inflated obstacle, searched inside `window` (or around all the
 /// obstacles), or `None` when there is none.
-fn search(a: Point, b: Point, obstacles: &[Rect], window: Option<Rect>) -> Option<Vec<Point>> {
+fn search(
+    a: Point,
+    b: Point,
+    (first, last): (usize, usize),
+    obstacles: &[Rect],
+    window: Option<Rect>,
+) -> Option<Vec<Point>> {
     let inflated: Vec<Rect> = obstacles
         .iter()
         .map(|r| {
@@ -324,14 +348,17 @@ fn search(a: Point, b: Point, obstacles: &[Rect], window: Option<Rect>) -> Optio
         find(&ys, b.y)?,
     );
 
-    // State: (grid x, grid y, direction of arrival 0..4), direction 4 = start.
+    // State: (grid x, grid y, direction of arrival, an index into `STEPS`); the start
+    // is reached going `first`.
     let (nx, ny) = (xs.len(), ys.len());
-    let idx = |i: usize, j: usize, d: usize| ((j * nx + i) * 5 + d) as u32;
-    let mut g = vec![f64::INFINITY; nx * ny * 5];
-    let mut from = vec![u32::MAX; nx * ny * 5];
+    let idx = |i: usize, j: usize, d: usize| ((j * nx + i) * 4 + d) as u32;
+    let mut g = vec![f64::INFINITY; nx * ny * 4];
+    let mut from = vec![u32::MAX; nx * ny * 4];
     let h = |i: usize, j: usize| (xs[i] - b.x).abs() + (ys[j] - b.y).abs();
     let mut open = BinaryHeap::new();
-    let start = idx(ax, ay, 4);
+    // The best way found to `b` so far, with the corner into the target counted.
+    let mut best: Option<(f64, u32)> = None;
+    let start = idx(ax, ay, first);
     g[start as usize] = 0.0;
     open.push(Open {
         f: h(ax, ay),
@@ -339,22 +366,21 @@ fn search(a: Point, b: Point, obstacles: &[Rect], window: Option<Rect>) -> Optio
     });
     const STEPS: [(isize, isize); 4] = [(1, 0), (-1, 0), (0, 1), (0, -1)];
     while let Some(Open { f, state }) = open.pop() {
+        if best.is_some_and(|(cost, _)| f >= cost - 1e-9) {
+            break;
+        }
         let s = state as usize;
-        let (d, cell) = (s % 5, s / 5);
+        let (d, cell) = (s % 4, s / 4);
         let (i, j) = (cell % nx, cell / nx);
         if f > g[s] + h(i, j) + 1e-9 {
             continue;
         }
         if i == bx && j == by {
-            let mut cells = Vec::new();
-            let mut cur = state;
-            while cur != u32::MAX {
-                let c = cur as usize / 5;
-                cells.push(Point::new(xs[c % nx], ys[c / nx]));
-                cur = from[cur as usize];
+            let cost = g[s] + if d == last { 0.0 } else { BEND_COST };
+            if best.is_none_or(|(c, _)| cost < c) {
+                best = Some((cost, state));
             }
-            cells.reverse();
-            return Some(simplify(cells));
+            continue;
         }
         for (nd, (di, dj)) in STEPS.iter().enumerate() {
             let (ni, nj) = (i as isize + di, j as isize + dj);
@@ -366,7 +392,7 @@ fn search(a: Point, b: Point, obstacles: &[Rect], window: Option<Rect>) -> Optio
             if blocked(p, q, &inflated) {
                 continue;
             }
-            let bend = if d != 4 && d != nd { BEND_COST } else { 0.0 };
+            let bend = if d != nd { BEND_COST } else { 0.0 };
             let cost = g[s] + p.dist(q) + bend;
             let t = idx(ni, nj, nd) as usize;
             if cost + 1e-9 < g[t] {
@@ -379,7 +405,15 @@ fn search(a: Point, b: Point, obstacles: &[Rect], window: Option<Rect>) -> Optio
             }
         }
     }
-    None
+    let (_, mut cur) = best?;
+    let mut cells = Vec::new();
+    while cur != u32::MAX {
+        let c = cur as usize / 4;
+        cells.push(Point::new(xs[c % nx], ys[c / nx]));
+        cur = from[cur as usize];
+    }
+    cells.reverse();
+    Some(simplify(cells))
 }
 
 #[cfg(test)]
@@ -457,6 +491,41 @@ mod tests {
         assert_eq!(r.points.len(), 4, "{r:?}");
         assert_eq!(r.points[1].x, NODE_W + 15.0);
         assert!(r.points.windows(2).all(|w| w[1].x >= w[0].x));
+    }
+
+    #[test]
+    fn a_diagonal_chain_leaves_by_the_output_port_and_turns_once() {
+        // Users, then DNS up and to the right, then a load balancer down and to the
+        // right, each starting a little past the middle of the one before.
+        let users = node_rect(0.0, 110.0);
+        let dns = node_rect(NODE_W, 0.0);
+        let lb = node_rect(2.0 * NODE_W + 16.0, 110.0);
+        assert_eq!(facing_sides(users, dns), (Side::Right, Side::Bottom));
+        assert_eq!(facing_sides(dns, lb), (Side::Right, Side::Top));
+        let cards = [users, dns, lb];
+        let up = route(users, dns, &cards);
+        let down = route(dns, lb, &cards);
+        // One corner each: out of the right-hand port, into the facing side.
+        assert_eq!(
+            up.points,
+            vec![
+                port(users, Side::Right),
+                Point::new(dns.center().x, users.center().y),
+                port(dns, Side::Bottom)
+            ]
+        );
+        assert_eq!(
+            down.points,
+            vec![
+                port(dns, Side::Right),
+                Point::new(lb.center().x, dns.center().y),
+                port(lb, Side::Top)
+            ]
+        );
+        // Too close for the turn (the target's middle within a stub of the right
+        // side): still bottom to top.
+        let near = node_rect(NODE_W / 2.0, 200.0);
+        assert_eq!(facing_sides(users, near), (Side::Bottom, Side::Top));
     }
 
     #[test]
