@@ -232,9 +232,18 @@ test('the scenario panel sets traffic and schedules a failure that the run shows
   await rps.press('Enter');
   await app.byTestId('add-event').click();
   const row = app.byTestId('event-0');
+  await row.locator('select').nth(1).selectOption(ids.web1);
+  // A failure after the run's end is marked, and the message below the list says why.
+  await row.locator('input').fill('75');
+  await row.locator('input').press('Enter');
+  await page.waitForFunction(() => document.querySelector('[data-testid="event-0"] input').getAttribute('aria-invalid') === 'true');
+  assert.match(
+    await app.byTestId('scenario-panel').locator('.findings li').first().innerText(),
+    /^A scheduled event at 75 s \(.* fails\) is at or after the end of the run \(60 s\)/,
+  );
   await row.locator('input').fill('2');
   await row.locator('input').press('Enter');
-  await row.locator('select').nth(1).selectOption(ids.web1);
+  await page.waitForFunction(() => document.querySelector('[data-testid="event-0"] input').getAttribute('aria-invalid') === 'false');
 
   // An out-of-range value is explained and not applied.
   const duration = app.byTestId('scenario-duration');
