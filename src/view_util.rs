@@ -69,14 +69,14 @@ fn subtitle_keys(kind: Kind) -> &'static [&'static str] {
 }
 
 /// A field's label with its unit in brackets, unless the label already names the unit
-/// ("Active users", not "Active users (users)").
+/// as a word ("Active users", not "Active users (users)"; but "Answer TTL (s)").
 pub fn field_label(spec: &ParamSpec) -> String {
     let unit = spec.unit.trim();
     if unit.is_empty()
         || spec
             .label
-            .to_ascii_lowercase()
-            .contains(&unit.to_ascii_lowercase())
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| w.eq_ignore_ascii_case(unit))
     {
         spec.label.to_string()
     } else {
@@ -272,5 +272,22 @@ mod tests {
         assert_eq!(field_label(users), "Active users");
         let lag = Kind::Database.param("replication_lag_ms").unwrap();
         assert_eq!(field_label(lag), "Replication lag (ms)");
+        // A unit that is only part of a word in the label is still shown.
+        let ttl = Kind::Dns.param("ttl_s").unwrap();
+        assert_eq!(field_label(ttl), "Answer TTL (s)");
+        let check = Kind::WebServer.param("check_interval_s").unwrap();
+        assert_eq!(field_label(check), "Scaling check interval (s)");
+        // Every field whose unit is a single letter or symbol shows it.
+        for kind in Kind::ALL {
+            for spec in kind.params() {
+                if spec.unit.trim().len() == 1 {
+                    assert!(
+                        field_label(spec).ends_with(&format!("({})", spec.unit.trim())),
+                        "{}",
+                        spec.label
+                    );
+                }
+            }
+        }
     }
 }
