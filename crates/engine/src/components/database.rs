@@ -1,6 +1,7 @@
 //! Database: SQL or NoSQL, primary or replica. A primary wired to replicas forms a
 //! replication cluster: the primary takes every write, reads go round robin to live
-//! replicas (or the primary when none is left), replicas trail by their replication lag.
+//! replicas, those in the reader's data center first (or the primary when none is
+//! left), replicas trail by their replication lag.
 //! When a primary with automatic failover dies, a replica is promoted after the
 //! promotion delay; writes it had acknowledged within that replica's lag are lost.
 
@@ -246,21 +247,34 @@ impl Component for Def {
         sim.respond(r);
     }
 
-    /// Reads go to a live replica (round robin), or to the primary when none is left.
-    fn route_read(sim: &mut Simulation, node: u32, _r: u32) -> u32 {
+    /// Reads go to a live replica where the caller stands (round robin), else to any
+    /// live replica, or to the primary when none is left.
+    fn route_read(sim: &mut Simulation, node: u32, r: u32) -> u32 {
         let head = sim.state::<State>(node).head;
         let m = cluster(sim, head).members.len();
         let start = cluster(sim, head).rr as usize;
         let primary = cluster(sim, head).primary;
+        let here = sim.nodes[sim.reqs[r as usize].top().node as usize].loc;
+        let mut far = None;
         for k in 0..m {
             let i = wrap_add(start, k, m);
             let member = cluster(sim, head).members[i];
-            if member != primary && sim.nodes[member as usize].up() {
-                cluster_mut(sim, head).rr = wrap_add(i, 1, m) as u32;
-                return member;
+            let n = &sim.nodes[member as usize];
+            if member != primary && n.up() {
+                if n.loc == here {
+                    cluster_mut(sim, head).rr = wrap_add(i, 1, m) as u32;
+                    return member;
+                }
+                far = far.or(Some(i));
             }
         }
-        primary
+        match far {
+            Some(i) => {
+                cluster_mut(sim, head).rr = wrap_add(i, 1, m) as u32;
+                cluster(sim, head).members[i]
+            }
+            None => primary,
+        }
     }
 
     fn route_write(sim: &mut Simulation, node: u32, _r: u32) -> u32 {

@@ -450,6 +450,65 @@ fn visitors_and_a_cdn_drawn_in_a_data_center_do_not_go_down_with_it() {
     );
 }
 
+/// A web server reads from the replicas in its own data center, and from a replica
+/// elsewhere only when none is up there: a replica across the ocean takes no reads
+/// until the local one dies.
+#[test]
+fn reads_stay_with_the_replicas_of_the_readers_data_center_while_one_is_up() {
+    let mut d = Diagram::new();
+    let na = d.add_data_center(Region::NorthAmerica, 0.0, 0.0, 1.0, 1.0);
+    let eu = d.add_data_center(Region::Europe, 0.0, 0.0, 1.0, 1.0);
+    let users = d.add_node(Kind::Users, 0.0, 0.0);
+    let web = d.add_node(Kind::WebServer, 0.0, 0.0);
+    let primary = d.add_node(Kind::Database, 0.0, 0.0);
+    let near = d.add_node(Kind::Database, 0.0, 0.0);
+    let far = d.add_node(Kind::Database, 0.0, 0.0);
+    for r in [&near, &far] {
+        set(&mut d, r, "role", text("replica"));
+        d.connect(&primary, r).unwrap();
+    }
+    for n in [&web, &primary, &near] {
+        d.set_node_dc(n, Some(&na));
+    }
+    d.set_node_dc(&far, Some(&eu));
+    d.connect(&users, &web).unwrap();
+    d.connect(&web, &primary).unwrap();
+    let reads = |m: &scalelab_engine::Metrics, id: &str| m.node(id).unwrap().reads;
+    let mut s = Scenario {
+        default_traffic: Some(steady(100.0)),
+        duration_s: 10,
+        mix: RequestMix {
+            page_read: 0.0,
+            api_read: 1.0,
+            write: 0.0,
+            static_asset: 0.0,
+            upload: 0.0,
+            background_job: 0.0,
+        },
+        ..Scenario::default()
+    };
+    let m = run_to_end(&d, &s).unwrap();
+    assert!(reads(&m, &near) > 800, "{:?}", m.node(&near));
+    assert_eq!(reads(&m, &far), 0);
+    // The local replica dies at 5 s: the one across the ocean takes the reads.
+    s.events.push(ScheduledEvent {
+        at_s: 5.0,
+        action: Action::KillNode(near.clone()),
+    });
+    let m = run_to_end(&d, &s).unwrap();
+    assert!(reads(&m, &far) > 400, "{:?}", m.node(&far));
+    assert!(reads(&m, &near) < 600, "{:?}", m.node(&near));
+    // Without data centers every replica is local: the reads are shared.
+    let mut flat = d.clone();
+    for n in [&web, &primary, &near, &far] {
+        flat.set_node_dc(n, None);
+    }
+    s.events.clear();
+    let m = run_to_end(&flat, &s).unwrap();
+    let (a, b) = (reads(&m, &near), reads(&m, &far));
+    assert!(a.abs_diff(b) <= 1, "{a} and {b}");
+}
+
 #[test]
 fn data_center_outage_with_geodns_moves_traffic_to_the_other() {
     let mut d = Diagram::new();
