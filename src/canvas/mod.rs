@@ -48,15 +48,28 @@ pub fn route_wires(d: &Diagram, before: Option<&Wires>) -> Wires {
         .map(|n| (n.id.clone(), geometry::node_rect(n.x, n.y)))
         .collect();
     let rects: Vec<Rect> = cards.iter().map(|c| c.1).collect();
-    // Cards that are new or not where they were.
-    let changed: Vec<Rect> = match before {
-        Some(b) => cards
-            .iter()
-            .filter(|c| !b.cards.contains(c))
-            .map(|c| c.1)
-            .collect(),
-        None => Vec::new(),
-    };
+    // Cards that are new or not where they were, and where moved or removed cards
+    // were, pushed out by the margin: a wire that went around one there can now go
+    // the short way.
+    let mut changed: Vec<Rect> = Vec::new();
+    if let Some(b) = before {
+        let m = routing::MARGIN;
+        for c in &cards {
+            if !b.cards.contains(c) {
+                changed.push(c.1);
+            }
+        }
+        for c in &b.cards {
+            if !cards.contains(c) {
+                changed.push(Rect::new(
+                    c.1.x - m,
+                    c.1.y - m,
+                    c.1.w + 2.0 * m,
+                    c.1.h + 2.0 * m,
+                ));
+            }
+        }
+    }
     let list = d
         .edges
         .iter()
@@ -765,5 +778,12 @@ mod tests {
         let moved = route_wires(&d, Some(&after));
         assert_ne!(moved.list[0].route, after.list[0].route);
         assert_eq!(moved.list[1].route, after.list[1].route);
+        // Moving the card in the way out of it: the wire that went around it goes
+        // straight again, as if routed afresh.
+        let cache = d.nodes[4].id.clone();
+        d.move_node(&cache, 200.0, 600.0);
+        let cleared = route_wires(&d, Some(&moved));
+        assert_eq!(cleared.list[1].route, route_wires(&d, None).list[1].route);
+        assert_eq!(cleared.list[1].route.points.len(), 2);
     }
 }
