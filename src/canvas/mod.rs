@@ -89,7 +89,7 @@ pub fn route_wires(d: &Diagram, before: Option<&Wires>) -> Wires {
             let (route, path) = match kept {
                 Some(w) => (w.route.clone(), w.path.clone()),
                 None => {
-                    let route = routing::route(between.0, between.1, &rects);
+                    let route = routing::route(between.0, between.1, &rects, ends.1);
                     let path = route.svg_path();
                     (route, path)
                 }
@@ -493,7 +493,7 @@ fn drawn_wires(d: &Diagram, wires: &[Wire], preview: Option<&Preview>) -> Vec<Dr
         .map(|w| {
             let path = match (&offsets, &cards) {
                 (Some(o), Some(cards)) if o[w.ends.0] != o[w.ends.1] => {
-                    routing::route(cards[w.ends.0], cards[w.ends.1], cards).svg_path()
+                    routing::route(cards[w.ends.0], cards[w.ends.1], cards, w.ends.1).svg_path()
                 }
                 (Some(o), _) if o[w.ends.0] != (0.0, 0.0) => {
                     let (dx, dy) = o[w.ends.0];

@@ -22,6 +22,8 @@ pub const STUB: f64 = 18.0;
 /// The shortest such piece, between cards close together: still longer than the
 /// arrowhead and than the margin.
 pub const MIN_STUB: f64 = 12.0;
+/// Space between the lanes of wires turning into neighbouring cards.
+pub const LANE: f64 = 8.0;
 /// Cost of one corner, in world units of length.
 const BEND_COST: f64 = 40.0;
 /// How far around the two cards the first search looks.
@@ -157,8 +159,11 @@ impl Route {
 }
 
 /// Routes a wire from card `from` to card `to` around `obstacles` (every card of the
-/// diagram; the two ends may be among them).
-pub fn route(from: Rect, to: Rect, obstacles: &[Rect]) -> Route {
+/// diagram; the two ends may be among them). `lane` (the target's index in the diagram)
+/// picks how far before the target the wire makes its last turn, where there is room:
+/// the wires into one card share a lane, and those into the card next to it in a
+/// column or row most likely use another, so each bus reads as going to its own card.
+pub fn route(from: Rect, to: Rect, obstacles: &[Rect], lane: usize) -> Route {
     let (sa, sb) = facing_sides(from, to);
     let (pa, pb) = (port(from, sa), port(to, sb));
     let (na, nb) = (sa.normal(), sb.normal());
@@ -170,8 +175,24 @@ pub fn route(from: Rect, to: Rect, obstacles: &[Rect]) -> Route {
         _ => 2.0 * STUB,
     };
     let stub = (gap / 2.0).clamp(MIN_STUB, STUB);
+    // The longer end piece only where the gap leaves room and no other card is near it.
+    let clear = |q: Point| {
+        !obstacles.iter().any(|r| {
+            *r != to
+                && q.x > r.x - MARGIN
+                && q.x < r.x + r.w + MARGIN
+                && q.y > r.y - MARGIN
+                && q.y < r.y + r.h + MARGIN
+        })
+    };
+    let mut into = stub;
+    let longer = stub + (lane % 3) as f64 * LANE;
+    let q = Point::new(pb.x + nb.0 * longer, pb.y + nb.1 * longer);
+    if gap >= 2.0 * (STUB + LANE) && clear(q) && clear(pb.lerp(q, 0.5)) {
+        into = longer;
+    }
     let a = Point::new(pa.x + na.0 * stub, pa.y + na.1 * stub);
-    let b = Point::new(pb.x + nb.0 * stub, pb.y + nb.1 * stub);
+    let b = Point::new(pb.x + nb.0 * into, pb.y + nb.1 * into);
 
     let near = Rect::from_corners(a, b);
     let near = Rect::new(
@@ -214,7 +235,7 @@ pub fn route_all(cards: &[Rect], edges: &[(usize, usize)]) -> Vec<Route> {
     edges
         .iter()
         .map(|&(a, b)| match (cards.get(a), cards.get(b)) {
-            (Some(ra), Some(rb)) => route(*ra, *rb, cards),
+            (Some(ra), Some(rb)) => route(*ra, *rb, cards, b),
             _ => Route::default(),
         })
         .collect()
@@ -461,7 +482,7 @@ mod tests {
         // Below and to the left: down from a, into b's top.
         let b = node_rect(100.0, 300.0);
         assert_eq!(facing_sides(a, b), (Side::Bottom, Side::Top));
-        let r = route(a, b, &[a, b]);
+        let r = route(a, b, &[a, b], 0);
         assert_eq!(r.points[0], port(a, Side::Bottom));
         assert_eq!(*r.points.last().unwrap(), port(b, Side::Top));
         // The last piece arrives straight down, long enough for the arrowhead.
@@ -475,7 +496,7 @@ mod tests {
         // On the same row: over the top of both.
         let beside = node_rect(100.0, 110.0);
         assert_eq!(facing_sides(a, beside), (Side::Top, Side::Top));
-        let r = route(a, beside, &[a, beside]);
+        let r = route(a, beside, &[a, beside], 0);
         assert!(r.points.iter().all(|p| p.y <= 110.0));
         assert!(orthogonal(&r));
     }
@@ -485,7 +506,7 @@ mod tests {
         let a = node_rect(0.0, 0.0);
         let b = node_rect(NODE_W + 30.0, -20.0);
         assert_eq!(facing_sides(a, b), (Side::Right, Side::Left));
-        let r = route(a, b, &[a, b]);
+        let r = route(a, b, &[a, b], 0);
         assert!(orthogonal(&r));
         // Out, across at the middle of the gap, in: no doubling back.
         assert_eq!(r.points.len(), 4, "{r:?}");
@@ -503,8 +524,8 @@ mod tests {
         assert_eq!(facing_sides(users, dns), (Side::Right, Side::Bottom));
         assert_eq!(facing_sides(dns, lb), (Side::Right, Side::Top));
         let cards = [users, dns, lb];
-        let up = route(users, dns, &cards);
-        let down = route(dns, lb, &cards);
+        let up = route(users, dns, &cards, 0);
+        let down = route(dns, lb, &cards, 0);
         // One corner each: out of the right-hand port, into the facing side.
         assert_eq!(
             up.points,
@@ -529,11 +550,45 @@ mod tests {
     }
 
     #[test]
+    fn wires_into_neighbouring_cards_of_a_column_turn_on_lanes_of_their_own() {
+        // Three web servers, then a cache above a database one column to the right.
+        let webs: Vec<Rect> = (0..3).map(|i| node_rect(0.0, 112.0 * i as f64)).collect();
+        let cache = node_rect(NODE_W + 80.0, 56.0);
+        let db = node_rect(NODE_W + 80.0, 168.0);
+        let cards: Vec<Rect> = webs.iter().copied().chain([cache, db]).collect();
+        // The x of the last turn: the last corner before the piece into the card.
+        let turn = |r: &Route| r.points[r.points.len() - 2].x;
+        let into_cache: Vec<f64> = webs
+            .iter()
+            .map(|w| turn(&route(*w, cache, &cards, 3)))
+            .collect();
+        let into_db: Vec<f64> = webs
+            .iter()
+            .map(|w| turn(&route(*w, db, &cards, 4)))
+            .collect();
+        // Every wire into one card turns on its lane; the two lanes are apart.
+        assert!(
+            into_cache.iter().all(|x| *x == into_cache[0]),
+            "{into_cache:?}"
+        );
+        assert!(into_db.iter().all(|x| *x == into_db[0]), "{into_db:?}");
+        assert_eq!(
+            into_cache[0] - into_db[0],
+            LANE,
+            "{into_cache:?} {into_db:?}"
+        );
+        // Too little room between the columns: the usual end pieces.
+        let close = node_rect(NODE_W + 40.0, 56.0);
+        let r = route(webs[0], close, &[webs[0], close], 4);
+        assert_eq!(turn(&r), close.x - STUB);
+    }
+
+    #[test]
     fn stacked_cards_are_wired_bottom_to_top() {
         let a = node_rect(100.0, 100.0);
         let b = node_rect(120.0, 300.0);
         assert_eq!(facing_sides(a, b), (Side::Bottom, Side::Top));
-        let r = route(a, b, &[a, b]);
+        let r = route(a, b, &[a, b], 0);
         assert_eq!(r.points[0], port(a, Side::Bottom));
         assert_eq!(*r.points.last().unwrap(), port(b, Side::Top));
     }
@@ -545,13 +600,13 @@ mod tests {
         let cache = node_rect(256.0, 0.0);
         let db = node_rect(512.0, 0.0);
         let cards = [web, cache, db];
-        let straight = route(web, db, &[web, db]);
+        let straight = route(web, db, &[web, db], 0);
         assert_eq!(
             straight.points.len(),
             2,
             "nothing in the way: one straight line"
         );
-        let r = route(web, db, &cards);
+        let r = route(web, db, &cards, 0);
         assert_eq!(cards_crossed(&r, &cards, 0, 2), Vec::<usize>::new());
         assert!(orthogonal(&r));
         assert!(r.points.len() > 2);
@@ -564,7 +619,7 @@ mod tests {
         let b = node_rect(300.0, 0.0);
         // A third card covers b's port completely.
         let cover = Rect::new(250.0, -20.0, 80.0, 100.0);
-        let r = route(a, b, &[a, b, cover]);
+        let r = route(a, b, &[a, b, cover], 0);
         assert_eq!(r.points[0], port(a, Side::Right));
         assert_eq!(*r.points.last().unwrap(), port(b, Side::Left));
     }

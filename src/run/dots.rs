@@ -92,7 +92,7 @@ impl Paths {
         let (ra, rb) = (*self.cards.get(a as usize)?, *self.cards.get(b as usize)?);
         let i = self.paths.len() as u32;
         self.paths
-            .push(Path::new(&routing::route(ra, rb, &self.cards)));
+            .push(Path::new(&routing::route(ra, rb, &self.cards, b as usize)));
         if let Err(at) = self.index.binary_search_by_key(&(a, b), |e| e.0) {
             self.index.insert(at, ((a, b), i));
         }
