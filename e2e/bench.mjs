@@ -157,13 +157,19 @@ async function measureCapstoneCheck(session) {
 
 const session = await startSession();
 try {
-  // Engine.
-  const { page, context } = await openPage(session, { query: '?bench=engine' });
-  const result = page.getByTestId('bench-result');
-  await result.waitFor({ timeout: 120000 });
-  const wasm = JSON.parse(await result.innerText());
-  await context.close();
-  console.log(`wasm engine: ${wasm.events} events in ${wasm.ms.toFixed(1)} ms = ${(wasm.events_per_s / 1e6).toFixed(2)} M events/s`);
+  // Engine: best of 3 fresh pages, as the native figure is the best of 3 runs (a
+  // single run varies by a quarter from one page to the next on a busy machine).
+  const runs = [];
+  for (let i = 0; i < 3; i++) {
+    const { page, context } = await openPage(session, { query: '?bench=engine' });
+    const result = page.getByTestId('bench-result');
+    await result.waitFor({ timeout: 120000 });
+    runs.push(JSON.parse(await result.innerText()));
+    await context.close();
+  }
+  const wasm = runs.reduce((a, b) => (b.events_per_s > a.events_per_s ? b : a));
+  console.log(`wasm engine runs: ${runs.map((r) => (r.events_per_s / 1e6).toFixed(2)).join(', ')} M events/s`);
+  console.log(`wasm engine: ${wasm.events} events in ${wasm.ms.toFixed(1)} ms = ${(wasm.events_per_s / 1e6).toFixed(2)} M events/s (best of 3)`);
   const native = (process.env.NATIVE_BENCH_OUTPUT ?? '').match(/events per second:\s*([\d.]+)/);
   if (native) {
     const nativeRate = Number(native[1]);
