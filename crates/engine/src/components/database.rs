@@ -82,7 +82,10 @@ impl Params {
 struct Cluster {
     members: Vec<u32>,
     primary: u32,
-    rr: u32,
+    /// The round robin's next member, one cursor per reader's location (locations
+    /// share one past eight): with a single cursor, readers in two data centers kept
+    /// sending each to the first replica after the other's and the second got little.
+    rr: [u32; 8],
     /// Invalidates a pending promotion when the primary comes back first.
     token: u32,
     pending_lost: u64,
@@ -215,7 +218,7 @@ impl Component for Def {
             Cluster {
                 members,
                 primary,
-                rr: 0,
+                rr: [0; 8],
                 token: 0,
                 pending_lost: 0,
                 acked: VecDeque::new(),
@@ -252,9 +255,10 @@ impl Component for Def {
     fn route_read(sim: &mut Simulation, node: u32, r: u32) -> u32 {
         let head = sim.state::<State>(node).head;
         let m = cluster(sim, head).members.len();
-        let start = cluster(sim, head).rr as usize;
         let primary = cluster(sim, head).primary;
         let here = sim.nodes[sim.reqs[r as usize].top().node as usize].loc;
+        let slot = here as usize % 8;
+        let start = cluster(sim, head).rr[slot] as usize;
         let mut far = None;
         for k in 0..m {
             let i = wrap_add(start, k, m);
@@ -262,7 +266,7 @@ impl Component for Def {
             let n = &sim.nodes[member as usize];
             if member != primary && n.up() {
                 if n.loc == here {
-                    cluster_mut(sim, head).rr = wrap_add(i, 1, m) as u32;
+                    cluster_mut(sim, head).rr[slot] = wrap_add(i, 1, m) as u32;
                     return member;
                 }
                 far = far.or(Some(i));
@@ -270,7 +274,7 @@ impl Component for Def {
         }
         match far {
             Some(i) => {
-                cluster_mut(sim, head).rr = wrap_add(i, 1, m) as u32;
+                cluster_mut(sim, head).rr[slot] = wrap_add(i, 1, m) as u32;
                 cluster(sim, head).members[i]
             }
             None => primary,
@@ -420,7 +424,7 @@ mod tests {
         let mut c = Cluster {
             members: vec![0, 1],
             primary: 0,
-            rr: 0,
+            rr: [0; 8],
             token: 0,
             pending_lost: 0,
             acked: VecDeque::new(),

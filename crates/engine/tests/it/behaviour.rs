@@ -509,6 +509,53 @@ fn reads_stay_with_the_replicas_of_the_readers_data_center_while_one_is_up() {
     assert!(a.abs_diff(b) <= 1, "{a} and {b}");
 }
 
+/// Readers in two data centers, two replicas in each: each data center's replicas
+/// share its reads evenly (a single round-robin cursor for the whole cluster sent
+/// most of them to the first replica of each).
+#[test]
+fn the_replicas_of_each_data_center_share_its_reads_evenly() {
+    let mut d = Diagram::new();
+    let na = d.add_data_center(Region::NorthAmerica, 0.0, 0.0, 1.0, 1.0);
+    let eu = d.add_data_center(Region::Europe, 0.0, 0.0, 1.0, 1.0);
+    let primary = d.add_node(Kind::Database, 0.0, 0.0);
+    d.set_node_dc(&primary, Some(&na));
+    let mut replicas = Vec::new();
+    for dc in [&na, &na, &eu, &eu] {
+        let r = d.add_node(Kind::Database, 0.0, 0.0);
+        set(&mut d, &r, "role", text("replica"));
+        d.set_node_dc(&r, Some(dc));
+        d.connect(&primary, &r).unwrap();
+        replicas.push(r);
+    }
+    for (dc, region) in [(&na, "north_america"), (&eu, "europe")] {
+        let users = d.add_node(Kind::Users, 0.0, 0.0);
+        set(&mut d, &users, "region", text(region));
+        let web = d.add_node(Kind::WebServer, 0.0, 0.0);
+        d.set_node_dc(&web, Some(dc));
+        d.connect(&users, &web).unwrap();
+        d.connect(&web, &primary).unwrap();
+    }
+    let s = Scenario {
+        default_traffic: Some(steady(100.0)),
+        duration_s: 20,
+        mix: RequestMix {
+            page_read: 0.0,
+            api_read: 1.0,
+            write: 0.0,
+            static_asset: 0.0,
+            upload: 0.0,
+            background_job: 0.0,
+        },
+        ..Scenario::default()
+    };
+    let m = run_to_end(&d, &s).unwrap();
+    let reads: Vec<u64> = replicas.iter().map(|r| m.node(r).unwrap().reads).collect();
+    // About 2,000 reads in each data center, alternating between its two replicas.
+    for pair in reads.chunks(2) {
+        assert!(pair[0] > 900 && pair[0].abs_diff(pair[1]) <= 1, "{reads:?}");
+    }
+}
+
 #[test]
 fn data_center_outage_with_geodns_moves_traffic_to_the_other() {
     let mut d = Diagram::new();
