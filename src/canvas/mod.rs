@@ -39,8 +39,10 @@ pub struct Wires {
 }
 
 /// Every wire of the diagram, routed around the cards. Given the wires of the diagram
-/// before an edit, a wire whose two cards stayed put and that no moved or new card now
-/// blocks keeps its route, so releasing a drag re-routes only what it affects.
+/// before an edit, a wire whose two cards stayed put (at the same index, which picks
+/// its lane) and that neither a moved or new card now blocks nor ran along where a
+/// moved or removed card was keeps its route, so releasing a drag re-routes only what
+/// it affects.
 pub fn route_wires(d: &Diagram, before: Option<&Wires>) -> Wires {
     let cards: Vec<(String, Rect)> = d
         .nodes
@@ -85,7 +87,12 @@ pub fn route_wires(d: &Diagram, before: Option<&Wires>) -> Wires {
                         .filter(same)
                         .or_else(|| b.list.iter().find(same))
                 })
-                .filter(|w| w.between == between && !changed.iter().any(|r| w.route.crosses(r)));
+                .filter(|w| {
+                    // The same cards at the same place and index (the index picks the lane).
+                    w.between == between
+                        && w.ends == ends
+                        && !changed.iter().any(|r| w.route.crosses(r))
+                });
             let (route, path) = match kept {
                 Some(w) => (w.route.clone(), w.path.clone()),
                 None => {
@@ -785,5 +792,30 @@ mod tests {
         let cleared = route_wires(&d, Some(&moved));
         assert_eq!(cleared.list[1].route, route_wires(&d, None).list[1].route);
         assert_eq!(cleared.list[1].route.points.len(), 2);
+    }
+
+    #[test]
+    fn deleting_a_card_routes_the_wires_of_later_cards_as_afresh() {
+        // Web servers wired to a cache and a database a column to the right: the wires'
+        // last turns are on lanes picked by the target's index, which deleting an
+        // earlier card shifts.
+        let mut d = Diagram::default();
+        let spare = d.add_node(Kind::Users, 0.0, 400.0);
+        let webs: Vec<String> = (0..2)
+            .map(|i| d.add_node(Kind::WebServer, 0.0, 112.0 * i as f64))
+            .collect();
+        let cache = d.add_node(Kind::Cache, 300.0, 0.0);
+        let db = d.add_node(Kind::Database, 300.0, 112.0);
+        for w in &webs {
+            d.connect(w, &cache).unwrap();
+            d.connect(w, &db).unwrap();
+        }
+        let before = route_wires(&d, None);
+        d.remove_node(&spare);
+        let after = route_wires(&d, Some(&before));
+        assert_eq!(after, route_wires(&d, None));
+        // The lanes did move (web server 1 to the database turns on another): the
+        // kept routes would have been wrong.
+        assert_ne!(after.list[1].route, before.list[1].route);
     }
 }
