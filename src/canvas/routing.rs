@@ -1,6 +1,7 @@
 //! Wire routing: each edge leaves its source card and enters its target card through
-//! ports on the sides that face each other, and runs in horizontal and vertical
-//! segments around the other cards. Pure geometry, tested natively.
+//! ports on the sides that face each other (or, to a card above or below and past its
+//! right side, leaves by the right-hand port and turns once), and runs in horizontal
+//! and vertical segments around the other cards. Pure geometry, tested natively.
 //!
 //! The router searches a sparse grid whose lines are the cards' edges pushed out by a
 //! margin, plus the lines through the two ports (A* with a penalty per bend, so routes
@@ -29,10 +30,14 @@ const BEND_COST: f64 = 40.0;
 /// How far around the two cards the first search looks.
 const NEAR: f64 = 96.0;
 
+/// The router's steps on its grid: right, left, down, up (as [`Side`]'s order, so a
+/// side's index is the step out of it and `^ 1` the step into it).
+const STEPS: [(isize, isize); 4] = [(1, 0), (-1, 0), (0, 1), (0, -1)];
+
 /// A side of a card.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {
-    // In the order of the router's `STEPS`.
+    // In the order of `STEPS`.
     Right,
     Left,
     Bottom,
@@ -385,7 +390,6 @@ fn search(
         f: h(ax, ay),
         state: start,
     });
-    const STEPS: [(isize, isize); 4] = [(1, 0), (-1, 0), (0, 1), (0, -1)];
     while let Some(Open { f, state }) = open.pop() {
         if best.is_some_and(|(cost, _)| f >= cost - 1e-9) {
             break;
@@ -581,6 +585,16 @@ mod tests {
         let close = node_rect(NODE_W + 40.0, 56.0);
         let r = route(webs[0], close, &[webs[0], close], 4);
         assert_eq!(turn(&r), close.x - STUB);
+    }
+
+    #[test]
+    fn a_sides_step_points_out_of_it_and_the_next_one_into_it() {
+        for side in [Side::Right, Side::Left, Side::Bottom, Side::Top] {
+            let (dx, dy) = STEPS[side.out_step()];
+            assert_eq!((dx as f64, dy as f64), side.normal(), "{side:?}");
+            let (ix, iy) = STEPS[side.out_step() ^ 1];
+            assert_eq!((ix, iy), (-dx, -dy), "{side:?}");
+        }
     }
 
     #[test]
