@@ -450,6 +450,23 @@ fn visitors_and_a_cdn_drawn_in_a_data_center_do_not_go_down_with_it() {
     );
 }
 
+/// Every Users node sends `rps` API reads a second, steadily, for `duration_s`.
+fn api_reads(rps: f64, duration_s: u32) -> Scenario {
+    Scenario {
+        default_traffic: Some(steady(rps)),
+        duration_s,
+        mix: RequestMix {
+            page_read: 0.0,
+            api_read: 1.0,
+            write: 0.0,
+            static_asset: 0.0,
+            upload: 0.0,
+            background_job: 0.0,
+        },
+        ..Scenario::default()
+    }
+}
+
 /// A web server reads from the replicas in its own data center, and from a replica
 /// elsewhere only when none is up there: a replica across the ocean takes no reads
 /// until the local one dies.
@@ -474,19 +491,7 @@ fn reads_stay_with_the_replicas_of_the_readers_data_center_while_one_is_up() {
     d.connect(&users, &web).unwrap();
     d.connect(&web, &primary).unwrap();
     let reads = |m: &scalelab_engine::Metrics, id: &str| m.node(id).unwrap().reads;
-    let mut s = Scenario {
-        default_traffic: Some(steady(100.0)),
-        duration_s: 10,
-        mix: RequestMix {
-            page_read: 0.0,
-            api_read: 1.0,
-            write: 0.0,
-            static_asset: 0.0,
-            upload: 0.0,
-            background_job: 0.0,
-        },
-        ..Scenario::default()
-    };
+    let mut s = api_reads(100.0, 10);
     let m = run_to_end(&d, &s).unwrap();
     assert!(reads(&m, &near) > 800, "{:?}", m.node(&near));
     assert_eq!(reads(&m, &far), 0);
@@ -535,19 +540,7 @@ fn the_replicas_of_each_data_center_share_its_reads_evenly() {
         d.connect(&users, &web).unwrap();
         d.connect(&web, &primary).unwrap();
     }
-    let s = Scenario {
-        default_traffic: Some(steady(100.0)),
-        duration_s: 20,
-        mix: RequestMix {
-            page_read: 0.0,
-            api_read: 1.0,
-            write: 0.0,
-            static_asset: 0.0,
-            upload: 0.0,
-            background_job: 0.0,
-        },
-        ..Scenario::default()
-    };
+    let s = api_reads(100.0, 20);
     let m = run_to_end(&d, &s).unwrap();
     let reads: Vec<u64> = replicas.iter().map(|r| m.node(r).unwrap().reads).collect();
     // About 2,000 reads in each data center, alternating between its two replicas.
