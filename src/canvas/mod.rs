@@ -55,7 +55,6 @@ pub fn route_wires(d: &Diagram, before: Option<&Wires>) -> Wires {
     // the short way.
     let mut changed: Vec<Rect> = Vec::new();
     if let Some(b) = before {
-        let m = routing::MARGIN;
         for c in &cards {
             if !b.cards.contains(c) {
                 changed.push(c.1);
@@ -63,12 +62,7 @@ pub fn route_wires(d: &Diagram, before: Option<&Wires>) -> Wires {
         }
         for c in &b.cards {
             if !cards.contains(c) {
-                changed.push(Rect::new(
-                    c.1.x - m,
-                    c.1.y - m,
-                    c.1.w + 2.0 * m,
-                    c.1.h + 2.0 * m,
-                ));
+                changed.push(c.1.grown(routing::MARGIN));
             }
         }
     }

@@ -140,18 +140,10 @@ impl Route {
     /// Whether the path enters the inside of `card` (pushed out by a little less than
     /// the margin wires keep).
     pub fn crosses(&self, card: &Rect) -> bool {
-        let m = MARGIN - 1.0;
-        let (x0, y0, x1, y1) = (
-            card.x - m,
-            card.y - m,
-            card.x + card.w + m,
-            card.y + card.h + m,
-        );
-        self.points.windows(2).any(|w| {
-            let (lx, hx) = (w[0].x.min(w[1].x), w[0].x.max(w[1].x));
-            let (ly, hy) = (w[0].y.min(w[1].y), w[0].y.max(w[1].y));
-            hx > x0 && lx < x1 && hy > y0 && ly < y1
-        })
+        let inside = card.grown(MARGIN - 1.0);
+        self.points
+            .windows(2)
+            .any(|w| Rect::from_corners(w[0], w[1]).intersects(&inside))
     }
 
     /// Distance from `p` to the nearest point of the path.
@@ -182,13 +174,9 @@ pub fn route(from: Rect, to: Rect, obstacles: &[Rect], lane: usize) -> Route {
     let stub = (gap / 2.0).clamp(MIN_STUB, STUB);
     // The longer end piece only where the gap leaves room and no other card is near it.
     let clear = |q: Point| {
-        !obstacles.iter().any(|r| {
-            *r != to
-                && q.x > r.x - MARGIN
-                && q.x < r.x + r.w + MARGIN
-                && q.y > r.y - MARGIN
-                && q.y < r.y + r.h + MARGIN
-        })
+        !obstacles
+            .iter()
+            .any(|r| *r != to && r.grown(MARGIN).has_inside(q))
     };
     let mut into = stub;
     let longer = stub + (lane % 3) as f64 * LANE;
@@ -199,13 +187,7 @@ pub fn route(from: Rect, to: Rect, obstacles: &[Rect], lane: usize) -> Route {
     let a = Point::new(pa.x + na.0 * stub, pa.y + na.1 * stub);
     let b = Point::new(pb.x + nb.0 * into, pb.y + nb.1 * into);
 
-    let near = Rect::from_corners(a, b);
-    let near = Rect::new(
-        near.x - NEAR,
-        near.y - NEAR,
-        near.w + 2.0 * NEAR,
-        near.h + 2.0 * NEAR,
-    );
+    let near = Rect::from_corners(a, b).grown(NEAR);
     // The search goes on straight out of the source's stub and counts a corner when it
     // does not arrive straight into the target's (the opposite of its outward step).
     let ends = (sa.out_step(), sb.out_step() ^ 1);
@@ -271,9 +253,7 @@ fn simplify(points: Vec<Point>) -> Vec<Point> {
 /// inside one or wholly outside: its midpoint decides.
 fn blocked(p: Point, q: Point, inflated: &[Rect]) -> bool {
     let m = p.lerp(q, 0.5);
-    inflated
-        .iter()
-        .any(|r| m.x > r.x && m.x < r.x + r.w && m.y > r.y && m.y < r.y + r.h)
+    inflated.iter().any(|r| r.has_inside(m))
 }
 
 /// Sorted, de-duplicated coordinates. The lists are short, so each value is put in
@@ -324,37 +304,19 @@ fn search(
 ) -> Option<Vec<Point>> {
     let inflated: Vec<Rect> = obstacles
         .iter()
-        .map(|r| {
-            Rect::new(
-                r.x - MARGIN,
-                r.y - MARGIN,
-                r.w + 2.0 * MARGIN,
-                r.h + 2.0 * MARGIN,
-            )
-        })
+        .map(|r| r.grown(MARGIN))
         .filter(|r| window.is_none_or(|w| w.intersects(r)))
         .collect();
-    let inside = |p: Point| {
-        inflated
-            .iter()
-            .any(|r| p.x > r.x && p.x < r.x + r.w && p.y > r.y && p.y < r.y + r.h)
-    };
+    let inside = |p: Point| inflated.iter().any(|r| r.has_inside(p));
     if inside(a) || inside(b) {
         return None;
     }
     let bounds = match window {
         Some(w) => w,
-        None => {
-            let all = inflated
-                .iter()
-                .fold(Rect::from_corners(a, b), |acc, r| acc.union(r));
-            Rect::new(
-                all.x - NEAR,
-                all.y - NEAR,
-                all.w + 2.0 * NEAR,
-                all.h + 2.0 * NEAR,
-            )
-        }
+        None => inflated
+            .iter()
+            .fold(Rect::from_corners(a, b), |acc, r| acc.union(r))
+            .grown(NEAR),
     };
     let mut xs = vec![a.x, b.x, (a.x + b.x) / 2.0, bounds.x, bounds.x + bounds.w];
     let mut ys = vec![a.y, b.y, (a.y + b.y) / 2.0, bounds.y, bounds.y + bounds.h];
