@@ -448,7 +448,7 @@ fn EventsField() -> impl IntoView {
                         <input type="number" min="0" max="3600" step="1" aria-label="At second"
                             prop:value=plain(e.at_s)
                             // Past the run's end (the message is below the list).
-                            aria-invalid=move || sc.with(|s| s.events.get(i).is_some_and(|e| e.at_s >= s.duration_s as f64)).to_string()
+                            aria-invalid=move || sc.with(|s| s.events.get(i).is_some_and(|e| s.after_end(e))).to_string()
                             on:change=move |ev| {
                                 if let Some(v) = parse_number(&event_target_value(&ev)) {
                                     if (0.0..=3600.0).contains(&v) {

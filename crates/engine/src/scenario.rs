@@ -845,6 +845,12 @@ fn secs(s: f64) -> String {
 }
 
 impl Scenario {
+    /// Whether a scheduled event comes at or after the run's end, so it would never
+    /// happen (refused by [`Scenario::validate`], marked in the app's scenario panel).
+    pub fn after_end(&self, e: &ScheduledEvent) -> bool {
+        e.at_s >= self.duration_s as f64
+    }
+
     /// The scenario in sentences, for a learner who cannot edit it: how long it runs,
     /// who sends how much traffic, the request mix, and every scheduled event. Names
     /// come from `d` (an id that is not there is shown as it is).
@@ -1245,7 +1251,7 @@ impl Scenario {
                     None,
                     "Scheduled events need a time of 0 seconds or later.".to_string(),
                 );
-            } else if e.at_s >= end {
+            } else if self.after_end(e) {
                 err(
                     None,
                     format!(
