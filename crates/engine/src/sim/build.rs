@@ -180,6 +180,7 @@ pub(crate) fn successors(d: &Diagram) -> Vec<Vec<u32>> {
     out
 }
 
+#[inline]
 pub(super) fn build(d: &Diagram, s: &Scenario) -> Result<Simulation, Vec<Finding>> {
     let mut findings = errors(d.validate());
     findings.extend(errors(s.validate(d)));

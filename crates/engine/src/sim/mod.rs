@@ -446,6 +446,9 @@ pub struct Simulation {
 
 impl Simulation {
     /// Prepares a run; fails with the error findings of the diagram and scenario.
+    // Inline, like `build`, so that preparing a run compiles in the calling crate: in the
+    // browser that is the app, optimised for size (it runs once per run, not per event).
+    #[inline]
     pub fn new(diagram: &Diagram, scenario: &Scenario) -> Result<Simulation, Vec<Finding>> {
         build::build(diagram, scenario)
     }
