@@ -84,9 +84,9 @@ fn Playground(
             Err(e) => (Diagram::default(), Scenario::default(), Some(e)),
         }
     };
-    let editor = Editor::new(diagram.clone());
+    let editor = Editor::new(diagram.clone(), scenario.clone());
     let scenario_state = ScenarioState {
-        scenario: RwSignal::new(scenario.clone()),
+        scenario: editor.scenario,
     };
     let runner = Runner::new(editor.viewport, bench_mode);
     provide_context(editor);

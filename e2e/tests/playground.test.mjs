@@ -2,6 +2,9 @@
 // it, undo, reload, and try a wire the engine refuses.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startSession, openApp, ARTIFACTS } from '../harness.mjs';
 
 let session;
@@ -77,6 +80,50 @@ test('undo removes the last edit and redo brings it back', async () => {
   assert.equal(await app.node(web).count(), 1);
   await page.keyboard.press('Control+Z');
   assert.equal(await app.node(web).count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('undo takes back scenario edits and a scenario import in turn with diagram edits', async () => {
+  const { page, context, problems, app } = await openApp(session);
+  await app.addComponent('users', 90, 200);
+  const web = await app.addComponent('web_server', 400, 200);
+  const duration = app.byTestId('scenario-duration');
+  await duration.fill('99');
+  await duration.press('Enter');
+  // The duration, not the web server added before it.
+  await app.byTestId('undo').click();
+  assert.equal(await duration.inputValue(), '60');
+  assert.equal(await app.nodes().count(), 2);
+  await app.byTestId('redo').click();
+  assert.equal(await duration.inputValue(), '99');
+
+  // Deleting a component takes its scheduled failure with it, and undo brings both back.
+  await app.byTestId('add-event').click();
+  await app.byTestId('event-0').locator('select').nth(1).selectOption(web);
+  await app.clickNode(web);
+  await app.byTestId('delete-node').click();
+  assert.equal(await app.node(web).count(), 0);
+  assert.equal(await app.byTestId('event-0').count(), 0);
+  await app.byTestId('undo').click();
+  assert.equal(await app.node(web).count(), 1);
+  assert.equal(await app.byTestId('event-0').locator('select').nth(1).inputValue(), web);
+
+  // An imported scenario replaces the learner's, and undo brings theirs back (as it
+  // was just before, not as it was one edit earlier).
+  await duration.fill('77');
+  await duration.press('Enter');
+  const file = join(mkdtempSync(join(tmpdir(), 'scalelab-scenario-')), 'short.json');
+  writeFileSync(file, JSON.stringify({ version: 2, duration_s: 10 }));
+  await app.byTestId('share-button').click();
+  await app.byTestId('import-file').setInputFiles(file);
+  assert.match(await app.noticeMatching(/short\.json/), /imported as the scenario\. Undo brings back what was there\./);
+  await page.keyboard.press('Escape');
+  assert.equal(await duration.inputValue(), '10');
+  assert.equal(await app.byTestId('event-0').count(), 0);
+  await app.byTestId('undo').click();
+  assert.equal(await duration.inputValue(), '77');
+  assert.equal(await app.byTestId('event-0').count(), 1);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -119,6 +119,9 @@ pub fn full_palette() -> Palette {
 #[derive(Clone, Copy)]
 pub struct Editor {
     pub diagram: RwSignal<Diagram>,
+    /// The scenario the diagram runs under (`ScenarioState` hands it to the panels):
+    /// its edits are undone in turn with the diagram's.
+    pub scenario: RwSignal<Scenario>,
     pub selection: RwSignal<Selection>,
     pub viewport: RwSignal<Viewport>,
     /// A drag in progress: shown on the canvas, applied to the diagram on release.
@@ -134,16 +137,17 @@ pub struct Editor {
     pub palette: RwSignal<Palette>,
     pub fixed: RwSignal<Fixed>,
     notices_shown: StoredValue<u64>,
-    history: StoredValue<History<Diagram>>,
+    history: StoredValue<History<(Diagram, Scenario)>>,
     /// (can undo, can redo), kept in a signal so the buttons update.
     undo_state: RwSignal<(bool, bool)>,
 }
 
 impl Editor {
-    pub fn new(diagram: Diagram) -> Self {
+    pub fn new(diagram: Diagram, scenario: Scenario) -> Self {
         let diagram = RwSignal::new(diagram);
         Editor {
             diagram,
+            scenario: RwSignal::new(scenario),
             selection: RwSignal::new(Selection::default()),
             viewport: RwSignal::new(Viewport::default()),
             preview: RwSignal::new(None),
@@ -175,11 +179,29 @@ impl Editor {
 
     /// Applies one undoable edit to the diagram.
     pub fn edit<R>(&self, f: impl FnOnce(&mut Diagram) -> R) -> R {
-        let before = self.diagram.get_untracked();
-        let mut after = before.clone();
-        let result = f(&mut after);
-        self.commit(before, after);
+        self.edit_both(|d, _| f(d))
+    }
+
+    /// Applies one undoable edit to the scenario. Its panel edits only on a change, so
+    /// this is always an undo step.
+    pub fn edit_scenario(&self, f: impl FnOnce(&mut Scenario)) {
+        let mut after = self.state();
+        f(&mut after.1);
+        self.commit(after, true);
+    }
+
+    /// Applies one undoable edit to the diagram, and to the scenario with it; an edit
+    /// that leaves the diagram as it was changes nothing.
+    pub fn edit_both<R>(&self, f: impl FnOnce(&mut Diagram, &mut Scenario) -> R) -> R {
+        let mut after = self.state();
+        let result = f(&mut after.0, &mut after.1);
+        self.commit(after, false);
         result
+    }
+
+    /// A copy of the diagram and the scenario, to edit.
+    fn state(&self) -> (Diagram, Scenario) {
+        (self.diagram.get_untracked(), self.scenario.get_untracked())
     }
 
     /// Applies an edit that may be refused: on `Err` nothing changes and the reason is
@@ -190,13 +212,15 @@ impl Editor {
         }
     }
 
-    /// Records the change from `before` to `after` as one undo step.
-    fn commit(&self, before: Diagram, after: Diagram) {
-        if before == after {
+    /// Records the change to `after` as one undo step (unless the diagram stayed as it
+    /// was, in an edit that is not of the scenario).
+    fn commit(&self, after: (Diagram, Scenario), scenario: bool) {
+        let before = self.state();
+        if !scenario && before.0 == after.0 {
             return;
         }
-        self.history.update_value(|h| h.record(before, &after));
-        self.diagram.set(after);
+        self.history.update_value(|h| h.record(before));
+        self.show_state(after);
         self.sync_undo_state();
         // An edit that went through ends the error shown for an earlier one (a refused
         // name stayed on screen after the name was fixed).
@@ -215,21 +239,37 @@ impl Editor {
     }
 
     pub fn undo(&self) {
-        let current = self.diagram.get_untracked();
-        if let Some(previous) = self.history.try_update_value(|h| h.undo(current)).flatten() {
-            self.diagram.set(previous);
-            self.prune_selection();
+        self.step(true);
+    }
+
+    pub fn redo(&self) {
+        self.step(false);
+    }
+
+    /// Undoes (`back`) or redoes the last edit, of the diagram or the scenario.
+    fn step(&self, back: bool) {
+        let current = (self.diagram.get_untracked(), self.scenario.get_untracked());
+        let other = self
+            .history
+            .try_update_value(|h| {
+                if back {
+                    h.undo(current)
+                } else {
+                    h.redo(current)
+                }
+            })
+            .flatten();
+        if let Some(state) = other {
+            self.show_state(state);
         }
         self.sync_undo_state();
     }
 
-    pub fn redo(&self) {
-        let current = self.diagram.get_untracked();
-        if let Some(next) = self.history.try_update_value(|h| h.redo(current)).flatten() {
-            self.diagram.set(next);
-            self.prune_selection();
-        }
-        self.sync_undo_state();
+    /// Makes `d` and `s` the diagram and scenario.
+    fn show_state(&self, (d, s): (Diagram, Scenario)) {
+        self.scenario.set(s);
+        self.diagram.set(d);
+        self.prune_selection();
     }
 
     pub fn can_undo(&self) -> bool {
@@ -280,15 +320,19 @@ impl Editor {
                 .chain(dcs.filter_map(|id| d.data_center(id).map(|c| c.name.clone())))
                 .collect()
         });
-        self.edit(|d| {
+        // What the scenario says of a deleted component or data center goes with it
+        // (it would stop the run), in the same undo step.
+        self.edit_both(|d, s| {
             for id in sel.nodes.iter().filter(|id| !fixed.nodes.contains(id)) {
                 d.remove_node(id);
+                s.forget(id);
             }
             if let Some((a, b)) = &sel.edge {
                 d.disconnect(a, b);
             }
             if let Some(dc) = sel.dc.as_ref().filter(|id| !fixed.dcs.contains(id)) {
                 d.remove_data_center(dc);
+                s.forget(dc);
             }
         });
         self.selection.set(Selection::default());

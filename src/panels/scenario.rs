@@ -66,7 +66,7 @@ pub fn ScenarioPanel() -> impl IntoView {
     let editor = expect_context::<Editor>();
     let state = expect_context::<ScenarioState>();
     let sc = state.scenario;
-    let update = move |f: Box<dyn FnOnce(&mut Scenario)>| sc.update(f);
+    let update = move |f: Box<dyn FnOnce(&mut Scenario)>| editor.edit_scenario(f);
 
     // A memo, so the rows are rebuilt (and focus lost) only when the Users nodes
     // themselves change, not on every edit of the diagram.
@@ -113,14 +113,14 @@ pub fn ScenarioPanel() -> impl IntoView {
             <div class="row">
                 <NumberField label="Duration (s)" testid="scenario-duration".into() min=1.0 max=3600.0
                     get=Signal::derive(move || sc.with(|s| s.duration_s as f64))
-                    set=Callback::new(move |v: f64| sc.update(|s| s.duration_s = v as u32))/>
+                    set=Callback::new(move |v: f64| editor.edit_scenario(|s| s.duration_s = v as u32))/>
                 <NumberField label="Seed" testid="scenario-seed".into() min=0.0 max=1e15
                     get=Signal::derive(move || sc.with(|s| s.seed as f64))
-                    set=Callback::new(move |v: f64| sc.update(|s| s.seed = v as u64))/>
+                    set=Callback::new(move |v: f64| editor.edit_scenario(|s| s.seed = v as u64))/>
             </div>
             <NumberField label="Client timeout (ms)" testid="scenario-timeout".into() min=1.0 max=60000.0
                 get=Signal::derive(move || sc.with(|s| s.client_timeout_ms as f64))
-                set=Callback::new(move |v: f64| sc.update(|s| s.client_timeout_ms = v as u32))/>
+                set=Callback::new(move |v: f64| editor.edit_scenario(|s| s.client_timeout_ms = v as u32))/>
             <fieldset>
                 <legend>"Traffic per Users node"</legend>
                 {move || if users().is_empty() {
@@ -149,6 +149,7 @@ pub fn ScenarioPanel() -> impl IntoView {
 
 #[component]
 fn TrafficRow(id: String, name: String) -> impl IntoView {
+    let editor = expect_context::<Editor>();
     let sc = expect_context::<ScenarioState>().scenario;
     let traffic = {
         let id = id.clone();
@@ -157,7 +158,7 @@ fn TrafficRow(id: String, name: String) -> impl IntoView {
     let set_traffic = {
         let id = id.clone();
         move |t: Traffic| {
-            sc.update(|s| {
+            editor.edit_scenario(|s| {
                 s.traffic.insert(id.clone(), t);
             })
         }
@@ -192,7 +193,7 @@ fn TrafficRow(id: String, name: String) -> impl IntoView {
     // The scenario holds the level (the one place it is stored) and its shape.
     let set_rps = {
         let id = id.clone();
-        Callback::new(move |v: f64| sc.update(|s| s.set_rps(&id, v)))
+        Callback::new(move |v: f64| editor.edit_scenario(|s| s.set_rps(&id, v)))
     };
     let (rps_min, rps_max) = (0.0, 1_000_000.0);
     let extra = {
@@ -289,6 +290,7 @@ fn TrafficRow(id: String, name: String) -> impl IntoView {
 
 #[component]
 fn KeysField() -> impl IntoView {
+    let editor = expect_context::<Editor>();
     let sc = expect_context::<ScenarioState>().scenario;
     let kind = move || match sc.with(|s| s.keys.clone()) {
         KeyPopularity::Uniform { .. } => "uniform",
@@ -297,7 +299,7 @@ fn KeysField() -> impl IntoView {
     let on_kind = move |ev: web_sys::Event| {
         let keys = sc.with_untracked(|s| s.keys.keys());
         let v = event_target_value(&ev);
-        sc.update(|s| {
+        editor.edit_scenario(|s| {
             s.keys = if v == "uniform" {
                 KeyPopularity::Uniform { keys }
             } else {
@@ -307,7 +309,7 @@ fn KeysField() -> impl IntoView {
     };
     let keys = Signal::derive(move || sc.with(|s| s.keys.keys() as f64));
     let set_keys = Callback::new(move |v: f64| {
-        sc.update(|s| match &mut s.keys {
+        editor.edit_scenario(|s| match &mut s.keys {
             KeyPopularity::Uniform { keys } | KeyPopularity::Zipf { keys, .. } => *keys = v as u32,
         })
     });
@@ -316,7 +318,7 @@ fn KeysField() -> impl IntoView {
         KeyPopularity::Uniform { .. } => 0.0,
     });
     let set_skew = Callback::new(move |v: f64| {
-        sc.update(|s| {
+        editor.edit_scenario(|s| {
             if let KeyPopularity::Zipf { s: skew, .. } = &mut s.keys {
                 *skew = v;
             }
@@ -404,7 +406,7 @@ fn EventsField() -> impl IntoView {
             })
         });
         match target {
-            Some(t) => sc.update(|s| {
+            Some(t) => editor.edit_scenario(|s| {
                 let at = (s.duration_s as f64 / 2.0).floor();
                 s.events.push(ScheduledEvent {
                     at_s: at,
@@ -452,7 +454,7 @@ fn EventsField() -> impl IntoView {
                             on:change=move |ev| {
                                 if let Some(v) = parse_number(&event_target_value(&ev)) {
                                     if (0.0..=3600.0).contains(&v) {
-                                        sc.update(|s| s.events[i].at_s = v);
+                                        editor.edit_scenario(|s| s.events[i].at_s = v);
                                     } else {
                                         editor.show("A scheduled failure must happen between 0 and 3600 s.", true);
                                     }
@@ -462,20 +464,20 @@ fn EventsField() -> impl IntoView {
                             <select aria-label="Action" prop:value=kind.clone() on:change=move |ev| {
                                 let k = event_target_value(&ev);
                                 let t = target_for_kind.clone();
-                                sc.update(|s| s.events[i].action = make_action(&k, t, &s.events[i].action));
+                                editor.edit_scenario(|s| s.events[i].action = make_action(&k, t, &s.events[i].action));
                             }>
                                 {ACTIONS.iter().map(|(k, l)| view! { <option value=*k>{*l}</option> }).collect_view()}
                             </select>
                             <select aria-label="Target" prop:value=target.clone() on:change=move |ev| {
                                 let t = event_target_value(&ev);
                                 let k = kind_for_target.clone();
-                                sc.update(|s| s.events[i].action = make_action(&k, t, &s.events[i].action));
+                                editor.edit_scenario(|s| s.events[i].action = make_action(&k, t, &s.events[i].action));
                             }>
                                 <option value="">"— choose —"</option>
                                 {targets.into_iter().map(|(id, name)| view! { <option value=id.clone()>{name}</option> }).collect_view()}
                             </select>
                         </div>
-                        <button class="btn icon" aria-label="Remove" on:click=move |_| sc.update(|s| { s.events.remove(i); })>"×"</button>
+                        <button class="btn icon" aria-label="Remove" on:click=move |_| editor.edit_scenario(|s| { s.events.remove(i); })>"×"</button>
                     </div>
                 }
             })
@@ -499,6 +501,7 @@ const DEFAULT_FAILURES: (f64, f64) = (60.0, 10.0);
 /// one is ticked again).
 #[component]
 fn RandomFailuresField() -> impl IntoView {
+    let editor = expect_context::<Editor>();
     let sc = expect_context::<ScenarioState>().scenario;
     let numbers = RwSignal::new(sc.with_untracked(|s| {
         s.random_failures
@@ -507,7 +510,7 @@ fn RandomFailuresField() -> impl IntoView {
     }));
     let set_kind = move |kind: Kind, on: bool| {
         let (every_s, down_s) = numbers.get_untracked();
-        sc.update(|s| {
+        editor.edit_scenario(|s| {
             let mut rf = s.random_failures.take().unwrap_or(RandomFailures {
                 kinds: Vec::new(),
                 every_s,
@@ -533,7 +536,7 @@ fn RandomFailuresField() -> impl IntoView {
             let mut n = current();
             f(&mut n, v);
             numbers.set(n);
-            sc.update(|s| {
+            editor.edit_scenario(|s| {
                 if let Some(rf) = &mut s.random_failures {
                     (rf.every_s, rf.down_s) = n;
                 }

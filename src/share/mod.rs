@@ -1,10 +1,11 @@
 //! Sharing and files: the Share menu in the header makes a link to the design (with its
 //! scenario, or as a challenge with goals), downloads the diagram, scenario or goals as JSON
 //! (the formats of `docs/formats.md`, which `scalelab-cli` runs) or as a picture, and
-//! imports a diagram, scenario or goals file. A diagram import is one undoable edit; a
-//! goals file opens as a challenge on a copy of the design; a file that does not read
-//! (or goals that do not fit the design) is reported and changes nothing. The JSON is
-//! read and written by the files module (`crate::files`), loaded the first time.
+//! imports a diagram, scenario or goals file. A diagram or scenario import is one
+//! undoable edit; a goals file opens as a challenge on a copy of the design; a file that
+//! does not read (or goals that do not fit the design) is reported and changes nothing.
+//! The JSON is read and written by the files module (`crate::files`), loaded the first
+//! time.
 
 pub mod png;
 
@@ -330,8 +331,13 @@ pub fn ShareMenu() -> impl IntoView {
                 }
                 Ok(Record::Scenario(mut s)) => {
                     s.adopt_levels(&Default::default(), LevelRule::ScenarioFirst);
-                    scenario.scenario.set(s);
-                    editor.show(format!("{name} imported as the scenario."), false);
+                    editor.edit_scenario(|x| *x = s);
+                    editor.show(
+                        format!(
+                            "{name} imported as the scenario. Undo brings back what was there."
+                        ),
+                        false,
+                    );
                 }
                 Ok(Record::Goals(goals)) => {
                     let d = editor.diagram.get_untracked();

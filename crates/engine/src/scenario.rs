@@ -622,6 +622,17 @@ pub enum Action {
 }
 
 impl Action {
+    /// The id of the component or data center the action acts on.
+    pub fn target(&self) -> &str {
+        match self {
+            Action::KillNode(id)
+            | Action::RestoreNode(id)
+            | Action::KillDc(id)
+            | Action::RestoreDc(id)
+            | Action::Reshard { node: id, .. } => id,
+        }
+    }
+
     /// What happens, in words: "Web server 1 fails", "the data center Virginia comes
     /// back" (an id the diagram does not have is given as it is, shortened).
     pub fn in_words(&self, d: &Diagram) -> String {
@@ -1025,6 +1036,13 @@ impl Scenario {
                 }
             }
         }
+    }
+
+    /// Drops what names `id`, a component or data center deleted from the diagram: its
+    /// traffic and the scheduled events that act on it.
+    pub fn forget(&mut self, id: &str) {
+        self.traffic.remove(id);
+        self.events.retain(|e| e.action.target() != id);
     }
 
     /// Sets the traffic level of one Users node, keeping its profile.
@@ -2066,6 +2084,37 @@ mod tests {
         );
         // Not so for a kind that does not fail at random.
         assert_eq!(on_off_messages(&[(30.0, "restore", "db")], true).len(), 1);
+    }
+
+    #[test]
+    fn forgetting_a_deleted_part_drops_only_what_acts_on_it() {
+        let at = |at_s, action| ScheduledEvent { at_s, action };
+        let mut s = Scenario {
+            events: vec![
+                at(1.0, Action::KillNode("web-1".into())),
+                at(2.0, Action::RestoreNode("web-2".into())),
+                at(3.0, Action::KillDc("dc-1".into())),
+                at(
+                    4.0,
+                    Action::Reshard {
+                        node: "shards-1".into(),
+                        shards: 4,
+                    },
+                ),
+                at(5.0, Action::RestoreNode("web-1".into())),
+            ],
+            ..Scenario::default()
+        };
+        s.set_rps("users-1", 10.0);
+        s.set_rps("users-2", 20.0);
+        s.forget("web-1");
+        s.forget("users-1");
+        s.forget("shards-1");
+        let left: Vec<f64> = s.events.iter().map(|e| e.at_s).collect();
+        assert_eq!(left, [2.0, 3.0]);
+        assert_eq!(s.traffic.keys().collect::<Vec<_>>(), ["users-2"]);
+        s.forget("dc-1");
+        assert_eq!(s.events.len(), 1);
     }
 
     #[test]
