@@ -12,12 +12,13 @@ before(async () => { session = await startSession(); });
 after(async () => { await session?.close(); });
 
 /** Users → DNS → load balancer → two web servers, built by dragging. */
-async function buildSystem(app) {
+async function buildSystem(app, beforeWiring = async () => {}) {
   const users = await app.addComponent('users', 90, 200);
   const dns = await app.addComponent('dns', 260, 90);
   const lb = await app.addComponent('load_balancer', 430, 200);
   const web1 = await app.addComponent('web_server', 620, 110);
   const web2 = await app.addComponent('web_server', 620, 300);
+  await beforeWiring();
   await app.wire(users, dns);
   await app.wire(dns, lb);
   await app.wire(lb, web1);
@@ -29,7 +30,11 @@ test('a learner builds, runs, breaks and repairs a system', async () => {
   const { page, context, problems, app } = await openApp(session);
   // An empty canvas claims no resilience it cannot know of.
   assert.equal(await app.byTestId('resilience').innerText(), 'Nothing to check until Users send traffic.');
-  const ids = await buildSystem(app);
+  const ids = await buildSystem(app, async () => {
+    // Nor does a canvas whose Users are not wired to anything yet.
+    await page.keyboard.press('Escape');
+    assert.equal(await app.byTestId('resilience').innerText(), 'Nothing to check until Users send traffic.');
+  });
   assert.equal(await app.nodes().count(), 5);
   assert.equal(await app.edges().count(), 4);
   // With nothing selected the inspector names the single points of failure.

@@ -71,9 +71,9 @@ pub struct Checks {
     pub listed: Vec<Finding>,
     /// Single points of failure and data centers whose loss cuts users off.
     pub resilience: Vec<String>,
-    /// No Users component: nothing sends traffic, so the resilience list has nothing
-    /// to look at (and an empty list would claim more than it knows).
-    pub no_users: bool,
+    /// No Users component wired to anything: nothing sends traffic, so the resilience
+    /// list has nothing to look at (and an empty list would claim more than it knows).
+    pub no_traffic: bool,
 }
 
 impl Checks {
@@ -93,7 +93,10 @@ impl Checks {
                 .chain(a.data_center_failures)
                 .map(|f| f.message)
                 .collect(),
-            no_users: !d.nodes.iter().any(|n| n.kind == Kind::Users),
+            no_traffic: !d
+                .nodes
+                .iter()
+                .any(|n| n.kind == Kind::Users && d.edges.iter().any(|e| e.from == n.id)),
         }
     }
 }

@@ -104,7 +104,7 @@ fn DiagramSummary() -> impl IntoView {
             <h3>"Resilience"</h3>
             <ul class="findings" data-testid="resilience">
                 {move || checks.with(|c| {
-                    if c.no_users {
+                    if c.no_traffic {
                         view! { <li class="muted">"Nothing to check until Users send traffic."</li> }.into_any()
                     } else if c.resilience.is_empty() {
                         view! { <li class="ok">"No single point of failure found."</li> }.into_any()
