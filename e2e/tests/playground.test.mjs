@@ -186,6 +186,12 @@ test('the inspector refuses an out-of-range value with the reason', async () => 
   await page.locator('svg').first().click({ position: { x: 5, y: 5 } });
   await page.mouse.click((await app.center(app.nodes().first())).x, (await app.center(app.nodes().first())).y);
   assert.equal(await app.byTestId('param-instances').inputValue(), before);
+  // The arrows step by whole seconds from a whole value, though 0.5 s is the least allowed.
+  await app.addComponent('load_balancer', 300, 420);
+  const interval = app.byTestId('param-check_interval_s');
+  assert.equal(await interval.inputValue(), '5');
+  await interval.press('ArrowUp');
+  assert.equal(await interval.inputValue(), '6');
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -429,8 +429,12 @@ fn number_input(
         Some(ParamValue::Num(n)) => plain(n),
         _ => String::new(),
     };
+    // The arrows step from `min`: one off the step's multiples (0.5 with a step of 1)
+    // would lead them from 5 to 5.5, so the field's floor is the multiple below it (the
+    // engine's check still refuses what is under `min`).
+    let floor = (min / step + 1e-9).floor() * step;
     view! {
-        <input type="number" data-testid=testid min=plain(min) max=plain(max) step=plain(step) prop:value=value
+        <input type="number" data-testid=testid min=plain(floor) max=plain(max) step=plain(step) prop:value=value
             on:change=move |ev| {
                 let text = event_target_value(&ev);
                 apply(ParamValue::Num(parse_number(&text).unwrap_or(f64::NAN)));
