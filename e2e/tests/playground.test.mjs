@@ -310,6 +310,12 @@ test('the scenario panel sets traffic and schedules a failure that the run shows
   // The field shows the value kept, and the message says so.
   await page.getByText('Duration (s) must be a number from 1 to 3600; it stays 60.').waitFor();
   assert.equal(await duration.inputValue(), '60');
+  // A skew of 0 is refused by the field itself, in the field's words (the field took it
+  // and the run was then refused, in other words).
+  const skew = app.byTestId('keys-skew');
+  await skew.fill('0');
+  await skew.press('Enter');
+  await page.getByText('Skew must be a number from 0.05 to 5; it stays 1.').waitFor();
 
   await app.setSpeed(4);
   await app.run();

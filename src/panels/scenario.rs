@@ -338,7 +338,7 @@ fn KeysField() -> impl IntoView {
                 <NumberField label="Keys" testid="keys-count".into() min=1.0 max=1_000_000.0 get=keys set=set_keys/>
             </div>
             <Show when=move || kind() == "zipf">
-                <NumberField label="Skew" testid="keys-skew".into() min=0.0 max=3.0 step=0.05 get=skew set=set_skew/>
+                <NumberField label="Skew" testid="keys-skew".into() min=0.05 max=5.0 step=0.05 get=skew set=set_skew/>
             </Show>
         </fieldset>
     }
@@ -477,7 +477,7 @@ fn EventsField() -> impl IntoView {
                                 {targets.into_iter().map(|(id, name)| view! { <option value=id.clone()>{name}</option> }).collect_view()}
                             </select>
                         </div>
-                        <button class="btn icon" aria-label="Remove" on:click=move |_| editor.edit_scenario(|s| { s.events.remove(i); })>"×"</button>
+                        <button class="btn icon" aria-label="Remove this failure" on:click=move |_| editor.edit_scenario(|s| { s.events.remove(i); })>"×"</button>
                     </div>
                 }
             })

@@ -1249,7 +1249,7 @@ impl Scenario {
             }
             KeyPopularity::Zipf { s, .. } if !(s.is_finite() && s > 0.0 && s <= 5.0) => err(
                 None,
-                "The Zipf exponent must be above 0 and at most 5.".to_string(),
+                "The key popularity's skew must be above 0 and at most 5.".to_string(),
             ),
             _ => {}
         }
@@ -2161,7 +2161,7 @@ mod tests {
             "not a Users",
             "between 0 and 1,000,000",
             "request mix",
-            "Zipf",
+            "popularity's skew",
             "dc-7",
             "Window \"w\"",
         ] {
