@@ -52,6 +52,15 @@ test('on a tablet and a phone every region fits the screen: nothing is cut off o
       assert.ok(zoom.y + zoom.height <= viewport.height, `${size}: the zoom buttons are below the screen`);
     }
     await page.screenshot({ path: `${ARTIFACTS}layout-${viewport.width}.png` });
+    if (viewport.width <= 900) {
+      // A tapped component's settings come right after the diagram and its numbers,
+      // before the chapter's text (they were past the whole chapter panel).
+      const c = await app.center(app.nodes().first());
+      await page.mouse.click(c.x, c.y);
+      await page.locator('.node-head').waitFor();
+      const [settings, chapter] = await Promise.all([page.locator('.node-head').boundingBox(), box('chapter-panel')]);
+      assert.ok(settings.y < chapter.y, `${size}: the settings are at ${settings.y} px, the chapter at ${chapter.y} px`);
+    }
     assert.deepEqual(problems, []);
     await context.close();
   }
