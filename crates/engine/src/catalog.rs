@@ -413,15 +413,15 @@ pub(crate) fn with_article(label: &str, capital: bool) -> String {
 /// A label as written inside a sentence: its first letter lowered ("web server"),
 /// unless it starts with an abbreviation ("DNS", "API gateway").
 pub(crate) fn in_sentence(label: &str) -> String {
-    let mut chars = label.chars();
-    match (chars.next(), chars.next()) {
-        (Some(first), Some(second)) if !second.is_ascii_uppercase() => {
-            std::iter::once(first.to_ascii_lowercase())
-                .chain(label[first.len_utf8()..].chars())
-                .collect()
+    let mut s = label.to_string();
+    // The second byte is the second letter's first: not an ASCII capital when that
+    // letter is none, or when the first letter is not ASCII (which stays as it is).
+    if label.len() > 1 && !label.as_bytes()[1].is_ascii_uppercase() {
+        if let Some(first) = s.get_mut(..1) {
+            first.make_ascii_lowercase();
         }
-        _ => label.to_string(),
     }
+    s
 }
 
 /// "a", "a or b", "a, b or c".
@@ -612,6 +612,10 @@ mod tests {
         assert_eq!(with_article("Users", false), "users");
         assert_eq!(with_article("Users", true), "Users");
         assert_eq!(in_sentence("Web server"), "web server");
+        assert_eq!(in_sentence("API gateway"), "API gateway");
+        assert_eq!(in_sentence("X"), "X");
+        assert_eq!(in_sentence("Élan"), "Élan");
+        assert_eq!(in_sentence(""), "");
         assert_eq!(or_list(&["a".into(), "b".into(), "c".into()]), "a, b or c");
     }
 }
