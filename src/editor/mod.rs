@@ -182,7 +182,10 @@ impl Editor {
 
     /// Applies one undoable edit to the diagram.
     pub fn edit<R>(&self, f: impl FnOnce(&mut Diagram) -> R) -> R {
-        self.edit_both(|d, _| f(d))
+        let mut after = self.state();
+        let result = f(&mut after.0);
+        self.commit(after, true, false);
+        result
     }
 
     /// Applies one undoable edit to the scenario. Its panel edits only on a change, so
@@ -190,7 +193,7 @@ impl Editor {
     pub fn edit_scenario(&self, f: impl FnOnce(&mut Scenario)) {
         let mut after = self.state();
         f(&mut after.1);
-        self.commit(after, true);
+        self.commit(after, false, true);
     }
 
     /// Applies one undoable edit to the diagram, and to the scenario with it; an edit
@@ -198,7 +201,7 @@ impl Editor {
     pub fn edit_both<R>(&self, f: impl FnOnce(&mut Diagram, &mut Scenario) -> R) -> R {
         let mut after = self.state();
         let result = f(&mut after.0, &mut after.1);
-        self.commit(after, false);
+        self.commit(after, true, true);
         result
     }
 
@@ -216,14 +219,21 @@ impl Editor {
     }
 
     /// Records the change to `after` as one undo step (unless the diagram stayed as it
-    /// was, in an edit that is not of the scenario).
-    fn commit(&self, after: (Diagram, Scenario), scenario: bool) {
+    /// was, in an edit of the diagram) and sets what the edit may have changed: only
+    /// that, so what shows the other one is not worked out again.
+    fn commit(&self, after: (Diagram, Scenario), diagram: bool, scenario: bool) {
         let before = self.state();
-        if !scenario && before.0 == after.0 {
+        if diagram && before.0 == after.0 {
             return;
         }
         self.history.update_value(|h| h.record(before));
-        self.show_state(after);
+        let (d, s) = after;
+        if scenario {
+            self.scenario.set(s);
+        }
+        if diagram {
+            self.diagram.set(d);
+        }
         self.sync_undo_state();
         // An edit that went through ends the error shown for an earlier one (a refused
         // name stayed on screen after the name was fixed).
@@ -262,17 +272,12 @@ impl Editor {
                 }
             })
             .flatten();
-        if let Some(state) = other {
-            self.show_state(state);
+        if let Some((d, s)) = other {
+            self.scenario.set(s);
+            self.diagram.set(d);
+            self.prune_selection();
         }
         self.sync_undo_state();
-    }
-
-    /// Makes `d` and `s` the diagram and scenario.
-    fn show_state(&self, (d, s): (Diagram, Scenario)) {
-        self.scenario.set(s);
-        self.diagram.set(d);
-        self.prune_selection();
     }
 
     pub fn can_undo(&self) -> bool {
