@@ -129,6 +129,11 @@ test('undo takes back scenario edits and a scenario import in turn with diagram 
   await app.byTestId('undo').click();
   assert.equal(await duration.inputValue(), '77');
   assert.equal(await app.byTestId('event-0').count(), 1);
+
+  // A data center's action does not keep a component for its target: it asks for one.
+  const row = app.byTestId('event-0');
+  await row.locator('select').first().selectOption('kill_dc');
+  await app.byTestId('scenario-panel').getByText('The scheduled event at 49 s has nothing chosen to act on yet.').waitFor();
   assert.deepEqual(problems, []);
   await context.close();
 });

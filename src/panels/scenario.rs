@@ -366,6 +366,12 @@ fn action_parts(a: &Action) -> (&'static str, &str) {
 /// The action of form kind `kind` on `target`; a resharding keeps the shard count of
 /// the action it replaces (this form has no field for it yet: files set it).
 fn make_action(kind: &str, target: String, old: &Action) -> Action {
+    // A component is no target for a data center's action, nor the other way round.
+    let target = if kind.ends_with("_dc") == action_parts(old).0.ends_with("_dc") {
+        target
+    } else {
+        String::new()
+    };
     match kind {
         "reshard" => Action::Reshard {
             node: target,

@@ -1247,10 +1247,9 @@ impl Scenario {
                     ),
                 )
             }
-            KeyPopularity::Zipf { s, .. } if !(s.is_finite() && s > 0.0 && s <= 5.0) => err(
-                None,
-                "The key popularity's skew must be above 0 and at most 5.".to_string(),
-            ),
+            KeyPopularity::Zipf { s, .. } if !(s.is_finite() && s > 0.0 && s <= 5.0) => {
+                err(None, "The key popularity's skew must be above 0 and at most 5.".to_string())
+            }
             _ => {}
         }
         if self.events.len() > MAX_EVENTS {
@@ -1279,6 +1278,16 @@ impl Scenario {
                         self.duration_s
                     ),
                 );
+            }
+            if e.action.target().is_empty() {
+                err(
+                    None,
+                    format!(
+                        "The scheduled event at {} s has nothing chosen to act on yet.",
+                        format::quoted_number(e.at_s)
+                    ),
+                );
+                continue;
             }
             match &e.action {
                 Action::KillNode(id) | Action::RestoreNode(id) => {
@@ -2115,6 +2124,23 @@ mod tests {
         assert_eq!(s.traffic.keys().collect::<Vec<_>>(), ["users-2"]);
         s.forget("dc-1");
         assert_eq!(s.events.len(), 1);
+    }
+
+    #[test]
+    fn an_event_with_nothing_chosen_says_so() {
+        let s = Scenario {
+            events: vec![ScheduledEvent {
+                at_s: 30.0,
+                action: Action::KillDc(String::new()),
+            }],
+            ..Scenario::default()
+        };
+        let f = s.validate(&Diagram::default());
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(
+            f[0].message,
+            "The scheduled event at 30 s has nothing chosen to act on yet."
+        );
     }
 
     #[test]
