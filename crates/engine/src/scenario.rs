@@ -1248,7 +1248,7 @@ impl Scenario {
                 )
             }
             KeyPopularity::Zipf { s, .. } if !(s.is_finite() && s > 0.0 && s <= 5.0) => {
-                err(None, "The key popularity's skew must be above 0 and at most 5.".to_string())
+                err(None, "The skew must be above 0 and at most 5.".to_string())
             }
             _ => {}
         }
@@ -2187,7 +2187,7 @@ mod tests {
             "not a Users",
             "between 0 and 1,000,000",
             "request mix",
-            "popularity's skew",
+            "skew must be above 0",
             "dc-7",
             "Window \"w\"",
         ] {
