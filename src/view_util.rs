@@ -104,6 +104,18 @@ pub fn format_number(v: f64) -> String {
     }
 }
 
+/// A price in dollars: whole dollars from $100 on, cents below when there are some
+/// ("$15.50", not "$15.5").
+pub fn format_money(v: f64) -> String {
+    // Compared as whole cents: `%` on floats would bring in a remainder function.
+    let cents = (v * 100.0).round();
+    if v.is_finite() && v.abs() < 99.95 && cents != (cents / 100.0).round() * 100.0 {
+        format!("${}", fixed(v, 2))
+    } else {
+        format!("${}", format_number(v))
+    }
+}
+
 /// A number the learner typed: digits with an optional sign, decimal point and
 /// exponent (`1.5`, `-2`, `.5`, `2e3`), surrounding spaces allowed; `None` for anything
 /// else, and for what is too large to hold. The browser reads it (`parseFloat`, exact
@@ -260,10 +272,18 @@ mod tests {
     fn zero_never_shows_a_minus_sign() {
         assert_eq!(format_number(-0.0), "0");
         assert_eq!(format_number(-0.001), "0");
-        assert_eq!(
-            format!("${}", format_number(Diagram::default().monthly_cost())),
-            "$0"
-        );
+        assert_eq!(format_money(Diagram::default().monthly_cost()), "$0");
+    }
+
+    #[test]
+    fn prices_show_whole_cents_below_a_hundred_dollars() {
+        assert_eq!(format_money(15.5), "$15.50");
+        assert_eq!(format_money(70.25), "$70.25");
+        assert_eq!(format_money(99.9), "$99.90");
+        assert_eq!(format_money(0.001), "$0");
+        assert_eq!(format_money(1.25), "$1.25");
+        assert_eq!(format_money(40.0), "$40");
+        assert_eq!(format_money(2422.4), "$2,422");
     }
 
     #[test]

@@ -10,7 +10,9 @@ use scalelab_engine::{Diagram, Kind, ParamSpec, ParamType, ParamValue, Region};
 use crate::editor::Editor;
 use crate::panels::metrics::node_chart_html;
 use crate::run::{Runner, Status};
-use crate::view_util::{field_label, format_ms, format_number, kind_color, parse_number, plain};
+use crate::view_util::{
+    field_label, format_money, format_ms, format_number, kind_color, parse_number, plain,
+};
 
 #[component]
 pub fn Inspector() -> impl IntoView {
@@ -81,7 +83,7 @@ fn DiagramSummary() -> impl IntoView {
     view! {
         <div class="summary">
             <div class="stat" title="What the design costs as built. A run's cost (in the metrics) also counts instances added by autoscaling and CDN traffic."><span class="stat-label">"Monthly cost as built"</span>
-                <span class="stat-value" data-testid="diagram-cost">{move || format!("${}", format_number(cost()))}</span></div>
+                <span class="stat-value" data-testid="diagram-cost">{move || format_money(cost())}</span></div>
             <h3>"Checks"</h3>
             <ul class="findings" data-testid="findings">
                 {move || checks.with(|c| {
@@ -190,7 +192,7 @@ fn NodeInspector(id: String) -> impl IntoView {
         // Users carry the scenario's traffic: changing them would change the exercise.
         <fieldset class="params" disabled=move || fixed.get() && kind == Kind::Users>{fields}</fieldset>
         <div class="stat" title="What this component costs as built. A run's cost (in the metrics) also counts instances added by autoscaling and CDN traffic."><span class="stat-label">"Monthly cost as built"</span>
-            <span class="stat-value" data-testid="node-cost">{move || format!("${}", format_number(cost()))}</span></div>
+            <span class="stat-value" data-testid="node-cost">{move || format_money(cost())}</span></div>
         <ul class="findings">{move || findings().into_iter().map(|m| view! { <li class="error">{m}</li> }).collect_view()}</ul>
         <Connections id=id.clone()/>
         <LiveNode id=id.clone()/>

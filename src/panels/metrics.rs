@@ -9,7 +9,7 @@ use scalelab_engine::Metrics;
 
 use crate::editor::Editor;
 use crate::run::Runner;
-use crate::view_util::{format_ms, format_number};
+use crate::view_util::{format_money, format_ms, format_number};
 
 const CHART_W: f64 = 240.0;
 const CHART_H: f64 = 64.0;
@@ -293,7 +293,7 @@ pub fn MetricsPanel() -> impl IntoView {
                     <span class="kpi-value" data-testid="metric-error-rate">{stat(|m| format!("{}%", fixed(m.totals.error_rate * 100.0, 2)))}</span></div>
                 {selected}
                 <div class="kpi" title="The monthly price of what this run used: the instances that ran (autoscaling included) and CDN traffic."><span class="kpi-label">"Cost"</span>
-                    <span class="kpi-value" data-testid="metric-cost">{stat(|m| format!("${}/mo", format_number(m.cost_per_month)))}</span></div>
+                    <span class="kpi-value" data-testid="metric-cost">{stat(|m| format!("{}/mo", format_money(m.cost_per_month)))}</span></div>
             </div>
             <div class="charts">
                 <Chart title="Latency p50 / p95 / p99" testid="chart-latency" unit="ms" data=latency/>
