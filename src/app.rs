@@ -442,6 +442,7 @@ fn NoticeBar() -> impl IntoView {
 #[component]
 fn LiveSummary() -> impl IntoView {
     let runner = expect_context::<Runner>();
+    let editor = expect_context::<Editor>();
     let last = StoredValue::new(String::new());
     let last_at = StoredValue::new(f64::NEG_INFINITY);
     let text = Memo::new(move |_| {
@@ -449,12 +450,17 @@ fn LiveSummary() -> impl IntoView {
         let shown = runner.shown_s.get();
         let summary = runner.metrics.with(|m| {
             m.as_ref().map(|m| {
-                let down: Vec<&str> = m
-                    .nodes
-                    .iter()
-                    .filter(|n| !n.up)
-                    .map(|n| n.id.as_str())
-                    .collect();
+                // By the names the canvas shows.
+                let down: Vec<String> = editor.diagram.with_untracked(|d| {
+                    m.nodes
+                        .iter()
+                        .filter(|n| !n.up)
+                        .map(|n| {
+                            d.node(&n.id)
+                                .map_or_else(|| n.id.clone(), |x| x.name.clone())
+                        })
+                        .collect()
+                });
                 let mut s = format!(
                     "At {} seconds: {} requests per second, p95 latency {}, {}% errors.",
                     fixed(shown, 0),

@@ -478,6 +478,13 @@ test('screen readers get a live summary; reduced motion hides the moving dots', 
   // Numbers keep updating without the animation.
   const before = await app.metric('throughput');
   assert.ok(before > 0);
+  // What is down is named as on the canvas, not by its id.
+  await app.clickNode(web);
+  await page.waitForFunction(
+    () => /Down: Web server 1\./.test(document.querySelector('[data-testid=live-summary]').textContent),
+    null,
+    { timeout: 20000 },
+  );
   assert.deepEqual(problems, []);
   await context.close();
 });
