@@ -135,7 +135,7 @@ fn Playground(
         scenario.scenario.track();
         if prev.is_some() && runner.is_active() {
             runner.reset();
-            editor.show("The diagram changed, so the run was reset.", false);
+            editor.show("The design changed, so the run was reset.", false);
         }
     });
 

@@ -53,6 +53,8 @@ async function shareLink(app) {
   await app.byTestId('share-button').click();
   const field = app.byTestId('share-link');
   await field.waitFor();
+  // A screen reader names the field.
+  assert.equal(await app.page.getByLabel('Link to share').count(), 1);
   return field.inputValue();
 }
 

@@ -477,7 +477,7 @@ fn DcInspector(id: String) -> impl IntoView {
     };
     view! {
         <h3>"Data center"</h3>
-        <p class="muted small">"Everything inside the box runs in this data center, but for visitors, DNS and CDNs, which are everywhere: an outage takes it all down, and requests pay the network latency between regions."</p>
+        <p class="muted small">"Everything inside the box runs in this data center, except Users, DNS and CDNs, which are everywhere: an outage takes it all down, and requests pay the network latency between regions."</p>
         <label class="field"><span class="field-label">"Name"</span>
             <input type="text" data-testid="dc-name" prop:value=dc.name.clone() on:change=rename maxlength="40"/></label>
         <label class="field"><span class="field-label">"Region"</span>

@@ -446,7 +446,7 @@ pub fn ShareMenu() -> impl IntoView {
                         <span>"No single point of failure"</span>
                     </label>
                 </div>
-                <input type="text" readonly class="share-link" data-testid="share-link"
+                <input type="text" readonly class="share-link" aria-label="Link to share" data-testid="share-link"
                     prop:value=move || link.get().unwrap_or_default()
                     hidden=move || link.with(Result::is_err)/>
                 <p class="field-error" role="alert" data-testid="share-error" hidden=move || link.with(Result::is_ok)>

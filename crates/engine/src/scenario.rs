@@ -1231,7 +1231,7 @@ impl Scenario {
         if shares.iter().any(|s| *s < 0.0) || !(sum > 0.0 && sum.is_finite()) {
             err(
                 None,
-                "The request mix needs shares of 0 or more whose sum is a number above 0."
+                "The request mix needs shares of 0 or more, at least one of them above 0."
                     .to_string(),
             );
         }
@@ -1686,7 +1686,7 @@ mod tests {
             api_read: 1e308,
             ..RequestMix::only(RequestKind::Write)
         };
-        let refused = ["The request mix needs shares of 0 or more whose sum is a number above 0."];
+        let refused = ["The request mix needs shares of 0 or more, at least one of them above 0."];
         assert_eq!(problems(huge), refused);
         let zero = RequestMix {
             write: 0.0,
