@@ -107,13 +107,15 @@ pub fn format_number(v: f64) -> String {
 /// A price in dollars: whole dollars from $100 on, cents below when there are some
 /// ("$15.50", not "$15.5").
 pub fn format_money(v: f64) -> String {
-    // Compared as whole cents: `%` on floats would bring in a remainder function.
-    let cents = (v * 100.0).round();
-    if v.is_finite() && v.abs() < 99.95 && cents != (cents / 100.0).round() * 100.0 {
-        format!("${}", fixed(v, 2))
+    // Rounded to the cent first (9.999 is "$10", 99.994 "$99.99"). No `%` on floats:
+    // it would bring in a remainder function.
+    let c = (v * 100.0).round() / 100.0;
+    let shown = if c.abs() < 100.0 && c != c.round() {
+        fixed(c, 2)
     } else {
-        format!("${}", format_number(v))
-    }
+        format_number(c)
+    };
+    format!("${shown}")
 }
 
 /// A number the learner typed: digits with an optional sign, decimal point and
@@ -281,6 +283,10 @@ mod tests {
         assert_eq!(format_money(70.25), "$70.25");
         assert_eq!(format_money(99.9), "$99.90");
         assert_eq!(format_money(0.001), "$0");
+        assert_eq!(format_money(9.999), "$10");
+        assert_eq!(format_money(40.004), "$40");
+        assert_eq!(format_money(99.994), "$99.99");
+        assert_eq!(format_money(99.996), "$100");
         assert_eq!(format_money(1.25), "$1.25");
         assert_eq!(format_money(40.0), "$40");
         assert_eq!(format_money(2422.4), "$2,422");

@@ -91,7 +91,7 @@ test('undo removes the last edit and redo brings it back', async () => {
 
 test('undo takes back scenario edits and a scenario import in turn with diagram edits', async () => {
   const { page, context, problems, app } = await openApp(session);
-  await app.addComponent('users', 90, 200);
+  const users = await app.addComponent('users', 90, 200);
   const web = await app.addComponent('web_server', 400, 200);
   const duration = app.byTestId('scenario-duration');
   await duration.fill('99');

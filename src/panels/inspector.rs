@@ -432,9 +432,9 @@ fn number_input(
         _ => String::new(),
     };
     // The arrows step from `min`: one off the step's multiples (0.5 with a step of 1)
-    // would lead them from 5 to 5.5, so the field's floor is the multiple below it (the
-    // engine's check still refuses what is under `min`).
-    let floor = (min / step + 1e-9).floor() * step;
+    // would lead them from 5 to 5.5, so the field's floor is the first multiple at or
+    // above it (the arrows stay in range; a typed 0.5 is still taken).
+    let floor = (min / step - 1e-9).ceil() * step;
     view! {
         <input type="number" data-testid=testid min=plain(floor) max=plain(max) step=plain(step) prop:value=value
             on:change=move |ev| {

@@ -542,11 +542,15 @@ fn RandomFailuresField() -> impl IntoView {
             let mut n = current();
             f(&mut n, v);
             numbers.set(n);
-            editor.edit_scenario(|s| {
-                if let Some(rf) = &mut s.random_failures {
-                    (rf.every_s, rf.down_s) = n;
-                }
-            })
+            // Nothing ticked: the numbers wait for a tick, and the scenario (and its
+            // undo history) is left alone.
+            if sc.with_untracked(|s| s.random_failures.is_some()) {
+                editor.edit_scenario(|s| {
+                    if let Some(rf) = &mut s.random_failures {
+                        (rf.every_s, rf.down_s) = n;
+                    }
+                })
+            }
         })
     };
     // Every kind but Users (which never fail), built once.

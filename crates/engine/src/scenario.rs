@@ -1039,7 +1039,8 @@ impl Scenario {
     }
 
     /// Drops what names `id`, a component or data center deleted from the diagram: its
-    /// traffic and the scheduled events that act on it.
+    /// traffic and the scheduled events that act on it. (A file may give a component
+    /// and a data center the same id; both lose their events then.)
     pub fn forget(&mut self, id: &str) {
         self.traffic.remove(id);
         self.events.retain(|e| e.action.target() != id);
@@ -1268,7 +1269,8 @@ impl Scenario {
                     None,
                     "Scheduled events need a time of 0 seconds or later.".to_string(),
                 );
-            } else if self.after_end(e) {
+            } else if self.after_end(e) && !e.action.target().is_empty() {
+                // (An event with nothing chosen is told below, once.)
                 err(
                     None,
                     format!(
@@ -2137,6 +2139,12 @@ mod tests {
         };
         let f = s.validate(&Diagram::default());
         assert_eq!(f.len(), 1, "{f:?}");
+        // Past the run's end too: still the one sentence.
+        let late = Scenario {
+            duration_s: 20,
+            ..s.clone()
+        };
+        assert_eq!(late.validate(&Diagram::default()), f);
         assert_eq!(
             f[0].message,
             "The scheduled event at 30 s has nothing chosen to act on yet."
