@@ -1,4 +1,5 @@
-//! Undo and redo for diagram edits: bounded stacks of earlier and later states.
+//! Undo and redo for edits (in the app, of the diagram and the scenario together):
+//! bounded stacks of earlier and later states.
 
 /// How many edits can be undone; older ones are forgotten.
 pub const MAX_UNDO: usize = 200;

@@ -1,6 +1,7 @@
-//! Editing the diagram: the shared editor state (diagram, selection, viewport, drag
-//! preview, notices, undo history) as a `Copy` struct of signals handed down by
-//! context, the checks derived from the diagram, and the scenario state. Submodules
+//! Editing the diagram and its scenario: the shared editor state (diagram, scenario,
+//! selection, viewport, drag preview, notices, undo history) as a `Copy` struct of
+//! signals handed down by context, the checks derived from the diagram, and the
+//! panels' handle on the scenario. Submodules
 //! hold the pure parts: undo `history`, the pointer `gesture` state machine, and the
 //! autosave `storage`.
 
@@ -188,8 +189,9 @@ impl Editor {
         result
     }
 
-    /// Applies one undoable edit to the scenario. Its panel edits only on a change, so
-    /// this is always an undo step.
+    /// Applies one undoable edit to the scenario. Its panel calls this only for a change
+    /// (a field's `change` event, a tick, a pick); one that changes nothing would still
+    /// be an undo step, since comparing scenarios would cost the page more code.
     pub fn edit_scenario(&self, f: impl FnOnce(&mut Scenario)) {
         let mut after = self.state();
         f(&mut after.1);
@@ -371,7 +373,8 @@ impl Editor {
     }
 }
 
-/// The scenario the sandbox runs.
+/// The panels' handle on the editor's scenario (`Editor::scenario`, the same signal):
+/// read it here, change it through the editor so that undo sees the change.
 #[derive(Clone, Copy)]
 pub struct ScenarioState {
     pub scenario: RwSignal<Scenario>,
