@@ -338,10 +338,9 @@ impl Course {
             };
             (lesson.scenario.clone(), fixed, palette(l, i))
         });
-        self.editor.replace(diagram);
+        self.editor.replace(diagram, scenario);
         self.editor.fixed.set(fixed);
         self.editor.palette.set(kinds);
-        self.scenario.scenario.set(scenario);
         let id = self.id(i);
         self.progress.update(|p| {
             p.chapter = Some(id);
@@ -358,14 +357,13 @@ impl Course {
     pub fn open_shared(&self, shared: Shared) {
         self.leave();
         let scenario = shared.scenario.unwrap_or_default();
-        self.editor.replace(shared.diagram);
         self.editor.fixed.set(if shared.challenge.is_some() {
             fixed_by(&scenario)
         } else {
             Fixed::default()
         });
+        self.editor.replace(shared.diagram, scenario);
         self.editor.palette.set(full_palette());
-        self.scenario.scenario.set(scenario);
         let mode = if shared.challenge.is_some() {
             Mode::Challenge
         } else {
@@ -423,10 +421,9 @@ impl Course {
     pub fn open_sandbox(&self) {
         self.leave();
         let (d, s) = self.sandbox.get_value();
-        self.editor.replace(d);
+        self.editor.replace(d, s);
         self.editor.fixed.set(Fixed::default());
         self.editor.palette.set(full_palette());
-        self.scenario.scenario.set(s);
         self.progress.update(|p| p.sandbox = true);
         self.save_progress();
         self.mode.set(Mode::Sandbox);

@@ -166,12 +166,13 @@ impl Editor {
         }
     }
 
-    /// Starts editing another diagram (another chapter, the sandbox): no selection,
-    /// no undo history.
-    pub fn replace(&self, diagram: Diagram) {
+    /// Starts editing another diagram and scenario (another chapter, the sandbox, a
+    /// link): no selection, no undo history.
+    pub fn replace(&self, diagram: Diagram, scenario: Scenario) {
         self.preview.set(None);
         self.selection.set(Selection::default());
         self.history.set_value(History::default());
+        self.scenario.set(scenario);
         self.diagram.set(diagram);
         self.sync_undo_state();
     }
