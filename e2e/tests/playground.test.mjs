@@ -130,10 +130,45 @@ test('undo takes back scenario edits and a scenario import in turn with diagram 
   assert.equal(await duration.inputValue(), '77');
   assert.equal(await app.byTestId('event-0').count(), 1);
 
+  // An imported design lets go of the scheduled failure of a component it lacks (the
+  // run would stop on it), and undo brings both back.
+  const design = join(mkdtempSync(join(tmpdir(), 'scalelab-diagram-')), 'other.json');
+  writeFileSync(design, JSON.stringify({
+    version: 2,
+    nodes: [{ id: 'users-9', kind: 'users', name: 'Users', x: 40, y: 40 }],
+    edges: [],
+  }));
+  await app.byTestId('share-button').click();
+  await app.byTestId('import-file').setInputFiles(design);
+  assert.match(await app.noticeMatching(/other\.json/), /imported\. Undo brings back what was there\./);
+  await page.keyboard.press('Escape');
+  assert.equal(await app.node(web).count(), 0);
+  assert.equal(await app.byTestId('event-0').count(), 0);
+  await app.byTestId('undo').click();
+  assert.equal(await app.node(web).count(), 1);
+  assert.equal(await app.byTestId('event-0').locator('select').nth(1).inputValue(), web);
+
+  // A time out of range is refused, and the field shows the time kept.
+  const at = app.byTestId('event-0').locator('input[type=number]');
+  const kept = await at.inputValue();
+  await at.fill('-1');
+  await at.press('Enter');
+  assert.match(await app.noticeMatching(/scheduled failure must happen/), new RegExp(`it stays at ${kept} s\\.$`));
+  assert.equal(await at.inputValue(), kept);
+
   // A data center's action does not keep a component for its target: it asks for one.
   const row = app.byTestId('event-0');
   await row.locator('select').first().selectOption('kill_dc');
   await app.byTestId('scenario-panel').getByText('The scheduled event at 49 s has nothing chosen to act on yet.').waitFor();
+
+  // A refused duration is put back and explained; typing again ends the message.
+  await duration.fill('0');
+  await duration.press('Enter');
+  const refused = app.byTestId('scenario-panel').locator('.field-error', { hasText: 'Duration (s) must be' });
+  assert.match(await refused.innerText(), /it stays 77\.$/);
+  assert.equal(await duration.inputValue(), '77');
+  await duration.press('Backspace');
+  await refused.waitFor({ state: 'detached' });
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -186,7 +221,9 @@ test('the inspector refuses an out-of-range value with the reason', async () => 
   await field.blur();
   const error = app.byTestId('param-error');
   await error.waitFor({ state: 'visible' });
-  assert.match(await error.innerText(), /\d/);
+  // The reason, and the value kept, which the field shows again.
+  assert.match(await error.innerText(), new RegExp(`\\d.*\\. It stays ${before}\\.$`));
+  assert.equal(await field.inputValue(), before);
   // The diagram keeps the old value.
   await page.locator('svg').first().click({ position: { x: 5, y: 5 } });
   await page.mouse.click((await app.center(app.nodes().first())).x, (await app.center(app.nodes().first())).y);

@@ -361,11 +361,15 @@ fn ParamField(id: String, spec: &'static ParamSpec) -> impl IntoView {
         move || editor.diagram.with(|d| d.param(&id, spec.key))
     };
     let apply = {
-        let id = id.clone();
-        // The engine checks the value; a refused one leaves the diagram as it was.
+        let (id, current) = (id.clone(), current.clone());
+        // The engine checks the value; a refused one leaves the diagram as it was, and
+        // the field puts back the value kept (see `number_input`), as the message says.
         move |value: ParamValue| match editor.edit(|d| d.set_param(&id, spec.key, value)) {
             Ok(()) => error.set(None),
-            Err(e) => error.set(Some(e.to_string())),
+            Err(e) => error.set(Some(match current() {
+                Some(ParamValue::Num(n)) => format!("{e} It stays {}.", plain(n)),
+                _ => e.to_string(),
+            })),
         }
     };
     let testid = format!("param-{}", spec.key);
@@ -424,7 +428,7 @@ fn number_input(
     min: f64,
     max: f64,
     step: f64,
-    current: impl Fn() -> Option<ParamValue> + Send + Sync + 'static,
+    current: impl Fn() -> Option<ParamValue> + Clone + Send + Sync + 'static,
     apply: impl Fn(ParamValue) + Clone + 'static,
 ) -> impl IntoView {
     let value = move || match current() {
@@ -436,10 +440,13 @@ fn number_input(
     // above it (the arrows stay in range; a typed 0.5 is still taken).
     let floor = (min / step - 1e-9).ceil() * step;
     view! {
-        <input type="number" data-testid=testid min=plain(floor) max=plain(max) step=plain(step) prop:value=value
+        <input type="number" data-testid=testid min=plain(floor) max=plain(max) step=plain(step) prop:value=value.clone()
             on:change=move |ev| {
                 let text = event_target_value(&ev);
                 apply(ParamValue::Num(parse_number(&text).unwrap_or(f64::NAN)));
+                // A refused value does not change the diagram, so nothing redraws the
+                // field: it is given back the value kept here.
+                event_target::<web_sys::HtmlInputElement>(&ev).set_value(&value());
             }/>
     }
 }

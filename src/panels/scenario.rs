@@ -33,6 +33,8 @@ fn NumberField(
             <span class="field-label">{label}</span>
             <input type="number" data-testid=testid min=plain(min) max=plain(max) step=plain(step)
                 prop:value=move || plain(get.get())
+                // Typing again ends the message about the value refused before.
+                on:input=move |_| error.set(None)
                 on:change=move |ev| {
                     match parse_number(&event_target_value(&ev)) {
                         Some(v) if v.is_finite() && v >= min && v <= max => {
@@ -451,19 +453,19 @@ fn EventsField() -> impl IntoView {
                 let targets = if kind.ends_with("_dc") { dcs.clone() } else { nodes.clone() };
                 let kind_for_target = kind.clone();
                 let target_for_kind = target.clone();
+                let at = plain(e.at_s);
                 view! {
                     <div class="event-row" data-testid=format!("event-{i}")>
                         <input type="number" min="0" max="3600" step="1" aria-label="At second"
-                            prop:value=plain(e.at_s)
+                            prop:value=at.clone()
                             // Past the run's end (the message is below the list).
                             aria-invalid=move || sc.with(|s| s.events.get(i).is_some_and(|e| s.after_end(e))).to_string()
-                            on:change=move |ev| {
-                                if let Some(v) = parse_number(&event_target_value(&ev)) {
-                                    if (0.0..=3600.0).contains(&v) {
-                                        editor.edit_scenario(|s| s.events[i].at_s = v);
-                                    } else {
-                                        editor.show("A scheduled failure must happen between 0 and 3600 s.", true);
-                                    }
+                            on:change=move |ev| match parse_number(&event_target_value(&ev)) {
+                                Some(v) if (0.0..=3600.0).contains(&v) => editor.edit_scenario(|s| s.events[i].at_s = v),
+                                _ => {
+                                    // The field shows the time kept, and the message says so.
+                                    event_target::<web_sys::HtmlInputElement>(&ev).set_value(&at);
+                                    editor.show(format!("A scheduled failure must happen between 0 and 3600 s; it stays at {at} s."), true);
                                 }
                             }/>
                         <div>

@@ -319,7 +319,14 @@ pub fn ShareMenu() -> impl IntoView {
             let in_chapter = matches!(mode(), Some(Mode::Chapter(_)) | Some(Mode::Challenge));
             match files::read_file(&text).await {
                 Ok(Record::Diagram(d)) => {
-                    editor.edit(|x| *x = d);
+                    // The sandbox's scenario lets go of what the new design lacks (it
+                    // would stop the run); a chapter's scenario stays the chapter's.
+                    editor.edit_both(|x, s| {
+                        if !in_chapter {
+                            s.forget_missing(&d);
+                        }
+                        *x = d;
+                    });
                     crate::app::fit_soon(editor);
                     editor.show(
                         format!("{name} imported. Undo brings back what was there."),

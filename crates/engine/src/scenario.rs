@@ -1046,6 +1046,21 @@ impl Scenario {
         self.events.retain(|e| e.action.target() != id);
     }
 
+    /// Drops what names a component or data center `d` does not have, as [`forget`]
+    /// does for one deleted part: for a scenario kept while the diagram is replaced
+    /// (an imported one). An event with nothing chosen yet stays.
+    ///
+    /// [`forget`]: Scenario::forget
+    pub fn forget_missing(&mut self, d: &Diagram) {
+        self.traffic.retain(|id, _| d.node(id).is_some());
+        self.events.retain(|e| match &e.action {
+            Action::KillDc(id) | Action::RestoreDc(id) => {
+                id.is_empty() || d.data_centers.iter().any(|c| &c.id == id)
+            }
+            a => a.target().is_empty() || d.node(a.target()).is_some(),
+        });
+    }
+
     /// Sets the traffic level of one Users node, keeping its profile.
     pub fn set_rps(&mut self, users_id: &str, rps: f64) {
         let mut t = self.traffic_for(users_id);
@@ -2095,6 +2110,40 @@ mod tests {
         );
         // Not so for a kind that does not fail at random.
         assert_eq!(on_off_messages(&[(30.0, "restore", "db")], true).len(), 1);
+    }
+
+    #[test]
+    fn a_replaced_diagram_takes_along_what_named_its_missing_parts() {
+        let d: Diagram = serde_json::from_str(
+            r#"{"version": 2, "nodes": [
+                {"id": "users-1", "kind": "users", "name": "Users", "x": 0, "y": 0},
+                {"id": "web-1", "kind": "web_server", "name": "Web", "x": 0, "y": 0}],
+              "edges": [],
+              "data_centers": [{"id": "dc-1", "name": "East", "region": "north_america",
+                "x": 0, "y": 0, "w": 100, "h": 100}]}"#,
+        )
+        .expect("a diagram");
+        let at = |at_s, action| ScheduledEvent { at_s, action };
+        let mut s = Scenario {
+            events: vec![
+                at(1.0, Action::KillNode("web-1".into())),
+                at(2.0, Action::KillNode("web-2".into())),
+                at(3.0, Action::KillDc("dc-1".into())),
+                at(4.0, Action::RestoreDc("dc-2".into())),
+                // A data center's id is no component's, and the other way round.
+                at(5.0, Action::KillNode("dc-1".into())),
+                at(6.0, Action::KillDc("web-1".into())),
+                // Nothing chosen yet: the learner is still filling in the row.
+                at(7.0, Action::KillNode(String::new())),
+            ],
+            ..Scenario::default()
+        };
+        s.set_rps("users-1", 10.0);
+        s.set_rps("users-2", 20.0);
+        s.forget_missing(&d);
+        let left: Vec<f64> = s.events.iter().map(|e| e.at_s).collect();
+        assert_eq!(left, [1.0, 3.0, 7.0]);
+        assert_eq!(s.traffic.keys().collect::<Vec<_>>(), ["users-1"]);
     }
 
     #[test]
