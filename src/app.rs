@@ -162,6 +162,8 @@ fn Playground(
 
     view! {
         <div class="app" data-testid="app">
+            // For the keyboard: past the chapter text and the scenario's fields.
+            <button class="skip-link" data-testid="skip-link" on:click=|_| focus_run()>"Skip to the diagram"</button>
             <header class="topbar" data-testid="header">
                 <div class="brand">
                     <span class="brand-mark" aria-hidden="true"></span>
@@ -189,6 +191,13 @@ fn Playground(
             </main>
             <LiveSummary/>
         </div>
+    }
+}
+
+/// Moves the keyboard focus to the Run button, the first control of the diagram.
+fn focus_run() {
+    if let Ok(Some(run)) = document().query_selector("[data-testid=run]") {
+        let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(run).focus();
     }
 }
 

@@ -91,9 +91,14 @@ test('undo removes the last edit and redo brings it back', async () => {
 
 test('undo takes back scenario edits and a scenario import in turn with diagram edits', async () => {
   const { page, context, problems, app } = await openApp(session);
+  const duration = app.byTestId('scenario-duration');
+  // A number typed again as it was changes nothing, so there is nothing to undo.
+  assert.equal(await duration.inputValue(), '60');
+  await duration.fill('60.0');
+  await duration.press('Enter');
+  assert.equal(await app.byTestId('undo').isDisabled(), true);
   const users = await app.addComponent('users', 90, 200);
   const web = await app.addComponent('web_server', 400, 200);
-  const duration = app.byTestId('scenario-duration');
   await duration.fill('99');
   await duration.press('Enter');
   // The duration, not the web server added before it.
@@ -156,6 +161,19 @@ test('undo takes back scenario edits and a scenario import in turn with diagram 
   assert.match(await app.noticeMatching(/scheduled failure must happen/), new RegExp(`it stays at ${kept} s\\.$`));
   assert.equal(await at.inputValue(), kept);
 
+  // Only a sharded database can be resharded: the list offers only those, and a
+  // component that is not one is no longer the target.
+  const shards = await app.addComponent('sharded_database', 250, 420);
+  await app.byTestId('event-0').locator('select').first().selectOption('reshard');
+  const choices = await app.byTestId('event-0').locator('select').nth(1).locator('option').evaluateAll(
+    (options) => options.map((o) => o.value),
+  );
+  assert.deepEqual(choices, ['', shards]);
+  assert.equal(await app.byTestId('event-0').locator('select').nth(1).inputValue(), '');
+  await app.byTestId('event-0').locator('select').nth(1).selectOption(shards);
+  await app.byTestId('event-0').locator('select').first().selectOption('kill_node');
+  assert.equal(await app.byTestId('event-0').locator('select').nth(1).inputValue(), shards);
+
   // A data center's action does not keep a component for its target: it asks for one.
   const row = app.byTestId('event-0');
   await row.locator('select').first().selectOption('kill_dc');
@@ -168,6 +186,15 @@ test('undo takes back scenario edits and a scenario import in turn with diagram 
   assert.match(await refused.innerText(), /it stays 77\.$/);
   assert.equal(await duration.inputValue(), '77');
   await duration.press('Backspace');
+  await refused.waitFor({ state: 'detached' });
+  // A message about a value goes once the value changes, by an undo say.
+  await duration.fill('78');
+  await duration.press('Enter');
+  await duration.fill('0');
+  await duration.press('Enter');
+  assert.match(await refused.innerText(), /it stays 78\.$/);
+  await app.byTestId('undo').click();
+  assert.equal(await duration.inputValue(), '77');
   await refused.waitFor({ state: 'detached' });
   assert.deepEqual(problems, []);
   await context.close();
@@ -224,6 +251,18 @@ test('the inspector refuses an out-of-range value with the reason', async () => 
   // The reason, and the value kept, which the field shows again.
   assert.match(await error.innerText(), new RegExp(`\\d.*\\. It stays ${before}\\.$`));
   assert.equal(await field.inputValue(), before);
+  // Typing again ends the message.
+  await field.press('Backspace');
+  await error.waitFor({ state: 'detached' });
+  // So does a change of the value it spoke of, by an undo say.
+  await field.fill('2');
+  await field.press('Enter');
+  await field.fill('100000');
+  await field.press('Enter');
+  assert.match(await error.innerText(), /It stays 2\.$/);
+  await app.byTestId('undo').click();
+  assert.equal(await field.inputValue(), before);
+  await error.waitFor({ state: 'detached' });
   // The diagram keeps the old value.
   await page.locator('svg').first().click({ position: { x: 5, y: 5 } });
   await page.mouse.click((await app.center(app.nodes().first())).x, (await app.center(app.nodes().first())).y);
@@ -528,6 +567,12 @@ test('screen readers get a live summary; reduced motion hides the moving dots', 
 
 test('keyboard only: add components, wire them from the inspector, run, kill and restore', async () => {
   const { page, context, problems, app } = await openApp(session);
+  // The first Tab offers to skip the chapter text and the scenario's fields.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.testid), 'skip-link');
+  assert.ok(await app.byTestId('skip-link').isVisible());
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.testid), 'run');
   await app.byTestId('palette-users').focus();
   await page.keyboard.press('Enter');
   const users = (await app.byTestId('node-id').innerText()).trim();

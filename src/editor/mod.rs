@@ -190,9 +190,8 @@ impl Editor {
         result
     }
 
-    /// Applies one undoable edit to the scenario. Its panel calls this only for a change
-    /// (a field's `change` event, a tick, a pick); one that changes nothing would still
-    /// be an undo step, since comparing scenarios would cost the page more code.
+    /// Applies one undoable edit to the scenario; one that changes nothing (a number
+    /// typed again as it was) is no undo step.
     pub fn edit_scenario(&self, f: impl FnOnce(&mut Scenario)) {
         let mut after = self.state();
         f(&mut after.1);
@@ -200,7 +199,7 @@ impl Editor {
     }
 
     /// Applies one undoable edit to the diagram, and to the scenario with it; an edit
-    /// that leaves the diagram as it was changes nothing.
+    /// that leaves both as they were changes nothing.
     pub fn edit_both<R>(&self, f: impl FnOnce(&mut Diagram, &mut Scenario) -> R) -> R {
         let mut after = self.state();
         let result = f(&mut after.0, &mut after.1);
@@ -221,12 +220,12 @@ impl Editor {
         }
     }
 
-    /// Records the change to `after` as one undo step (unless the diagram stayed as it
-    /// was, in an edit of the diagram) and sets what the edit may have changed: only
-    /// that, so what shows the other one is not worked out again.
+    /// Records the change to `after` as one undo step (unless what the edit may change
+    /// stayed as it was) and sets what the edit may have changed: only that, so what
+    /// shows the other one is not worked out again.
     fn commit(&self, after: (Diagram, Scenario), diagram: bool, scenario: bool) {
         let before = self.state();
-        if diagram && before.0 == after.0 {
+        if (!diagram || before.0 == after.0) && (!scenario || before.1 == after.1) {
             return;
         }
         self.history.update_value(|h| h.record(before));

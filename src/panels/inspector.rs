@@ -355,6 +355,8 @@ fn LiveNode(id: String) -> impl IntoView {
 #[component]
 fn ParamField(id: String, spec: &'static ParamSpec) -> impl IntoView {
     let editor = expect_context::<Editor>();
+    // The message about a refused value: it goes when the learner types again, and
+    // after an undo or redo (which builds the inspector anew).
     let error = RwSignal::new(None::<String>);
     let current = {
         let id = id.clone();
@@ -414,7 +416,7 @@ fn ParamField(id: String, spec: &'static ParamSpec) -> impl IntoView {
         }
     };
     view! {
-        <label class="field" title=spec.help>
+        <label class="field" title=spec.help on:input=move |_| error.set(None)>
             <span class="field-label">{label}</span>
             {input}
             {move || error.get().map(|e| view! { <span class="field-error" role="alert" data-testid="param-error">{e}</span> })}

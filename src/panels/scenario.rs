@@ -27,7 +27,8 @@ fn NumberField(
     get: Signal<f64>,
     set: Callback<f64>,
 ) -> impl IntoView {
-    let error = RwSignal::new(None::<String>);
+    // The message, with the value kept: it goes once the value changes (an undo, say).
+    let error = RwSignal::new(None::<(String, f64)>);
     view! {
         <label class="field">
             <span class="field-label">{label}</span>
@@ -43,13 +44,14 @@ fn NumberField(
                         }
                         _ => {
                             // The field shows the value the run keeps, and the message says so.
-                            let kept = plain(get.get_untracked());
+                            let value = get.get_untracked();
+                            let kept = plain(value);
                             event_target::<web_sys::HtmlInputElement>(&ev).set_value(&kept);
-                            error.set(Some(format!("{label} must be a number from {} to {}; it stays {kept}.", plain(min), plain(max))));
+                            error.set(Some((format!("{label} must be a number from {} to {}; it stays {kept}.", plain(min), plain(max)), value)));
                         }
                     }
                 }/>
-            {move || error.get().map(|e| view! { <span class="field-error" role="alert">{e}</span> })}
+            {move || error.get().filter(|(_, kept)| *kept == get.get()).map(|(e, _)| view! { <span class="field-error" role="alert">{e}</span> })}
         </label>
     }
 }
@@ -365,11 +367,25 @@ fn action_parts(a: &Action) -> (&'static str, &str) {
     }
 }
 
+/// What a form kind of action acts on: 0 a component, 1 a data center, 2 a sharded
+/// database.
+fn family(kind: &str) -> u8 {
+    if kind.ends_with("_dc") {
+        1
+    } else if kind == "reshard" {
+        2
+    } else {
+        0
+    }
+}
+
 /// The action of form kind `kind` on `target`; a resharding keeps the shard count of
 /// the action it replaces (this form has no field for it yet: files set it).
 fn make_action(kind: &str, target: String, old: &Action) -> Action {
-    // A component is no target for a data center's action, nor the other way round.
-    let target = if kind.ends_with("_dc") == action_parts(old).0.ends_with("_dc") {
+    // A component is no target for a data center's action, nor the other way round,
+    // and not every component can be resharded (a sharded database can be killed).
+    let (new, was) = (family(kind), family(action_parts(old).0));
+    let target = if new == was || (new, was) == (0, 2) {
         target
     } else {
         String::new()
@@ -429,28 +445,31 @@ fn EventsField() -> impl IntoView {
     let events = Memo::new(move |_| sc.with(|s| s.events.clone()));
     let targets = Memo::new(move |_| {
         editor.diagram.with(|d| {
-            (
-                d.nodes
-                    .iter()
-                    .map(|n| (n.id.clone(), n.name.clone()))
-                    .collect::<Vec<_>>(),
+            let named = |n: &scalelab_engine::Node| (n.id.clone(), n.name.clone());
+            [
+                d.nodes.iter().map(named).collect::<Vec<_>>(),
                 d.data_centers
                     .iter()
                     .map(|c| (c.id.clone(), c.name.clone()))
-                    .collect::<Vec<_>>(),
-            )
+                    .collect(),
+                d.nodes
+                    .iter()
+                    .filter(|n| n.kind == Kind::ShardedDatabase)
+                    .map(named)
+                    .collect(),
+            ]
         })
     });
     let rows = move || {
         let events = events.get();
-        let (nodes, dcs) = targets.get();
+        let lists = targets.get();
         events
             .into_iter()
             .enumerate()
             .map(|(i, e)| {
                 let (kind, target) = action_parts(&e.action);
                 let (kind, target) = (kind.to_string(), target.to_string());
-                let targets = if kind.ends_with("_dc") { dcs.clone() } else { nodes.clone() };
+                let targets = lists[family(&kind) as usize].clone();
                 let kind_for_target = kind.clone();
                 let target_for_kind = target.clone();
                 let at = plain(e.at_s);
@@ -544,15 +563,13 @@ fn RandomFailuresField() -> impl IntoView {
             let mut n = current();
             f(&mut n, v);
             numbers.set(n);
-            // Nothing ticked: the numbers wait for a tick, and the scenario (and its
-            // undo history) is left alone.
-            if sc.with_untracked(|s| s.random_failures.is_some()) {
-                editor.edit_scenario(|s| {
-                    if let Some(rf) = &mut s.random_failures {
-                        (rf.every_s, rf.down_s) = n;
-                    }
-                })
-            }
+            // Nothing ticked: the numbers wait for a tick, and the scenario does not
+            // change (so the edit is no undo step).
+            editor.edit_scenario(|s| {
+                if let Some(rf) = &mut s.random_failures {
+                    (rf.every_s, rf.down_s) = n;
+                }
+            })
         })
     };
     // Every kind but Users (which never fail), built once.
