@@ -389,8 +389,14 @@ test('the scenario panel sets traffic and schedules a failure that the run shows
   await duration.fill('0');
   await duration.press('Enter');
   // The field shows the value kept, and the message says so.
-  await page.getByText('Duration (s) must be a number from 1 to 3600; it stays 60.').waitFor();
+  await page.getByText('Duration (s) must be a whole number from 1 to 3,600; it stays 60.').waitFor();
   assert.equal(await duration.inputValue(), '60');
+  // A whole number is asked for where only whole numbers make sense.
+  const seed = app.byTestId('scenario-seed');
+  await seed.fill('1.5');
+  await seed.press('Enter');
+  await page.getByText('Seed must be a whole number from 0 to 1,000,000,000,000,000; it stays 1.').waitFor();
+  assert.equal(await seed.inputValue(), '1');
   // A skew of 0 is refused by the field itself, in the field's words (the field took it
   // and the run was then refused, in other words).
   const skew = app.byTestId('keys-skew');
@@ -510,7 +516,7 @@ test('web servers ticked to fail at random go down during the run, and the choic
   const every = app.byTestId('random-every');
   await every.fill('5');
   await every.press('Enter');
-  await page.getByText('On average every (s) must be a number from 10 to 1000000; it stays 60.').waitFor();
+  await page.getByText('On average every (s) must be a number from 10 to 1,000,000; it stays 60.').waitFor();
   await every.fill('12');
   await every.press('Enter');
   // A value that is applied ends the message.

@@ -66,6 +66,23 @@ test('on a tablet and a phone every region fits the screen: nothing is cut off o
   }
 });
 
+test('the choice of key popularity shows its whole label on a desktop, a tablet and a phone', async () => {
+  for (const width of [1400, 1024, 390]) {
+    const { context, problems, app } = await openApp(session, { viewport: { width, height: 900 } });
+    // Room left beside the chosen option's text, less about 20 px for the arrow.
+    const room = await app.byTestId('keys-kind').evaluate((select) => {
+      const style = getComputedStyle(select);
+      const context2d = document.createElement('canvas').getContext('2d');
+      context2d.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+      const text = context2d.measureText(select.options[select.selectedIndex].text).width;
+      return select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20 - text;
+    });
+    assert.ok(room >= 0, `${width} px: the label is cut by ${-room} px`);
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
+
 test('during a run the colour legend leaves the zoom buttons clear and stays on the canvas', async () => {
   for (const viewport of [{ width: 1920, height: 1000 }, { width: 1400, height: 900 }, { width: 1024, height: 700 }, { width: 390, height: 844 }]) {
     const { page, context, problems, app } = await openApp(session, { viewport });

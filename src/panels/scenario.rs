@@ -8,6 +8,7 @@ use scalelab_engine::{
     Action, KeyPopularity, Kind, Profile, RandomFailures, Role, Scenario, ScheduledEvent, Traffic,
 };
 
+use scalelab_engine::format::thousands;
 use scalelab_engine::scenario::{
     MAX_FAILURE_DOWN_S, MAX_FAILURE_EVERY_S, MIN_FAILURE_DOWN_S, MIN_FAILURE_EVERY_S,
 };
@@ -16,7 +17,7 @@ use crate::editor::{Editor, ScenarioState};
 use crate::view_util::{parse_number, plain};
 
 /// A number field bound to part of the scenario. `set` receives a value already
-/// checked against [min, max].
+/// checked against [min, max] (and to be whole, for a `whole` field).
 #[component]
 fn NumberField(
     label: &'static str,
@@ -24,11 +25,20 @@ fn NumberField(
     min: f64,
     max: f64,
     #[prop(default = 1.0)] step: f64,
+    #[prop(optional)] whole: bool,
     get: Signal<f64>,
     set: Callback<f64>,
 ) -> impl IntoView {
     // The message, with the value kept: it goes once the value changes (an undo, say).
     let error = RwSignal::new(None::<(String, f64)>);
+    // A limit in the message: 1,000,000 rather than 1000000.
+    let bound = |x: f64| {
+        if x >= 1000.0 && x.fract() == 0.0 {
+            thousands(x)
+        } else {
+            plain(x)
+        }
+    };
     view! {
         <label class="field">
             <span class="field-label">{label}</span>
@@ -38,7 +48,7 @@ fn NumberField(
                 on:input=move |_| error.set(None)
                 on:change=move |ev| {
                     match parse_number(&event_target_value(&ev)) {
-                        Some(v) if v.is_finite() && v >= min && v <= max => {
+                        Some(v) if v.is_finite() && v >= min && v <= max && !(whole && v.fract() != 0.0) => {
                             error.set(None);
                             set.run(v);
                         }
@@ -47,7 +57,8 @@ fn NumberField(
                             let value = get.get_untracked();
                             let kept = plain(value);
                             event_target::<web_sys::HtmlInputElement>(&ev).set_value(&kept);
-                            error.set(Some((format!("{label} must be a number from {} to {}; it stays {kept}.", plain(min), plain(max)), value)));
+                            let number = if whole { "a whole number" } else { "a number" };
+                            error.set(Some((format!("{label} must be {number} from {} to {}; it stays {kept}.", bound(min), bound(max)), value)));
                         }
                     }
                 }/>
@@ -115,14 +126,14 @@ pub fn ScenarioPanel() -> impl IntoView {
         <section class="scenario" data-testid="scenario-panel" aria-label="Scenario">
             <h2>"Scenario"</h2>
             <div class="row">
-                <NumberField label="Duration (s)" testid="scenario-duration".into() min=1.0 max=3600.0
+                <NumberField label="Duration (s)" testid="scenario-duration".into() min=1.0 max=3600.0 whole=true
                     get=Signal::derive(move || sc.with(|s| s.duration_s as f64))
                     set=Callback::new(move |v: f64| editor.edit_scenario(|s| s.duration_s = v as u32))/>
-                <NumberField label="Seed" testid="scenario-seed".into() min=0.0 max=1e15
+                <NumberField label="Seed" testid="scenario-seed".into() min=0.0 max=1e15 whole=true
                     get=Signal::derive(move || sc.with(|s| s.seed as f64))
                     set=Callback::new(move |v: f64| editor.edit_scenario(|s| s.seed = v as u64))/>
             </div>
-            <NumberField label="Client timeout (ms)" testid="scenario-timeout".into() min=1.0 max=60000.0
+            <NumberField label="Client timeout (ms)" testid="scenario-timeout".into() min=1.0 max=60000.0 whole=true
                 get=Signal::derive(move || sc.with(|s| s.client_timeout_ms as f64))
                 set=Callback::new(move |v: f64| editor.edit_scenario(|s| s.client_timeout_ms = v as u32))/>
             <fieldset>
@@ -339,7 +350,7 @@ fn KeysField() -> impl IntoView {
                         <option value="uniform">"Uniform"</option>
                     </select>
                 </label>
-                <NumberField label="Keys" testid="keys-count".into() min=1.0 max=1_000_000.0 get=keys set=set_keys/>
+                <NumberField label="Keys" testid="keys-count".into() min=1.0 max=1_000_000.0 whole=true get=keys set=set_keys/>
             </div>
             <Show when=move || kind() == "zipf">
                 <NumberField label="Skew" testid="keys-skew".into() min=0.05 max=5.0 step=0.05 get=skew set=set_skew/>
