@@ -92,6 +92,17 @@ test('a shared link opens the same design elsewhere, and keeping it needs a conf
   await b.page.waitForFunction((n) => document.querySelectorAll('svg g.node').length === n, own.length);
   assert.deepEqual(await nodeNames(b.page), own);
 
+  // Leaving it by the header's Sandbox button takes the link out of the address too,
+  // so a reload opens their own sandbox, not the shared design again.
+  await b.page.goto(link);
+  await other.byTestId('shared-intro').waitFor();
+  await other.byTestId('sandbox-button').click();
+  await b.page.waitForFunction(() => !location.hash.startsWith('#s='));
+  await b.page.reload();
+  await other.ready();
+  assert.equal(await other.byTestId('shared-intro').count(), 0);
+  assert.deepEqual(await nodeNames(b.page), own);
+
   // Opening it again and keeping it replaces the sandbox, after a confirmation.
   await b.page.goto(link);
   await other.byTestId('keep-shared').click();

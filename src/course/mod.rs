@@ -320,6 +320,7 @@ impl Course {
         if i >= self.len() {
             return;
         }
+        self.leave_link();
         self.leave();
         let diagram = self.chapter_diagram(i);
         let (scenario, fixed, kinds) = self.lessons.with_value(|l| {
@@ -406,6 +407,14 @@ impl Course {
         }
     }
 
+    /// Leaving a shared design or challenge for a chapter or the sandbox (by the header,
+    /// say) takes its link out of the address, so a reload opens where the learner went.
+    fn leave_link(&self) {
+        if matches!(self.mode.get_untracked(), Mode::Shared | Mode::Challenge) {
+            self.clear_address();
+        }
+    }
+
     /// Removes a share link from the address, so a reload does not open it again.
     fn clear_address(&self) {
         if window()
@@ -419,6 +428,7 @@ impl Course {
 
     /// Opens the sandbox as the learner left it.
     pub fn open_sandbox(&self) {
+        self.leave_link();
         self.leave();
         let (d, s) = self.sandbox.get_value();
         self.editor.replace(d, s);
