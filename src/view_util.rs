@@ -174,6 +174,16 @@ pub fn plain(x: f64) -> String {
         .unwrap_or_default()
 }
 
+/// A number in a sentence: as [`plain`], with separators in a whole number from 1,000
+/// on ("1,000,000" rather than "1000000").
+pub fn plain_read(x: f64) -> String {
+    if x >= 1000.0 && x.fract() == 0.0 {
+        thousands(x)
+    } else {
+        plain(x)
+    }
+}
+
 /// Milliseconds with a sensible precision.
 pub fn format_ms(ms: f64) -> String {
     // As rounded: 999.96 ms is "1.00 s"; a tiny negative is "0.0 ms", not "-0.0 ms".

@@ -29,6 +29,8 @@ test('a first visit opens chapter 1; fixing the server passes its goals and open
   const { page, context, problems, app } = await openApp(session, { course: true });
   await app.byTestId('chapter-title').waitFor();
   assert.match(await app.byTestId('chapter-title').innerText(), /One server/);
+  // A screen reader hears that the sandbox is not the one open.
+  assert.equal(await app.byTestId('sandbox-button').getAttribute('aria-pressed'), 'false');
   // The palette holds what chapter 1 unlocks, not everything.
   assert.equal(await page.locator('[data-testid^="palette-"]').count(), 3);
 

@@ -97,7 +97,17 @@ test('undo takes back scenario edits and a scenario import in turn with diagram 
   await duration.fill('60.0');
   await duration.press('Enter');
   assert.equal(await app.byTestId('undo').isDisabled(), true);
+  // The field shows the number as the scenario holds it.
+  assert.equal(await duration.inputValue(), '60');
   const users = await app.addComponent('users', 90, 200);
+  // A spike starts and lasts whole seconds: 30.6 is refused, not cut to 30.
+  await app.byTestId(`traffic-profile-${users}`).selectOption('spike');
+  const spikeAt = app.byTestId(`traffic-at-${users}`);
+  const spikeWas = await spikeAt.inputValue();
+  await spikeAt.fill('30.6');
+  await spikeAt.press('Enter');
+  await page.getByText(`Spike at (s) must be a whole number from 0 to 3,600; it stays ${spikeWas}.`).waitFor();
+  assert.equal(await spikeAt.inputValue(), spikeWas);
   const web = await app.addComponent('web_server', 400, 200);
   await duration.fill('99');
   await duration.press('Enter');
@@ -131,6 +141,11 @@ test('undo takes back scenario edits and a scenario import in turn with diagram 
   await page.keyboard.press('Escape');
   assert.equal(await duration.inputValue(), '10');
   assert.equal(await app.byTestId('event-0').count(), 0);
+  // The same file again changes nothing, and says so (undo still goes to 77 below).
+  await app.byTestId('share-button').click();
+  await app.byTestId('import-file').setInputFiles(file);
+  assert.match(await app.noticeMatching(/short\.json is/), /short\.json is the scenario you have: nothing changed\./);
+  await page.keyboard.press('Escape');
   await app.byTestId('undo').click();
   assert.equal(await duration.inputValue(), '77');
   assert.equal(await app.byTestId('event-0').count(), 1);
@@ -145,7 +160,10 @@ test('undo takes back scenario edits and a scenario import in turn with diagram 
   }));
   await app.byTestId('share-button').click();
   await app.byTestId('import-file').setInputFiles(design);
-  assert.match(await app.noticeMatching(/other\.json/), /imported\. Undo brings back what was there\./);
+  assert.match(
+    await app.noticeMatching(/other\.json/),
+    /imported\. The scenario's traffic and failures for parts it lacks went with it\. Undo brings back what was there\./,
+  );
   await page.keyboard.press('Escape');
   assert.equal(await app.node(web).count(), 0);
   assert.equal(await app.byTestId('event-0').count(), 0);
@@ -512,6 +530,9 @@ test('a run too long for the browser is refused with what to lower, and the desi
 test('web servers ticked to fail at random go down during the run, and the choice survives a reload', async () => {
   const { page, context, problems, app } = await openApp(session);
   const ids = await buildSystem(app);
+  // Only the kinds the design has are offered.
+  assert.equal(await app.byTestId('random-cache').isVisible(), false);
+  assert.equal(await app.byTestId('random-load_balancer').isVisible(), true);
   await app.byTestId('random-web_server').check();
   const every = app.byTestId('random-every');
   await every.fill('5');
@@ -573,10 +594,12 @@ test('screen readers get a live summary; reduced motion hides the moving dots', 
 
 test('keyboard only: add components, wire them from the inspector, run, kill and restore', async () => {
   const { page, context, problems, app } = await openApp(session);
-  // The first Tab offers to skip the chapter text and the scenario's fields.
+  // The first Tab offers to skip the chapter text and the scenario's fields: the
+  // button comes onto the screen only then.
+  assert.ok((await app.byTestId('skip-link').boundingBox()).y < 0);
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.dataset.testid), 'skip-link');
-  assert.ok(await app.byTestId('skip-link').isVisible());
+  assert.ok((await app.byTestId('skip-link').boundingBox()).y >= 0);
   await page.keyboard.press('Enter');
   assert.equal(await page.evaluate(() => document.activeElement.dataset.testid), 'run');
   await app.byTestId('palette-users').focus();

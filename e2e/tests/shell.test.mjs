@@ -21,6 +21,8 @@ test('the shell shows header, chapter panel, canvas, inspector and run controls'
     assert.ok(await app.byTestId(region).isVisible(), `${region} should be visible`);
   }
   assert.match(await app.byTestId('header').innerText(), /Scale Lab/);
+  // A screen reader hears which of the header's places is open.
+  assert.equal(await app.byTestId('sandbox-button').getAttribute('aria-pressed'), 'true');
   await page.screenshot({ path: `${ARTIFACTS}shell.png` });
   assert.deepEqual(problems, []);
   await context.close();

@@ -499,6 +499,7 @@ pub fn CourseNav() -> impl IntoView {
                 {move || format!("Chapters · {} of {} done", done_count(), course.len())}
             </button>
             <button class="btn" class:active=in_sandbox data-testid="sandbox-button"
+                aria-pressed=move || in_sandbox().to_string()
                 on:click=move |_| if !in_sandbox() { course.open_sandbox() }>"Sandbox"</button>
             <Show when=move || open.get()>
                 <nav class="chapter-list" data-testid="chapter-list" aria-label="Chapters">

@@ -12,6 +12,7 @@ use crate::panels::metrics::node_chart_html;
 use crate::run::{Runner, Status};
 use crate::view_util::{
     field_label, format_money, format_ms, format_number, kind_color, parse_number, plain,
+    plain_read,
 };
 
 #[component]
@@ -369,7 +370,7 @@ fn ParamField(id: String, spec: &'static ParamSpec) -> impl IntoView {
         move |value: ParamValue| match editor.edit(|d| d.set_param(&id, spec.key, value)) {
             Ok(()) => error.set(None),
             Err(e) => error.set(Some(match current() {
-                Some(ParamValue::Num(n)) => format!("{e} It stays {}.", plain(n)),
+                Some(ParamValue::Num(n)) => format!("{e} It stays {}.", plain_read(n)),
                 _ => e.to_string(),
             })),
         }

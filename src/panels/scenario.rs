@@ -8,13 +8,12 @@ use scalelab_engine::{
     Action, KeyPopularity, Kind, Profile, RandomFailures, Role, Scenario, ScheduledEvent, Traffic,
 };
 
-use scalelab_engine::format::thousands;
 use scalelab_engine::scenario::{
     MAX_FAILURE_DOWN_S, MAX_FAILURE_EVERY_S, MIN_FAILURE_DOWN_S, MIN_FAILURE_EVERY_S,
 };
 
 use crate::editor::{Editor, ScenarioState};
-use crate::view_util::{parse_number, plain};
+use crate::view_util::{parse_number, plain, plain_read};
 
 /// A number field bound to part of the scenario. `set` receives a value already
 /// checked against [min, max] (and to be whole, for a `whole` field).
@@ -31,14 +30,6 @@ fn NumberField(
 ) -> impl IntoView {
     // The message, with the value kept: it goes once the value changes (an undo, say).
     let error = RwSignal::new(None::<(String, f64)>);
-    // A limit in the message: 1,000,000 rather than 1000000.
-    let bound = |x: f64| {
-        if x >= 1000.0 && x.fract() == 0.0 {
-            thousands(x)
-        } else {
-            plain(x)
-        }
-    };
     view! {
         <label class="field">
             <span class="field-label">{label}</span>
@@ -51,14 +42,16 @@ fn NumberField(
                         Some(v) if v.is_finite() && v >= min && v <= max && !(whole && v.fract() != 0.0) => {
                             error.set(None);
                             set.run(v);
+                            // What the scenario took ("30" for "30.0"): a value it already
+                            // had changes nothing, so nothing else redraws the field.
+                            event_target::<web_sys::HtmlInputElement>(&ev).set_value(&plain(get.get_untracked()));
                         }
                         _ => {
                             // The field shows the value the run keeps, and the message says so.
                             let value = get.get_untracked();
-                            let kept = plain(value);
-                            event_target::<web_sys::HtmlInputElement>(&ev).set_value(&kept);
+                            event_target::<web_sys::HtmlInputElement>(&ev).set_value(&plain(value));
                             let number = if whole { "a whole number" } else { "a number" };
-                            error.set(Some((format!("{label} must be {number} from {} to {}; it stays {kept}.", bound(min), bound(max)), value)));
+                            error.set(Some((format!("{label} must be {number} from {} to {}; it stays {}.", plain_read(min), plain_read(max), plain_read(value)), value)));
                         }
                     }
                 }/>
@@ -267,7 +260,7 @@ fn TrafficRow(id: String, name: String) -> impl IntoView {
                         let max = if idx == 2 { 100.0 } else { 3600.0 };
                         // A spike lasts at least a second (the engine refuses 0).
                         let min = if idx == 0 { 0.0 } else { 1.0 };
-                        view! { <NumberField label=label testid=format!("traffic-{key}-{}", id) min=min max=max get=get set=set/> }
+                        view! { <NumberField label=label testid=format!("traffic-{key}-{}", id) min=min max=max whole={idx < 2} get=get set=set/> }
                     };
                     view! {
                         <div class="row">
@@ -392,11 +385,12 @@ fn family(kind: &str) -> u8 {
 
 /// The action of form kind `kind` on `target`; a resharding keeps the shard count of
 /// the action it replaces (this form has no field for it yet: files set it).
-fn make_action(kind: &str, target: String, old: &Action) -> Action {
+/// `shardable`: the target is a sharded database.
+fn make_action(kind: &str, target: String, old: &Action, shardable: bool) -> Action {
     // A component is no target for a data center's action, nor the other way round,
-    // and not every component can be resharded (a sharded database can be killed).
+    // and only a sharded database can be resharded (and killed, as a component).
     let (new, was) = (family(kind), family(action_parts(old).0));
-    let target = if new == was || (new, was) == (0, 2) {
+    let target = if new == was || (new, was) == (0, 2) || ((new, was) == (2, 0) && shardable) {
         target
     } else {
         String::new()
@@ -481,6 +475,7 @@ fn EventsField() -> impl IntoView {
                 let (kind, target) = action_parts(&e.action);
                 let (kind, target) = (kind.to_string(), target.to_string());
                 let targets = lists[family(&kind) as usize].clone();
+                let shardable = lists[2].iter().any(|(id, _)| *id == target);
                 let kind_for_target = kind.clone();
                 let target_for_kind = target.clone();
                 let at = plain(e.at_s);
@@ -495,21 +490,21 @@ fn EventsField() -> impl IntoView {
                                 _ => {
                                     // The field shows the time kept, and the message says so.
                                     event_target::<web_sys::HtmlInputElement>(&ev).set_value(&at);
-                                    editor.show(format!("A scheduled failure must happen between 0 and 3600 s; it stays at {at} s."), true);
+                                    editor.show(format!("A scheduled failure must happen between 0 and 3,600 s; it stays at {at} s."), true);
                                 }
                             }/>
                         <div>
                             <select aria-label="Action" prop:value=kind.clone() on:change=move |ev| {
                                 let k = event_target_value(&ev);
                                 let t = target_for_kind.clone();
-                                editor.edit_scenario(|s| s.events[i].action = make_action(&k, t, &s.events[i].action));
+                                editor.edit_scenario(|s| s.events[i].action = make_action(&k, t, &s.events[i].action, shardable));
                             }>
                                 {ACTIONS.iter().map(|(k, l)| view! { <option value=*k>{*l}</option> }).collect_view()}
                             </select>
                             <select aria-label="Target" prop:value=target.clone() on:change=move |ev| {
                                 let t = event_target_value(&ev);
                                 let k = kind_for_target.clone();
-                                editor.edit_scenario(|s| s.events[i].action = make_action(&k, t, &s.events[i].action));
+                                editor.edit_scenario(|s| s.events[i].action = make_action(&k, t, &s.events[i].action, false));
                             }>
                                 <option value="">"— choose —"</option>
                                 {targets.into_iter().map(|(id, name)| view! { <option value=id.clone()>{name}</option> }).collect_view()}
@@ -583,7 +578,8 @@ fn RandomFailuresField() -> impl IntoView {
             })
         })
     };
-    // Every kind but Users (which never fail), built once.
+    // Every kind but Users (which never fail), built once, and shown while the design
+    // has one (or it is ticked, say by an opened file).
     let boxes = Kind::ALL
         .iter()
         .filter(|k| **k != Kind::Users)
@@ -595,8 +591,10 @@ fn RandomFailuresField() -> impl IntoView {
                         .is_some_and(|rf| rf.kinds.contains(&k))
                 })
             };
+            let shown =
+                move || on() || editor.diagram.with(|d| d.nodes.iter().any(|n| n.kind == k));
             view! {
-                <label class="check">
+                <label class="check" hidden=move || !shown()>
                     <input type="checkbox" data-testid=format!("random-{}", k.key()) prop:checked=on
                         on:change=move |ev| set_kind(k, event_target_checked(&ev))/>
                     {k.label()}

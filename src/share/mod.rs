@@ -321,15 +321,30 @@ pub fn ShareMenu() -> impl IntoView {
                 Ok(Record::Diagram(d)) => {
                     // The sandbox's scenario lets go of what the new design lacks (it
                     // would stop the run); a chapter's scenario stays the chapter's.
-                    editor.edit_both(|x, s| {
+                    let same = editor.diagram.with_untracked(|x| *x == d);
+                    let dropped = editor.edit_both(|x, s| {
+                        let before = s.clone();
                         if !in_chapter {
                             s.forget_missing(&d);
                         }
                         *x = d;
+                        *s != before
                     });
+                    if same && !dropped {
+                        editor.show(
+                            format!("{name} is the design you have: nothing changed."),
+                            false,
+                        );
+                        return;
+                    }
                     crate::app::fit_soon(editor);
+                    let dropped = if dropped {
+                        " The scenario's traffic and failures for parts it lacks went with it."
+                    } else {
+                        ""
+                    };
                     editor.show(
-                        format!("{name} imported. Undo brings back what was there."),
+                        format!("{name} imported.{dropped} Undo brings back what was there."),
                         false,
                     );
                 }
@@ -338,6 +353,13 @@ pub fn ShareMenu() -> impl IntoView {
                 }
                 Ok(Record::Scenario(mut s)) => {
                     s.adopt_levels(&Default::default(), LevelRule::ScenarioFirst);
+                    if scenario.scenario.with_untracked(|x| *x == s) {
+                        editor.show(
+                            format!("{name} is the scenario you have: nothing changed."),
+                            false,
+                        );
+                        return;
+                    }
                     editor.edit_scenario(|x| *x = s);
                     editor.show(
                         format!(

@@ -1047,17 +1047,25 @@ impl Scenario {
     }
 
     /// Drops what names a component or data center `d` does not have, as [`forget`]
-    /// does for one deleted part: for a scenario kept while the diagram is replaced
-    /// (an imported one). An event with nothing chosen yet stays.
+    /// does for one deleted part, or one of another kind than it needs (traffic from
+    /// what is not Users, a resharding of what is not a sharded database): for a
+    /// scenario kept while the diagram is replaced (an imported one). An event with
+    /// nothing chosen yet stays.
     ///
     /// [`forget`]: Scenario::forget
     pub fn forget_missing(&mut self, d: &Diagram) {
-        self.traffic.retain(|id, _| d.node(id).is_some());
+        let is = |id: &str, kind: Option<Kind>| {
+            d.node(id).is_some_and(|n| kind.is_none_or(|k| n.kind == k))
+        };
+        self.traffic.retain(|id, _| is(id, Some(Kind::Users)));
         self.events.retain(|e| match &e.action {
             Action::KillDc(id) | Action::RestoreDc(id) => {
                 id.is_empty() || d.data_centers.iter().any(|c| &c.id == id)
             }
-            a => a.target().is_empty() || d.node(a.target()).is_some(),
+            Action::Reshard { node, .. } => {
+                node.is_empty() || is(node, Some(Kind::ShardedDatabase))
+            }
+            a => a.target().is_empty() || is(a.target(), None),
         });
     }
 
@@ -2117,7 +2125,8 @@ mod tests {
         let d: Diagram = serde_json::from_str(
             r#"{"version": 2, "nodes": [
                 {"id": "users-1", "kind": "users", "name": "Users", "x": 0, "y": 0},
-                {"id": "web-1", "kind": "web_server", "name": "Web", "x": 0, "y": 0}],
+                {"id": "web-1", "kind": "web_server", "name": "Web", "x": 0, "y": 0},
+                {"id": "shards-1", "kind": "sharded_database", "name": "Shards", "x": 0, "y": 0}],
               "edges": [],
               "data_centers": [{"id": "dc-1", "name": "East", "region": "north_america",
                 "x": 0, "y": 0, "w": 100, "h": 100}]}"#,
@@ -2135,14 +2144,31 @@ mod tests {
                 at(6.0, Action::KillDc("web-1".into())),
                 // Nothing chosen yet: the learner is still filling in the row.
                 at(7.0, Action::KillNode(String::new())),
+                // Only a sharded database is resharded.
+                at(
+                    8.0,
+                    Action::Reshard {
+                        node: "shards-1".into(),
+                        shards: 4,
+                    },
+                ),
+                at(
+                    9.0,
+                    Action::Reshard {
+                        node: "web-1".into(),
+                        shards: 4,
+                    },
+                ),
             ],
             ..Scenario::default()
         };
         s.set_rps("users-1", 10.0);
         s.set_rps("users-2", 20.0);
+        // Traffic comes only from Users.
+        s.set_rps("web-1", 30.0);
         s.forget_missing(&d);
         let left: Vec<f64> = s.events.iter().map(|e| e.at_s).collect();
-        assert_eq!(left, [1.0, 3.0, 7.0]);
+        assert_eq!(left, [1.0, 3.0, 7.0, 8.0]);
         assert_eq!(s.traffic.keys().collect::<Vec<_>>(), ["users-1"]);
     }
 
