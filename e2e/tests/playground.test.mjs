@@ -162,7 +162,7 @@ test('undo takes back scenario edits and a scenario import in turn with diagram 
   await app.byTestId('import-file').setInputFiles(design);
   assert.match(
     await app.noticeMatching(/other\.json/),
-    /imported\. The scenario's traffic and failures for parts it lacks went with it\. Undo brings back what was there\./,
+    /imported\. Traffic and failures the scenario set for parts this design does not have \(or cannot use\) were taken out\. Undo brings back what was there\./,
   );
   await page.keyboard.press('Escape');
   assert.equal(await app.node(web).count(), 0);
@@ -171,9 +171,13 @@ test('undo takes back scenario edits and a scenario import in turn with diagram 
   assert.equal(await app.node(web).count(), 1);
   assert.equal(await app.byTestId('event-0').locator('select').nth(1).inputValue(), web);
 
-  // A time out of range is refused, and the field shows the time kept.
+  // A time out of range is refused, and the field shows the time kept; one that is
+  // taken shows as the scenario holds it.
   const at = app.byTestId('event-0').locator('input[type=number]');
   const kept = await at.inputValue();
+  await at.fill(`${kept}.0`);
+  await at.press('Enter');
+  assert.equal(await at.inputValue(), kept);
   await at.fill('-1');
   await at.press('Enter');
   assert.match(await app.noticeMatching(/scheduled failure must happen/), new RegExp(`it stays at ${kept} s\\.$`));
@@ -214,6 +218,10 @@ test('undo takes back scenario edits and a scenario import in turn with diagram 
   await app.byTestId('undo').click();
   assert.equal(await duration.inputValue(), '77');
   await refused.waitFor({ state: 'detached' });
+  // A redo brings back the value, not the message about it.
+  await app.byTestId('redo').click();
+  assert.equal(await duration.inputValue(), '78');
+  assert.equal(await refused.count(), 0);
   assert.deepEqual(problems, []);
   await context.close();
 });

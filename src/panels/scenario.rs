@@ -55,7 +55,16 @@ fn NumberField(
                         }
                     }
                 }/>
-            {move || error.get().filter(|(_, kept)| *kept == get.get()).map(|(e, _)| view! { <span class="field-error" role="alert">{e}</span> })}
+            {move || {
+                // Once the value moves on (an undo, say), the message is dropped, not
+                // only hidden: a redo must not bring it back.
+                let (e, kept) = error.get()?;
+                if kept != get.get() {
+                    error.update_untracked(|m| *m = None);
+                    return None;
+                }
+                Some(view! { <span class="field-error" role="alert">{e}</span> })
+            }}
         </label>
     }
 }
@@ -485,12 +494,20 @@ fn EventsField() -> impl IntoView {
                             prop:value=at.clone()
                             // Past the run's end (the message is below the list).
                             aria-invalid=move || sc.with(|s| s.events.get(i).is_some_and(|e| s.after_end(e))).to_string()
-                            on:change=move |ev| match parse_number(&event_target_value(&ev)) {
-                                Some(v) if (0.0..=3600.0).contains(&v) => editor.edit_scenario(|s| s.events[i].at_s = v),
-                                _ => {
-                                    // The field shows the time kept, and the message says so.
-                                    event_target::<web_sys::HtmlInputElement>(&ev).set_value(&at);
-                                    editor.show(format!("A scheduled failure must happen between 0 and 3,600 s; it stays at {at} s."), true);
+                            on:change=move |ev| {
+                                let field = event_target::<web_sys::HtmlInputElement>(&ev);
+                                match parse_number(&field.value()) {
+                                    Some(v) if (0.0..=3600.0).contains(&v) => {
+                                        editor.edit_scenario(|s| s.events[i].at_s = v);
+                                        // As the scenario holds it ("49" for "49.0", which
+                                        // changes nothing, so redraws nothing).
+                                        field.set_value(&plain(v));
+                                    }
+                                    _ => {
+                                        // The field shows the time kept, and the message says so.
+                                        field.set_value(&at);
+                                        editor.show(format!("A scheduled failure must happen between 0 and 3,600 s; it stays at {} s.", plain_read(e.at_s)), true);
+                                    }
                                 }
                             }/>
                         <div>

@@ -319,8 +319,9 @@ pub fn ShareMenu() -> impl IntoView {
             let in_chapter = matches!(mode(), Some(Mode::Chapter(_)) | Some(Mode::Challenge));
             match files::read_file(&text).await {
                 Ok(Record::Diagram(d)) => {
-                    // The sandbox's scenario lets go of what the new design lacks (it
-                    // would stop the run); a chapter's scenario stays the chapter's.
+                    // The scenario of the sandbox or a shared design lets go of what the
+                    // new design lacks or cannot use (it would stop the run); a chapter's
+                    // or a challenge's scenario stays theirs.
                     let same = editor.diagram.with_untracked(|x| *x == d);
                     let dropped = editor.edit_both(|x, s| {
                         let before = s.clone();
@@ -339,7 +340,7 @@ pub fn ShareMenu() -> impl IntoView {
                     }
                     crate::app::fit_soon(editor);
                     let dropped = if dropped {
-                        " The scenario's traffic and failures for parts it lacks went with it."
+                        " Traffic and failures the scenario set for parts this design does not have (or cannot use) were taken out."
                     } else {
                         ""
                     };
