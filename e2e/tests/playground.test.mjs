@@ -195,6 +195,10 @@ test('undo takes back scenario edits and a scenario import in turn with diagram 
   await app.byTestId('event-0').locator('select').nth(1).selectOption(shards);
   await app.byTestId('event-0').locator('select').first().selectOption('kill_node');
   assert.equal(await app.byTestId('event-0').locator('select').nth(1).inputValue(), shards);
+  // And back: a sharded database stays the target of its resharding.
+  await app.byTestId('event-0').locator('select').first().selectOption('reshard');
+  assert.equal(await app.byTestId('event-0').locator('select').nth(1).inputValue(), shards);
+  await app.byTestId('event-0').locator('select').first().selectOption('kill_node');
 
   // A data center's action does not keep a component for its target: it asks for one.
   const row = app.byTestId('event-0');

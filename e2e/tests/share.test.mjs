@@ -226,6 +226,9 @@ test('diagram and scenario files go out (the CLI runs them) and come back in; a 
   await other.byTestId('import-file').setInputFiles(diagram);
   await fresh.page.waitForFunction(() => document.querySelectorAll('svg g.node').length === 2);
   assert.deepEqual(await nodeNames(fresh.page), await nodeNames(page));
+  // The same file again changes nothing, and says so.
+  await other.byTestId('import-file').setInputFiles(diagram);
+  assert.match(await other.noticeMatching(/ is the design you have/), /: nothing changed\.$/);
   await fresh.page.keyboard.press('Escape');
   await other.byTestId('share-panel').waitFor({ state: 'hidden' });
   await other.byTestId('undo').click();
