@@ -468,7 +468,7 @@ fn EventsField() -> impl IntoView {
                     .collect(),
                 d.nodes
                     .iter()
-                    .filter(|n| n.kind == Kind::ShardedDatabase)
+                    .filter(|n| n.kind.reshards())
                     .map(named)
                     .collect(),
             ]
@@ -595,6 +595,13 @@ fn RandomFailuresField() -> impl IntoView {
             })
         })
     };
+    // The kinds the design has, as bits: one scan an edit, and the boxes change only
+    // when the set does.
+    let present = Memo::new(move |_| {
+        editor
+            .diagram
+            .with(|d| d.nodes.iter().fold(0u32, |m, n| m | 1 << n.kind as u32))
+    });
     // Every kind but Users (which never fail), built once, and shown while the design
     // has one (or it is ticked, say by an opened file).
     let boxes = Kind::ALL
@@ -608,8 +615,7 @@ fn RandomFailuresField() -> impl IntoView {
                         .is_some_and(|rf| rf.kinds.contains(&k))
                 })
             };
-            let shown =
-                move || on() || editor.diagram.with(|d| d.nodes.iter().any(|n| n.kind == k));
+            let shown = move || on() || present.get() & 1 << k as u32 != 0;
             view! {
                 <label class="check" hidden=move || !shown()>
                     <input type="checkbox" data-testid=format!("random-{}", k.key()) prop:checked=on

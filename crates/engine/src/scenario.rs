@@ -6,7 +6,7 @@ use crate::vecmap::{VecMap, VecSet};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{in_sentence, or_list};
-use crate::components::{dispatch, Kind, Role};
+use crate::components::{Kind, Role};
 use crate::diagram::Diagram;
 use crate::finding::Finding;
 use crate::format::{self, FormatError};
@@ -1054,18 +1054,16 @@ impl Scenario {
     ///
     /// [`forget`]: Scenario::forget
     pub fn forget_missing(&mut self, d: &Diagram) {
-        let is = |id: &str, kind: Option<Kind>| {
-            d.node(id).is_some_and(|n| kind.is_none_or(|k| n.kind == k))
-        };
-        self.traffic.retain(|id, _| is(id, Some(Kind::Users)));
+        // The kinds as `validate` checks them.
+        let is = |id: &str, fits: fn(Kind) -> bool| d.node(id).is_some_and(|n| fits(n.kind));
+        self.traffic
+            .retain(|id, _| is(id, |k| k.info().offers(Role::Source)));
         self.events.retain(|e| match &e.action {
             Action::KillDc(id) | Action::RestoreDc(id) => {
                 id.is_empty() || d.data_centers.iter().any(|c| &c.id == id)
             }
-            Action::Reshard { node, .. } => {
-                node.is_empty() || is(node, Some(Kind::ShardedDatabase))
-            }
-            a => a.target().is_empty() || is(a.target(), None),
+            Action::Reshard { node, .. } => node.is_empty() || is(node, Kind::reshards),
+            a => a.target().is_empty() || is(a.target(), |_| true),
         });
     }
 
@@ -1328,7 +1326,7 @@ impl Scenario {
                 Action::Reshard { node, shards } => {
                     match d.node(node) {
                         None => err(None, format!("A scheduled resharding refers to component \"{}\", which is not in the diagram.", format::short(node))),
-                        Some(n) if !dispatch!(n.kind, reshards()) => err(
+                        Some(n) if !n.kind.reshards() => err(
                             Some(node),
                             format!("A scheduled resharding names {}, which is not a sharded database.", n.name),
                         ),

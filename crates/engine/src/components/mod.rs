@@ -448,6 +448,11 @@ pub(crate) trait Component {
 }
 
 impl Kind {
+    /// Whether a scheduled resharding may name a component of this kind.
+    pub fn reshards(self) -> bool {
+        dispatch!(self, reshards())
+    }
+
     /// A human name: "Load balancer".
     pub fn label(self) -> &'static str {
         self.info().label
