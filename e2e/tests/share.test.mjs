@@ -286,6 +286,10 @@ test('goals go out as a file and come back in as a challenge on a copy of the de
     'check', diagram, '--goals', path], { cwd: new URL('../..', import.meta.url).pathname, encoding: 'utf8' });
   assert.equal(check.status, 1, check.stderr); // one server: the single-point goal fails
   assert.equal(JSON.parse(check.stdout).length, 2);
+  // A goal on one component, as a file names it: by its id.
+  const server = JSON.parse(readFileSync(diagram, 'utf8')).nodes.find((n) => n.kind === 'web_server');
+  file.goals.push({ type: 'node_metric', node: server.id, metric: 'served', op: '>=', value: 1 });
+  writeFileSync(path, JSON.stringify(file));
 
   // Imported in a fresh page with the same design: a challenge page with those goals.
   const fresh = await openApp(session);
@@ -298,7 +302,9 @@ test('goals go out as a file and come back in as a challenge on a copy of the de
   await other.noticeMatching(/opened as a challenge/);
   assert.equal(await other.byTestId('chapter-title').innerText(), 'team-goals');
   const goals = await fresh.page.$$eval('[data-testid="goals"] > li .goal-label', (ls) => ls.map((l) => l.textContent));
-  assert.deepEqual(goals, ['p95 latency (ms) ≤ 150', 'No single point of failure']);
+  // The page names the component as its canvas does.
+  assert.deepEqual(goals, ['p95 latency (ms) ≤ 150', 'No single point of failure', `${server.name} requests served ≥ 1`]);
+  assert.notEqual(server.name, server.id);
 
   // Goals naming a component this design lacks change nothing.
   const misfit = join(dir, 'misfit.json');

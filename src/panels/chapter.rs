@@ -83,13 +83,17 @@ fn SharedView() -> impl IntoView {
 #[component]
 fn ChallengeView() -> impl IntoView {
     let course = expect_context::<Course>();
+    let editor = expect_context::<Editor>();
     let (title, text, labels) = course.challenge.with_untracked(|c| {
         c.as_ref()
             .map(|c| {
                 (
                     c.title.clone(),
                     items_html("p", &[c.text.as_str()]),
-                    c.goals.iter().map(Goal::label).collect::<Vec<_>>(),
+                    // Components by the names the challenge's diagram gives them.
+                    editor.diagram.with_untracked(|d| {
+                        c.goals.iter().map(|g| g.label_in(d)).collect::<Vec<_>>()
+                    }),
                 )
             })
             .unwrap_or_default()

@@ -657,8 +657,19 @@ impl Goal {
         }
     }
 
-    /// The label shown to the learner.
+    /// The label shown to the learner, naming a component by its id (see
+    /// [`Goal::label_in`]).
     pub fn label(&self) -> String {
+        self.label_naming(None)
+    }
+
+    /// The label shown to the learner, naming a component by its name in `d` (a goal
+    /// from a file names it by id: "web-1" means nothing on the canvas).
+    pub fn label_in(&self, d: &Diagram) -> String {
+        self.label_naming(Some(d))
+    }
+
+    fn label_naming(&self, d: Option<&Diagram>) -> String {
         if let Some(l) = self.custom_label() {
             return l.to_string();
         }
@@ -695,7 +706,7 @@ impl Goal {
                 ..
             } => {
                 let who = match (node, kind) {
-                    (Some(n), _) => n.clone(),
+                    (Some(n), _) => d.map_or(n.as_str(), |d| name_of(d, n)).to_string(),
                     (None, Some(k)) => format!("{} (all)", k.label()),
                     (None, None) => "every node".to_string(),
                 };
@@ -1265,7 +1276,10 @@ fn shown(goal: &Goal, v: f64) -> String {
 pub fn evaluate(diagram: &Diagram, metrics: &Metrics, goals: &[Goal]) -> Vec<GoalResult> {
     goals
         .iter()
-        .map(|g| evaluate_one(diagram, metrics, g))
+        .map(|g| GoalResult {
+            goal: g.label_in(diagram),
+            ..evaluate_one(diagram, metrics, g)
+        })
         .collect()
 }
 
@@ -1586,6 +1600,35 @@ mod tests {
         assert_eq!(
             evaluate(&d, &m, &[goal])[0].goal,
             "Keep your data somewhere"
+        );
+    }
+
+    #[test]
+    fn a_goal_on_one_component_names_it_as_the_canvas_does() {
+        let (mut d, _, m) = system();
+        d.rename_node("web-2", "Checkout server").unwrap();
+        let served = |node: &str| Goal::NodeMetric {
+            node: Some(node.into()),
+            kind: None,
+            metric: NodeMetric::Served,
+            op: Op::Ge,
+            value: 1.0,
+            label: None,
+        };
+        let goals = [served("web-2"), served("cdn-9")];
+        assert_eq!(goals[0].label(), "web-2 requests served ≥ 1");
+        assert_eq!(goals[0].label_in(&d), "Checkout server requests served ≥ 1");
+        let labels: Vec<String> = evaluate(&d, &m, &goals)
+            .into_iter()
+            .map(|r| r.goal)
+            .collect();
+        // A component the diagram no longer has can only be named by its id.
+        assert_eq!(
+            labels,
+            [
+                "Checkout server requests served ≥ 1",
+                "cdn-9 requests served ≥ 1"
+            ]
         );
     }
 
