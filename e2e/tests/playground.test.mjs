@@ -85,6 +85,18 @@ test('undo removes the last edit and redo brings it back', async () => {
   assert.equal(await app.node(web).count(), 1);
   await page.keyboard.press('Control+Z');
   assert.equal(await app.node(web).count(), 0);
+  // The sandbox keeps its undo history while the learner visits a chapter, which
+  // starts with none of its own.
+  await page.keyboard.press('Control+Shift+Z');
+  await app.byTestId('chapters-button').click();
+  await app.byTestId('chapter-item-0').click();
+  await app.byTestId('chapter-title').waitFor();
+  assert.equal(await app.byTestId('undo').isDisabled(), true);
+  await app.byTestId('sandbox-button').click();
+  await app.node(web).waitFor();
+  await app.byTestId('undo').click();
+  assert.equal(await app.node(web).count(), 0);
+  assert.equal(await app.byTestId('redo').isDisabled(), false);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -58,6 +58,9 @@ pub struct Course {
     checker: StoredValue<check::Checker, LocalStorage>,
 }
 
+/// The sandbox among the documents whose undo history is kept (chapters by index).
+const SANDBOX_DOC: usize = usize::MAX;
+
 /// The goals of `mode`: a chapter's or a challenge's (none elsewhere).
 fn goals_in(
     mode: Mode,
@@ -339,7 +342,7 @@ impl Course {
             };
             (lesson.scenario.clone(), fixed, palette(l, i))
         });
-        self.editor.replace(diagram, scenario);
+        self.editor.replace(diagram, scenario, Some(i));
         self.editor.fixed.set(fixed);
         self.editor.palette.set(kinds);
         let id = self.id(i);
@@ -363,7 +366,7 @@ impl Course {
         } else {
             Fixed::default()
         });
-        self.editor.replace(shared.diagram, scenario);
+        self.editor.replace(shared.diagram, scenario, None);
         self.editor.palette.set(full_palette());
         let mode = if shared.challenge.is_some() {
             Mode::Challenge
@@ -431,7 +434,7 @@ impl Course {
         self.leave_link();
         self.leave();
         let (d, s) = self.sandbox.get_value();
-        self.editor.replace(d, s);
+        self.editor.replace(d, s, Some(SANDBOX_DOC));
         self.editor.fixed.set(Fixed::default());
         self.editor.palette.set(full_palette());
         self.progress.update(|p| p.sandbox = true);

@@ -166,14 +166,17 @@ impl Editor {
         }
     }
 
-    /// Starts editing another diagram and scenario (another chapter, the sandbox, a
-    /// link): no selection, no undo history.
-    pub fn replace(&self, diagram: Diagram, scenario: Scenario) {
+    /// Starts editing another diagram and scenario: document `doc` (a chapter, the
+    /// sandbox; `None` for a link). Nothing is selected; the undo history is the one
+    /// `doc` had when the learner left it, if it was among the last few.
+    pub fn replace(&self, diagram: Diagram, scenario: Scenario, doc: Option<usize>) {
         self.preview.set(None);
         self.selection.set(Selection::default());
-        self.history.set_value(History::default());
+        let was = self.state();
         self.scenario.set(scenario);
         self.diagram.set(diagram);
+        let now = self.state();
+        self.history.update_value(|h| h.switch(was, doc, &now));
         self.sync_undo_state();
     }
 
