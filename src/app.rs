@@ -454,6 +454,7 @@ fn LiveSummary() -> impl IntoView {
     let editor = expect_context::<Editor>();
     let last = StoredValue::new(String::new());
     let last_at = StoredValue::new(f64::NEG_INFINITY);
+    let last_status = StoredValue::new(None::<Status>);
     let text = Memo::new(move |_| {
         let status = runner.status.get();
         let shown = runner.shown_s.get();
@@ -471,7 +472,7 @@ fn LiveSummary() -> impl IntoView {
                         .collect()
                 });
                 let mut s = format!(
-                    "At {} seconds: {} requests per second, p95 latency {}, {}% errors.",
+                    "At {} s: {} requests per second, p95 latency {}, {}% errors.",
                     fixed(shown, 0),
                     format_number(m.totals.throughput_rps),
                     format_ms(m.totals.p95_ms),
@@ -486,14 +487,17 @@ fn LiveSummary() -> impl IntoView {
         let fresh = match (status, summary) {
             (Status::Idle, _) => "Simulation not running.".to_string(),
             (Status::Finished, Some(s)) => format!("Run finished. {s}"),
+            (Status::Paused, Some(s)) => format!("Paused. {s}"),
             (_, Some(s)) => s,
             (_, None) => String::new(),
         };
-        // Speak at most every 3 seconds of real time, and on state changes.
+        // Speak at once when the run starts, pauses, steps or ends; while it runs, at
+        // most every 3 seconds of real time.
         let now = window().performance().map_or(0.0, |p| p.now());
-        let changed_state = !fresh.starts_with("At ");
+        let changed_state = last_status.get_value() != Some(status) || status == Status::Paused;
         if changed_state || now - last_at.get_value() > 3000.0 {
             last_at.set_value(now);
+            last_status.set_value(Some(status));
             last.set_value(fresh);
         }
         last.get_value()

@@ -592,10 +592,22 @@ test('screen readers get a live summary; reduced motion hides the moving dots', 
   const summary = app.byTestId('live-summary');
   assert.equal(await summary.getAttribute('aria-live'), 'polite');
   assert.match(await summary.textContent(), /not running/);
+  // Each step is spoken at once, however quickly the next comes.
+  const says = (re) => page.waitForFunction(
+    (source) => new RegExp(source).test(document.querySelector('[data-testid=live-summary]').textContent),
+    re.source,
+    { timeout: 1500 },
+  );
+  await app.byTestId('step').click();
+  await says(/^Paused\. At 1 s: /);
+  await app.byTestId('step').click();
+  await says(/^Paused\. At 2 s: /);
+  await app.byTestId('reset').click();
+  await says(/not running/);
   await app.setSpeed(4);
   await app.run();
   await page.waitForFunction(
-    () => /requests per second, p95 latency/.test(document.querySelector('[data-testid=live-summary]').textContent),
+    () => /^At \d+ s: [1-9][\d,.]* requests per second, p95 latency/.test(document.querySelector('[data-testid=live-summary]').textContent),
     null,
     { timeout: 20000 },
   );
