@@ -21,6 +21,12 @@ test('the shell shows header, chapter panel, canvas, inspector and run controls'
     assert.ok(await app.byTestId(region).isVisible(), `${region} should be visible`);
   }
   assert.match(await app.byTestId('header').innerText(), /Scale Lab/);
+  // The palette's badges are all as wide, so the names beside them line up, and each
+  // holds its letters ("MON" ran into "Monitoring").
+  const badges = await page.$$eval('[data-testid=palette] .badge', (bs) =>
+    bs.map((b) => ({ text: b.textContent, width: b.getBoundingClientRect().width, fits: b.scrollWidth <= b.clientWidth })));
+  assert.ok(badges.length >= 14);
+  assert.deepEqual(badges.filter((b) => !b.fits || b.width !== badges[0].width), []);
   // A screen reader hears which of the header's places is open.
   assert.equal(await app.byTestId('sandbox-button').getAttribute('aria-pressed'), 'true');
   await page.screenshot({ path: `${ARTIFACTS}shell.png` });
