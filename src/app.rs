@@ -447,7 +447,8 @@ fn NoticeBar() -> impl IntoView {
     }
 }
 
-/// A text summary of the run for screen readers, updated every few seconds.
+/// A text summary of the run for screen readers: every few seconds while it runs, and
+/// at once when it starts, stops or changes while stopped.
 #[component]
 fn LiveSummary() -> impl IntoView {
     let runner = expect_context::<Runner>();
@@ -471,9 +472,10 @@ fn LiveSummary() -> impl IntoView {
                         })
                         .collect()
                 });
+                let at = fixed(shown, 0);
                 let mut s = format!(
-                    "At {} s: {} requests per second, p95 latency {}, {}% errors.",
-                    fixed(shown, 0),
+                    "At {at} second{}: {} requests per second, p95 latency {}, {}% errors.",
+                    if at == "1" { "" } else { "s" },
                     format_number(m.totals.throughput_rps),
                     format_ms(m.totals.p95_ms),
                     fixed(m.totals.error_rate * 100.0, 1)
@@ -491,10 +493,10 @@ fn LiveSummary() -> impl IntoView {
             (_, Some(s)) => s,
             (_, None) => String::new(),
         };
-        // Speak at once when the run starts, pauses, steps or ends; while it runs, at
-        // most every 3 seconds of real time.
+        // Speak at once when the run starts, pauses, ends, or changes while stopped (a
+        // step, a kill); while it runs, at most every 3 seconds of real time.
         let now = window().performance().map_or(0.0, |p| p.now());
-        let changed_state = last_status.get_value() != Some(status) || status == Status::Paused;
+        let changed_state = last_status.get_value() != Some(status) || status != Status::Running;
         if changed_state || now - last_at.get_value() > 3000.0 {
             last_at.set_value(now);
             last_status.set_value(Some(status));

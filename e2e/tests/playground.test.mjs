@@ -97,6 +97,17 @@ test('undo removes the last edit and redo brings it back', async () => {
   await app.byTestId('undo').click();
   assert.equal(await app.node(web).count(), 0);
   assert.equal(await app.byTestId('redo').isDisabled(), false);
+  // A chapter keeps its own too, through its save in the browser's storage.
+  await app.byTestId('chapters-button').click();
+  await app.byTestId('chapter-item-0').click();
+  await app.byTestId('chapter-title').waitFor();
+  const extra = await app.addComponent('web_server', 600, 420);
+  await app.byTestId('sandbox-button').click();
+  await app.byTestId('chapters-button').click();
+  await app.byTestId('chapter-item-0').click();
+  await app.node(extra).waitFor();
+  await app.byTestId('undo').click();
+  assert.equal(await app.node(extra).count(), 0);
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -599,15 +610,18 @@ test('screen readers get a live summary; reduced motion hides the moving dots', 
     { timeout: 1500 },
   );
   await app.byTestId('step').click();
-  await says(/^Paused\. At 1 s: /);
+  await says(/^Paused\. At 1 second: /);
   await app.byTestId('step').click();
-  await says(/^Paused\. At 2 s: /);
+  await says(/^Paused\. At 2 seconds: /);
+  // So is a component killed while the run stands still.
+  await app.clickNode(web);
+  await says(/^Paused\. At 2 seconds: .* Down: Web server 1\.$/);
   await app.byTestId('reset').click();
   await says(/not running/);
   await app.setSpeed(4);
   await app.run();
   await page.waitForFunction(
-    () => /^At \d+ s: [1-9][\d,.]* requests per second, p95 latency/.test(document.querySelector('[data-testid=live-summary]').textContent),
+    () => /^At \d+ seconds?: [1-9][\d,.]* requests per second, p95 latency/.test(document.querySelector('[data-testid=live-summary]').textContent),
     null,
     { timeout: 20000 },
   );

@@ -34,20 +34,27 @@ impl<T> Default for History<T> {
 impl<T: PartialEq> History<T> {
     /// Leaves the document being edited, which ends at `was`, for document `doc`
     /// (`None`: a history not to keep), which holds `now`. The one left keeps its
-    /// history aside, and `doc` takes up its own if it ended at `now` (a chapter started
-    /// over meanwhile has nothing to undo).
+    /// history aside, if it has one, and `doc` takes up its own if it ended at `now`
+    /// (a saved chapter changed meanwhile, in another tab say, has nothing to undo).
     pub fn switch(&mut self, was: T, doc: Option<usize>, now: &T) {
         let past = std::mem::take(&mut self.past);
         let future = std::mem::take(&mut self.future);
+        // Taken out first, so that the one left cannot push it out.
+        let mut found = doc
+            .and_then(|d| self.kept.iter().position(|k| k.0 == d))
+            .map(|k| self.kept.remove(k));
         if let Some(left) = self.doc {
-            if self.kept.len() == KEPT_DOCUMENTS {
-                self.kept.remove(0);
+            if Some(left) == doc {
+                found = Some((left, past, future, was));
+            } else if !past.is_empty() || !future.is_empty() {
+                self.kept.push((left, past, future, was));
+                if self.kept.len() > KEPT_DOCUMENTS {
+                    self.kept.remove(0);
+                }
             }
-            self.kept.push((left, past, future, was));
         }
         self.doc = doc;
-        if let Some(k) = self.kept.iter().position(|k| Some(k.0) == doc) {
-            let (_, past, future, end) = self.kept.remove(k);
+        if let Some((_, past, future, end)) = found {
             if end == *now {
                 self.past = past;
                 self.future = future;
@@ -141,32 +148,64 @@ mod tests {
     }
 
     #[test]
-    fn a_kept_history_goes_when_its_document_changed_meanwhile_or_for_newer_ones() {
+    fn a_kept_history_goes_when_its_document_changed_meanwhile() {
         let mut h = History::default();
         h.switch(0, Some(1), &10);
         h.record(10);
-        // Document 1 changed elsewhere (started over): its history no longer fits.
         h.switch(11, Some(2), &20);
+        // Document 1 is not as it was left: its history no longer fits.
         h.switch(20, Some(1), &15);
         assert!(!h.can_undo());
-        // A document not kept (a link) keeps nothing; the oldest of more than
-        // KEPT_DOCUMENTS left goes.
-        h.record(15);
-        h.switch(16, None, &0);
+        // A document not kept (a link) keeps nothing.
+        h.switch(15, None, &0);
         h.record(0);
-        h.switch(1, Some(100), &100);
-        for doc in 2..2 + KEPT_DOCUMENTS {
-            h.record(100);
-            h.switch(101, Some(doc + 100), &100);
+        h.switch(1, Some(3), &30);
+        h.switch(30, None, &1);
+        assert!(!h.can_undo());
+    }
+
+    /// Leaves documents `docs` in turn, each after one edit (from 0 to 1).
+    fn leave_each(h: &mut History<i32>, docs: std::ops::Range<usize>) {
+        for doc in docs {
+            h.switch(1, Some(doc), &0);
+            h.record(0);
         }
-        h.record(100);
-        h.switch(101, Some(1), &16);
+    }
+
+    #[test]
+    fn the_last_documents_left_keep_their_histories() {
+        // With KEPT_DOCUMENTS left since, document 1 still has its history, going
+        // back to it from one not yet edited.
+        let mut h = History::default();
+        leave_each(&mut h, 1..KEPT_DOCUMENTS + 1);
+        h.switch(1, Some(KEPT_DOCUMENTS + 1), &0);
+        h.switch(0, Some(1), &1);
+        assert_eq!(h.undo(1), Some(0));
+        // Opening the document being edited again keeps its history and pushes out
+        // none of the others.
+        h.switch(0, Some(1), &0);
+        assert!(h.can_redo());
+        for doc in 2..KEPT_DOCUMENTS + 1 {
+            h.switch(0, Some(doc), &1);
+            assert_eq!(h.undo(1), Some(0), "document {doc}");
+        }
+        // Browsing documents without editing them pushes out nothing.
+        for doc in 100..100 + KEPT_DOCUMENTS {
+            h.switch(0, Some(doc), &0);
+        }
+        h.switch(0, Some(3), &0);
+        assert!(h.can_redo(), "document 3 kept its history");
+        // One edited document more than the limit: the oldest goes.
+        let mut h = History::default();
+        leave_each(&mut h, 1..KEPT_DOCUMENTS + 2);
+        h.switch(1, Some(KEPT_DOCUMENTS + 2), &0);
+        h.switch(0, Some(1), &1);
         assert!(
             !h.can_undo(),
             "document 1 was left before {KEPT_DOCUMENTS} others"
         );
-        h.switch(16, Some(KEPT_DOCUMENTS + 101), &101);
-        assert_eq!(h.undo(101), Some(100), "the last one left kept its history");
+        h.switch(1, Some(2), &1);
+        assert!(h.can_undo(), "document 2 was not");
     }
 
     #[test]

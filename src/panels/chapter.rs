@@ -11,7 +11,6 @@
 
 use leptos::prelude::*;
 use scalelab_engine::format::fixed;
-use scalelab_engine::Goal;
 
 use crate::course::check::CheckState;
 use crate::course::text::items_html;
@@ -111,6 +110,7 @@ fn ChallengeView() -> impl IntoView {
 #[component]
 fn ChapterView(i: usize) -> impl IntoView {
     let course = expect_context::<Course>();
+    let editor = expect_context::<Editor>();
     let (title, text, has_prediction) = course.with_lesson(i, |l| {
         (
             l.title.clone(),
@@ -123,7 +123,7 @@ fn ChapterView(i: usize) -> impl IntoView {
         <h3 class="chapter-title" data-testid="chapter-title">{title}</h3>
         <div class="lesson-text" data-testid="lesson-text" inner_html=text></div>
         {has_prediction.then(|| view! { <PredictionCard i=i/> })}
-        <Goals labels=course.with_lesson(i, |l| l.goals.iter().map(Goal::label).collect())/>
+        <Goals labels=course.with_lesson(i, |l| editor.diagram.with_untracked(|d| l.goals.iter().map(|g| g.label_in(d)).collect()))/>
         <Finish i=i/>
         <Hints i=i/>
         <Solution i=i/>
