@@ -396,7 +396,7 @@ fn Hints(i: usize) -> impl IntoView {
     view! {
         <section class="hints" aria-label="Hints" hidden=total == 0>
             <ol class="hint-list" data-testid="hints" inner_html=move || items_html("li", &hints[..shown.get()])></ol>
-            <button class="btn" data-testid="show-hint" hidden=move || shown.get() >= total
+            <button class="btn" data-testid="show-hint" hidden=move || { shown.get() >= total }
                 on:click=move |_| course.update_chapter(|c| c.hints += 1)>
                 {move || format!("Show a hint ({} of {total})", (shown.get() + 1).min(total))}
             </button>
