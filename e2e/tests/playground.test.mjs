@@ -709,6 +709,30 @@ test('a run ends at the scenario duration and can be run again', async () => {
   await context.close();
 });
 
+test('at the end of a run the cards show how the components stood as the scenario ended', async () => {
+  const { page, context, problems, app } = await openApp(session);
+  await app.openSandboxWith(
+    {
+      version: 2,
+      nodes: [
+        { id: 'users-1', kind: 'users', name: 'Users 1', x: 90, y: 200 },
+        { id: 'web-1', kind: 'web_server', name: 'Web server 1', x: 400, y: 200 },
+      ],
+      edges: [{ from: 'users-1', to: 'web-1' }],
+    },
+    { version: 2, duration_s: 3, traffic: { 'users-1': { rps: 2000 } } },
+  );
+  for (let i = 0; i < 3; i++) await app.byTestId('step').click();
+  await page.getByTestId('run').getByText('Run again').waitFor();
+  // Full, with a queue. After the end only the requests in flight finish: the card
+  // read the server idling at the close of that, as if it had been calm.
+  assert.match(await app.node('web-1').textContent(), /100% · [\d,]+ queued/);
+  // The numbers are the whole run's, the drained requests included.
+  assert.ok(await app.metric('throughput') > 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('touch: drag from the palette, wire by dragging from a port, pinch to zoom', async () => {
   const { page, context, problems, app } = await openApp(session);
   await app.touchDrag(await app.center(app.byTestId('palette-users')), await app.canvasPoint(120, 200));

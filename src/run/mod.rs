@@ -213,14 +213,19 @@ impl Runner {
             .flatten();
         if done == Some(true) {
             self.finish();
+        } else {
+            self.publish(true);
         }
-        self.publish(true);
         self.wake();
     }
 
     /// The shown run reached its end: let the requests still in flight finish (for at
-    /// most a minute), keep the full final numbers, and mark it finished.
+    /// most a minute), show and keep the full final numbers, and mark it finished. The
+    /// cards keep what they showed as the scenario ended: after it, the servers drain
+    /// their queues and fall idle, and "28% busy" on a server that was full a moment
+    /// ago would mislead.
     fn finish(&self) {
+        self.publish(true);
         let full = self
             .engine
             .try_update_value(|e| {
@@ -230,6 +235,7 @@ impl Runner {
                 })
             })
             .flatten();
+        self.metrics.set(full.clone());
         self.final_metrics.set(full);
         self.status.set(Status::Finished);
     }
@@ -349,8 +355,6 @@ impl Runner {
         });
         if finished {
             self.finish();
-            // The last numbers of the run are always shown.
-            self.publish(true);
         } else if snapshot_due && status == Status::Running {
             self.publish(false);
         }
