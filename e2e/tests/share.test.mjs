@@ -73,6 +73,9 @@ test('a shared link opens the same design elsewhere, and keeping it needs a conf
   assert.match(await app.byTestId('share-length').innerText(), /^\d+ characters$/);
   const sent = await nodeNames(a.page);
   await a.page.screenshot({ path: `${ARTIFACTS}share-menu.png` });
+  await app.byTestId('share-with-scenario').uncheck();
+  const bare = await app.byTestId('share-link').inputValue();
+  assert.notEqual(bare, link);
 
   // Someone else, with a sandbox of their own.
   const b = await openApp(session);
@@ -84,6 +87,7 @@ test('a shared link opens the same design elsewhere, and keeping it needs a conf
   await other.byTestId('shared-intro').waitFor();
   assert.deepEqual(await nodeNames(b.page), sent);
   assert.equal(await other.byTestId('scenario-duration').inputValue(), '30');
+  assert.equal(await other.byTestId('notice').count(), 0);
   await other.clickNode(web);
   assert.equal(await other.byTestId('param-size').inputValue(), 'large');
 
@@ -112,6 +116,12 @@ test('a shared link opens the same design elsewhere, and keeping it needs a conf
   await b.page.reload();
   await other.ready();
   assert.deepEqual(await nodeNames(b.page), sent);
+
+  // A link without its scenario opens with the default one, and says so.
+  await b.page.goto(bare);
+  await other.byTestId('shared-intro').waitFor();
+  assert.match(await other.notice(), /holds only the design, so it runs with the default scenario/);
+  assert.equal(await other.byTestId('scenario-duration').inputValue(), '60');
   assert.deepEqual([...a.problems, ...b.problems], []);
   await a.context.close();
   await b.context.close();

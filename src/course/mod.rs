@@ -360,6 +360,12 @@ impl Course {
     /// learner's work). A challenge opens as a page with its goals.
     pub fn open_shared(&self, shared: Shared) {
         self.leave();
+        if shared.scenario.is_none() {
+            self.editor.show(
+                "This link holds only the design, so it runs with the default scenario: set the traffic and failures below.",
+                false,
+            );
+        }
         let scenario = shared.scenario.unwrap_or_default();
         self.editor.fixed.set(if shared.challenge.is_some() {
             fixed_by(&scenario)
