@@ -46,6 +46,8 @@ test('a first visit opens chapter 1; fixing the server passes its goals and open
   const reason = (await app.byTestId('goal-reason-0').innerText()).trim();
   assert.match(reason, /busy/, 'the p95 goal names the saturated server');
   assert.match(await app.byTestId('goal-measured-0').innerText(), /ms$/);
+  // No tip to add a Monitoring component, which the chapter does not offer yet.
+  assert.equal(await app.byTestId('dashboards-off').count(), 0);
   await page.screenshot({ path: `${ARTIFACTS}chapter-1-failed.png` });
 
   // Stuck: the chapter's hints come one at a time, and the button goes after the last.
@@ -67,9 +69,13 @@ test('a first visit opens chapter 1; fixing the server passes its goals and open
   assert.deepEqual(await goalClasses(app), ['goal pass', 'goal pass', 'goal pass']);
   await page.screenshot({ path: `${ARTIFACTS}chapter-1-passed.png` });
   assert.match(await app.byTestId('chapters-button').innerText(), /1 of \d+ done/);
+  await app.byTestId('next-chapter').scrollIntoViewIfNeeded();
+  assert.ok(await app.byTestId('chapter-panel').evaluate((p) => p.scrollTop) > 0);
 
   await app.byTestId('next-chapter').click();
   await page.waitForFunction(() => /Chapter 2 of/.test(document.querySelector('.chapter-kicker')?.textContent ?? ''));
+  // The next chapter starts at its top, where the button had the panel scrolled down.
+  assert.equal(await app.byTestId('chapter-panel').evaluate((p) => p.scrollTop), 0);
   // Chapter 2 continues from the learner's own diagram: the server is still medium.
   await app.clickNode('web-1');
   assert.equal(await app.byTestId('param-size').inputValue(), 'medium');

@@ -60,6 +60,8 @@ test('a learner builds, runs, breaks and repairs a system', async () => {
   assert.ok((await chart.locator('polyline.util').getAttribute('points')).split(' ').length >= 2);
   assert.equal(await app.byTestId('node-state').innerText(), 'down');
   assert.match(await app.byTestId('metric-selected').innerText(), /web server[\s\S]*down/i);
+  // The errors' cause in the learner's words.
+  assert.match(await app.byTestId('error-causes').innerText(), /^Component down\s+[\d,]+$/m);
 
   // Restore it: it is shown as up again and the run keeps serving.
   await app.clickNode(ids.web1);
@@ -700,6 +702,8 @@ test('a run ends at the scenario duration and can be run again', async () => {
   assert.match(await app.byTestId('clock').innerText(), /^3\.0 s \/ 3 s$/);
   const requests = await app.metric('throughput');
   assert.ok(requests > 0);
+  // The sandbox offers Monitoring, and the metrics panel says what it would show.
+  assert.equal(await app.byTestId('dashboards-off').count(), 1);
   // Step is not offered at the end; Run again starts over from zero.
   assert.ok(await app.byTestId('step').isDisabled());
   await app.setSpeed(1);

@@ -23,14 +23,23 @@ use crate::view_util::escape;
 #[component]
 pub fn ChapterPanel() -> impl IntoView {
     let course = use_context::<Course>();
-    let body = move || match course.map(|c| c.mode.get()) {
-        Some(Mode::Chapter(i)) => view! { <ChapterView i=i/> }.into_any(),
-        Some(Mode::Shared) => view! { <SharedView/> }.into_any(),
-        Some(Mode::Challenge) => view! { <ChallengeView/> }.into_any(),
-        _ => view! { <SandboxView/> }.into_any(),
+    let panel = NodeRef::<leptos::html::Aside>::new();
+    let body = move || {
+        let mode = course.map(|c| c.mode.get());
+        // Another page starts at its top (the next chapter opened at the height the
+        // learner had scrolled the last one to).
+        if let Some(p) = panel.get_untracked() {
+            p.set_scroll_top(0);
+        }
+        match mode {
+            Some(Mode::Chapter(i)) => view! { <ChapterView i=i/> }.into_any(),
+            Some(Mode::Shared) => view! { <SharedView/> }.into_any(),
+            Some(Mode::Challenge) => view! { <ChallengeView/> }.into_any(),
+            _ => view! { <SandboxView/> }.into_any(),
+        }
     };
     view! {
-        <aside class="panel chapter-panel" data-testid="chapter-panel" aria-label="Chapter">
+        <aside class="panel chapter-panel" data-testid="chapter-panel" aria-label="Chapter" node_ref=panel>
             {body}
         </aside>
     }

@@ -227,7 +227,7 @@ pub fn MetricsPanel() -> impl IntoView {
         } else if monitored {
             format!("{}% busy", fixed(n.utilisation * 100.0, 0))
         } else {
-            "running".to_string()
+            "up".to_string()
         }];
         // How loaded a component is takes a monitoring agent to know.
         if monitored {
@@ -258,6 +258,13 @@ pub fn MetricsPanel() -> impl IntoView {
     let dashboard = move || {
         runner.metrics.with(|m| {
             m.as_ref()
+                // No tip to add Monitoring in a chapter that does not offer it yet.
+                .filter(|m| {
+                    m.monitored
+                        || editor
+                            .palette
+                            .with(|p| p.kinds.contains(&scalelab_engine::Kind::Monitoring))
+                })
                 .map(|m| editor.diagram.with(|d| dashboard_html(m, d)))
                 .unwrap_or_default()
         })

@@ -32,10 +32,10 @@ impl Cause {
         Cause::Overloaded,
     ];
 
-    /// A short name: "Node down".
+    /// A short name: "Component down".
     pub fn label(self) -> &'static str {
         match self {
-            Cause::NodeDown => "Node down",
+            Cause::NodeDown => "Component down",
             Cause::QueueFull => "Queue full",
             Cause::Timeout => "Timeout",
             Cause::SessionLost => "Session lost",
