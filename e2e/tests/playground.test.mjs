@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startSession, openApp, ARTIFACTS } from '../harness.mjs';
 
@@ -715,24 +716,44 @@ test('a run ends at the scenario duration and can be run again', async () => {
 
 test('at the end of a run the cards show how the components stood as the scenario ended', async () => {
   const { page, context, problems, app } = await openApp(session);
-  await app.openSandboxWith(
-    {
-      version: 2,
-      nodes: [
-        { id: 'users-1', kind: 'users', name: 'Users 1', x: 90, y: 200 },
-        { id: 'web-1', kind: 'web_server', name: 'Web server 1', x: 400, y: 200 },
-      ],
-      edges: [{ from: 'users-1', to: 'web-1' }],
-    },
-    { version: 2, duration_s: 3, traffic: { 'users-1': { rps: 2000 } } },
-  );
+  const diagram = {
+    version: 2,
+    nodes: [
+      { id: 'users-1', kind: 'users', name: 'Users 1', x: 90, y: 200 },
+      { id: 'web-1', kind: 'web_server', name: 'Web server 1', x: 400, y: 200 },
+    ],
+    edges: [{ from: 'users-1', to: 'web-1' }],
+  };
+  const scenario = { version: 2, duration_s: 3, traffic: { 'users-1': { rps: 2000 } } };
+  await app.openSandboxWith(diagram, scenario);
+  await app.clickNode('web-1');
   for (let i = 0; i < 3; i++) await app.byTestId('step').click();
   await page.getByTestId('run').getByText('Run again').waitFor();
   // Full, with a queue. After the end only the requests in flight finish: the card
-  // read the server idling at the close of that, as if it had been calm.
-  assert.match(await app.node('web-1').textContent(), /100% · [\d,]+ queued/);
-  // The numbers are the whole run's, the drained requests included.
-  assert.ok(await app.metric('throughput') > 0);
+  // read the server idling at the close of that, as if it had been calm. The
+  // inspector and the metrics panel say the same.
+  // The card's text: its badge, its name, then how it stands.
+  const card = (await app.node('web-1').textContent()).split('Web server 1').pop().match(/^(\d+)% · ([\d,]+) queued$/);
+  assert.ok(card, await app.node('web-1').textContent());
+  assert.equal(card[1], '100');
+  assert.equal(await app.byTestId('node-utilisation').innerText(), '100%');
+  assert.equal(await app.byTestId('node-queue').innerText(), card[2].replace(/,/g, ''));
+  // A finished run has nothing left to fail: no kill button, and a click selects.
+  assert.equal(await app.byTestId('toggle-node').isHidden(), true);
+  await app.clickNode('web-1');
+  assert.match(await app.byTestId('metric-selected').innerText(), /Web server 1\s+up$/i);
+  assert.match(await app.node('web-1').textContent(), /100% · /);
+  // The totals are the whole run's, the drained requests included: as the CLI counts.
+  const dir = mkdtempSync(join(tmpdir(), 'scalelab-end-'));
+  writeFileSync(join(dir, 'd.json'), JSON.stringify(diagram));
+  writeFileSync(join(dir, 's.json'), JSON.stringify(scenario));
+  const cli = spawnSync(process.env.CARGO ?? 'cargo', ['run', '--quiet', '--release', '-p', 'scalelab-cli', '--',
+    'run', join(dir, 'd.json'), '--scenario', join(dir, 's.json')], { cwd: new URL('../..', import.meta.url).pathname, encoding: 'utf8' });
+  assert.equal(cli.status, 0, cli.stderr);
+  const totals = JSON.parse(cli.stdout).totals;
+  assert.equal(await app.metric('errors'), totals.failed);
+  // The requests still queued at the end count once served.
+  assert.equal(await app.metric('throughput'), Math.round(totals.throughput_rps));
   assert.deepEqual(problems, []);
   await context.close();
 });

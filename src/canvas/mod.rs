@@ -193,9 +193,10 @@ fn local_point(el: &web_sys::HtmlElement, client_x: i32, client_y: i32) -> Point
 
 fn run_state(status: Status) -> RunState {
     match status {
-        Status::Idle => RunState::Idle,
+        // A finished run has nothing left to kill: a click selects.
+        Status::Idle | Status::Finished => RunState::Idle,
         Status::Running => RunState::Running,
-        Status::Paused | Status::Finished => RunState::Stopped,
+        Status::Paused => RunState::Stopped,
     }
 }
 

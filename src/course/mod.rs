@@ -360,7 +360,13 @@ impl Course {
     /// learner's work). A challenge opens as a page with its goals.
     pub fn open_shared(&self, shared: Shared) {
         self.leave();
-        if shared.scenario.is_none() {
+        // Not over an error shown at start (a save that could not be read), which stays
+        // until dismissed.
+        let error_shown = self
+            .editor
+            .notice
+            .with_untracked(|n| n.as_ref().is_some_and(|n| n.error));
+        if shared.scenario.is_none() && !error_shown {
             self.editor.show(
                 "This link holds only the design, so it runs with the default scenario: set the traffic and failures below.",
                 false,

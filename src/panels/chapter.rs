@@ -27,9 +27,12 @@ pub fn ChapterPanel() -> impl IntoView {
     let body = move || {
         let mode = course.map(|c| c.mode.get());
         // Another page starts at its top (the next chapter opened at the height the
-        // learner had scrolled the last one to).
+        // learner had scrolled the last one to); on a narrow screen the page scrolls.
         if let Some(p) = panel.get_untracked() {
             p.set_scroll_top(0);
+            if p.get_bounding_client_rect().top() < 0.0 {
+                p.scroll_into_view();
+            }
         }
         match mode {
             Some(Mode::Chapter(i)) => view! { <ChapterView i=i/> }.into_any(),

@@ -340,7 +340,7 @@ fn LiveNode(id: String) -> impl IntoView {
                 {row("Replication lag", "node-lag", |n| n.replication_lag_ms.map(format_ms))}
                 <figure class="chart" data-testid="node-chart" hidden=move || chart.with(Option::is_none)
                     inner_html=move || chart.get().unwrap_or_default()></figure>
-                <button class="btn" data-testid="toggle-node" on:click={
+                <button class="btn" data-testid="toggle-node" hidden=move || runner.status.get() == Status::Finished on:click={
                     let id = id.clone();
                     move |_| runner.toggle_node(&id)
                 }>

@@ -220,10 +220,11 @@ impl Runner {
     }
 
     /// The shown run reached its end: let the requests still in flight finish (for at
-    /// most a minute), show and keep the full final numbers, and mark it finished. The
-    /// cards keep what they showed as the scenario ended: after it, the servers drain
-    /// their queues and fall idle, and "28% busy" on a server that was full a moment
-    /// ago would mislead.
+    /// most a minute), show and keep the full final numbers, and mark it finished.
+    /// What the screen shows of each component's moment (the cards, the inspector: how
+    /// busy, what waits, the last second's rates) stays as the scenario ended: after
+    /// it, the servers drain their queues and fall idle, and "28% busy" on a server
+    /// that was full a moment ago would mislead.
     fn finish(&self) {
         self.publish(true);
         let full = self
@@ -235,7 +236,29 @@ impl Runner {
                 })
             })
             .flatten();
-        self.metrics.set(full.clone());
+        let mut shown = full.clone();
+        self.metrics.with_untracked(|end| {
+            if let (Some(shown), Some(end)) = (&mut shown, end) {
+                for (n, e) in shown.nodes.iter_mut().zip(&end.nodes) {
+                    n.up = e.up;
+                    n.utilisation = e.utilisation;
+                    n.queue_len = e.queue_len;
+                    n.read_qps = e.read_qps;
+                    n.write_qps = e.write_qps;
+                    n.backlog = e.backlog;
+                    n.instances = e.instances;
+                    n.memory_mb = e.memory_mb;
+                    for (p, e) in n.parts.iter_mut().zip(&e.parts) {
+                        p.up = e.up;
+                        p.utilisation = e.utilisation;
+                        p.queue_len = e.queue_len;
+                        p.read_qps = e.read_qps;
+                        p.write_qps = e.write_qps;
+                    }
+                }
+            }
+        });
+        self.metrics.set(shown);
         self.final_metrics.set(full);
         self.status.set(Status::Finished);
     }
@@ -261,8 +284,12 @@ impl Runner {
         self.wake();
     }
 
-    /// Kills a running node, or restores it when it is down.
+    /// Kills a running node, or restores it when it is down (not once the run has
+    /// finished: nothing is left to fail).
     pub fn toggle_node(&self, id: &str) {
+        if self.status.get_untracked() == Status::Finished {
+            return;
+        }
         self.intervened.set(true);
         self.engine.update_value(|e| {
             if let Some(e) = e {
@@ -282,6 +309,9 @@ impl Runner {
     /// copy: `kill_dc` refuses a data center that is already down (a scheduled
     /// failure may have taken it down), and then it is restored instead.
     pub fn toggle_dc(&self, id: &str) {
+        if self.status.get_untracked() == Status::Finished {
+            return;
+        }
         self.intervened.set(true);
         self.engine.update_value(|e| {
             if let Some(e) = e {
