@@ -118,3 +118,18 @@ fn the_compiled_course_holds_every_chapter_as_written() {
     assert_eq!(title, manifest.title);
     assert_eq!(back, lessons);
 }
+
+#[test]
+fn what_a_prediction_shows_names_no_unit_its_value_brings() {
+    // The page writes each measure as "label: value unit" ("p95 latency at the peak:
+    // 567 ms"); a unit in the label said it twice.
+    let (_, lessons) = course();
+    for l in &lessons {
+        for goal in l.prediction.iter().flat_map(|p| &p.shows) {
+            let label = goal.label();
+            for unit in ["(ms)", "(%)", "(s)"] {
+                assert!(!label.ends_with(unit), "{}: \"{label}\"", l.id);
+            }
+        }
+    }
+}
