@@ -21,6 +21,9 @@ test('the shell shows header, chapter panel, canvas, inspector and run controls'
     assert.ok(await app.byTestId(region).isVisible(), `${region} should be visible`);
   }
   assert.match(await app.byTestId('header').innerText(), /Scale Lab/);
+  // Wording in the learner's terms: no "Users node", and which cost is which.
+  assert.match(await app.byTestId('inspector').innerText(), /Monthly cost of the design/);
+  assert.match(await app.byTestId('chapter-panel').innerText(), /Traffic from each group of users/);
   // The palette's badges are all as wide, so the names beside them line up, and each
   // holds its letters ("MON" ran into "Monitoring").
   const badges = await page.$$eval('[data-testid=palette] .badge', (bs) =>

@@ -83,7 +83,7 @@ fn DiagramSummary() -> impl IntoView {
     let checks = editor.checks;
     view! {
         <div class="summary">
-            <div class="stat" title="What the design costs as built. A run's cost (in the metrics) also counts instances added by autoscaling and CDN traffic."><span class="stat-label">"Monthly cost as built"</span>
+            <div class="stat" title="What the design costs as built. A run's cost (in the metrics) also counts instances added by autoscaling and CDN traffic."><span class="stat-label">"Monthly cost of the design"</span>
                 <span class="stat-value" data-testid="diagram-cost">{move || format_money(cost())}</span></div>
             <h3>"Checks"</h3>
             <ul class="findings" data-testid="findings">
@@ -192,7 +192,7 @@ fn NodeInspector(id: String) -> impl IntoView {
         </p>
         // Users carry the scenario's traffic: changing them would change the exercise.
         <fieldset class="params" disabled=move || fixed.get() && kind == Kind::Users>{fields}</fieldset>
-        <div class="stat" title="What this component costs as built. A run's cost (in the metrics) also counts instances added by autoscaling and CDN traffic."><span class="stat-label">"Monthly cost as built"</span>
+        <div class="stat" title="What this component costs as built. A run's cost (in the metrics) also counts instances added by autoscaling and CDN traffic."><span class="stat-label">"Monthly cost of this component"</span>
             <span class="stat-value" data-testid="node-cost">{move || format_money(cost())}</span></div>
         <ul class="findings">{move || findings().into_iter().map(|m| view! { <li class="error">{m}</li> }).collect_view()}</ul>
         <Connections id=id.clone()/>

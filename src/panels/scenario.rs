@@ -139,7 +139,7 @@ pub fn ScenarioPanel() -> impl IntoView {
                 get=Signal::derive(move || sc.with(|s| s.client_timeout_ms as f64))
                 set=Callback::new(move |v: f64| editor.edit_scenario(|s| s.client_timeout_ms = v as u32))/>
             <fieldset>
-                <legend>"Traffic per Users node"</legend>
+                <legend>"Traffic from each group of users"</legend>
                 {move || if users().is_empty() {
                     view! { <p class="muted small">"Add a Users component to send traffic."</p> }.into_any()
                 } else {
