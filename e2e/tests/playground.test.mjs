@@ -76,6 +76,24 @@ test('a learner builds, runs, breaks and repairs a system', async () => {
   await context.close();
 });
 
+/**
+ * With `message` shown about a value refused in `field`: typing again ends it; so does
+ * a change of the value it spoke of, by an undo say. (`taken` is accepted, then
+ * `refused` is refused with `stays` kept, and the undo goes back to `before`.)
+ */
+async function refusalEnds(app, field, message, { taken, refused, stays, before }) {
+  await field.press('Backspace');
+  await message.waitFor({ state: 'detached' });
+  await field.fill(taken);
+  await field.press('Enter');
+  await field.fill(refused);
+  await field.press('Enter');
+  assert.match(await message.innerText(), stays);
+  await app.byTestId('undo').click();
+  assert.equal(await field.inputValue(), before);
+  await message.waitFor({ state: 'detached' });
+}
+
 test('undo removes the last edit and redo brings it back', async () => {
   const { page, context, problems, app } = await openApp(session);
   await app.addComponent('users', 90, 200);
@@ -237,17 +255,7 @@ test('undo takes back scenario edits and a scenario import in turn with diagram 
   const refused = app.byTestId('scenario-panel').locator('.field-error', { hasText: 'Duration (s) must be' });
   assert.match(await refused.innerText(), /it stays 77\.$/);
   assert.equal(await duration.inputValue(), '77');
-  await duration.press('Backspace');
-  await refused.waitFor({ state: 'detached' });
-  // A message about a value goes once the value changes, by an undo say.
-  await duration.fill('78');
-  await duration.press('Enter');
-  await duration.fill('0');
-  await duration.press('Enter');
-  assert.match(await refused.innerText(), /it stays 78\.$/);
-  await app.byTestId('undo').click();
-  assert.equal(await duration.inputValue(), '77');
-  await refused.waitFor({ state: 'detached' });
+  await refusalEnds(app, duration, refused, { taken: '78', refused: '0', stays: /it stays 78\.$/, before: '77' });
   // A redo brings back the value, not the message about it.
   await app.byTestId('redo').click();
   assert.equal(await duration.inputValue(), '78');
@@ -307,18 +315,7 @@ test('the inspector refuses an out-of-range value with the reason', async () => 
   // The reason, and the value kept, which the field shows again.
   assert.match(await error.innerText(), new RegExp(`\\d.*\\. It stays ${before}\\.$`));
   assert.equal(await field.inputValue(), before);
-  // Typing again ends the message.
-  await field.press('Backspace');
-  await error.waitFor({ state: 'detached' });
-  // So does a change of the value it spoke of, by an undo say.
-  await field.fill('2');
-  await field.press('Enter');
-  await field.fill('100000');
-  await field.press('Enter');
-  assert.match(await error.innerText(), /It stays 2\.$/);
-  await app.byTestId('undo').click();
-  assert.equal(await field.inputValue(), before);
-  await error.waitFor({ state: 'detached' });
+  await refusalEnds(app, field, error, { taken: '2', refused: '100000', stays: /It stays 2\.$/, before });
   // The diagram keeps the old value.
   await page.locator('svg').first().click({ position: { x: 5, y: 5 } });
   await page.mouse.click((await app.center(app.nodes().first())).x, (await app.center(app.nodes().first())).y);
