@@ -81,6 +81,33 @@ test('a chosen option shows its label in the inspector and on the card', async (
   await context.close();
 });
 
+test('every card shows its name whole, or cut, before its output port', async () => {
+  const { page, context, problems, app } = await openApp(session);
+  // Each kind under the name it gets when dropped ("Load balancer 1"), as the palette
+  // labels it, then names from the course and one far too long.
+  const kinds = await page.locator('[data-testid^="palette-"]:not([data-testid="palette-data_center"])')
+    .evaluateAll((els) => els.map((e) => [e.dataset.testid.slice(8), e.querySelector('.palette-label').textContent]));
+  assert.ok(kinds.length >= 14, `palette kinds: ${kinds.length}`);
+  const names = kinds.map(([kind, label]) => [kind, `${label} 1`]);
+  names.push(['load_balancer', 'Load balancer (Europe)'], ['users', 'Visitors in North America'], ['cache', 'A name far too long for any card at all']);
+  const nodes = names.map(([kind, name], i) => ({ id: `n${i}`, kind, name, x: 40 + (i % 4) * 220, y: 20 + Math.floor(i / 4) * 90 }));
+  await app.openSandboxWith({ version: 2, nodes, edges: [] }, { version: 2, duration_s: 3 });
+  for (const [i, [, name]] of names.entries()) {
+    const card = app.node(`n${i}`);
+    const shown = await card.locator('.node-name').textContent();
+    if (name.length <= 18) assert.equal(shown, name);
+    else assert.equal(shown, `${name.slice(0, 17)}…`);
+    // The name and the line under it end before the port's circle starts.
+    const port = await app.byTestId(`port-n${i}`).boundingBox();
+    for (const line of ['.node-name', '.node-sub']) {
+      const box = await card.locator(line).boundingBox();
+      assert.ok(box.x + box.width <= port.x + 1, `${name}: ${line} ends at ${box.x + box.width}, the port starts at ${port.x}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('wires go around cards and enter a component on the left from its right side', async () => {
   const { page, context, problems, app } = await openApp(session);
   const web = await app.addComponent('web_server', 140, 200);

@@ -635,7 +635,7 @@ fn NodeCard(id: String) -> impl IntoView {
             };
             let down = move || live2().is_some_and(|l| !l.up);
             let subtitle_live = subtitle.clone();
-            let sub_text = move || {
+            let sub_text = Memo::new(move |_| {
                 let text = live3()
                     .map(|l| {
                         if l.up && kind == Kind::Users {
@@ -653,8 +653,18 @@ fn NodeCard(id: String) -> impl IntoView {
                     })
                     .unwrap_or_else(|| subtitle_live.clone());
                 truncate(&text, 19)
-            };
+            });
+            // Like a long name (below), a long line under it is drawn narrower.
+            let sub_narrow = move || sub_text.with(|t| t.chars().count() > 16);
             let label = format!("{} ({})", name, kind.label());
+            let name = truncate(&name, 18);
+            // A long name is drawn narrower (style.css), so that it ends before the port.
+            let name_class = match name.chars().count() {
+                0..=12 => "node-name",
+                13..=14 => "node-name narrow1",
+                15..=16 => "node-name narrow2",
+                _ => "node-name narrow3",
+            };
             view! {
                 <g
                     class="node"
@@ -672,8 +682,8 @@ fn NodeCard(id: String) -> impl IntoView {
                     <rect class="node-card" width=trimmed(NODE_W, 2) height=trimmed(NODE_H, 2) rx="10" style=glow></rect>
                     <rect class="node-badge" x="8" y="10" width="36" height="36" rx="8" fill=color></rect>
                     <text class="node-glyph" x="26" y="32" text-anchor="middle">{kind.glyph()}</text>
-                    <text class="node-name" x="52" y="25">{truncate(&name, 14)}</text>
-                    <text class="node-sub" data-testid=format!("node-sub-{id}") x="52" y="42">{sub_text}</text>
+                    <text class=name_class x="52" y="25">{name}</text>
+                    <text class="node-sub" class:narrow=sub_narrow data-testid=format!("node-sub-{id}") x="52" y="42">{sub_text}</text>
                     <circle class="port" data-testid=format!("port-{id}") cx=trimmed(NODE_W, 2) cy=trimmed(NODE_H / 2.0, 2) r=trimmed(PORT_R, 2)></circle>
                 </g>
             }
