@@ -448,14 +448,14 @@ test('the scenario panel sets traffic and schedules a failure that the run shows
   const seed = app.byTestId('scenario-seed');
   await seed.fill('1.5');
   await seed.press('Enter');
-  await page.getByText('Seed must be a whole number from 0 to 1,000,000,000,000,000; it stays 1.').waitFor();
+  await page.getByText('Random seed must be a whole number from 0 to 1,000,000,000,000,000; it stays 1.').waitFor();
   assert.equal(await seed.inputValue(), '1');
   // A skew of 0 is refused by the field itself, in the field's words (the field took it
   // and the run was then refused, in other words).
   const skew = app.byTestId('keys-skew');
   await skew.fill('0');
   await skew.press('Enter');
-  await page.getByText('Skew must be a number from 0.05 to 5; it stays 1.').waitFor();
+  await page.getByText('Hot-key skew must be a number from 0.05 to 5; it stays 1.').waitFor();
 
   await app.setSpeed(4);
   await app.run();

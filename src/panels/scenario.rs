@@ -131,7 +131,7 @@ pub fn ScenarioPanel() -> impl IntoView {
                 <NumberField label="Duration (s)" testid="scenario-duration".into() min=1.0 max=3600.0 whole=true
                     get=Signal::derive(move || sc.with(|s| s.duration_s as f64))
                     set=Callback::new(move |v: f64| editor.edit_scenario(|s| s.duration_s = v as u32))/>
-                <NumberField label="Seed" testid="scenario-seed".into() min=0.0 max=1e15 whole=true
+                <NumberField label="Random seed" testid="scenario-seed".into() min=0.0 max=1e15 whole=true
                     get=Signal::derive(move || sc.with(|s| s.seed as f64))
                     set=Callback::new(move |v: f64| editor.edit_scenario(|s| s.seed = v as u64))/>
             </div>
@@ -348,14 +348,14 @@ fn KeysField() -> impl IntoView {
                 <label class="field">
                     <span class="field-label">"Distribution"</span>
                     <select data-testid="keys-kind" prop:value=kind on:change=on_kind>
-                        <option value="zipf">"Zipf (hot keys)"</option>
-                        <option value="uniform">"Uniform"</option>
+                        <option value="zipf">"A few hot keys"</option>
+                        <option value="uniform">"Every key alike"</option>
                     </select>
                 </label>
                 <NumberField label="Keys" testid="keys-count".into() min=1.0 max=1_000_000.0 whole=true get=keys set=set_keys/>
             </div>
             <Show when=move || kind() == "zipf">
-                <NumberField label="Skew" testid="keys-skew".into() min=0.05 max=5.0 step=0.05 get=skew set=set_skew/>
+                <NumberField label="Hot-key skew" testid="keys-skew".into() min=0.05 max=5.0 step=0.05 get=skew set=set_skew/>
             </Show>
         </fieldset>
     }
