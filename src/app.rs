@@ -3,7 +3,7 @@
 //! shortcuts, autosave, resetting a stale run and repainting the dots.
 
 use leptos::prelude::*;
-use scalelab_engine::format::fixed;
+use scalelab_engine::format::{fixed, percent};
 use scalelab_engine::{Diagram, Lesson, RequestKind, Scenario};
 
 use crate::bench::{self, EngineBench};
@@ -474,11 +474,11 @@ fn LiveSummary() -> impl IntoView {
                 });
                 let at = fixed(shown, 0);
                 let mut s = format!(
-                    "At {at} second{}: {} requests per second, p95 latency {}, {}% errors.",
+                    "At {at} second{}: {} requests per second, p95 latency {}, {} errors.",
                     if at == "1" { "" } else { "s" },
                     format_number(m.totals.throughput_rps),
                     format_ms(m.totals.p95_ms),
-                    fixed(m.totals.error_rate * 100.0, 1)
+                    percent(m.totals.error_rate)
                 );
                 if !down.is_empty() {
                     s.push_str(&format!(" Down: {}.", down.join(", ")));

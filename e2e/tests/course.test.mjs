@@ -46,6 +46,10 @@ test('a first visit opens chapter 1; fixing the server passes its goals and open
   const reason = (await app.byTestId('goal-reason-0').innerText()).trim();
   assert.match(reason, /busy/, 'the p95 goal names the saturated server');
   assert.match(await app.byTestId('goal-measured-0').innerText(), /ms$/);
+  // The goal and the metrics panel write the error rate alike (they once read 1.2% and 1.25%).
+  const rate = (await app.byTestId('goal-measured-1').innerText()).trim();
+  assert.match(rate, /^\d+(\.\d+)?%/);
+  assert.equal(rate, await app.metricText('error-rate'));
   // No tip to add a Monitoring component, which the chapter does not offer yet.
   assert.equal(await app.byTestId('dashboards-off').count(), 0);
   await page.screenshot({ path: `${ARTIFACTS}chapter-1-failed.png` });

@@ -4,7 +4,7 @@
 //! selected the diagram's cost and the engine's checks.
 
 use leptos::prelude::*;
-use scalelab_engine::format::{count_of, fixed};
+use scalelab_engine::format::{count_of, fixed, percent};
 use scalelab_engine::{Diagram, Kind, ParamSpec, ParamType, ParamValue, Region};
 
 use crate::editor::Editor;
@@ -335,7 +335,7 @@ fn LiveNode(id: String) -> impl IntoView {
                 {row("Utilisation", "node-utilisation", |n| Some(format!("{}%", fixed(n.utilisation * 100.0, 0))))}
                 {row("Queue", "node-queue", |n| Some(n.queue_len.to_string()))}
                 {row("Served / failed", "node-served", |n| Some(format!("{} / {}", format_number(n.served as f64), format_number(n.failed as f64))))}
-                {row("Hit rate", "node-hit-rate", |n| n.hit_rate.map(|h| format!("{}%", fixed(h * 100.0, 1))))}
+                {row("Hit rate", "node-hit-rate", |n| n.hit_rate.map(percent))}
                 {row("Reads / writes per s", "node-qps", |n| (n.read_qps + n.write_qps > 0.0).then(|| format!("{} / {}", format_number(n.read_qps), format_number(n.write_qps))))}
                 {row("Replication lag", "node-lag", |n| n.replication_lag_ms.map(format_ms))}
                 <figure class="chart" data-testid="node-chart" hidden=move || chart.with(Option::is_none)

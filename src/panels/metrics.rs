@@ -3,7 +3,7 @@
 //! happened. The chart scaling is pure and tested natively.
 
 use leptos::prelude::*;
-use scalelab_engine::format::{fixed, trimmed};
+use scalelab_engine::format::{fixed, percent, trimmed};
 use scalelab_engine::order;
 use scalelab_engine::Metrics;
 
@@ -233,7 +233,7 @@ pub fn MetricsPanel() -> impl IntoView {
         if monitored {
             parts.push(format!("queue {}", n.queue_len));
             if let Some(h) = n.hit_rate {
-                parts.push(format!("hit rate {}%", fixed(h * 100.0, 0)));
+                parts.push(format!("hit rate {}", percent(h)));
             }
         }
         Some(view! {
@@ -297,7 +297,7 @@ pub fn MetricsPanel() -> impl IntoView {
                 <div class="kpi"><span class="kpi-label">"Errors"</span>
                     <span class="kpi-value" data-testid="metric-errors">{stat(|m| format_number(m.totals.failed as f64))}</span></div>
                 <div class="kpi"><span class="kpi-label">"Error rate"</span>
-                    <span class="kpi-value" data-testid="metric-error-rate">{stat(|m| format!("{}%", fixed(m.totals.error_rate * 100.0, 2)))}</span></div>
+                    <span class="kpi-value" data-testid="metric-error-rate">{stat(|m| percent(m.totals.error_rate))}</span></div>
                 {selected}
                 <div class="kpi" title="The monthly price of what this run used: the instances that ran (autoscaling included) and CDN traffic."><span class="kpi-label">"Cost"</span>
                     <span class="kpi-value" data-testid="metric-cost">{stat(|m| format!("{}/mo", format_money(m.cost_per_month)))}</span></div>

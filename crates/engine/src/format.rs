@@ -1052,6 +1052,20 @@ pub fn count_was(n: u64, one: &str, many: &str) -> String {
     )
 }
 
+/// A share as a percentage with sensible precision: 12%, 2.4%, 0.35%. Goals, the
+/// metrics panel and the inspector all write shares this way, so they agree.
+pub fn percent(share: f64) -> String {
+    let p = share * 100.0;
+    let decimals = if p == 0.0 || p >= 10.0 {
+        0
+    } else if p >= 1.0 {
+        1
+    } else {
+        2
+    };
+    format!("{}%", fixed(p, decimals))
+}
+
 /// A whole number with thousands separators: 12,345.
 pub fn thousands(x: f64) -> String {
     let digits = fixed(x.abs(), 0);

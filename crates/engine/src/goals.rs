@@ -10,7 +10,7 @@ use crate::analysis::analyze;
 use crate::catalog::{in_sentence, with_article};
 use crate::components::{dispatch, Kind, NodeCx};
 use crate::diagram::Diagram;
-use crate::format::{self, count_of, count_was, fixed, thousands, FormatError};
+use crate::format::{self, count_of, count_was, fixed, percent, thousands, FormatError};
 use crate::metrics::{Metrics, NodeMetrics, ShardMetrics, Totals};
 use crate::scenario::{RequestKind, Scenario};
 use crate::trace::Cause;
@@ -1021,7 +1021,7 @@ fn run_reason(d: &Diagram, m: &Metrics, t: &Totals, metric: Metric) -> String {
                 .map(|n| (n, n.kind.monthly_cost(&n.params)))
                 .max_by(|a, b| a.1.total_cmp(&b.1));
             match priciest {
-                Some((n, c)) => format!("The design costs ${} a month; the most expensive part is {} (${}).", fixed(m.cost_per_month, 0), n.id, fixed(c, 0)),
+                Some((n, c)) => format!("The design costs ${} a month; the most expensive part is {} (${}).", fixed(m.cost_per_month, 0), n.name, fixed(c, 0)),
                 None => "The design costs too much.".to_string(),
             }
         }
@@ -1201,18 +1201,6 @@ fn result(goal: &Goal, pass: bool, measured: Option<f64>, reason: String) -> Goa
         measured,
         shown: measured.map_or_else(String::new, |v| shown(goal, v)),
         reason: if pass { String::new() } else { reason },
-    }
-}
-
-/// A share as a percentage with sensible precision: 12%, 2.4%, 0.35%.
-fn percent(share: f64) -> String {
-    let p = share * 100.0;
-    if p == 0.0 || p >= 10.0 {
-        format!("{}%", fixed(p, 0))
-    } else if p >= 1.0 {
-        format!("{}%", fixed(p, 1))
-    } else {
-        format!("{}%", fixed(p, 2))
     }
 }
 
@@ -1629,6 +1617,47 @@ mod tests {
                 "Checkout server requests served ≥ 1",
                 "cdn-9 requests served ≥ 1"
             ]
+        );
+    }
+
+    #[test]
+    fn reasons_name_components_as_the_canvas_does() {
+        let (mut d, mut s, _) = system();
+        for (id, name) in [
+            ("lb-1", "Front door"),
+            ("web-1", "Shop 1"),
+            ("web-2", "Shop 2"),
+        ] {
+            d.rename_node(id, name).unwrap();
+        }
+        d.rename_node("db-1", "Orders database").unwrap();
+        s.events.push(ScheduledEvent {
+            at_s: 5.0,
+            action: Action::KillNode("db-1".into()),
+        });
+        let m = run_to_end(&d, &s).unwrap();
+        let reasons: Vec<String> = evaluate(
+            &d,
+            &m,
+            &[
+                Goal::metric(Metric::Failed, Op::Le, 0.0),
+                Goal::metric(Metric::CostPerMonth, Op::Le, 1.0),
+            ],
+        )
+        .into_iter()
+        .map(|r| r.reason)
+        .collect();
+        assert!(
+            reasons[0].contains("Orders database was down and has no replica"),
+            "{}",
+            reasons[0]
+        );
+        assert!(
+            ["Front door", "Shop 1", "Orders database"]
+                .iter()
+                .any(|n| reasons[1].contains(&format!("the most expensive part is {n} ("))),
+            "{}",
+            reasons[1]
         );
     }
 

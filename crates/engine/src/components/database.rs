@@ -194,7 +194,7 @@ impl Component for Def {
 
     fn down_reason(cx: &NodeCx) -> Option<String> {
         (!cx.calls(Role::Replica))
-            .then(|| format!("{} was down and has no replica to take over; add a replica.", cx.node.id))
+            .then(|| format!("{} was down and has no replica to take over; add a replica.", cx.node.name))
     }
 
     fn build(cx: &mut BuildCx, i: usize) -> (NodeSetup, State) {
