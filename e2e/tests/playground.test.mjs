@@ -755,6 +755,37 @@ test('at the end of a run the cards show how the components stood as the scenari
   await context.close();
 });
 
+test("a cache's card shows its hit rate as it warms up, as the inspector does", async () => {
+  const { page, context, problems, app } = await openApp(session);
+  const diagram = {
+    version: 2,
+    nodes: [
+      { id: 'users-1', kind: 'users', name: 'Users 1', x: 40, y: 200 },
+      { id: 'web-1', kind: 'web_server', name: 'Web server 1', x: 260, y: 200 },
+      { id: 'cache-1', kind: 'cache', name: 'Cache 1', x: 480, y: 120 },
+      { id: 'db-1', kind: 'database', name: 'Database 1', x: 480, y: 300 },
+    ],
+    edges: [{ from: 'users-1', to: 'web-1' }, { from: 'web-1', to: 'cache-1' }, { from: 'web-1', to: 'db-1' }],
+  };
+  await app.openSandboxWith(diagram, { version: 2, duration_s: 5, traffic: { 'users-1': { rps: 300 } } });
+  // Selected before the run: a click during it would kill the cache.
+  await app.clickNode('cache-1');
+  const hits = [];
+  for (let i = 0; i < 3; i++) {
+    await app.byTestId('step').click();
+    await page.waitForFunction((n) => document.querySelector('[data-testid=clock]').innerText.startsWith(`${n}.0 s`), i + 1);
+    const card = (await app.byTestId('node-sub-cache-1').textContent()).match(/^(\d+(?:\.\d+)?)% hits · \d+% busy$/);
+    assert.ok(card, await app.byTestId('node-sub-cache-1').textContent());
+    assert.equal(`${card[1]}%`, (await app.byTestId('node-hit-rate').innerText()).trim());
+    hits.push(Number(card[1]));
+  }
+  // It climbs as the cache fills; a web server's card still says how busy it is.
+  assert.ok(hits[2] > hits[0], hits.join(', '));
+  assert.match(await app.byTestId('node-sub-web-1').textContent(), /^\d+% busy$/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('touch: drag from the palette, wire by dragging from a port, pinch to zoom', async () => {
   const { page, context, problems, app } = await openApp(session);
   await app.touchDrag(await app.center(app.byTestId('palette-users')), await app.canvasPoint(120, 200));

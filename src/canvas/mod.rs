@@ -8,7 +8,7 @@ pub mod geometry;
 pub mod routing;
 
 use leptos::prelude::*;
-use scalelab_engine::format::{fixed, trimmed};
+use scalelab_engine::format::{fixed, percent, trimmed};
 use scalelab_engine::{Diagram, Kind};
 
 use crate::editor::gesture::{Context, Effect, Gestures, Hit, Pointer, Preview, RunState};
@@ -641,6 +641,9 @@ fn NodeCard(id: String) -> impl IntoView {
                         if l.up && kind == Kind::Users {
                             // A traffic source has no load of its own: keep its settings.
                             subtitle_live.clone()
+                        } else if let (true, Some(h)) = (l.up, l.hit_rate) {
+                            // A cache's hit rate climbs as it warms up: the number to watch.
+                            format!("{} hits · {}% busy", percent(h), fixed(l.utilisation * 100.0, 0))
                         } else if l.up {
                             if l.queue_len > 0 {
                                 format!("{}% · {} queued", fixed(l.utilisation * 100.0, 0), l.queue_len)

@@ -48,6 +48,8 @@ pub struct NodeLive {
     pub up: bool,
     pub utilisation: f64,
     pub queue_len: u32,
+    /// For caches and CDNs: the share of lookups answered from memory so far.
+    pub hit_rate: Option<f64>,
 }
 
 /// The part of a run that is not reactive: the engine, its diagram and the dots.
@@ -421,6 +423,7 @@ impl Runner {
                         up: n.up,
                         utilisation: n.busiest_utilisation(),
                         queue_len: n.queued(),
+                        hit_rate: n.hit_rate,
                     };
                     (n.id.clone(), state)
                 })
