@@ -206,3 +206,18 @@ test('checking the last chapter (a million requests) moves a progress bar and ne
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('the canvas keeps its size when a run ends and its fingerprint appears', async () => {
+  const { page, context, problems, app } = await openApp(session, { course: true });
+  await goToChapter(page, 0, { skipQuestion: true });
+  await app.ready();
+  const height = async () => (await app.byTestId('canvas-area').boundingBox()).height;
+  const before = await height();
+  await app.setSpeed(16);
+  await app.run();
+  await app.byTestId('run-digest').waitFor({ timeout: 60000 });
+  // A canvas that shrank would put the dot legend over the lowest card.
+  assert.equal(await height(), before);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
