@@ -963,7 +963,7 @@ fn run_reason(d: &Diagram, m: &Metrics, t: &Totals, metric: Metric) -> String {
     if metric.is_latency() || metric == Metric::ThroughputRps {
         if let Some(s) = &sat {
             return format!(
-                "{}, so requests waited in its queue; give it more capacity or add servers.",
+                "{}, so requests waited in its queue; give it more capacity or add copies.",
                 s.describe(d)
             );
         }
@@ -987,7 +987,7 @@ fn run_reason(d: &Diagram, m: &Metrics, t: &Totals, metric: Metric) -> String {
             "The database serves too many reads; put a cache in front of it (bigger, with a longer TTL) or add replicas to share them.".to_string()
         }
         Metric::DbReadQps | Metric::DbReadShare => {
-            "Most reads still reach the database; put a cache in front of it, bigger or with a longer TTL, so more of them are answered from memory.".to_string()
+            "Most reads still reach the database; answer more from memory: add a cache, or make it bigger or its TTL longer.".to_string()
         }
         Metric::DbWriteQps => "The database takes more writes than allowed.".to_string(),
         Metric::JobP50Ms | Metric::JobP95Ms | Metric::JobP99Ms | Metric::QueueBacklogMax
@@ -1068,7 +1068,7 @@ fn failure_reason(d: &Diagram, m: &Metrics, t: &Totals) -> String {
     }
     match (cause, worst) {
         (Cause::NodeDown, Some(n)) if was_down(m, &n.id) => format!(
-            "{count} failed: {} was down and still received traffic; add health checks or redundancy.",
+            "{count} failed: {} was down and still received traffic; check its health more often, and keep a spare.",
             name_of(d, &n.id)
         ),
         (Cause::QueueFull, Some(n)) | (Cause::Timeout, Some(n)) => match saturated(d, m) {

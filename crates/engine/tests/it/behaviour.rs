@@ -854,7 +854,7 @@ fn a_saturation_reason_counts_the_seconds_of_the_scenario_not_its_tail() {
         .reason
         .split("was fully busy for ")
         .nth(1)
-        .and_then(|rest| rest.strip_suffix(" of 10 seconds, so requests waited in its queue; give it more capacity or add servers."))
+        .and_then(|rest| rest.strip_suffix(" of 10 seconds, so requests waited in its queue; give it more capacity or add copies."))
         .unwrap_or_else(|| panic!("{}", result.reason));
     let busy: u32 = busy.parse().unwrap();
     assert!((8..=10).contains(&busy), "{}", result.reason);
