@@ -54,8 +54,24 @@ impl Diagram {
                 "Add a Users component: nothing sends traffic yet.",
             ));
         }
+        // Web servers with a data tier (a database or a cache), and those without one.
+        let mut data_tier = [Vec::new(), Vec::new()];
         for n in &self.nodes {
-            dispatch!(n.kind, validate(&NodeCx::new(self, n), &mut out));
+            let cx = NodeCx::new(self, n);
+            if n.kind == Kind::WebServer {
+                data_tier[usize::from(cx.calls(Role::Database) || cx.calls(Role::Cache))].push(n);
+            }
+            dispatch!(n.kind, validate(&cx, &mut out));
+        }
+        // One without beside one with keeps data of its own, as chapter 1's server does:
+        // likely a connection forgotten, and it does the database's work too.
+        if !data_tier[1].is_empty() {
+            for n in &data_tier[0] {
+                out.push(Finding::warning(
+                    Some(&n.id),
+                    format!("{} is connected to no database, unlike other web servers: it keeps data of its own and does the database's work too; connect it to the database.", n.name),
+                ));
+            }
         }
         self.gateway_loops(&mut out);
         out.extend(crate::analysis::analyze(self).unreachable);
@@ -391,6 +407,36 @@ mod tests {
         );
         assert!(has(&cdn, "receives no traffic"), "{f:#?}");
         assert!(f.iter().filter(|x| x.severity == Severity::Error).count() >= 8);
+    }
+
+    #[test]
+    fn a_web_server_without_the_database_the_others_have_is_warned_about() {
+        let unlike = |d: &Diagram| -> Vec<String> {
+            d.validate()
+                .into_iter()
+                .filter(|f| f.message.contains("unlike other web servers"))
+                .filter_map(|f| f.node)
+                .collect()
+        };
+        let mut d = small();
+        let web2 = d.add_node(Kind::WebServer, 2.0, 1.0);
+        d.connect("dns-1", &web2).unwrap();
+        assert_eq!(unlike(&d), std::slice::from_ref(&web2));
+        // Behind a cache counts as having the data tier.
+        let cache = d.add_node(Kind::Cache, 3.0, 1.0);
+        d.connect(&web2, &cache).unwrap();
+        d.connect(&cache, "db-1").unwrap();
+        assert!(unlike(&d).is_empty());
+        // Servers with no database at all are chapter 1's design: nothing to say.
+        let mut alone = Diagram::new();
+        let u = alone.add_node(Kind::Users, 0.0, 0.0);
+        let dns = alone.add_node(Kind::Dns, 1.0, 0.0);
+        for y in [0.0, 1.0] {
+            let w = alone.add_node(Kind::WebServer, 2.0, y);
+            alone.connect(&dns, &w).unwrap();
+        }
+        alone.connect(&u, &dns).unwrap();
+        assert!(unlike(&alone).is_empty());
     }
 
     #[test]
