@@ -56,7 +56,7 @@ fn counted(n: f64, unit: &str) -> &str {
 /// Which parameters summarise a kind best.
 fn subtitle_keys(kind: Kind) -> &'static [&'static str] {
     match kind {
-        // The count first: the card has room for about 19 characters.
+        // The count first: the card has room for 18 characters.
         Kind::Users => &["users", "region"],
         Kind::LoadBalancer => &["algorithm"],
         Kind::WebServer => &["size", "instances"],

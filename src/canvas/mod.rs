@@ -8,7 +8,7 @@ pub mod geometry;
 pub mod routing;
 
 use leptos::prelude::*;
-use scalelab_engine::format::{fixed, percent, trimmed};
+use scalelab_engine::format::{fixed, trimmed};
 use scalelab_engine::{Diagram, Kind};
 
 use crate::editor::gesture::{Context, Effect, Gestures, Hit, Pointer, Preview, RunState};
@@ -635,30 +635,28 @@ fn NodeCard(id: String) -> impl IntoView {
             };
             let down = move || live2().is_some_and(|l| !l.up);
             let subtitle_live = subtitle.clone();
-            let sub_text = Memo::new(move |_| {
+            let sub_text = move || {
                 let text = live3()
                     .map(|l| {
-                        if l.up && kind == Kind::Users {
+                        let busy = fixed(l.utilisation * 100.0, 0);
+                        if !l.up {
+                            "DOWN".to_string()
+                        } else if kind == Kind::Users {
                             // A traffic source has no load of its own: keep its settings.
                             subtitle_live.clone()
-                        } else if let (true, Some(h)) = (l.up, l.hit_rate) {
-                            // A cache's hit rate climbs as it warms up: the number to watch.
-                            format!("{} hits · {}% busy", percent(h), fixed(l.utilisation * 100.0, 0))
-                        } else if l.up {
-                            if l.queue_len > 0 {
-                                format!("{}% · {} queued", fixed(l.utilisation * 100.0, 0), l.queue_len)
-                            } else {
-                                format!("{}% busy", fixed(l.utilisation * 100.0, 0))
-                            }
+                        } else if l.queue_len > 0 {
+                            format!("{busy}% · {} queued", l.queue_len)
+                        } else if let Some(h) = l.hit_rate {
+                            // A cache's hit rate climbs as it warms up: the number to watch
+                            // (how busy it is shows in its glow).
+                            format!("{}% hit rate", fixed(h * 100.0, 0))
                         } else {
-                            "DOWN".to_string()
+                            format!("{busy}% busy")
                         }
                     })
                     .unwrap_or_else(|| subtitle_live.clone());
-                truncate(&text, 19)
-            });
-            // Like a long name (below), a long line under it is drawn narrower.
-            let sub_narrow = move || sub_text.with(|t| t.chars().count() > 16);
+                truncate(&text, 18)
+            };
             let label = format!("{} ({})", name, kind.label());
             let name = truncate(&name, 18);
             // A long name is drawn narrower (style.css), so that it ends before the port.
@@ -686,7 +684,7 @@ fn NodeCard(id: String) -> impl IntoView {
                     <rect class="node-badge" x="8" y="10" width="36" height="36" rx="8" fill=color></rect>
                     <text class="node-glyph" x="26" y="32" text-anchor="middle">{kind.glyph()}</text>
                     <text class=name_class x="52" y="25">{name}</text>
-                    <text class="node-sub" class:narrow=sub_narrow data-testid=format!("node-sub-{id}") x="52" y="42">{sub_text}</text>
+                    <text class="node-sub" data-testid=format!("node-sub-{id}") x="52" y="42">{sub_text}</text>
                     <circle class="port" data-testid=format!("port-{id}") cx=trimmed(NODE_W, 2) cy=trimmed(NODE_H / 2.0, 2) r=trimmed(PORT_R, 2)></circle>
                 </g>
             }
