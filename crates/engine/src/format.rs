@@ -1056,9 +1056,10 @@ pub fn count_was(n: u64, one: &str, many: &str) -> String {
 /// metrics panel and the inspector all write shares this way, so they agree.
 pub fn percent(share: f64) -> String {
     let p = share * 100.0;
-    let decimals = if p == 0.0 || p >= 10.0 {
+    // The bands go by the value as rounded: 9.96 is "10%", not "10.0%".
+    let decimals = if p == 0.0 || p >= 9.95 {
         0
-    } else if p >= 1.0 {
+    } else if p >= 0.995 {
         1
     } else {
         2
