@@ -54,22 +54,28 @@ impl Diagram {
                 "Add a Users component: nothing sends traffic yet.",
             ));
         }
-        // Web servers with a data tier (a database or a cache), and those without one.
-        let mut data_tier = [Vec::new(), Vec::new()];
+        // Web servers with callers but no data tier (a database or a cache), and whether
+        // some web server has one.
+        let (mut without, mut some_with) = (Vec::new(), false);
         for n in &self.nodes {
             let cx = NodeCx::new(self, n);
             if n.kind == Kind::WebServer {
-                data_tier[usize::from(cx.calls(Role::Database) || cx.calls(Role::Cache))].push(n);
+                if cx.calls(Role::Database) || cx.calls(Role::Cache) {
+                    some_with = true;
+                } else if !cx.pred.is_empty() {
+                    without.push(n);
+                }
             }
             dispatch!(n.kind, validate(&cx, &mut out));
         }
         // One without beside one with keeps data of its own, as chapter 1's server does:
-        // likely a connection forgotten, and it does the database's work too.
-        if !data_tier[1].is_empty() {
-            for n in &data_tier[0] {
+        // likely a connection forgotten, and it does the database's work too. (One that
+        // nothing calls yet is already said to receive no traffic.)
+        if some_with {
+            for n in without {
                 out.push(Finding::warning(
                     Some(&n.id),
-                    format!("{} is connected to no database, unlike other web servers: it keeps data of its own and does the database's work too; connect it to the database.", n.name),
+                    format!("{} has no database, unlike the other web servers, so it keeps data of its own; connect it to the database or cache they use.", n.name),
                 ));
             }
         }
@@ -414,12 +420,15 @@ mod tests {
         let unlike = |d: &Diagram| -> Vec<String> {
             d.validate()
                 .into_iter()
-                .filter(|f| f.message.contains("unlike other web servers"))
+                .filter(|f| f.message.contains("unlike the other web servers"))
+                .inspect(|f| assert_eq!(f.severity, Severity::Warning))
                 .filter_map(|f| f.node)
                 .collect()
         };
         let mut d = small();
         let web2 = d.add_node(Kind::WebServer, 2.0, 1.0);
+        // Just dropped, nothing calls it: it is said to receive no traffic, and only that.
+        assert!(unlike(&d).is_empty());
         d.connect("dns-1", &web2).unwrap();
         assert_eq!(unlike(&d), std::slice::from_ref(&web2));
         // Behind a cache counts as having the data tier.
