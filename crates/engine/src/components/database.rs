@@ -193,8 +193,15 @@ impl Component for Def {
     }
 
     fn down_reason(cx: &NodeCx) -> Option<String> {
-        (!cx.calls(Role::Replica))
-            .then(|| format!("{} was down and has no replica to take over; add a replica.", cx.node.name))
+        // With failover off, a replica does not take over: the generic reason fits.
+        let how = if !cx.calls(Role::Replica) {
+            "and has no replica to take over; add a replica"
+        } else if Params::parse(&cx.node.params).failover {
+            "until a replica took over; a shorter Promotion delay shortens that"
+        } else {
+            return None;
+        };
+        Some(format!("{} was down {how}.", cx.node.name))
     }
 
     fn build(cx: &mut BuildCx, i: usize) -> (NodeSetup, State) {
