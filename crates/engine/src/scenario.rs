@@ -1269,9 +1269,10 @@ impl Scenario {
                     ),
                 )
             }
-            KeyPopularity::Zipf { s, .. } if !(s.is_finite() && s > 0.0 && s <= 5.0) => {
-                err(None, "The skew must be above 0 and at most 5.".to_string())
-            }
+            KeyPopularity::Zipf { s, .. } if !(s.is_finite() && s > 0.0 && s <= 5.0) => err(
+                None,
+                "The hot-key skew must be above 0 and at most 5.".to_string(),
+            ),
             _ => {}
         }
         if self.events.len() > MAX_EVENTS {

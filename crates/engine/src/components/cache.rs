@@ -33,7 +33,7 @@ choice_enum! {
 const PARAMS: &[ParamSpec] = &[
     SIZE,
     int("capacity", "Capacity", "keys", "How many keys fit; when full, the eviction policy picks a victim.", 1, 1_000_000, 1000),
-    float("ttl_s", "TTL", "s", "How long an entry stays valid (0 = until evicted).", 0.0, 86_400.0, 60.0),
+    float("ttl_s", "TTL", "s", "How long an entry stays valid; 0 keeps it until evicted.", 0.0, 86_400.0, 60.0),
     choice("eviction", "Eviction", "Which key leaves when the cache is full: the least recently used, the least frequently used since it entered the cache, or the oldest.", EvictionPolicy::OPTIONS, "lru"),
     choice("strategy", "Strategy", "Cache-aside: the server checks the cache and fills it after a miss. Read-through: the cache loads misses from the database itself. Refresh-ahead: read-through that reloads hot keys before they expire.", Strategy::OPTIONS, "cache_aside"),
     int("max_queue", "Queue limit", "requests", "Requests that may wait for a free worker.", 1, 100_000, 1000),

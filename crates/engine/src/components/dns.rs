@@ -38,7 +38,7 @@ const PARAMS: &[ParamSpec] = &[
         "health_check_s",
         "Health check interval",
         "s",
-        "How often DNS checks its entry points (0 = never).",
+        "How often DNS checks its entry points; 0 never checks.",
         0,
         600,
         10,

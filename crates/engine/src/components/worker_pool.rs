@@ -13,7 +13,7 @@ use crate::sim::{NodeSetup, Simulation, REQUEST_KINDS};
 const PARAMS: &[ParamSpec] = &[
     SIZE,
     int("instances", "Instances", "instances", "Copies of the worker program (the starting number with autoscaling).", 1, 100, 2),
-    int("workers", "Workers per instance", "", "Jobs one instance works on at once. At 0 it has as many as its size gives: 2, 4, 8 or 16.", 0, 256, 0),
+    int("workers", "Workers per instance", "", "Jobs one instance works on at once; 0 follows the size: 2, 4, 8 or 16.", 0, 256, 0),
     autoscale::ENABLED,
     autoscale::MIN,
     autoscale::MAX,
