@@ -1203,6 +1203,17 @@ mod tests {
     }
 
     #[test]
+    fn shares_keep_sensible_decimals_chosen_by_the_value_as_rounded() {
+        assert_eq!(percent(0.0), "0%");
+        assert_eq!(percent(0.25), "25%");
+        assert_eq!(percent(0.0313), "3.1%");
+        assert_eq!(percent(0.0072), "0.72%");
+        // At the edges of the bands the rounded value decides: never "10.0%" or "1.00%".
+        assert_eq!(percent(0.0996), "10%");
+        assert_eq!(percent(0.00999), "1.0%");
+    }
+
+    #[test]
     fn limits_in_messages_are_written_with_thousands_separators() {
         let e = FormatError::TooLarge {
             bytes: 5_000_000,
