@@ -241,21 +241,24 @@ impl Runner {
         let mut shown = full.clone();
         self.metrics.with_untracked(|end| {
             if let (Some(shown), Some(end)) = (&mut shown, end) {
+                // The fields of a moment that a component (`NodeMetrics`) and each of its
+                // parts (`PartMetrics`, two types) both have.
+                macro_rules! moment {
+                    ($to:expr, $from:expr) => {
+                        $to.up = $from.up;
+                        $to.utilisation = $from.utilisation;
+                        $to.queue_len = $from.queue_len;
+                        $to.read_qps = $from.read_qps;
+                        $to.write_qps = $from.write_qps;
+                    };
+                }
                 for (n, e) in shown.nodes.iter_mut().zip(&end.nodes) {
-                    n.up = e.up;
-                    n.utilisation = e.utilisation;
-                    n.queue_len = e.queue_len;
-                    n.read_qps = e.read_qps;
-                    n.write_qps = e.write_qps;
+                    moment!(n, e);
                     n.backlog = e.backlog;
                     n.instances = e.instances;
                     n.memory_mb = e.memory_mb;
                     for (p, e) in n.parts.iter_mut().zip(&e.parts) {
-                        p.up = e.up;
-                        p.utilisation = e.utilisation;
-                        p.queue_len = e.queue_len;
-                        p.read_qps = e.read_qps;
-                        p.write_qps = e.write_qps;
+                        moment!(p, e);
                     }
                 }
             }
