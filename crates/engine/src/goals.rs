@@ -1440,7 +1440,12 @@ fn evaluate_one(d: &Diagram, m: &Metrics, goal: &Goal) -> GoalResult {
                 NodeMetric::ReadQps if op.wants_low() => {
                     format!("{who} serves {} reads per second; add a cache or read replicas.", num(v))
                 }
-                _ => format!("{who} measured {} {}, which misses the goal.", num(v), metric.label()),
+                _ => format!(
+                    "{who} measured {}; the goal is {} {}.",
+                    shown(goal, v),
+                    op.symbol(),
+                    shown(goal, *value)
+                ),
             };
             result(goal, pass, Some(v), reason)
         }
@@ -2008,6 +2013,32 @@ mod tests {
         );
         assert_eq!(r[0].measured, Some(served_w2));
         assert_eq!(r[1].measured, Some(served_all), "counts of a kind add up");
+        // A count that misses says what was measured and what the goal is, both
+        // written as the goal's value is (with separators and unit).
+        let missed = evaluate(
+            &d,
+            &m,
+            &[
+                node(None, Some(K::WebServer), NodeMetric::Served, Op::Ge, 1e7),
+                node(Some("web-2"), None, NodeMetric::WriteQps, Op::Gt, 12_345.0),
+            ],
+        );
+        assert!(!missed[0].pass && !missed[1].pass);
+        assert_eq!(
+            missed[0].reason,
+            format!(
+                "These components measured {}; the goal is ≥ 10,000,000.",
+                missed[0].shown
+            )
+        );
+        assert!(missed[0].shown.contains(',') || served_all < 1000.0);
+        assert_eq!(
+            missed[1].reason,
+            format!(
+                "Web server 2 measured {}; the goal is > 12,345 per second.",
+                missed[1].shown
+            )
+        );
         let worst = ["web-1", "web-2"]
             .iter()
             .map(|id| m.node(id).unwrap().mean_utilisation)
