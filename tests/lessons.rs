@@ -133,3 +133,60 @@ fn what_a_prediction_shows_names_no_unit_its_value_brings() {
         }
     }
 }
+
+/// The chapter's check result for `d`: the goals it fails, by label.
+fn failed_goals(lesson: &Lesson, d: &scalelab_engine::Diagram) -> Vec<String> {
+    lesson
+        .check(d)
+        .unwrap_or_else(|f| panic!("{}: the design does not run: {f:?}", lesson.id))
+        .into_iter()
+        .filter(|r| !r.pass)
+        .map(|r| r.goal)
+        .collect()
+}
+
+#[test]
+fn the_goals_catch_a_design_that_skips_what_the_chapter_teaches() {
+    let (_, lessons) = course();
+    let chapter = |id: &str| {
+        lessons
+            .iter()
+            .find(|l| l.id == id)
+            .unwrap_or_else(|| panic!("no chapter {id}"))
+    };
+
+    // Chapter 4: the balancer added, but DNS still sends users straight to the web
+    // servers as well.
+    let lb = chapter("load-balancer");
+    let mut d = lb.solution.clone();
+    for web in ["web-1", "web-2", "web-3", "web-4"] {
+        d.connect("dns-1", web).expect("DNS may call a web server");
+    }
+    assert!(failed_goals(lb, &lb.solution).is_empty());
+    let failed = failed_goals(lb, &d);
+    assert!(
+        failed
+            .iter()
+            .any(|g| g.contains("through the load balancer")),
+        "{failed:?}"
+    );
+
+    // Chapter 7: the CDN in place, but only one web server keeps uploads in the
+    // object storage (the others keep them on their own disks).
+    let cdn = chapter("cdn");
+    let mut d = cdn.solution.clone();
+    for web in ["web-2", "web-3", "web-4", "web-5"] {
+        assert!(
+            d.disconnect(web, "storage-1"),
+            "{web} → storage-1 is a wire"
+        );
+    }
+    assert!(failed_goals(cdn, &cdn.solution).is_empty());
+    let failed = failed_goals(cdn, &d);
+    assert!(
+        failed
+            .iter()
+            .any(|g| g.contains("uploads in object storage")),
+        "{failed:?}"
+    );
+}
