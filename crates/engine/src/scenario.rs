@@ -898,11 +898,11 @@ impl Scenario {
                     len_s,
                     factor,
                 } => format!(
-                    "{}, {}× as much from {} for {}",
+                    "{}, and {}× that from {} to {}",
                     per_second(t.rps),
                     format::trim_number(factor),
                     secs(at_s as f64),
-                    secs(len_s as f64)
+                    secs(at_s as f64 + len_s as f64)
                 ),
             };
             out.push(format!("{who} send {shape}."));
@@ -1784,7 +1784,7 @@ mod tests {
         assert_eq!(lines[0], "The run lasts 90 s of simulated time.");
         assert_eq!(
             lines[1],
-            "Users 1 (in Europe) send 1,500 requests per second, 2.5× as much from 30 s for 10 s."
+            "Users 1 (in Europe) send 1,500 requests per second, and 2.5× that from 30 s to 40 s."
         );
         assert_eq!(lines[2], "Requests: 100% API reads.");
         // Events in time order, whatever the order in the file.
