@@ -81,6 +81,41 @@ test('a chosen option shows its label in the inspector and on the card', async (
   await context.close();
 });
 
+test('the inspector hides the settings that mean nothing as the others stand', async () => {
+  const { page, context, problems, app } = await openApp(session);
+  const visible = async (key) => app.byTestId(`param-${key}`).isVisible();
+  const autoscaling = ['min_instances', 'max_instances', 'target_utilisation', 'check_interval_s', 'warmup_s'];
+  await app.addComponent('web_server', 300, 200);
+  assert.equal(await visible('autoscale'), true);
+  for (const key of autoscaling) assert.equal(await visible(key), false, `${key} with autoscaling off`);
+  assert.equal(await visible('instances'), true);
+  await app.byTestId('param-autoscale').check();
+  for (const key of autoscaling) assert.equal(await visible(key), true, `${key} with autoscaling on`);
+  await page.screenshot({ path: `${ARTIFACTS}inspector-autoscaling.png` });
+
+  // A worker pool's own target too.
+  await app.addComponent('worker_pool', 300, 400);
+  assert.equal(await visible('target_backlog'), false);
+  await app.byTestId('param-autoscale').check();
+  assert.equal(await visible('target_backlog'), true);
+
+  // A load balancer's health-check interval is its own: always shown.
+  await app.addComponent('load_balancer', 100, 200);
+  assert.equal(await visible('check_interval_s'), true);
+
+  // A primary fails over but has no lag; a replica lags but does not fail over.
+  await app.addComponent('database', 500, 200);
+  assert.equal(await visible('failover'), true);
+  assert.equal(await visible('promotion_s'), true);
+  assert.equal(await visible('replication_lag_ms'), false);
+  await app.byTestId('param-role').selectOption('replica');
+  assert.equal(await visible('failover'), false);
+  assert.equal(await visible('promotion_s'), false);
+  assert.equal(await visible('replication_lag_ms'), true);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('every card shows its name whole, or cut, before its output port', async () => {
   const { page, context, problems, app } = await openApp(session);
   // Each kind under the name it gets when dropped ("Load balancer 1"), as the palette
