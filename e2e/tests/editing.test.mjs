@@ -108,6 +108,12 @@ test('the inspector hides the settings that mean nothing as the others stand', a
   assert.equal(await visible('failover'), true);
   assert.equal(await visible('promotion_s'), true);
   assert.equal(await visible('replication_lag_ms'), false);
+  // Without failover, nothing is promoted after a delay.
+  await app.byTestId('param-failover').uncheck();
+  assert.equal(await visible('promotion_s'), false);
+  assert.equal(await visible('failover'), true);
+  await app.byTestId('param-failover').check();
+  assert.equal(await visible('promotion_s'), true);
   await app.byTestId('param-role').selectOption('replica');
   assert.equal(await visible('failover'), false);
   assert.equal(await visible('promotion_s'), false);
