@@ -122,6 +122,25 @@ test('the inspector hides the settings that mean nothing as the others stand', a
   await context.close();
 });
 
+test('a Users component shows no live numbers: it serves nothing', async () => {
+  const { page, context, problems, app } = await openApp(session);
+  const users = await app.addComponent('users', 90, 200);
+  const web = await app.addComponent('web_server', 400, 200);
+  await app.wire(users, web);
+  await app.clickNode(users);
+  await app.run();
+  await app.waitForMetric('throughput', (v) => v > 0);
+  assert.equal(await app.byTestId('param-users').isVisible(), true);
+  assert.equal(await app.byTestId('node-live').isVisible(), false);
+  assert.equal(await app.byTestId('toggle-node').isVisible(), false);
+  // Selected with the keyboard (a click would kill it), the web server shows them.
+  await app.node(web).focus();
+  await app.byTestId('node-live').waitFor();
+  assert.equal(await app.byTestId('toggle-node').isVisible(), true);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('every card shows its name whole, or cut, before its output port', async () => {
   const { page, context, problems, app } = await openApp(session);
   // Each kind under the name it gets when dropped ("Load balancer 1"), as the palette
