@@ -1,45 +1,55 @@
-//! The event queue: a monotone radix heap keyed by time, with one byte of the time per
-//! level. Events are never scheduled before the last one taken out, which lets pushes
-//! cost O(1) and each event move between at most a few buckets (one for every byte in
-//! which its time differs from the current time, usually one or two); events with the
-//! same time come out in the order they were pushed, that is in sequence-number order,
-//! so the order is total and reproducible.
+//! The event queue: a monotone radix heap keyed by time, with the lowest 12 bits of
+//! the time in its first level and one byte per level above. Events are never
+//! scheduled before the last one taken out, which lets pushes cost O(1) and each event
+//! move between at most a few buckets (one for every level in which its time differs
+//! from the current time; most events fall within 4 ms and go straight to the first);
+//! events with the same time come out in the order they were pushed, that is in
+//! sequence-number order, so the order is total and reproducible.
 
-/// Bytes of a `u64` time: the number of levels.
-const LEVELS: usize = 8;
-/// Buckets per level: one per value of a byte.
+/// Bits of the time that level 0 resolves: one bucket per microsecond over a window
+/// of 4,096 µs, wide enough that most events (a hop, a service time) land there
+/// directly rather than being refiled from a higher level.
+const LOW_BITS: u32 = 12;
+/// Buckets of level 0.
+const LOW: usize = 1 << LOW_BITS;
+/// Levels above level 0, one byte of the time each (bits 12 and up).
+const HIGH_LEVELS: usize = 7;
+/// Buckets per higher level: one per value of a byte.
 const WIDTH: usize = 256;
 
 /// A monotone priority queue of `(time, value)`: smallest time first, and events with
 /// equal times in the order they were pushed.
 ///
 /// Relative to `last` (the time of the current or next event), an event whose time
-/// first differs from `last` in byte `p` sits in bucket `(p, byte p of its time)`;
-/// level 0 holds the events sharing all higher bytes with `last`, one exact time per
-/// bucket. All events with one time always sit in one bucket, in push order: a bucket
-/// is only ever redistributed whole, into empty lower levels, and every push is the
-/// newest, so no sequence number needs to be stored to keep equal times in order.
+/// shares every bit above the lowest 12 with `last` sits in level 0, one exact time
+/// per bucket; one that first differs from `last` in byte `p - 1` above those bits
+/// sits in bucket `(p, that byte of its time)`. All events with one time always sit
+/// in one bucket, in push order: a bucket is only ever redistributed whole, into
+/// empty lower levels, and every push is the newest, so no sequence number needs to
+/// be stored to keep equal times in order.
 #[derive(Clone, Debug)]
 pub(crate) struct EventQueue<T: Copy> {
-    /// Time of the current bucket `(0, last & 0xff)`; never after the next event.
+    /// Time of the current bucket `(0, last % LOW)`; never after the next event.
     last: u64,
     /// Time of the last event popped: pushes must not be before it.
     popped: u64,
     len: usize,
-    /// Bit `p` set when some bucket of level `p` (1..8) is non-empty.
+    /// Bit `p` set when some bucket of level `p` (1..=7) is non-empty.
     levels: u32,
-    /// Per level, bit `d` set when bucket `(p, d)` is non-empty.
-    bits: [[u64; WIDTH / 64]; LEVELS],
+    /// Level 0: bit `d` set when bucket `d` is non-empty.
+    low_bits: [u64; LOW / 64],
+    /// Levels 1..=7 (at `p - 1`): bit `d` set when bucket `(p, d)` is non-empty.
+    high_bits: [[u64; WIDTH / 64]; HIGH_LEVELS],
     /// Level 0: exact times; only the values are kept.
-    low: Box<[Vec<T>; WIDTH]>,
+    low: Box<[Vec<T>; LOW]>,
     /// Events of the current bucket already popped.
     head: usize,
-    /// Levels 1..8, bucket `(p, d)` at `(p - 1) * 256 + d`.
+    /// Levels 1..=7, bucket `(p, d)` at `(p - 1) * 256 + d`.
     high: Vec<Vec<(u64, T)>>,
 }
 
 #[inline]
-fn lowest(words: &[u64; WIDTH / 64]) -> Option<usize> {
+fn lowest(words: &[u64]) -> Option<usize> {
     words
         .iter()
         .position(|w| *w != 0)
@@ -53,10 +63,11 @@ impl<T: Copy> EventQueue<T> {
             popped: 0,
             len: 0,
             levels: 0,
-            bits: [[0; WIDTH / 64]; LEVELS],
-            low: Box::new(std::array::from_fn(|_| Vec::new())),
+            low_bits: [0; LOW / 64],
+            high_bits: [[0; WIDTH / 64]; HIGH_LEVELS],
+            low: Box::new([const { Vec::new() }; LOW]),
             head: 0,
-            high: (0..(LEVELS - 1) * WIDTH).map(|_| Vec::new()).collect(),
+            high: (0..HIGH_LEVELS * WIDTH).map(|_| Vec::new()).collect(),
         }
     }
 
@@ -86,16 +97,17 @@ impl<T: Copy> EventQueue<T> {
     #[inline(always)]
     fn place(&mut self, time: u64, value: T) {
         let x = time ^ self.last;
-        if x < WIDTH as u64 {
-            let d = (time & 0xff) as usize;
+        if x < LOW as u64 {
+            let d = time as usize & (LOW - 1);
             self.low[d].push(value);
-            self.bits[0][d >> 6] |= 1 << (d & 63);
+            self.low_bits[d >> 6] |= 1 << (d & 63);
         } else {
-            let p = (63 - x.leading_zeros() as usize) / 8;
-            let d = ((time >> (8 * p)) & 0xff) as usize;
-            self.high[(p - 1) * WIDTH + d].push((time, value));
-            self.bits[p][d >> 6] |= 1 << (d & 63);
-            self.levels |= 1 << p;
+            // The byte above the low bits in which `time` first differs from `last`.
+            let q = (63 - LOW_BITS as usize - x.leading_zeros() as usize) / 8;
+            let d = ((time >> (LOW_BITS as usize + 8 * q)) & 0xff) as usize;
+            self.high[q * WIDTH + d].push((time, value));
+            self.high_bits[q][d >> 6] |= 1 << (d & 63);
+            self.levels |= 2 << q;
         }
     }
 
@@ -104,9 +116,9 @@ impl<T: Copy> EventQueue<T> {
     #[cold]
     fn rebase(&mut self, time: u64) {
         let mut all: Vec<(u64, T)> = Vec::with_capacity(self.len);
-        let base = self.last & !0xff;
-        for d in 0..WIDTH {
-            let skip = if d == (self.last & 0xff) as usize {
+        let base = self.last & !(LOW as u64 - 1);
+        for d in 0..LOW {
+            let skip = if d == self.last as usize & (LOW - 1) {
                 self.head
             } else {
                 0
@@ -117,7 +129,8 @@ impl<T: Copy> EventQueue<T> {
         for b in &mut self.high {
             all.append(b);
         }
-        self.bits = [[0; WIDTH / 64]; LEVELS];
+        self.low_bits = [0; LOW / 64];
+        self.high_bits = [[0; WIDTH / 64]; HIGH_LEVELS];
         self.levels = 0;
         self.head = 0;
         self.last = time;
@@ -129,7 +142,7 @@ impl<T: Copy> EventQueue<T> {
     /// Makes sure the next event is at `head` of the current bucket.
     #[inline(always)]
     fn settle(&mut self) -> bool {
-        let cur = (self.last & 0xff) as usize;
+        let cur = self.last as usize & (LOW - 1);
         if self.head < self.low[cur].len() {
             return true;
         }
@@ -141,12 +154,13 @@ impl<T: Copy> EventQueue<T> {
         self.low[cur].clear();
         self.head = 0;
         let w = cur >> 6;
-        self.bits[0][w] &= !(1 << (cur & 63));
+        self.low_bits[w] &= !(1 << (cur & 63));
         let mut i = w;
-        while i < WIDTH / 64 {
-            let word = self.bits[0][i];
+        while i < LOW / 64 {
+            let word = self.low_bits[i];
             if word != 0 {
-                self.last = (self.last & !0xff) | (i * 64 + word.trailing_zeros() as usize) as u64;
+                self.last = (self.last & !(LOW as u64 - 1))
+                    | (i * 64 + word.trailing_zeros() as usize) as u64;
                 return true;
             }
             i += 1;
@@ -159,21 +173,21 @@ impl<T: Copy> EventQueue<T> {
     /// non-empty bucket of the lowest non-empty level.
     #[inline(never)]
     fn refill(&mut self) {
-        let p = self.levels.trailing_zeros() as usize;
-        let d = lowest(&self.bits[p]).expect("level marked non-empty");
-        self.bits[p][d >> 6] &= !(1 << (d & 63));
-        if self.bits[p].iter().all(|w| *w == 0) {
-            self.levels &= !(1 << p);
+        let q = self.levels.trailing_zeros() as usize - 1;
+        let d = lowest(&self.high_bits[q]).expect("level marked non-empty");
+        self.high_bits[q][d >> 6] &= !(1 << (d & 63));
+        if self.high_bits[q].iter().all(|w| *w == 0) {
+            self.levels &= !(2 << q);
         }
-        let mut items = std::mem::take(&mut self.high[(p - 1) * WIDTH + d]);
+        let mut items = std::mem::take(&mut self.high[q * WIDTH + d]);
         self.last = items.iter().map(|e| e.0).min().expect("non-empty");
         for &(t, v) in &items {
             self.place(t, v);
         }
         // Keep the allocation for reuse.
         items.clear();
-        self.high[(p - 1) * WIDTH + d] = items;
-        debug_assert!(self.head < self.low[(self.last & 0xff) as usize].len());
+        self.high[q * WIDTH + d] = items;
+        debug_assert!(self.head < self.low[self.last as usize & (LOW - 1)].len());
     }
 
     /// The time of the next event.
@@ -199,7 +213,7 @@ impl<T: Copy> EventQueue<T> {
     /// no push in between).
     #[inline]
     pub fn pop_peeked(&mut self) -> (u64, T) {
-        let v = self.low[(self.last & 0xff) as usize][self.head];
+        let v = self.low[self.last as usize & (LOW - 1)][self.head];
         self.head += 1;
         self.len -= 1;
         self.popped = self.last;
