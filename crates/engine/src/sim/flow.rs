@@ -208,7 +208,7 @@ impl Simulation {
         let now = self.now;
         let n = &mut self.nodes[node as usize];
         n.touch(now);
-        n.workers = workers;
+        n.set_workers(workers);
         while self.nodes[node as usize].busy < self.nodes[node as usize].workers
             && !self.nodes[node as usize].queue.is_empty()
         {

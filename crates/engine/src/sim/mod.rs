@@ -276,8 +276,13 @@ pub(crate) struct NodeRt {
     pub failed: u64,
     pub reads: u64,
     pub writes: u64,
+    /// The busy-share integral (µs-weighted) up to the last change of `workers`.
     util_area: f64,
-    in_system_area: f64,
+    /// Σ busy × µs since the last change of `workers` (exact; divided by `workers`
+    /// when read, so the hot path never divides).
+    busy_us: u64,
+    /// Σ requests held (in service or queued) × µs, exact.
+    held_us: u64,
     last_change: u64,
     sec_util_start: f64,
     last_sec_util: f64,
@@ -336,21 +341,35 @@ impl NodeRt {
     #[inline]
     pub(crate) fn touch(&mut self, now: u64) {
         if now > self.last_change {
-            let dt = (now - self.last_change) as f64;
+            let dt = now - self.last_change;
             if self.busy > 0 || !self.queue.is_empty() {
-                self.util_area += self.busy as f64 / self.workers.max(1) as f64 * dt;
-                self.in_system_area += (self.busy as usize + self.queue.len()) as f64 * dt;
+                self.busy_us += self.busy as u64 * dt;
+                self.held_us += (self.busy as u64 + self.queue.len() as u64) * dt;
             }
             self.last_change = now;
         }
     }
 
+    /// Changes how many requests the node serves at once, closing the busy-share
+    /// integral of the old number (after a [`NodeRt::touch`]).
+    pub(crate) fn set_workers(&mut self, workers: u32) {
+        self.util_area = self.util_total();
+        self.busy_us = 0;
+        self.workers = workers;
+    }
+
+    /// The busy-share integral up to the last change (µs-weighted).
+    fn util_total(&self) -> f64 {
+        self.util_area + self.busy_us as f64 / self.workers.max(1) as f64
+    }
+
     /// The busy-share and requests-held integrals up to `now` (µs-weighted).
     pub(crate) fn areas_at(&self, now: u64) -> (f64, f64) {
-        let dt = now.saturating_sub(self.last_change) as f64;
+        let dt = now.saturating_sub(self.last_change);
         (
-            self.util_area + self.busy as f64 / self.workers.max(1) as f64 * dt,
-            self.in_system_area + (self.busy as usize + self.queue.len()) as f64 * dt,
+            self.util_area
+                + (self.busy_us + self.busy as u64 * dt) as f64 / self.workers.max(1) as f64,
+            (self.held_us + (self.busy as u64 + self.queue.len() as u64) * dt) as f64,
         )
     }
 }
@@ -1030,8 +1049,9 @@ impl Simulation {
                 let in_diagram = i < self.n_diagram;
                 let n = &mut self.nodes[i];
                 n.touch(boundary);
-                n.last_sec_util = n.util_area - n.sec_util_start;
-                n.sec_util_start = n.util_area;
+                let util = n.util_total();
+                n.last_sec_util = util - n.sec_util_start;
+                n.sec_util_start = util;
                 n.last_sec_reads = n.reads - n.sec_reads_start;
                 n.last_sec_writes = n.writes - n.sec_writes_start;
                 n.sec_reads_start = n.reads;

@@ -13,6 +13,9 @@ struct Measured {
     /// the system taken from the requests' own traces.
     little_l: f64,
     little_lambda_w: f64,
+    /// The server's busy share and mean number held, as the engine integrates them.
+    busy_share: f64,
+    mean_in_system: f64,
 }
 
 fn measure(rps: f64, c: u32, service_ms: f64, duration_s: u32, seed: u64) -> Measured {
@@ -43,6 +46,8 @@ fn measure(rps: f64, c: u32, service_ms: f64, duration_s: u32, seed: u64) -> Mea
         p99_ms: m.totals.p99_ms,
         little_l: in_system as f64 / samples as f64,
         little_lambda_w: lambda * (traced_us as f64 / traced.max(1) as f64) / 1e6,
+        busy_share: m.nodes[1].mean_utilisation,
+        mean_in_system: m.nodes[1].mean_in_system,
     }
 }
 
@@ -110,6 +115,15 @@ fn check(rho: f64, c: u32, service_ms: f64, duration_s: u32, seed: u64) {
         m.little_lambda_w,
         0.03,
         "Little's law: L sampled vs lambda * W from the traces",
+    );
+    // The engine's own integrals: the busy share is the offered load, and the mean
+    // number held agrees with the count sampled every millisecond.
+    within(m.busy_share, rho, 0.02, "busy share vs rho");
+    within(
+        m.mean_in_system,
+        m.little_l,
+        0.02,
+        "mean number held: integral vs sampled",
     );
 }
 
