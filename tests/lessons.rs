@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use scalelab_engine::lesson::{check_chapter, course_problems, CourseManifest};
-use scalelab_engine::Lesson;
+use scalelab_engine::{Lesson, ParamValue};
 
 fn lessons_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons")
@@ -135,29 +135,25 @@ fn what_a_prediction_shows_names_no_unit_its_value_brings() {
 }
 
 /// Asserts that the chapter's solution passes every goal and that `variant` of it
-/// fails the goal whose label holds `words`.
-fn catches(lesson: &Lesson, variant: &scalelab_engine::Diagram, words: &str) {
-    let failed = |d: &scalelab_engine::Diagram| -> Vec<String> {
+/// fails the goal whose label holds `words`; returns that goal's reason.
+fn catches(lesson: &Lesson, variant: &scalelab_engine::Diagram, words: &str) -> String {
+    let failed = |d: &scalelab_engine::Diagram| -> Vec<(String, String)> {
         lesson
             .check(d)
             .unwrap_or_else(|f| panic!("{}: the design does not run: {f:?}", lesson.id))
             .into_iter()
             .filter(|r| !r.pass)
-            .map(|r| r.goal)
+            .map(|r| (r.goal, r.reason))
             .collect()
     };
-    assert_eq!(
-        failed(&lesson.solution),
-        Vec::<String>::new(),
-        "{}",
-        lesson.id
-    );
+    assert_eq!(failed(&lesson.solution), Vec::new(), "{}", lesson.id);
     let failed = failed(variant);
-    assert!(
-        failed.iter().any(|g| g.contains(words)),
-        "{}: {failed:?}",
-        lesson.id
-    );
+    failed
+        .iter()
+        .find(|(g, _)| g.contains(words))
+        .unwrap_or_else(|| panic!("{}: {failed:?}", lesson.id))
+        .1
+        .clone()
 }
 
 #[test]
@@ -190,4 +186,15 @@ fn the_goals_catch_a_design_that_skips_what_the_chapter_teaches() {
         );
     }
     catches(cdn, &d, "uploads in object storage");
+
+    // Chapter 12: ten shards from the start, so the scenario's resharding to ten
+    // moves nothing, and modulo would never be found out.
+    let sharding = chapter("sharding");
+    let mut d = sharding.solution.clone();
+    d.set_param("shards-1", "shards", ParamValue::Num(10.0))
+        .expect("ten shards is a valid setting");
+    d.set_param("shards-1", "strategy", ParamValue::Text("modulo".into()))
+        .expect("modulo is a strategy");
+    let reason = catches(sharding, &d, "the resharding moves keys");
+    assert!(reason.contains("already had 10 shards"), "{reason}");
 }

@@ -1135,7 +1135,14 @@ fn shard_goal(
                 .expect("not empty");
             let name = name_of(d, &n.id);
             let share = percent(s.keys_moved as f64 / s.keys.max(1) as f64);
-            let reason = if s.strategy == "modulo" {
+            let reason = if v == 0 {
+                // A goal that wants keys to move: the design already had the shards
+                // the scenario reshards it to.
+                format!(
+                    "Resharding {name} moved no keys: it already had {} shards. Start with fewer, so that the resharding adds some.",
+                    s.shards
+                )
+            } else if s.strategy == "modulo" {
                 format!(
                     "Resharding {name} by modulo moved {} keys ({share} of them): when the number of shards changes, most keys change shard; use consistent hashing so only the keys the new shards take over move.",
                     thousands(s.keys_moved as f64)
