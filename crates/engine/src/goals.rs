@@ -1239,6 +1239,7 @@ fn shown(goal: &Goal, v: f64) -> String {
             Metric::BacklogDrainedAtS if v.is_infinite() => {
                 "never: jobs were still waiting when the run stopped".to_string()
             }
+            Metric::BacklogDrainedAtS if v == 0.0 => "no job ever waited".to_string(),
             Metric::BacklogDrainedAtS => format!("{} s", num(v)),
             Metric::DbReadShare => format!("{} database reads per request", num(v)),
             Metric::ShardImbalance => format!("{}×", num(v)),
@@ -2059,6 +2060,20 @@ mod tests {
 
     fn goal(json: &str) -> Goal {
         serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn a_backlog_that_never_formed_is_not_shown_as_emptied_at_0_s() {
+        let drained = Goal::Metric {
+            metric: Metric::BacklogDrainedAtS,
+            op: Op::Le,
+            value: 60.0,
+            window: None,
+            request_kind: None,
+            label: None,
+        };
+        assert_eq!(shown(&drained, 0.0), "no job ever waited");
+        assert_eq!(shown(&drained, 42.0), "42 s");
     }
 
     #[test]
