@@ -1139,7 +1139,7 @@ fn shard_goal(
                 // A goal that wants keys to move: the design already had the shards
                 // the scenario reshards it to.
                 format!(
-                    "Resharding {name} moved no keys: it already had {} shards. Start with fewer, so that the resharding adds some.",
+                    "Resharding {name} moved no keys: it already had {} shards; start with fewer.",
                     s.shards
                 )
             } else if s.strategy == "modulo" {

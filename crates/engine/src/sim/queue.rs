@@ -49,7 +49,7 @@ pub(crate) struct EventQueue<T: Copy> {
 }
 
 #[inline]
-fn lowest(words: &[u64]) -> Option<usize> {
+fn lowest(words: &[u64; WIDTH / 64]) -> Option<usize> {
     words
         .iter()
         .position(|w| *w != 0)
