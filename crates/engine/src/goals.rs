@@ -1136,10 +1136,9 @@ fn shard_goal(
             let name = name_of(d, &n.id);
             let share = percent(s.keys_moved as f64 / s.keys.max(1) as f64);
             let reason = if v == 0 {
-                // A goal that wants keys to move: the design already had the shards
-                // the scenario reshards it to.
+                // A goal that wants keys to move.
                 format!(
-                    "Resharding {name} moved no keys: it already had {} shards; start with fewer.",
+                    "No resharding moved any keys: {name} has {} shards.",
                     s.shards
                 )
             } else if s.strategy == "modulo" {
@@ -1239,7 +1238,7 @@ fn shown(goal: &Goal, v: f64) -> String {
             Metric::BacklogDrainedAtS if v.is_infinite() => {
                 "never: jobs were still waiting when the run stopped".to_string()
             }
-            Metric::BacklogDrainedAtS if v == 0.0 => "no job ever waited".to_string(),
+            Metric::BacklogDrainedAtS if v == 0.0 => "no backlog built up".to_string(),
             Metric::BacklogDrainedAtS => format!("{} s", num(v)),
             Metric::DbReadShare => format!("{} database reads per request", num(v)),
             Metric::ShardImbalance => format!("{}×", num(v)),
@@ -2072,7 +2071,7 @@ mod tests {
             request_kind: None,
             label: None,
         };
-        assert_eq!(shown(&drained, 0.0), "no job ever waited");
+        assert_eq!(shown(&drained, 0.0), "no backlog built up");
         assert_eq!(shown(&drained, 42.0), "42 s");
     }
 
