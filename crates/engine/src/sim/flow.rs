@@ -207,8 +207,7 @@ impl Simulation {
     pub(crate) fn set_workers(&mut self, node: u32, workers: u32) {
         let now = self.now;
         let n = &mut self.nodes[node as usize];
-        n.touch(now);
-        n.set_workers(workers);
+        n.set_workers(now, workers);
         while self.nodes[node as usize].busy < self.nodes[node as usize].workers
             && !self.nodes[node as usize].queue.is_empty()
         {

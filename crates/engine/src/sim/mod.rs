@@ -350,9 +350,10 @@ impl NodeRt {
         }
     }
 
-    /// Changes how many requests the node serves at once, closing the busy-share
-    /// integral of the old number (after a [`NodeRt::touch`]).
-    pub(crate) fn set_workers(&mut self, workers: u32) {
+    /// Changes how many requests the node serves at once from `now`, closing the
+    /// busy-share integral of the old number.
+    pub(crate) fn set_workers(&mut self, now: u64, workers: u32) {
+        self.touch(now);
         self.util_area = self.util_total();
         self.busy_us = 0;
         self.workers = workers;
@@ -1145,4 +1146,27 @@ pub fn run_to_end(diagram: &Diagram, scenario: &Scenario) -> Result<Metrics, Vec
     sim.set_trace_sampling(0);
     sim.run_to_end();
     Ok(sim.into_metrics())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_busy_integral_closes_at_each_change_of_workers() {
+        let mut d = Diagram::new();
+        let users = d.add_node(Kind::Users, 0.0, 0.0);
+        let web = d.add_node(Kind::WebServer, 100.0, 0.0);
+        d.connect(&users, &web)
+            .expect("users may call a web server");
+        let sim = Simulation::new(&d, &Scenario::default()).expect("valid");
+        let mut n = sim.nodes[1].clone();
+        // Two of two workers busy for a second, then the same two of four for one more.
+        n.set_workers(0, 2);
+        n.busy = 2;
+        n.set_workers(1_000_000, 4);
+        let (busy, held) = n.areas_at(2_000_000);
+        assert_eq!(busy, 1_000_000.0 + 500_000.0);
+        assert_eq!(held, 4_000_000.0);
+    }
 }

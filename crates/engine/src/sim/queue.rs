@@ -249,6 +249,8 @@ mod tests {
                     1 => rng.below(300) as u64,
                     2 => rng.below(10) as u64,
                     3 => rng.below(100_000) as u64,
+                    // A failure timer hours or days ahead: the levels above 2^32 µs.
+                    4 if round % 7 == 0 => (rng.below(u32::MAX) as u64) << 20,
                     _ => rng.below(u32::MAX) as u64,
                 };
                 q.push(now + dt, seq as u32);
