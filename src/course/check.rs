@@ -1,5 +1,5 @@
 //! "Check goals": the chapter's scenario run to the end without animation, in slices
-//! of a few milliseconds between which the page stays responsive and a progress bar
+//! of about 40 ms between which the page stays responsive and a progress bar
 //! moves. An edit or a change of chapter cancels a check under way: the job is owned
 //! here, and a slice that finds it gone stops.
 
@@ -11,10 +11,11 @@ use leptos::prelude::*;
 use scalelab_engine::{Diagram, GoalResult, Metrics, Scenario, Simulation};
 use wasm_bindgen::prelude::*;
 
-/// Real time one slice may take: short enough that the page answers at once (a task
-/// under 50 ms is not a long task to the browser), long enough that the pauses
-/// between slices, each with a frame drawn, add little to the check.
-const SLICE_MS: f64 = 45.0;
+/// Real time one slice may take: short enough that the page answers at once (with
+/// the last chunk of events, a slice stays under the 50 ms of a long task on a fast
+/// machine), long enough that the pauses between slices, each with a frame drawn, add
+/// little to the check.
+const SLICE_MS: f64 = 40.0;
 /// Events between two looks at the clock.
 const CHUNK: u64 = 20_000;
 
