@@ -12,6 +12,14 @@
 const LOW_BITS: u32 = 12;
 /// Buckets of level 0.
 const LOW: usize = 1 << LOW_BITS;
+/// The bits of a time above level 0's: the start of its window.
+const WINDOW: u64 = !(LOW as u64 - 1);
+
+/// The bucket of level 0 that holds `time`.
+#[inline(always)]
+fn low_bucket(time: u64) -> usize {
+    time as usize & (LOW - 1)
+}
 /// Levels above level 0, one byte of the time each (bits 12 and up).
 const HIGH_LEVELS: usize = 7;
 /// Buckets per higher level: one per value of a byte.
@@ -98,7 +106,7 @@ impl<T: Copy> EventQueue<T> {
     fn place(&mut self, time: u64, value: T) {
         let x = time ^ self.last;
         if x < LOW as u64 {
-            let d = time as usize & (LOW - 1);
+            let d = low_bucket(time);
             self.low[d].push(value);
             self.low_bits[d >> 6] |= 1 << (d & 63);
         } else {
@@ -116,9 +124,9 @@ impl<T: Copy> EventQueue<T> {
     #[cold]
     fn rebase(&mut self, time: u64) {
         let mut all: Vec<(u64, T)> = Vec::with_capacity(self.len);
-        let base = self.last & !(LOW as u64 - 1);
+        let base = self.last & WINDOW;
         for d in 0..LOW {
-            let skip = if d == self.last as usize & (LOW - 1) {
+            let skip = if d == low_bucket(self.last) {
                 self.head
             } else {
                 0
@@ -142,7 +150,7 @@ impl<T: Copy> EventQueue<T> {
     /// Makes sure the next event is at `head` of the current bucket.
     #[inline(always)]
     fn settle(&mut self) -> bool {
-        let cur = self.last as usize & (LOW - 1);
+        let cur = low_bucket(self.last);
         if self.head < self.low[cur].len() {
             return true;
         }
@@ -159,8 +167,7 @@ impl<T: Copy> EventQueue<T> {
         while i < LOW / 64 {
             let word = self.low_bits[i];
             if word != 0 {
-                self.last = (self.last & !(LOW as u64 - 1))
-                    | (i * 64 + word.trailing_zeros() as usize) as u64;
+                self.last = (self.last & WINDOW) | (i * 64 + word.trailing_zeros() as usize) as u64;
                 return true;
             }
             i += 1;
@@ -187,7 +194,7 @@ impl<T: Copy> EventQueue<T> {
         // Keep the allocation for reuse.
         items.clear();
         self.high[q * WIDTH + d] = items;
-        debug_assert!(self.head < self.low[self.last as usize & (LOW - 1)].len());
+        debug_assert!(self.head < self.low[low_bucket(self.last)].len());
     }
 
     /// The time of the next event.
@@ -213,7 +220,7 @@ impl<T: Copy> EventQueue<T> {
     /// no push in between).
     #[inline]
     pub fn pop_peeked(&mut self) -> (u64, T) {
-        let v = self.low[self.last as usize & (LOW - 1)][self.head];
+        let v = self.low[low_bucket(self.last)][self.head];
         self.head += 1;
         self.len -= 1;
         self.popped = self.last;
